@@ -1,0 +1,206 @@
+package org.s3gate.proxy;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Enumeration;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.s3gate.http.S3ErrorResponse;
+
+/**
+ * Forwards S3 requests to the backends, unchanged: method, raw path and raw query byte for byte
+ * (S3 keys are opaque: {@code //}, {@code /./}, {@code ..}, {@code %2F} are never normalized), the
+ * Host header as the client sent it, and bodies streamed both ways with back-pressure, so SigV2 /
+ * SigV4 signatures, presigned URLs and aws-chunked uploads still verify at the backend.
+ *
+ * <p>Differences from Jetty's {@code AsyncProxyServlet.Transparent}, each for S3:
+ * <ul>
+ *   <li>no {@code URI.normalize()} of the target, and the proxy request is built from host, port
+ *       and the raw path rather than a parsed {@code java.net.URI};
+ *   <li>{@code X-Forwarded-For} and friends from the client are replaced with the real client
+ *       address unless the client is a trusted proxy (a client cannot pose as another address);
+ *   <li>every upstream failure becomes one S3 XML error ({@link #sendProxyResponseError}), and a
+ *       refused connect marks the backend down at once (passive health);
+ *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool.
+ * </ul>
+ *
+ * <p>Thread-safe: servlet state is set in {@link #init()} and then only read.
+ */
+public final class S3ProxyServlet extends AsyncProxyServlet {
+  /** Context attribute holding the {@link BackendPool}. */
+  public static final String BACKEND_POOL_ATTRIBUTE = "org.s3gate.proxy.BackendPool";
+  /** Context attribute holding a {@code Predicate<String>}: is this remote address a trusted proxy? */
+  public static final String TRUSTED_PROXY_ATTRIBUTE = "org.s3gate.proxy.TrustedProxy";
+
+  private static final System.Logger LOG = System.getLogger(S3ProxyServlet.class.getName());
+  private static final String JETTY_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
+  private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
+
+  private BackendPool pool;
+  private Predicate<String> trustedProxy;
+  private QueuedThreadPool ownExecutor;
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void init() throws ServletException {
+    pool = (BackendPool) getServletContext().getAttribute(BACKEND_POOL_ATTRIBUTE);
+    if (pool == null) {
+      throw new ServletException("no " + BACKEND_POOL_ATTRIBUTE + " in the servlet context: is GatewayLifecycle registered?");
+    }
+    trustedProxy = (Predicate<String>) getServletContext().getAttribute(TRUSTED_PROXY_ATTRIBUTE);
+    if (trustedProxy == null) {
+      trustedProxy = address -> false;
+    }
+    if (getServletContext().getAttribute(JETTY_EXECUTOR_ATTRIBUTE) == null && getInitParameter("maxThreads") == null) {
+      ownExecutor = new QueuedThreadPool(200, 8);
+      ownExecutor.setName("s3gate-proxy");
+      try {
+        ownExecutor.start();
+      } catch (Exception e) {
+        throw new ServletException("cannot start the proxy thread pool", e);
+      }
+      getServletContext().setAttribute(JETTY_EXECUTOR_ATTRIBUTE, (Executor) ownExecutor);
+    }
+    super.init();
+  }
+
+  @Override
+  public void destroy() {
+    super.destroy();
+    if (ownExecutor != null) {
+      getServletContext().removeAttribute(JETTY_EXECUTOR_ATTRIBUTE);
+      try {
+        ownExecutor.stop();
+      } catch (Exception e) {
+        LOG.log(Level.DEBUG, "stopping the proxy thread pool failed", e);
+      }
+    }
+  }
+
+  @Override
+  protected String rewriteTarget(HttpServletRequest request) {
+    Backend backend = pool.next();
+    if (backend == null) {
+      return null;
+    }
+    request.setAttribute(BACKEND_ATTRIBUTE, backend);
+    String query = request.getQueryString();
+    String rawPath = request.getRequestURI();
+    return query == null ? backend.origin() + rawPath : backend.origin() + rawPath + '?' + query;
+  }
+
+  @Override
+  protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
+    sendServiceUnavailable(request, response, "no healthy backend");
+  }
+
+  @Override
+  protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
+    Backend backend = (Backend) request.getAttribute(BACKEND_ATTRIBUTE);
+    // Request.path() keeps a path it cannot parse as a URI verbatim, so nothing is re-encoded.
+    return getHttpClient().newRequest(backend.host(), backend.port())
+        .scheme(backend.scheme())
+        .method(request.getMethod())
+        .path(rewrittenTarget.substring(backend.origin().length()))
+        .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
+  }
+
+  @Override
+  protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+    addViaHeader(clientRequest, proxyRequest);
+    String remoteAddress = clientRequest.getRemoteAddr();
+    boolean trusted = trustedProxy.test(remoteAddress);
+    String forwardedFor = trusted ? joined(clientRequest.getHeaders(HttpHeader.X_FORWARDED_FOR.asString())) : null;
+    String scheme = clientRequest.getScheme();
+    proxyRequest.headers(headers -> {
+      if (!trusted) {
+        headers.remove(HttpHeader.FORWARDED);
+        headers.remove(HttpHeader.X_FORWARDED_HOST);
+        headers.remove(HttpHeader.X_FORWARDED_PORT);
+        headers.remove(HttpHeader.X_FORWARDED_PROTO);
+        headers.remove(HttpHeader.X_FORWARDED_SERVER);
+        headers.remove("X-Real-IP");
+        headers.put(HttpHeader.X_FORWARDED_PROTO, scheme);
+      }
+      headers.put(HttpHeader.X_FORWARDED_FOR,
+          forwardedFor == null || forwardedFor.isBlank() ? remoteAddress : forwardedFor + ", " + remoteAddress);
+    });
+  }
+
+  private static String joined(Enumeration<String> values) {
+    if (values == null || !values.hasMoreElements()) {
+      return null;
+    }
+    StringBuilder chain = new StringBuilder(values.nextElement());
+    while (values.hasMoreElements()) {
+      chain.append(", ").append(values.nextElement());
+    }
+    return chain.toString();
+  }
+
+  @Override
+  protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Response serverResponse, Throwable failure) {
+    Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
+    if (serverResponse == null && backend != null && isConnectFailure(failure)
+        && backend.markDown("connect failed: " + failure)) {
+      LOG.log(Level.WARNING, "backend {0} is DOWN: connect failed: {1}", backend, failure.toString());
+    }
+    super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+  }
+
+  private static boolean isConnectFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
+          || cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The one place where upstream failures become client responses: a failure before the response
+   * started is answered with an S3 XML error (503 ServiceUnavailable for anything upstream, which
+   * every S3 client retries); after that the connection is aborted, as the body is already partly sent.
+   */
+  @Override
+  protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
+    if (proxyResponse.isCommitted() || (status < 500 && status != 408)) {
+      super.sendProxyResponseError(clientRequest, proxyResponse, status);
+      return;
+    }
+    Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
+    String reason = status == 408 ? "client request timed out" : "backend " + backend + " failed";
+    sendServiceUnavailable(clientRequest, proxyResponse, reason);
+  }
+
+  private void sendServiceUnavailable(HttpServletRequest request, HttpServletResponse response, String reason) {
+    try {
+      response.setHeader(HttpHeader.CONNECTION.asString(), "close");
+      response.setHeader(HttpHeader.RETRY_AFTER.asString(), "1");
+      S3ErrorResponse.send(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "ServiceUnavailable",
+          "The gateway has no backend able to serve this request (" + reason + ").", request.getRequestURI(), null);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "could not send the 503 error", e);
+    } finally {
+      if (request.isAsyncStarted()) {
+        request.getAsyncContext().complete();
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package org.s3gate.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The real gateway for integration tests: jetty-home (unpacked by the build) running
+ * {@code jetty-base} with the built {@code target/s3gate.war}, started through
+ * {@code bin/s3gate-jetty} exactly as {@code make run} does, on free loopback ports, with its own
+ * copy of {@code conf/} (so tests may edit maps) and its own keystore, logs and work directory.
+ *
+ * <p>Not thread-safe: owned by one test class.
+ */
+final class Gateway implements AutoCloseable {
+  final int httpPort;
+  final int httpsPort;
+  final int jmxPort;
+  final Path dir;
+  final Path confDir;
+  private final ManagedProcess process;
+
+  private Gateway(Builder builder) throws IOException, InterruptedException {
+    this.httpPort = ManagedProcess.freePort();
+    this.httpsPort = ManagedProcess.freePort();
+    this.jmxPort = ManagedProcess.freePort();
+    this.dir = Files.createTempDirectory("s3gate-it-");
+    this.confDir = dir.resolve("conf");
+    copyTree(ManagedProcess.ROOT.resolve("conf"), confDir);
+    List<String> command = new ArrayList<>(List.of("bin/s3gate-jetty",
+        "jetty.http.port=" + httpPort,
+        "jetty.ssl.port=" + httpsPort,
+        "jetty.jmxremote.rmiserverport=" + jmxPort,
+        "jetty.jmxremote.rmiregistryport=" + jmxPort,
+        "jetty.sslContext.keyStorePath=" + dir.resolve("keystore.p12"),
+        "jetty.requestlog.dir=" + dir.resolve("logs"),
+        "s3gate.work.dir=" + dir.resolve("work")));
+    command.addAll(builder.jettyProperties);
+    String javaOpts = "-Xmx" + builder.heap + " -Ds3gate.conf.dir=" + confDir + " " + builder.javaOpts;
+    this.process = ManagedProcess.start(builder.name, command,
+        Map.of("S3GATE_BACKEND", builder.backendUrls, "S3GATE_JAVA_OPTS", javaOpts.trim()));
+    process.awaitHttp(url() + "/_s3gate/health", builder.expectHealthStatus, Duration.ofSeconds(60));
+  }
+
+  static Builder builder(String name, String backendUrls) {
+    return new Builder(name, backendUrls);
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  String httpsUrl() {
+    return "https://localhost:" + httpsPort;
+  }
+
+  String jmxUrl() {
+    return "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi";
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  String logTail() {
+    return process.tail();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.close();
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> path.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort: it is a temp directory
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    Files.walkFileTree(from, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) throws IOException {
+        String name = directory.getFileName().toString();
+        if (!directory.equals(from) && name.equals("backups")) {
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+        Files.createDirectories(to.resolve(from.relativize(directory)));
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+        try {
+          if (!file.getFileName().toString().equals("audit.log")) {
+            Files.copy(file, to.resolve(from.relativize(file)), StandardCopyOption.REPLACE_EXISTING);
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  static final class Builder {
+    private final String name;
+    private final String backendUrls;
+    private String heap = "256m";
+    private String javaOpts = "";
+    private int expectHealthStatus = 200;
+    private final List<String> jettyProperties = new ArrayList<>();
+
+    private Builder(String name, String backendUrls) {
+      this.name = name;
+      this.backendUrls = backendUrls;
+    }
+
+    Builder heap(String heap) {
+      this.heap = heap;
+      return this;
+    }
+
+    Builder javaOpts(String javaOpts) {
+      this.javaOpts = javaOpts;
+      return this;
+    }
+
+    Builder expectHealthStatus(int status) {
+      this.expectHealthStatus = status;
+      return this;
+    }
+
+    Builder jettyProperty(String property) {
+      jettyProperties.add(property);
+      return this;
+    }
+
+    Gateway start() throws IOException, InterruptedException {
+      return new Gateway(this);
+    }
+  }
+}
