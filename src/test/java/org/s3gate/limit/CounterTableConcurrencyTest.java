@@ -85,7 +85,9 @@ class CounterTableConcurrencyTest {
     // during: at most one in-flight insert per other thread; after: within capacity
     assertThat(maxSeen.get()).isLessThanOrEqualTo(capacity + THREADS);
     assertThat(table.size()).isLessThanOrEqualTo(capacity);
-    assertThat(table.evictions()).isEqualTo(THREADS * 5_000L - table.size());
+    // >=: threads' clocks differ, so a key just inserted by one thread can rank oldest for
+    // another's eviction before its first count; it is then looked up and inserted again
+    assertThat(table.evictions()).isGreaterThanOrEqualTo(THREADS * 5_000L - table.size());
   }
 
   private void runConcurrently(Callable<Void> task) throws Exception {
