@@ -50,7 +50,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * request is counted on an entry that is no longer in the table, except one that took the lock
  * before {@link #clearKey} or {@link #clear}, which forget counts by design.
  *
- * <p>Thread-safe: as above.
+ * <p>Thread-safe: lock-free map reads, one short monitor per key, one eviction lock taken only
+ * by inserts into a full table.
  */
 public final class CounterTable {
 
