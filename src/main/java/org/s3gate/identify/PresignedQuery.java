@@ -1,0 +1,148 @@
+package org.s3gate.identify;
+
+/**
+ * Access keys in presigned-URL query strings, read straight from the raw (percent-encoded)
+ * query without splitting or decoding it whole: parameter names are compared while decoding,
+ * and only the key is decoded into a string. See {@link AccessKeyExtractor} for the rules.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class PresignedQuery {
+
+  private PresignedQuery() {}
+
+  /** Value of the first parameter named {@code name}, decoded, as a key; null if malformed. */
+  static String key(String query, String name, boolean isV4Credential) {
+    int length = query.length();
+    int i = 0;
+    while (i <= length) {
+      int amp = query.indexOf('&', i);
+      if (amp < 0) {
+        amp = length;
+      }
+      int eq = AccessKeyExtractor.indexOf(query, '=', i, amp);
+      int nameEnd = eq < 0 ? amp : eq;
+      if (decodedEquals(query, i, nameEnd, name)) {
+        if (nameEnd == amp || !isWellEncoded(query, nameEnd + 1, amp)) {
+          return null;
+        }
+        return isV4Credential
+            ? encodedCredentialKey(query, nameEnd + 1, amp)
+            : encodedKey(query, nameEnd + 1, amp);
+      }
+      i = amp + 1;
+    }
+    return null;
+  }
+
+  /** Key of a percent-encoded credential in {@code s[from, to)}, already checked well-encoded. */
+  private static String encodedCredentialKey(String s, int from, int to) {
+    // Walk back over decoded units; in a well-encoded string a '%' two chars back starts a triplet.
+    int elementEnd = to;
+    int i = to - 1;
+    for (int n = 0; n < AccessKeyExtractor.CREDENTIAL_SCOPE_ELEMENTS; n++) {
+      int slashStart = -1;
+      while (i >= from) {
+        int unitStart = i - 2 >= from && s.charAt(i - 2) == '%' ? i - 2 : i;
+        if (decodeUnit(s, unitStart) == '/') {
+          slashStart = unitStart;
+          i = unitStart - 1;
+          break;
+        }
+        i = unitStart - 1;
+      }
+      int slashEnd = slashStart < 0 ? -1 : slashStart + (s.charAt(slashStart) == '%' ? 3 : 1);
+      if (slashStart < 0 || slashEnd >= elementEnd) {
+        return null; // too few elements, or an empty one
+      }
+      elementEnd = slashStart;
+    }
+    return encodedKey(s, from, elementEnd);
+  }
+
+  /** The decoded key in {@code s[from, to)}, already checked well-encoded; null if untrusted. */
+  private static String encodedKey(String s, int from, int to) {
+    if (AccessKeyExtractor.indexOf(s, '%', from, to) < 0 && AccessKeyExtractor.indexOf(s, '+', from, to) < 0) {
+      return AccessKeyExtractor.plainKey(s, from, to);
+    }
+    char[] key = new char[Math.min(AccessKeyExtractor.MAX_KEY_LENGTH, to - from)];
+    int n = 0;
+    for (int i = from; i < to; i += s.charAt(i) == '%' ? 3 : 1) {
+      int c = decodeUnit(s, i);
+      if (n == key.length || !AccessKeyExtractor.isKeyChar(c)) {
+        return null;
+      }
+      key[n++] = (char) c;
+    }
+    return n == 0 ? null : new String(key, 0, n);
+  }
+
+  /** Whether {@code s[from, to)} decodes to exactly {@code literal}. */
+  private static boolean decodedEquals(String s, int from, int to, String literal) {
+    int j = 0;
+    int i = from;
+    while (i < to) {
+      if (j == literal.length()) {
+        return false;
+      }
+      int c;
+      if (s.charAt(i) == '%') {
+        if (i + 2 >= to) {
+          return false;
+        }
+        c = decodeUnit(s, i); // -1 for a bad triplet, which equals no literal char
+        i += 3;
+      } else {
+        c = s.charAt(i) == '+' ? ' ' : s.charAt(i);
+        i++;
+      }
+      if (c != literal.charAt(j++)) {
+        return false;
+      }
+    }
+    return j == literal.length();
+  }
+
+  /** Whether every '%' in {@code s[from, to)} starts a {@code %XX} triplet. */
+  private static boolean isWellEncoded(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (s.charAt(i) == '%') {
+        if (i + 2 >= to || hex(s.charAt(i + 1)) < 0 || hex(s.charAt(i + 2)) < 0) {
+          return false;
+        }
+        i += 2;
+      }
+    }
+    return true;
+  }
+
+  /** The byte or char of the unit starting at {@code i}; -1 for a bad triplet. '+' is space. */
+  private static int decodeUnit(String s, int i) {
+    char c = s.charAt(i);
+    if (c == '+') {
+      return ' ';
+    }
+    if (c != '%') {
+      return c;
+    }
+    if (i + 2 >= s.length()) {
+      return -1;
+    }
+    int hi = hex(s.charAt(i + 1));
+    int lo = hex(s.charAt(i + 2));
+    return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+  }
+
+  private static int hex(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    return -1;
+  }
+}

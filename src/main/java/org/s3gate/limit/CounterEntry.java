@@ -1,0 +1,179 @@
+package org.s3gate.limit;
+
+/**
+ * One key's per-second and per-minute windows and its totals.
+ *
+ * <h2>Design</h2>
+ * Both rings of {@link WindowRing} share one {@code int[32]}: slots 0..10 are the per-second
+ * ring (11 x 100 ms), slots 11..31 the per-minute ring (21 x 3 s). Slot indexes are computed
+ * from elapsed time since {@code originNanos}, the entry's creation, so the arithmetic never
+ * meets {@code System.nanoTime()} overflow as long as an entry lives less than 292 years. The
+ * rings' cursors are not stored: both are derived from {@code lastSeenNanos}, which only moves
+ * forward, so one long serves as LRU stamp and as the cursor of both rings.
+ *
+ * <p>Memory (64-bit HotSpot, compressed oops and class pointers, 8-byte alignment):
+ * <pre>
+ *   CounterEntry: 12 header + 4 (int[] ref) + 4 x 8 (origin, lastSeen, admitted, denied) =  48
+ *   int[32]:      16 header + 32 x 4                                                      = 144
+ *   total per key, both windows, entry included                                           = 192 bytes
+ * </pre>
+ * (Without compressed oops: 56 + 144 = 200.) The map node (32) and the key string (~24 + 16 +
+ * length) come on top and are the same for any counter design.
+ *
+ * <h2>Concurrency</h2>
+ * Every operation is {@code synchronized} on the entry. The critical section is a check and
+ * increment over 32 ints with no allocation besides the {@link Decision}, a few tens of
+ * nanoseconds, so an uncontended thin lock costs one CAS and contention exists only between
+ * requests of the same key. A lock (rather than CAS on packed slots) keeps "check both windows,
+ * then count in both" atomic, which the strictness proof needs. {@code lastSeenNanos} is
+ * volatile so that eviction and expiry can rank entries without taking their locks; they
+ * re-check under the lock before retiring.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>{@code lastSeenNanos} is the largest {@code nowNanos} seen (compared by subtraction). A
+ *       stale {@code nowNanos} (earlier than that, from a thread that read the clock before
+ *       another) is counted as if at {@code lastSeenNanos}: later, so conservative.
+ *   <li>Live slot counts are {@code >= 0}. A retired entry (evicted, expired or cleared) has
+ *       {@link #RETIRED} in slot 0 and is never counted again; callers look the key up anew.
+ *   <li>A limit {@code <= 0} admits nothing.
+ * </ul>
+ *
+ * <p>Thread-safe: all state is guarded by the entry's monitor; {@code lastSeenNanos} may also be
+ * read without it.
+ */
+final class CounterEntry {
+
+  private static final int RETIRED = Integer.MIN_VALUE;
+  private static final WindowRing SECOND = WindowRing.PER_SECOND;
+  private static final WindowRing MINUTE = WindowRing.PER_MINUTE;
+
+  private final long originNanos;
+  private volatile long lastSeenNanos;
+  private long admittedTotal;
+  private long deniedTotal;
+  private final int[] counts = new int[WindowRing.TOTAL_SLOTS];
+
+  CounterEntry(long nowNanos) {
+    this.originNanos = nowNanos;
+    this.lastSeenNanos = nowNanos;
+  }
+
+  /** Latest {@code nowNanos} seen; may be read without the lock. */
+  long lastSeenNanos() {
+    return lastSeenNanos;
+  }
+
+  /**
+   * Counts the request if both windows have room; see {@link CounterTable#tryAcquire}.
+   *
+   * @return the decision, or null if this entry is retired and the key must be looked up again
+   */
+  synchronized Decision tryAcquire(
+      int limitPerSecond, int limitPerMinute, boolean countDenied, long nowNanos) {
+    if (isRetired()) {
+      return null;
+    }
+    long lastElapsed = lastSeenNanos - originNanos;
+    long elapsed = lastElapsed;
+    if (nowNanos - lastSeenNanos > 0) {
+      lastSeenNanos = nowNanos;
+      elapsed = nowNanos - originNanos;
+    }
+    long secondSlot = SECOND.slotIndex(elapsed);
+    long minuteSlot = MINUTE.slotIndex(elapsed);
+    SECOND.advance(counts, SECOND.slotIndex(lastElapsed), secondSlot);
+    MINUTE.advance(counts, MINUTE.slotIndex(lastElapsed), minuteSlot);
+    int perSecond = SECOND.count(counts, secondSlot, secondSlot);
+    int perMinute = MINUTE.count(counts, minuteSlot, minuteSlot);
+    boolean secondFull = perSecond >= limitPerSecond;
+    boolean minuteFull = perMinute >= limitPerMinute;
+    if (!secondFull && !minuteFull) {
+      SECOND.increment(counts, secondSlot);
+      MINUTE.increment(counts, minuteSlot);
+      admittedTotal++;
+      return Decision.admitted(perSecond + 1, perMinute + 1);
+    }
+    deniedTotal++;
+    if (countDenied) {
+      SECOND.increment(counts, secondSlot);
+      MINUTE.increment(counts, minuteSlot);
+      perSecond = saturatedIncrement(perSecond);
+      perMinute = saturatedIncrement(perMinute);
+    }
+    long callerElapsed = nowNanos - originNanos;
+    long retrySecond =
+        SECOND.retryAfterNanos(counts, secondSlot, perSecond, limitPerSecond, callerElapsed);
+    long retryMinute =
+        MINUTE.retryAfterNanos(counts, minuteSlot, perMinute, limitPerMinute, callerElapsed);
+    LimitWindow tripped =
+        secondFull && (!minuteFull || retrySecond > retryMinute)
+            ? LimitWindow.SECOND
+            : LimitWindow.MINUTE;
+    return Decision.denied(tripped, perSecond, perMinute, Math.max(retrySecond, retryMinute));
+  }
+
+  /** The counts at {@code nowNanos}, changing nothing; null if retired. */
+  synchronized Decision peek(long nowNanos) {
+    if (isRetired()) {
+      return null;
+    }
+    return Decision.admitted(countAt(SECOND, nowNanos), countAt(MINUTE, nowNanos));
+  }
+
+  /** This entry's usage at {@code nowNanos}; null if retired. */
+  synchronized KeyUsage usage(String key, long nowNanos) {
+    if (isRetired()) {
+      return null;
+    }
+    return new KeyUsage(key, countAt(SECOND, nowNanos), countAt(MINUTE, nowNanos), admittedTotal,
+        deniedTotal, lastSeenNanos);
+  }
+
+  /**
+   * Retires the entry if it has not been seen for {@code idleNanos} and nothing it counted is
+   * still in either window, so dropping it cannot let the key over its limit.
+   */
+  synchronized boolean retireIfExpired(long idleNanos, long nowNanos) {
+    if (isRetired()
+        || nowNanos - lastSeenNanos < idleNanos
+        || countAt(SECOND, nowNanos) != 0
+        || countAt(MINUTE, nowNanos) != 0) {
+      return false;
+    }
+    counts[0] = RETIRED;
+    return true;
+  }
+
+  /** Retires the entry if it is still at least {@code ageNanos} old: not touched since ranked. */
+  synchronized boolean retireIfOlderThan(long ageNanos, long nowNanos) {
+    if (isRetired() || nowNanos - lastSeenNanos < ageNanos) {
+      return false;
+    }
+    counts[0] = RETIRED;
+    return true;
+  }
+
+  /** Retires the entry unconditionally; false if it already was. */
+  synchronized boolean retire() {
+    if (isRetired()) {
+      return false;
+    }
+    counts[0] = RETIRED;
+    return true;
+  }
+
+  private boolean isRetired() {
+    return counts[0] == RETIRED;
+  }
+
+  private int countAt(WindowRing ring, long nowNanos) {
+    long lastElapsed = lastSeenNanos - originNanos;
+    long elapsed = nowNanos - lastSeenNanos > 0 ? nowNanos - originNanos : lastElapsed;
+    return ring.count(counts, ring.slotIndex(lastElapsed), ring.slotIndex(elapsed));
+  }
+
+  private static int saturatedIncrement(int count) {
+    return count == Integer.MAX_VALUE ? count : count + 1;
+  }
+}

@@ -1,0 +1,229 @@
+package org.s3gate.limit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The bounded in-memory table of per-key sliding-window counters (SPEC §6).
+ *
+ * <h2>Design</h2>
+ * A {@link ConcurrentHashMap} from access key to {@link CounterEntry}; each entry holds a
+ * per-second ring (10 x 100 ms) and a per-minute ring (20 x 3 s) and decides under its own lock
+ * (see {@link WindowRing} for the arithmetic, {@link CounterEntry} for the 192-byte layout).
+ * Time is the caller's {@code System.nanoTime()} value; nothing here reads a clock.
+ *
+ * <p><b>Strictness.</b> In no sliding 1 s or 60 s window is a key admitted more often than the
+ * limit passed with each request, as long as its entry is not evicted or cleared. A request
+ * stops counting between W and W + slot (1.0..1.1 s, 60..63 s) after it was counted, so a key
+ * sending steadily at exactly its limit is admitted at least {@code limit} times per
+ * {@code W + slot}: at worst 1/11 below the per-second and 1/21 below the per-minute limit.
+ *
+ * <p><b>Limits changing live.</b> Limits are arguments, not state: a key's counts are kept and
+ * the new limit applies from the next request. A key with 40 requests in the last minute whose
+ * limit drops from 50 to 30/min is denied until at least 11 of them have left the window (at most
+ * 63 s); raised to 100/min it gets 60 more at once. {@code count.denied} likewise applies per call.
+ *
+ * <p><b>Bound and eviction.</b> Inserting a new key that takes the table over {@code capacity}
+ * evicts, under one eviction lock, the least-recently-seen ~1% ({@code max(1, capacity / 100)})
+ * of entries: one pass copies every entry's age into a reused {@code long[]}, a quickselect
+ * finds the cutoff age, a second pass retires and removes entries at least that old (re-checked
+ * under each entry's lock, so an entry touched meanwhile survives). That is O(capacity) per
+ * capacity/100 inserts: amortized O(100) per new key, about 0.5 ms per eviction at 100 000
+ * entries. Requests for keys already in the table never touch the eviction lock; a new key that
+ * finds the table over capacity waits for a running eviction, then re-checks.
+ * Overshoot: {@code size() <= capacity + t}, where t is the number of threads that have inserted
+ * a new key and have not yet returned from {@code tryAcquire}; with no concurrent insert,
+ * {@code size() <= capacity} whenever {@code tryAcquire} returns. {@link #expireIdle} drops idle
+ * entries whose windows are empty (so expiry never lets a key over its limit).
+ *
+ * <h2>Concurrency</h2>
+ * Lock-free across keys (map reads are lock-free; inserts lock one bin); one short monitor per
+ * key; the eviction lock only for inserts into a full table. An entry is retired under its lock
+ * before it leaves the map; a thread that finds its entry retired looks the key up again, so no
+ * request is counted on an entry that is no longer in the table, except one that took the lock
+ * before {@link #clearKey} or {@link #clear}, which forget counts by design.
+ *
+ * <p>Thread-safe: lock-free map reads, one short monitor per key, one eviction lock taken only
+ * by inserts into a full table.
+ */
+public final class CounterTable {
+
+  private final ConcurrentHashMap<String, CounterEntry> entries;
+  private final int capacity;
+  private final int evictionBatch;
+  private final ReentrantLock evictionLock = new ReentrantLock();
+  private final LongAdder evictions = new LongAdder();
+  /** Ages of entries during an eviction; guarded by {@code evictionLock}. */
+  private long[] ageScratchNanos = new long[0];
+
+  /**
+   * @param capacity the most entries the table holds ({@code table.size}); fixed for its life
+   * @throws IllegalArgumentException if {@code capacity < 1}
+   */
+  public CounterTable(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("table capacity must be >= 1, was " + capacity);
+    }
+    this.capacity = capacity;
+    this.evictionBatch = Math.max(1, capacity / 100);
+    this.entries = new ConcurrentHashMap<>(Math.min(capacity, 1 << 20));
+  }
+
+  /**
+   * Counts one request of {@code key} and decides whether it is admitted: it is when both windows
+   * hold fewer requests than their limit. An admitted request is counted in both windows; a
+   * denied one only if {@code countDenied}. A limit {@code <= 0} denies everything.
+   */
+  public Decision tryAcquire(String key, int limitPerSecond, int limitPerMinute,
+      boolean countDenied, long nowNanos) {
+    Objects.requireNonNull(key, "key");
+    while (true) {
+      CounterEntry entry = entries.get(key);
+      boolean inserted = false;
+      if (entry == null) {
+        CounterEntry fresh = new CounterEntry(nowNanos);
+        entry = entries.putIfAbsent(key, fresh);
+        if (entry == null) {
+          entry = fresh;
+          inserted = true;
+        }
+      }
+      Decision decision = entry.tryAcquire(limitPerSecond, limitPerMinute, countDenied, nowNanos);
+      if (decision != null) {
+        if (inserted && entries.size() > capacity) {
+          evictLeastRecentlySeen(entry, nowNanos);
+        }
+        return decision;
+      }
+      entries.remove(key, entry); // retired by an eviction that has not removed it yet
+    }
+  }
+
+  /**
+   * The key's counts at {@code nowNanos} without counting or inserting, for requests whose
+   * method is not limited: always admitted (never deny on it), zero counts for an unknown key.
+   * The limits are accepted for symmetry with {@link #tryAcquire} and do not affect the result.
+   */
+  public Decision peek(String key, int limitPerSecond, int limitPerMinute, long nowNanos) {
+    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
+    Decision decision = entry == null ? null : entry.peek(nowNanos);
+    return decision == null ? Decision.admitted(0, 0) : decision;
+  }
+
+  /**
+   * Drops entries not seen for at least {@code idleNanos} whose windows are empty at
+   * {@code nowNanos} (an entry is kept while anything it counted can still limit it, i.e. up to
+   * 63 s after its last counted request, even if {@code idleNanos} is shorter).
+   *
+   * @return how many entries were dropped
+   */
+  public int expireIdle(long idleNanos, long nowNanos) {
+    int expired = 0;
+    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
+      CounterEntry entry = mapping.getValue();
+      if (nowNanos - entry.lastSeenNanos() >= idleNanos
+          && entry.retireIfExpired(idleNanos, nowNanos)) {
+        entries.remove(mapping.getKey(), entry);
+        expired++;
+      }
+    }
+    return expired;
+  }
+
+  /** Forgets {@code key}'s counts, so its next request is judged on an empty window. */
+  public boolean clearKey(String key) {
+    CounterEntry entry = entries.remove(Objects.requireNonNull(key, "key"));
+    return entry != null && entry.retire();
+  }
+
+  /** Forgets every key. */
+  public void clear() {
+    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
+      if (entries.remove(mapping.getKey(), mapping.getValue())) {
+        mapping.getValue().retire();
+      }
+    }
+  }
+
+  /** Entries currently in the table (a moment's estimate while others insert or evict). */
+  public int size() {
+    return entries.size();
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  /** Entries evicted because the table was full (not those expired or cleared). */
+  public long evictions() {
+    return evictions.sum();
+  }
+
+  /** Every key's usage at {@code nowNanos}, sorted by key; a consistent view per key. */
+  public List<KeyUsage> snapshot(long nowNanos) {
+    List<KeyUsage> usages = new ArrayList<>(entries.size());
+    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
+      KeyUsage usage = mapping.getValue().usage(mapping.getKey(), nowNanos);
+      if (usage != null) {
+        usages.add(usage);
+      }
+    }
+    usages.sort(Comparator.comparing(KeyUsage::key));
+    return usages;
+  }
+
+  /** Brings the table back to at most capacity, keeping {@code keep} (the entry just added). */
+  private void evictLeastRecentlySeen(CounterEntry keep, long nowNanos) {
+    evictionLock.lock();
+    try {
+      int excess;
+      while ((excess = entries.size() - capacity) > 0) {
+        if (evictOldest(excess + evictionBatch - 1, keep, nowNanos) == 0) {
+          return; // everything else was touched during the scan; the next insert retries
+        }
+      }
+    } finally {
+      evictionLock.unlock();
+    }
+  }
+
+  /** Evicts up to {@code wanted} of the oldest entries other than {@code keep}; guarded. */
+  private int evictOldest(int wanted, CounterEntry keep, long nowNanos) {
+    int n = 0;
+    for (CounterEntry entry : entries.values()) {
+      if (entry == keep) {
+        continue;
+      }
+      if (n == ageScratchNanos.length) {
+        ageScratchNanos = Arrays.copyOf(ageScratchNanos, Math.max(16, n + (n >> 1)));
+      }
+      ageScratchNanos[n++] = nowNanos - entry.lastSeenNanos();
+    }
+    if (n == 0) {
+      return 0;
+    }
+    int target = Math.min(wanted, n);
+    long cutoffAgeNanos = LongSelection.kthLargest(ageScratchNanos, n, target);
+    int evicted = 0;
+    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
+      CounterEntry entry = mapping.getValue();
+      if (entry != keep
+          && nowNanos - entry.lastSeenNanos() >= cutoffAgeNanos
+          && entry.retireIfOlderThan(cutoffAgeNanos, nowNanos)) {
+        entries.remove(mapping.getKey(), entry);
+        if (++evicted == target) {
+          break;
+        }
+      }
+    }
+    evictions.add(evicted);
+    return evicted;
+  }
+}

@@ -1,0 +1,132 @@
+package org.s3gate.limit;
+
+/**
+ * Geometry and arithmetic of one sliding window kept as a ring of time slots inside an
+ * {@code int[]} shared with the key's other window. The array belongs to a {@link CounterEntry};
+ * this class holds no counts.
+ *
+ * <h2>Design</h2>
+ * A window of {@code W = n * slotNanos} is kept in {@code n + 1} slots. Time is the entry's
+ * elapsed nanoseconds since its creation (so {@code System.nanoTime()} overflow never shows);
+ * slot {@code s} covers elapsed {@code [s * slotNanos, (s + 1) * slotNanos)} and lives at
+ * {@code offset + floorMod(s, n + 1)}. At slot {@code now} the window's count is the sum of
+ * slots {@code now - n .. now}: the current slot, the n before it, and the partially expired
+ * oldest one, counted in full.
+ *
+ * <h2>Invariants and error bounds</h2>
+ * <ul>
+ *   <li><b>Never over-admits.</b> A request at elapsed {@code a} with {@code a > t - W} has
+ *       {@code slot(a) >= slot(t - W) = slot(t) - n}, so it is counted at {@code t}. The count
+ *       is therefore at least the exact sliding-log count over {@code (t - W, t]}.
+ *   <li><b>Under-admission bound.</b> A request at {@code a} is counted until its slot leaves the
+ *       ring at {@code (slot(a) + n + 1) * slotNanos}, which is in {@code (a + W, a + W + slotNanos]}:
+ *       it stops counting between {@code W} and {@code W + slotNanos} after it was counted. So
+ *       the count never exceeds the exact count over {@code (t - W - slotNanos, t]}.
+ *   <li>Slot counts are in {@code [0, Integer.MAX_VALUE]} and saturate; sums saturate at
+ *       {@code Integer.MAX_VALUE}.
+ * </ul>
+ *
+ * <p>Immutable; the arrays it is given must be confined to the caller (in practice guarded by
+ * the owning entry's lock).
+ */
+final class WindowRing {
+
+  /** 10 slots of 100 ms, 11 in the ring: a request counts for 1.0 to 1.1 s. */
+  static final WindowRing PER_SECOND = new WindowRing(LimitWindow.SECOND, 0, 10, 100_000_000L);
+
+  /** 20 slots of 3 s, 21 in the ring: a request counts for 60 to 63 s. */
+  static final WindowRing PER_MINUTE = new WindowRing(LimitWindow.MINUTE, 11, 20, 3_000_000_000L);
+
+  /** Length of the {@code int[]} holding both rings. */
+  static final int TOTAL_SLOTS = 32;
+
+  private final LimitWindow window;
+  private final int offset;
+  private final int ringSlots;
+  private final long slotNanos;
+
+  private WindowRing(LimitWindow window, int offset, int windowSlots, long slotNanos) {
+    if (windowSlots * slotNanos != window.windowNanos()) {
+      throw new IllegalArgumentException("slots do not tile the " + window + " window");
+    }
+    this.window = window;
+    this.offset = offset;
+    this.ringSlots = windowSlots + 1;
+    this.slotNanos = slotNanos;
+  }
+
+  LimitWindow window() {
+    return window;
+  }
+
+  long slotNanos() {
+    return slotNanos;
+  }
+
+  /** The slot holding elapsed time {@code elapsedNanos} (which may be negative). */
+  long slotIndex(long elapsedNanos) {
+    return Math.floorDiv(elapsedNanos, slotNanos);
+  }
+
+  private int position(long slot) {
+    return offset + Math.floorMod(slot, ringSlots);
+  }
+
+  /** Moves the ring from {@code fromSlot} to {@code toSlot >= fromSlot}, zeroing what expired. */
+  void advance(int[] counts, long fromSlot, long toSlot) {
+    if (toSlot - fromSlot >= ringSlots) {
+      for (int i = offset; i < offset + ringSlots; i++) {
+        counts[i] = 0;
+      }
+      return;
+    }
+    for (long slot = fromSlot + 1; slot <= toSlot; slot++) {
+      counts[position(slot)] = 0;
+    }
+  }
+
+  /** Adds one request to {@code slot}, the ring's current slot; saturates. */
+  void increment(int[] counts, long slot) {
+    int i = position(slot);
+    if (counts[i] != Integer.MAX_VALUE) {
+      counts[i]++;
+    }
+  }
+
+  /**
+   * The window's count at {@code nowSlot} of a ring last advanced to {@code lastSlot}, without
+   * changing it; {@code nowSlot >= lastSlot}.
+   */
+  int count(int[] counts, long lastSlot, long nowSlot) {
+    long sum = 0;
+    for (long slot = nowSlot - ringSlots + 1; slot <= lastSlot; slot++) {
+      sum += counts[position(slot)];
+    }
+    return (int) Math.min(sum, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Time until this window has room for one more request, for a ring advanced to {@code nowSlot}
+   * holding {@code count} requests: the exact moment enough of the oldest counted slots have left
+   * the ring, measured from {@code callerElapsedNanos}. 0 when there is room already; the
+   * window's length when {@code limit <= 0} (it never has room).
+   */
+  long retryAfterNanos(int[] counts, long nowSlot, int count, int limit, long callerElapsedNanos) {
+    if (limit <= 0) {
+      return window.windowNanos();
+    }
+    if (count < limit) {
+      return 0L;
+    }
+    long mustLeave = (long) count - limit + 1;
+    long left = 0;
+    for (long slot = nowSlot - ringSlots + 1; slot <= nowSlot; slot++) {
+      left += counts[position(slot)];
+      if (left >= mustLeave) {
+        // slot leaves the ring when the current slot becomes slot + ringSlots
+        return Math.max(1L, (slot + ringSlots) * slotNanos - callerElapsedNanos);
+      }
+    }
+    return (nowSlot + ringSlots) * slotNanos - callerElapsedNanos; // unreachable: count < sum
+  }
+}

@@ -1,0 +1,291 @@
+package org.s3gate.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CounterTableTest {
+
+  private static final long MS = 1_000_000L;
+  private static final long SECOND = 1_000 * MS;
+  private static final long NEAR_OVERFLOW = Long.MAX_VALUE - 500 * MS;
+
+  private final CounterTable table = new CounterTable(1_000);
+
+  @Test
+  void tryAcquire_underLimits_admitsAndReportsCounts() {
+    Decision first = table.tryAcquire("k", 5, 50, false, 0);
+    Decision second = table.tryAcquire("k", 5, 50, false, 10 * MS);
+
+    assertThat(first.admitted()).isTrue();
+    assertThat(second.currentPerSecond()).isEqualTo(2);
+    assertThat(second.currentPerMinute()).isEqualTo(2);
+    assertThat(second.retryAfterNanos()).isZero();
+    assertThat(second.trippedWindow()).isNull();
+  }
+
+  @Test
+  void tryAcquire_perSecondLimitReached_deniesWithSecondWindow() {
+    admit("k", 3, 3, 100, NEAR_OVERFLOW);
+
+    Decision denied = table.tryAcquire("k", 3, 100, false, NEAR_OVERFLOW);
+
+    assertThat(denied.admitted()).isFalse();
+    assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.SECOND);
+    assertThat(denied.currentPerSecond()).isEqualTo(3);
+    // all three sit in the entry's first 100 ms slot, which leaves the ring 1.1 s later
+    assertThat(denied.retryAfterNanos()).isEqualTo(1_100 * MS);
+    assertThat(denied.retryAfterSeconds()).isEqualTo(2);
+    assertThat(denied.retryAfterMillis()).isEqualTo(1_100);
+  }
+
+  @Test
+  void tryAcquire_perMinuteLimitReached_deniesWithMinuteWindowUntilOldestSlotLeaves() {
+    for (int i = 0; i < 4; i++) {
+      assertThat(table.tryAcquire("k", 10, 4, false, i * 10 * SECOND).admitted()).isTrue();
+    }
+
+    Decision denied = table.tryAcquire("k", 10, 4, false, 45 * SECOND);
+
+    assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.MINUTE);
+    assertThat(denied.currentPerMinute()).isEqualTo(4);
+    // the request at 0 s is in slot [0, 3 s), which leaves the 21-slot ring at 63 s
+    assertThat(denied.retryAfterNanos()).isEqualTo(63 * SECOND - 45 * SECOND);
+    assertThat(denied.retryAfterSeconds()).isEqualTo(18);
+  }
+
+  @Test
+  void tryAcquire_bothWindowsFull_reportsTheLongerWait() {
+    admit("k", 2, 2, 2, 0);
+
+    Decision denied = table.tryAcquire("k", 2, 2, false, 0);
+
+    assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.MINUTE);
+    assertThat(denied.retryAfterNanos()).isEqualTo(63 * SECOND);
+  }
+
+  @Test
+  void tryAcquire_limitZero_deniesEverythingWithWindowLengthHint() {
+    Decision perSecondZero = table.tryAcquire("a", 0, 50, false, 0);
+    Decision bothZero = table.tryAcquire("b", 0, 0, false, 0);
+
+    assertThat(perSecondZero.admitted()).isFalse();
+    assertThat(perSecondZero.trippedWindow()).isEqualTo(LimitWindow.SECOND);
+    assertThat(perSecondZero.retryAfterNanos()).isEqualTo(SECOND);
+    assertThat(bothZero.trippedWindow()).isEqualTo(LimitWindow.MINUTE);
+    assertThat(bothZero.retryAfterNanos()).isEqualTo(60 * SECOND);
+    assertThat(table.tryAcquire("b", 0, 0, false, 3_600 * SECOND).admitted()).isFalse();
+  }
+
+  @Test
+  void tryAcquire_countDeniedFalse_deniedRequestsAreNotCounted() {
+    admit("k", 2, 2, 100, 0);
+    for (int i = 0; i < 5; i++) {
+      assertThat(table.tryAcquire("k", 2, 100, false, 50 * MS).currentPerSecond()).isEqualTo(2);
+    }
+
+    assertThat(table.tryAcquire("k", 2, 100, false, 1_100 * MS).admitted()).isTrue();
+    assertThat(table.snapshot(1_100 * MS)).singleElement()
+        .satisfies(u -> assertThat(u.currentPerMinute()).isEqualTo(3))
+        .satisfies(u -> assertThat(u.deniedTotal()).isEqualTo(5))
+        .satisfies(u -> assertThat(u.admittedTotal()).isEqualTo(3));
+  }
+
+  @Test
+  void tryAcquire_countDeniedTrue_deniedRequestsKeepTheKeyOut() {
+    admit("k", 2, 2, 100, 0);
+    Decision denied = null;
+    // hammering every 500 ms keeps the window full: each denial counts
+    for (long t = 0; t <= 5 * SECOND; t += 500 * MS) {
+      denied = table.tryAcquire("k", 2, 100, true, t);
+      assertThat(denied.admitted()).as("at %d ms", t / MS).isFalse();
+    }
+    assertThat(denied.currentPerSecond()).isEqualTo(3);
+    // once the caller stops, retry-after is exact
+    long retry = denied.retryAfterNanos();
+    assertThat(table.tryAcquire("k", 2, 100, true, 5 * SECOND + retry).admitted()).isTrue();
+  }
+
+  @Test
+  void tryAcquire_limitLowered_deniesUntilEnoughLeaveAndRaised_admitsAtOnce() {
+    for (int i = 0; i < 40; i++) {
+      table.tryAcquire("k", 100, 50, false, i * SECOND / 2); // 0..19.5 s, 40 admitted
+    }
+    // 50 -> 30 per minute: 11 of the 40 must leave first
+    Decision lowered = table.tryAcquire("k", 100, 30, false, 20 * SECOND);
+    assertThat(lowered.admitted()).isFalse();
+    // the 11th oldest (5.0 s) is in slot [3 s, 6 s), which leaves at 6 + 63 = 66 s
+    assertThat(lowered.retryAfterNanos()).isEqualTo(66 * SECOND - 20 * SECOND);
+    // 50 -> 100 per minute: admitted at once
+    assertThat(table.tryAcquire("k", 100, 100, false, 20 * SECOND).admitted()).isTrue();
+  }
+
+  @Test
+  void tryAcquire_staleClockFromAnotherThread_countsAsLatestSeen() {
+    table.tryAcquire("k", 1, 100, false, 10 * SECOND);
+
+    // a thread that read the clock 5 s earlier must not slip into an older window
+    Decision stale = table.tryAcquire("k", 1, 100, false, 5 * SECOND);
+
+    assertThat(stale.admitted()).isFalse();
+    assertThat(stale.retryAfterNanos()).isGreaterThan(5 * SECOND);
+  }
+
+  @Test
+  void tryAcquire_clockOverflowsLongMaxValue_windowsSlideAcrossIt() {
+    admit("k", 5, 5, 100, Long.MAX_VALUE - 10 * MS);
+    assertThat(table.tryAcquire("k", 5, 100, false, Long.MAX_VALUE).admitted()).isFalse();
+
+    long afterWrap = Long.MIN_VALUE + 2 * SECOND; // 2 s later, across the overflow
+
+    assertThat(table.tryAcquire("k", 5, 100, false, afterWrap).currentPerSecond()).isEqualTo(1);
+    assertThat(table.snapshot(afterWrap).get(0).currentPerMinute()).isEqualTo(6);
+  }
+
+  @Test
+  void peek_unknownKey_zeroCountsAndNoInsertion() {
+    Decision decision = table.peek("nobody", 5, 50, 0);
+
+    assertThat(decision.admitted()).isTrue();
+    assertThat(decision.currentPerSecond()).isZero();
+    assertThat(table.size()).isZero();
+  }
+
+  @Test
+  void peek_throttledKey_reportsCountsWithoutCountingOrDenying() {
+    admit("k", 2, 2, 100, 0);
+
+    Decision peeked = table.peek("k", 2, 100, 50 * MS);
+
+    assertThat(peeked.admitted()).isTrue();
+    assertThat(peeked.currentPerSecond()).isEqualTo(2);
+    assertThat(table.peek("k", 2, 100, 1_100 * MS).currentPerSecond()).isZero();
+    assertThat(table.peek("k", 2, 100, 1_100 * MS).currentPerMinute()).isEqualTo(2);
+    assertThat(table.tryAcquire("k", 2, 100, false, 60 * MS).admitted()).isFalse();
+  }
+
+  @Test
+  void clearKey_throttledKey_admittedAtOnce() {
+    admit("k", 2, 2, 100, 0);
+    assertThat(table.tryAcquire("k", 2, 100, false, 0).admitted()).isFalse();
+
+    assertThat(table.clearKey("k")).isTrue();
+
+    assertThat(table.tryAcquire("k", 2, 100, false, 0).admitted()).isTrue();
+    assertThat(table.clearKey("absent")).isFalse();
+  }
+
+  @Test
+  void clear_everyKey_forgotten() {
+    admit("a", 1, 1, 1, 0);
+    admit("b", 1, 1, 1, 0);
+
+    table.clear();
+
+    assertThat(table.size()).isZero();
+    assertThat(table.tryAcquire("a", 1, 1, false, 0).admitted()).isTrue();
+  }
+
+  @Test
+  void expireIdle_idleAndEmptyEntries_droppedOthersKept() {
+    table.tryAcquire("old", 5, 50, false, 0);
+    table.tryAcquire("recent", 5, 50, false, 100 * SECOND);
+
+    int expired = table.expireIdle(120 * SECOND, 120 * SECOND);
+
+    assertThat(expired).isEqualTo(1);
+    assertThat(table.snapshot(120 * SECOND)).extracting(KeyUsage::key).containsExactly("recent");
+    assertThat(table.evictions()).isZero();
+  }
+
+  @Test
+  void expireIdle_shortIdleButCountsStillInWindow_keepsEntryUntilWindowEmpties() {
+    admit("k", 3, 100, 3, 0);
+
+    assertThat(table.expireIdle(10 * SECOND, 30 * SECOND)).isZero();
+    assertThat(table.tryAcquire("k", 100, 3, false, 30 * SECOND).admitted()).isFalse();
+    assertThat(table.expireIdle(10 * SECOND, 63 * SECOND)).isEqualTo(1);
+  }
+
+  @Test
+  void tryAcquire_manyDistinctKeys_sizeNeverExceedsCapacity() {
+    CounterTable small = new CounterTable(500);
+    for (int i = 0; i < 20_000; i++) {
+      small.tryAcquire("key-" + i, 5, 50, false, i * MS);
+      assertThat(small.size()).isLessThanOrEqualTo(500);
+    }
+    assertThat(small.evictions()).isEqualTo(20_000 - small.size());
+  }
+
+  @Test
+  void tryAcquire_tableFull_evictsLeastRecentlySeenFirst() {
+    CounterTable small = new CounterTable(100);
+    for (int i = 0; i < 100; i++) {
+      small.tryAcquire("key-" + i, 5, 50, false, i * MS);
+    }
+    small.tryAcquire("key-0", 5, 50, false, 200 * MS); // key-0 becomes the most recent
+
+    small.tryAcquire("new", 5, 50, false, 201 * MS);
+
+    List<String> keys = small.snapshot(201 * MS).stream().map(KeyUsage::key).toList();
+    assertThat(keys).hasSize(100).contains("key-0", "new", "key-2").doesNotContain("key-1");
+    assertThat(small.evictions()).isEqualTo(1);
+  }
+
+  @Test
+  void tryAcquire_largeTableFull_evictsOldestBatch() {
+    CounterTable big = new CounterTable(10_000);
+    for (int i = 0; i < 10_000; i++) {
+      big.tryAcquire("key-" + i, 5, 50, false, i * MS);
+    }
+
+    big.tryAcquire("new", 5, 50, false, 20 * SECOND);
+
+    // 1% batch: exactly the 100 least recently seen go
+    assertThat(big.evictions()).isEqualTo(100);
+    assertThat(big.size()).isEqualTo(9_901);
+    assertThat(big.peek("key-99", 5, 50, 20 * SECOND).currentPerMinute()).isZero();
+    assertThat(big.peek("key-100", 5, 50, 20 * SECOND).currentPerMinute()).isEqualTo(1);
+  }
+
+  @Test
+  void tryAcquire_sameClockForAllKeys_evictsOthersNotTheNewKey() {
+    CounterTable tiny = new CounterTable(1);
+    tiny.tryAcquire("a", 5, 50, false, 0);
+
+    assertThat(tiny.tryAcquire("b", 5, 50, false, 0).admitted()).isTrue();
+
+    assertThat(tiny.snapshot(0)).extracting(KeyUsage::key).containsExactly("b");
+  }
+
+  @Test
+  void snapshot_twoKeys_sortedWithCountsAndTotals() {
+    table.tryAcquire("b", 1, 10, false, 0);
+    table.tryAcquire("b", 1, 10, false, 0);
+    table.tryAcquire("a", 1, 10, false, 5 * MS);
+
+    assertThat(table.snapshot(10 * MS)).containsExactly(
+        new KeyUsage("a", 1, 1, 1, 0, 5 * MS),
+        new KeyUsage("b", 1, 1, 1, 1, 0));
+  }
+
+  @Test
+  void constructor_capacityBelowOne_rejected() {
+    assertThatThrownBy(() -> new CounterTable(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void unitLabel_windows_matchMessageWording() {
+    assertThat(LimitWindow.SECOND.unitLabel()).isEqualTo("second");
+    assertThat(LimitWindow.MINUTE.unitLabel()).isEqualTo("minute");
+  }
+
+  private void admit(String key, int count, int limitPerSecond, int limitPerMinute, long nowNanos) {
+    for (int i = 0; i < count; i++) {
+      assertThat(table.tryAcquire(key, limitPerSecond, limitPerMinute, false, nowNanos).admitted())
+          .isTrue();
+    }
+  }
+}
