@@ -31,13 +31,9 @@ final class FileRead {
       return new FileRead(true, Files.readAllBytes(path), null);
     } catch (NoSuchFileException e) {
       return new FileRead(false, NO_BYTES, null);
-    } catch (IOException | SecurityException | OutOfMemoryError e) {
+    } catch (IOException | SecurityException e) {
       return new FileRead(true, NO_BYTES, e.getClass().getSimpleName() + ": " + e.getMessage());
     }
-  }
-
-  static FileRead absent() {
-    return new FileRead(false, NO_BYTES, null);
   }
 
   boolean exists() {

@@ -243,7 +243,9 @@ final class SettingsParser {
     }
     List<String> errors = new ArrayList<>();
     List<URI> urls = parseBackendUrls(e.value(), errors);
-    errors.forEach(reason -> bad(key, e.value(), reason));
+    // The value is not quoted whole: a URL with credentials must not reach the log.
+    Sourced s = merged.get(key);
+    errors.forEach(reason -> problems.error(s.file(), e.line(), key + ": " + reason));
     return urls;
   }
 
@@ -267,6 +269,7 @@ final class SettingsParser {
         } else if (uri.getHost() == null) {
           reason = "has no host";
         } else if (uri.getRawUserInfo() != null) {
+          item = item.replace(uri.getRawUserInfo() + "@", "***@"); // never log the secret
           reason = "must not contain credentials";
         } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
           reason = "must not have a query or fragment";

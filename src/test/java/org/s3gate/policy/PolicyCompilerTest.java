@@ -63,7 +63,7 @@ class PolicyCompilerTest {
         "gateway.properties:1: deny.status has value '200': must be an HTTP status 400..599 (429 or 503)",
         "gateway.properties:2: table.expire has value 'soon': " + Values.DURATION_RULE,
         "gateway.properties:3: admin.allow has value '10.0.0.0/33': entry '10.0.0.0/33': prefix length must be 0..32",
-        "gateway.properties:4: backend.urls has value 'ftp://x': entry 'ftp://x' must be an absolute http:// or https:// URL",
+        "gateway.properties:4: backend.urls: entry 'ftp://x' must be an absolute http:// or https:// URL",
         "gateway.properties:5: count.denied has value 'maybe': must be true or false",
         "gateway.properties:6: limit.methods has value 'GET,P0ST': entry 'P0ST' is not an HTTP method name (letters only)");
   }
@@ -150,7 +150,7 @@ class PolicyCompilerTest {
     assertThat(PolicyCompiler.compile(overridden, 1, null).snapshot().settings().backendUrls())
         .containsExactly(URI.create("http://a:9000"), URI.create("https://b:9000"));
     assertThat(PolicyCompiler.compile(bad, 1, null).errors())
-        .containsExactly("S3GATE_BACKEND: entry 'http://u:p@a:9000' must not contain credentials");
+        .containsExactly("S3GATE_BACKEND: entry 'http://***@a:9000' must not contain credentials");
   }
 
   @Test
