@@ -1,0 +1,239 @@
+package org.s3gate.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.s3gate.config.ReloadOutcome.Result;
+import org.s3gate.policy.Compilation;
+import org.s3gate.policy.PolicyCompiler;
+import org.s3gate.policy.PolicySnapshot;
+import org.s3gate.policy.PolicySources;
+import org.s3gate.policy.RawEntry;
+import org.s3gate.policy.RawFile;
+
+/**
+ * One reload attempt, start to end: read every file, settle, read again, parse, guard, compile,
+ * and keep the bookkeeping that {@link ReloadStatus} shows.
+ *
+ * <p>Design, half-written files: a reload reads all five files, waits {@link Tuning#settle()}
+ * (150 ms) and reads them again; if any file's bytes differ, a writer is at work and the attempt
+ * ends {@code UNSETTLED} without touching anything (the trigger retries on its next tick). Then two
+ * guards, because their failure would be costly and their false alarms cheap: a file that was in
+ * force and is now missing, and a file that was non-empty and is now 0 bytes (what {@code >}
+ * redirection or an in-place rewrite shows between truncating and writing), are errors, not "empty
+ * map", so the previous snapshot stays in force (to empty a map, leave a comment line in it). A line
+ * cut off before its value fails validation (no group, no limit). What this cannot catch: a writer
+ * that stalls longer than the settle time mid-file, after a complete line (e.g. {@code premium 20}
+ * of {@code premium 2000}); and two files edited one after the other more than the settle time
+ * apart, which can be published as a state with only the first edit. Writers that need more should
+ * write a temporary file and rename it over the old one (atomic; what the JMX write-back does).
+ * We deliberately do not treat "last line lost its trailing newline" as still-being-written: a file
+ * saved without a final newline is valid and would then never load.
+ *
+ * <p>Not thread-safe; confined to whoever holds {@link ConfigReloader}'s reload lock.
+ */
+final class ConfigLoader {
+
+  static final String DEFAULTS_RESOURCE = "gateway-defaults.properties";
+  static final String BACKEND_ENV = "S3GATE_BACKEND";
+
+  private static final System.Logger LOG = System.getLogger(ConfigReloader.class.getName());
+
+  private record FileState(int entries, Instant lastReload, String lastError) {}
+
+  private final Path confDir;
+  private final Map<ConfFile, Path> paths = new EnumMap<>(ConfFile.class);
+  private final RawFile defaults;
+  private final String backendOverride;
+  private final Tuning tuning;
+  private final FileSetDetector detector;
+
+  private Map<ConfFile, FileRead> inForce; // the bytes of the published version; null before the first
+  private PolicySnapshot snapshot;
+  private final Map<ConfFile, FileState> states = new EnumMap<>(ConfFile.class);
+  private long totalReloads;
+  private long failedReloads;
+  private Instant lastSuccess;
+  private List<String> lastErrors = List.of();
+
+  ConfigLoader(Path confDir, Map<String, String> environment, Tuning tuning) {
+    this.confDir = confDir;
+    for (ConfFile f : ConfFile.values()) {
+      paths.put(f, confDir.resolve(f.fileName));
+      states.put(f, new FileState(0, null, null));
+    }
+    this.defaults = readDefaults();
+    this.backendOverride = environment == null ? null : environment.get(BACKEND_ENV);
+    this.tuning = tuning;
+    this.detector = new FileSetDetector(List.copyOf(paths.values()));
+  }
+
+  FileSetDetector detector() {
+    return detector;
+  }
+
+  /** The snapshot in force, null before the first successful load. */
+  PolicySnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** One attempt, re-reading up to {@code tries} times while a file is still changing. */
+  ReloadOutcome load(int tries) throws InterruptedException {
+    List<String> changing = List.of();
+    for (int attempt = 0; attempt < tries; attempt++) {
+      Map<Path, ?> fingerprints = detector.fingerprints();
+      Map<ConfFile, FileRead> first = readAll();
+      tuning.settle().await();
+      Map<ConfFile, FileRead> second = readAll();
+      changing = new ArrayList<>();
+      for (ConfFile f : ConfFile.values()) {
+        if (!first.get(f).sameAs(second.get(f))) {
+          changing.add(f.fileName);
+        }
+      }
+      if (changing.isEmpty()) {
+        detector.accept(fingerprints);
+        return apply(second);
+      }
+      LOG.log(System.Logger.Level.INFO, "{0} still being written; will read again", changing);
+    }
+    long version = snapshot == null ? 0 : snapshot.version();
+    return new ReloadOutcome(Result.UNSETTLED, version, changing,
+        changing.stream().map(n -> n + ": still being written (content changed while reading)").toList(), List.of());
+  }
+
+  private Map<ConfFile, FileRead> readAll() {
+    Map<ConfFile, FileRead> reads = new EnumMap<>(ConfFile.class);
+    for (ConfFile f : ConfFile.values()) {
+      reads.put(f, FileRead.of(paths.get(f)));
+    }
+    return reads;
+  }
+
+  private ReloadOutcome apply(Map<ConfFile, FileRead> reads) {
+    List<String> errors = new ArrayList<>();
+    Map<ConfFile, RawFile> raw = new EnumMap<>(ConfFile.class);
+    for (ConfFile f : ConfFile.values()) {
+      raw.put(f, readRaw(f, reads.get(f), errors));
+    }
+    long nextVersion = snapshot == null ? 1 : snapshot.version() + 1;
+    PolicySources sources = new PolicySources(defaults, raw.get(ConfFile.GATEWAY), raw.get(ConfFile.KEY_GROUPS),
+        raw.get(ConfFile.LIMITS_PER_MINUTE), raw.get(ConfFile.LIMITS_PER_SECOND), raw.get(ConfFile.ERROR_MESSAGES),
+        backendOverride);
+    Compilation compilation = PolicyCompiler.compile(sources, nextVersion, snapshot == null ? null : snapshot.settings());
+    errors.addAll(compilation.errors());
+
+    List<String> changed = new ArrayList<>();
+    for (ConfFile f : ConfFile.values()) {
+      if (inForce == null || !inForce.get(f).sameAs(reads.get(f))) {
+        changed.add(f.fileName);
+      }
+    }
+    totalReloads++;
+    Instant now = tuning.clock().instant();
+    if (!errors.isEmpty()) {
+      failedReloads++;
+      lastErrors = List.copyOf(errors);
+      for (ConfFile f : ConfFile.values()) {
+        String prefix = f.fileName + ":";
+        String mine = errors.stream().filter(e -> e.startsWith(prefix)).collect(Collectors.joining("; "));
+        FileState s = states.get(f);
+        states.put(f, new FileState(s.entries(), s.lastReload(), mine.isEmpty() ? null : mine));
+      }
+      long version = snapshot == null ? 0 : snapshot.version();
+      LOG.log(System.Logger.Level.ERROR, "configuration in {0} rejected ({1} errors); {2}", confDir, errors.size(),
+          snapshot == null ? "nothing is in force yet" : "version " + version + " stays in force");
+      errors.forEach(e -> LOG.log(System.Logger.Level.ERROR, e));
+      return new ReloadOutcome(Result.REJECTED, version, changed, errors, compilation.warnings());
+    }
+    lastErrors = List.of();
+    if (changed.isEmpty()) {
+      states.replaceAll((f, s) -> new FileState(s.entries(), s.lastReload(), null));
+      return new ReloadOutcome(Result.UNCHANGED, snapshot.version(), changed, List.of(), compilation.warnings());
+    }
+    compilation.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
+    PolicySnapshot next = compilation.snapshot();
+    Map<ConfFile, Integer> counts = entryCounts(next, raw.get(ConfFile.GATEWAY));
+    for (ConfFile f : ConfFile.values()) {
+      FileState s = states.get(f);
+      boolean fileChanged = changed.contains(f.fileName);
+      Instant lastReload = fileChanged && reads.get(f).exists() ? now : (reads.get(f).exists() ? s.lastReload() : null);
+      states.put(f, new FileState(counts.get(f), lastReload, null));
+    }
+    inForce = reads;
+    snapshot = next;
+    lastSuccess = now;
+    LOG.log(System.Logger.Level.INFO, "configuration version {0} published from {1}; changed: {2}; entries: {3}",
+        next.version(), confDir, changed, counts.entrySet().stream()
+            .map(e -> e.getKey().fileName + "=" + e.getValue()).collect(Collectors.joining(", ")));
+    return new ReloadOutcome(Result.PUBLISHED, next.version(), changed, List.of(), compilation.warnings());
+  }
+
+  private RawFile readRaw(ConfFile f, FileRead read, List<String> errors) {
+    FileRead previous = inForce == null ? null : inForce.get(f);
+    if (read.error() != null) {
+      errors.add(f.fileName + ": cannot read " + paths.get(f) + ": " + read.error());
+      return RawFile.empty(f.fileName);
+    }
+    if (!read.exists()) {
+      if (previous != null && previous.exists()) {
+        errors.add(f.fileName + ": file was deleted; the previous version stays in force"
+            + " (to empty a map, leave only comment lines in it)");
+      } else if (inForce == null) {
+        LOG.log(System.Logger.Level.INFO, "{0} not found: {1}", paths.get(f),
+            f == ConfFile.GATEWAY ? "built-in defaults apply" : "empty map, defaults apply");
+      }
+      return RawFile.empty(f.fileName);
+    }
+    if (read.length() == 0 && previous != null && previous.length() > 0) {
+      errors.add(f.fileName + ": file is empty (0 bytes), as a file being rewritten in place looks between"
+          + " truncation and writing; the previous version stays in force (to empty a map, leave a comment line)");
+      return RawFile.empty(f.fileName);
+    }
+    return PropertiesText.parse(f.fileName, read.bytesForParsing(), errors);
+  }
+
+  private static Map<ConfFile, Integer> entryCounts(PolicySnapshot s, RawFile gateway) {
+    Map<ConfFile, Integer> counts = new EnumMap<>(ConfFile.class);
+    counts.put(ConfFile.GATEWAY, new LinkedHashSet<>(gateway.entries().stream().map(RawEntry::key).toList()).size());
+    counts.put(ConfFile.KEY_GROUPS, s.keyGroups().size());
+    counts.put(ConfFile.LIMITS_PER_MINUTE, s.limitsPerMinute().size());
+    counts.put(ConfFile.LIMITS_PER_SECOND, s.limitsPerSecond().size());
+    counts.put(ConfFile.ERROR_MESSAGES, s.errorMessages().size());
+    return counts;
+  }
+
+  ReloadStatus status() {
+    List<ReloadStatus.FileStatus> files = new ArrayList<>();
+    for (ConfFile f : ConfFile.values()) {
+      FileState s = states.get(f);
+      files.add(new ReloadStatus.FileStatus(f.fileName, paths.get(f), s.entries(), s.lastReload(), s.lastError()));
+    }
+    return new ReloadStatus(lastSuccess, snapshot == null ? 0 : snapshot.version(), files, totalReloads,
+        failedReloads, lastErrors);
+  }
+
+  private static RawFile readDefaults() {
+    try (InputStream in = PolicySnapshot.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+      if (in == null) {
+        throw new ConfigException("classpath resource org/s3gate/policy/" + DEFAULTS_RESOURCE
+            + " is missing (a broken build)", List.of());
+      }
+      List<String> errors = new ArrayList<>();
+      RawFile parsed = PropertiesText.parse(DEFAULTS_RESOURCE, in.readAllBytes(), errors);
+      if (!errors.isEmpty()) {
+        throw new ConfigException("built-in defaults unreadable", errors);
+      }
+      return parsed;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read built-in defaults: " + e, List.of());
+    }
+  }
+}

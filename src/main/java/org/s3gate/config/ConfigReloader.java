@@ -1,0 +1,180 @@
+package org.s3gate.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.commons.configuration2.reloading.PeriodicReloadingTrigger;
+import org.apache.commons.configuration2.reloading.ReloadingController;
+import org.apache.commons.configuration2.reloading.ReloadingEvent;
+import org.s3gate.config.ReloadOutcome.Result;
+
+/**
+ * Loads the configuration directory, publishes it into a {@link PolicyStore}, and reloads it when
+ * a file changes: the webapp starts one at startup and closes it at shutdown.
+ *
+ * <p>Design: one commons-configuration2 {@link PeriodicReloadingTrigger} (every
+ * {@code reload.interval}, 1 s by default) drives one {@link ReloadingController} whose detector
+ * ({@link FileSetDetector}) watches all five files. One trigger for all files rather than a
+ * {@code ReloadingFileBasedConfigurationBuilder} per file, because the unit of reload is the whole
+ * directory: every change, whichever file, re-reads and re-validates all files and publishes one
+ * snapshot or nothing, so two per-file triggers can never race to publish halves of an edit. And we
+ * parse the bytes that passed the settle check ({@link ConfigLoader}) rather than letting a builder
+ * open the file again. A reload takes the reload interval plus the settle time (150 ms) at most
+ * after a write finishes.
+ *
+ * <p>{@link #reloadNow()} (JMX {@code reloadAll}) runs the same code synchronously in the caller's
+ * thread. Restart-only settings ({@code table.size}, {@code reload.interval}, {@code backend.urls})
+ * keep their startup values; {@code S3GATE_BACKEND} from the environment map overrides
+ * {@code backend.urls}.
+ *
+ * <p>Thread-safe: reloads (trigger thread and callers of {@code reloadNow}) are serialized by one
+ * lock; the snapshot is published with one atomic set ({@link PolicyStore}); {@link #status()}
+ * returns an immutable object published through a volatile field. {@link #close()} stops the
+ * trigger thread and waits for it, so a stopped webapp leaks no thread.
+ */
+public final class ConfigReloader implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(ConfigReloader.class.getName());
+  private static final AtomicInteger THREAD_SEQUENCE = new AtomicInteger();
+  /** Reads during startup before giving up on a file that keeps changing. */
+  private static final int START_TRIES = 20;
+  /** Reads for an explicit {@link #reloadNow()}; the trigger reads once and retries on its next tick. */
+  private static final int RELOAD_NOW_TRIES = 3;
+
+  private final Object reloadLock = new Object();
+  private final ConfigLoader loader;
+  private final PolicyStore store;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile ReloadStatus status;
+  private volatile Thread triggerThread;
+  private PeriodicReloadingTrigger trigger;
+  private ScheduledExecutorService executor;
+
+  private ConfigReloader(ConfigLoader loader, PolicyStore store) {
+    this.loader = loader;
+    this.store = store;
+    this.status = loader.status();
+  }
+
+  /**
+   * Loads everything once and starts the periodic reload trigger.
+   *
+   * @param environment where {@code S3GATE_BACKEND} is looked up ({@code System.getenv()} in production)
+   * @throws ConfigException if the directory is missing or the first load is invalid; the message
+   *     lists every error as {@code file:line: reason}
+   */
+  public static ConfigReloader start(Path confDir, Map<String, String> environment) {
+    return start(confDir, environment, Tuning.defaults());
+  }
+
+  static ConfigReloader start(Path confDir, Map<String, String> environment, Tuning tuning) {
+    Path dir = confDir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(dir)) {
+      throw new ConfigException("configuration directory " + dir + " does not exist (set -D"
+          + ConfigDirectory.SYSTEM_PROPERTY + " or " + ConfigDirectory.ENVIRONMENT_VARIABLE + ")", List.of());
+    }
+    ConfigLoader loader = new ConfigLoader(dir, environment, tuning);
+    ReloadOutcome first;
+    try {
+      first = loader.load(START_TRIES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConfigException("interrupted while loading " + dir, List.of());
+    }
+    if (!first.published()) {
+      throw new ConfigException("invalid configuration in " + dir + " (" + first.errors().size() + " errors)",
+          first.errors());
+    }
+    ConfigReloader reloader = new ConfigReloader(loader, new PolicyStore(loader.snapshot()));
+    reloader.startTrigger(loader.snapshot().settings().reloadInterval().toMillis());
+    return reloader;
+  }
+
+  private void startTrigger(long intervalMillis) {
+    executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread t = new Thread(runnable, "s3gate-config-reload-" + THREAD_SEQUENCE.incrementAndGet());
+      t.setDaemon(true);
+      triggerThread = t;
+      return t;
+    });
+    ReloadingController controller = new ReloadingController(loader.detector());
+    controller.addEventListener(ReloadingEvent.ANY, event -> {
+      try {
+        reload(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // close() is stopping us
+      } catch (RuntimeException e) {
+        // Never let an exception escape: it would cancel the periodic task for good.
+        LOG.log(System.Logger.Level.ERROR, "configuration reload failed unexpectedly", e);
+      } finally {
+        controller.resetReloadingState();
+      }
+    });
+    trigger = new PeriodicReloadingTrigger(controller, null, intervalMillis, TimeUnit.MILLISECONDS, executor);
+    trigger.start();
+  }
+
+  public PolicyStore store() {
+    return store;
+  }
+
+  /**
+   * Reloads every file now, in this thread: all-or-nothing. Returns {@code UNCHANGED} when the files
+   * are what is in force, {@code UNSETTLED} if a file kept changing over three reads.
+   */
+  public ReloadOutcome reloadNow() {
+    try {
+      return reload(RELOAD_NOW_TRIES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      long version = store.current().version();
+      return new ReloadOutcome(Result.UNSETTLED, version, List.of(), List.of("interrupted"), List.of());
+    }
+  }
+
+  private ReloadOutcome reload(int tries) throws InterruptedException {
+    synchronized (reloadLock) {
+      ReloadOutcome outcome = loader.load(tries);
+      if (outcome.published()) {
+        store.publish(loader.snapshot());
+      }
+      status = loader.status();
+      return outcome;
+    }
+  }
+
+  public ReloadStatus status() {
+    return status;
+  }
+
+  /** The trigger's thread once it has started, for tests. */
+  Thread triggerThread() {
+    return triggerThread;
+  }
+
+  /** Stops the reload trigger and waits (up to 5 s) for its thread to end. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true) || trigger == null) {
+      return;
+    }
+    trigger.shutdown(true);
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+        if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
+          LOG.log(System.Logger.Level.WARNING, "configuration reload thread did not stop");
+        }
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package org.s3gate.policy;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything one request needs to decide: which group a key is in, each group's limits and
+ * message, and the gateway settings, all from one reload. The filter reads the current snapshot
+ * once per request and uses it for the whole decision, so a request sees one reload or the next,
+ * never a mix.
+ *
+ * <p>Design: the four maps are kept as written (file order, first of duplicates) for JMX and the
+ * admin tools; for the request path a {@link GroupPolicy} is precomputed per group, plus one for
+ * {@code settings.defaultGroup()}, and every key points at its group's instance, so
+ * {@link #policyForKey} is one hash lookup and allocates nothing. A group missing from a limit or
+ * message map gets {@code default.limit.per_minute}, {@code default.limit.per_second} and
+ * {@code default.error_message} (HAProxy's {@code map(file,default)}); the default group itself is
+ * looked up in those maps too, so {@code unknown 10} in {@code rate_limits_per_minute.map} limits
+ * unidentified callers to 10 a minute.
+ *
+ * <p>Memory: about 100 bytes per key on top of the strings (two map entries); 100,000 keys cost
+ * ~10 MB per snapshot, and a reload holds two snapshots at most while the old one drains.
+ *
+ * <p>Immutable (unmodifiable copies; safe to publish through a volatile or AtomicReference).
+ */
+public final class PolicySnapshot {
+
+  private final long version;
+  private final GatewaySettings settings;
+  private final Map<String, String> keyGroups;
+  private final Map<String, Integer> limitsPerMinute;
+  private final Map<String, Integer> limitsPerSecond;
+  private final Map<String, String> errorMessages;
+  private final Map<String, GroupPolicy> policyByGroup;
+  private final Map<String, GroupPolicy> policyByKey;
+  private final GroupPolicy defaultPolicy;
+
+  private PolicySnapshot(
+      long version,
+      GatewaySettings settings,
+      Map<String, String> keyGroups,
+      Map<String, Integer> limitsPerMinute,
+      Map<String, Integer> limitsPerSecond,
+      Map<String, String> errorMessages) {
+    this.version = version;
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.keyGroups = Collections.unmodifiableMap(new LinkedHashMap<>(keyGroups));
+    this.limitsPerMinute = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerMinute));
+    this.limitsPerSecond = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerSecond));
+    this.errorMessages = Collections.unmodifiableMap(new LinkedHashMap<>(errorMessages));
+
+    Map<String, GroupPolicy> byGroup = new HashMap<>();
+    byGroup.put(settings.defaultGroup(), computePolicy(settings.defaultGroup()));
+    for (String group : this.keyGroups.values()) {
+      byGroup.computeIfAbsent(group, this::computePolicy);
+    }
+    for (Map<String, ?> m : java.util.List.<Map<String, ?>>of(this.limitsPerMinute, this.limitsPerSecond, this.errorMessages)) {
+      for (String group : m.keySet()) {
+        byGroup.computeIfAbsent(group, this::computePolicy);
+      }
+    }
+    this.policyByGroup = Collections.unmodifiableMap(byGroup);
+    this.defaultPolicy = byGroup.get(settings.defaultGroup());
+
+    Map<String, GroupPolicy> byKey = new HashMap<>(Math.max(16, this.keyGroups.size() * 4 / 3 + 1));
+    this.keyGroups.forEach((key, group) -> byKey.put(key, byGroup.get(group)));
+    this.policyByKey = Collections.unmodifiableMap(byKey);
+  }
+
+  /**
+   * Builds a snapshot from already validated values: for {@link PolicyCompiler}, and for code and
+   * tests that build a policy directly. Nothing is validated here beyond what the records check.
+   */
+  public static PolicySnapshot of(
+      long version,
+      GatewaySettings settings,
+      Map<String, String> keyGroups,
+      Map<String, Integer> limitsPerMinute,
+      Map<String, Integer> limitsPerSecond,
+      Map<String, String> errorMessages) {
+    return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages);
+  }
+
+  private GroupPolicy computePolicy(String group) {
+    return new GroupPolicy(
+        group,
+        limitsPerSecond.getOrDefault(group, settings.defaultLimitPerSecond()),
+        limitsPerMinute.getOrDefault(group, settings.defaultLimitPerMinute()),
+        errorMessages.getOrDefault(group, settings.defaultErrorMessage()));
+  }
+
+  /** Increases by 1 with every successful publish; the first loaded configuration is version 1. */
+  public long version() {
+    return version;
+  }
+
+  public GatewaySettings settings() {
+    return settings;
+  }
+
+  /**
+   * The policy for an access key: its group's, or the default group's when the key is null or
+   * unmapped. One hash lookup, no allocation.
+   */
+  public GroupPolicy policyForKey(String accessKey) {
+    if (accessKey == null) {
+      return defaultPolicy;
+    }
+    GroupPolicy policy = policyByKey.get(accessKey);
+    return policy != null ? policy : defaultPolicy;
+  }
+
+  /**
+   * The policy of a group by name. A group that no file mentions gets the default limits and
+   * message under its own name (a new, unshared instance).
+   */
+  public GroupPolicy policyForGroup(String group) {
+    GroupPolicy policy = policyByGroup.get(group);
+    return policy != null ? policy : computePolicy(group);
+  }
+
+  /** The policy of {@code settings().defaultGroup()}, which unmapped keys get. */
+  public GroupPolicy defaultPolicy() {
+    return defaultPolicy;
+  }
+
+  /** api_key_groups.map: access key to group, file order, first of duplicates. */
+  public Map<String, String> keyGroups() {
+    return keyGroups;
+  }
+
+  public Map<String, Integer> limitsPerMinute() {
+    return limitsPerMinute;
+  }
+
+  public Map<String, Integer> limitsPerSecond() {
+    return limitsPerSecond;
+  }
+
+  public Map<String, String> errorMessages() {
+    return errorMessages;
+  }
+
+  @Override
+  public String toString() {
+    return "PolicySnapshot[version=" + version + ", keys=" + keyGroups.size()
+        + ", limitsPerMinute=" + limitsPerMinute.size() + ", limitsPerSecond=" + limitsPerSecond.size()
+        + ", errorMessages=" + errorMessages.size() + "]";
+  }
+}

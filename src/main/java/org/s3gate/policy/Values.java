@@ -1,0 +1,155 @@
+package org.s3gate.policy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parsers for the value syntaxes of the configuration files. Each returns null (or throws
+ * {@link IllegalArgumentException} with the rule) on bad input instead of guessing.
+ *
+ * <p>Immutable (static functions only).
+ */
+final class Values {
+
+  static final String WHOLE_NUMBER_RULE = "must be a whole number >= 0";
+  static final String DURATION_RULE = "must be a duration like 500ms, 30s, 2m, 1h or a number of milliseconds";
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h)?");
+
+  private Values() {}
+
+  /** A whole number 0..Integer.MAX_VALUE written in plain decimal digits, else null. */
+  static Integer parseLimit(String text) {
+    if (text.isEmpty() || text.length() > 10) {
+      return null;
+    }
+    long value = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return null;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value <= Integer.MAX_VALUE ? (int) value : null;
+  }
+
+  /** Explains why {@link #parseLimit} refused the text. */
+  static String limitRule(String text) {
+    if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return WHOLE_NUMBER_RULE + " and <= " + Integer.MAX_VALUE;
+    }
+    return WHOLE_NUMBER_RULE;
+  }
+
+  /** {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or plain milliseconds; else null. */
+  static Duration parseDuration(String text) {
+    Matcher m = DURATION.matcher(text.strip());
+    if (!m.matches()) {
+      return null;
+    }
+    long amount = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "ms" : m.group(2);
+    return switch (unit) {
+      case "ms" -> Duration.ofMillis(amount);
+      case "s" -> Duration.ofSeconds(amount);
+      case "m" -> Duration.ofMinutes(amount);
+      default -> Duration.ofHours(amount);
+    };
+  }
+
+  /** {@code true}/{@code false} in any case, else null. */
+  static Boolean parseBoolean(String text) {
+    if ("true".equalsIgnoreCase(text)) {
+      return Boolean.TRUE;
+    }
+    if ("false".equalsIgnoreCase(text)) {
+      return Boolean.FALSE;
+    }
+    return null;
+  }
+
+  /** Splits a list written with commas and/or whitespace; empty text is an empty list. */
+  static List<String> splitList(String text) {
+    List<String> items = new ArrayList<>();
+    for (String item : text.split("[,\\s]+")) {
+      if (!item.isEmpty()) {
+        items.add(item);
+      }
+    }
+    return items;
+  }
+
+  static boolean hasControlChar(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One word: non-empty, no whitespace, no control characters (group names). */
+  static boolean isWord(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isWhitespace(c) || Character.isISOControl(c) || Character.isSpaceChar(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The candidate closest to {@code word} by edit distance, if close enough to be a likely typo. */
+  static String closest(String word, Iterable<String> candidates) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String candidate : candidates) {
+      int d = editDistance(word, candidate);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = candidate;
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, word.length() / 3) ? best : null;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+
+  /** Quotes a value for a message as written; only control characters are made visible. */
+  static String quote(String s) {
+    StringBuilder out = new StringBuilder(s.length() + 2).append('\'');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c)) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.append('\'').toString();
+  }
+}

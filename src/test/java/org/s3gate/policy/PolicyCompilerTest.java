@@ -1,0 +1,187 @@
+package org.s3gate.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.s3gate.policy.PolicyTestFiles.defaults;
+import static org.s3gate.policy.PolicyTestFiles.demo;
+import static org.s3gate.policy.PolicyTestFiles.file;
+import static org.s3gate.policy.PolicyTestFiles.sources;
+
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class PolicyCompilerTest {
+
+  @Test
+  void compile_demo_mapsKeysToPrecomputedGroupPolicies() {
+    Compilation c = PolicyCompiler.compile(demo(), 7, null);
+
+    assertThat(c.errors()).isEmpty();
+    PolicySnapshot s = c.snapshot();
+    assertThat(s.version()).isEqualTo(7);
+    assertThat(s.policyForKey("K1")).isEqualTo(new GroupPolicy("premium", 50, 2000, "Premium rate limit exceeded"));
+    assertThat(s.policyForKey("K3")).isSameAs(s.policyForGroup("basic"));
+    assertThat(s.policyForKey("nobody")).isEqualTo(new GroupPolicy("unknown", 5, 50, "Rate_limit_exceeded"))
+        .isSameAs(s.policyForKey(null)).isSameAs(s.defaultPolicy());
+    assertThat(s.keyGroups().keySet()).containsExactly("K1", "K2", "K3");
+    assertThat(s.settings().backendUrls()).containsExactly(URI.create("http://127.0.0.1:9000"));
+    assertThat(s.settings().tableExpire()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(s.settings().isLimited("DELETE")).isTrue();
+  }
+
+  @Test
+  void compile_defaultGroupInLimitMap_appliesToUnmappedKeys() {
+    PolicySources src = sources(file("gateway.properties", "default.group anon"),
+        file("api_key_groups.map"), file("rate_limits_per_minute.map", "anon 7"),
+        file("rate_limits_per_second.map"), file("error_messages.map", "anon Go away"));
+
+    PolicySnapshot s = PolicyCompiler.compile(src, 1, null).snapshot();
+
+    assertThat(s.policyForKey("x")).isEqualTo(new GroupPolicy("anon", 5, 7, "Go away"));
+  }
+
+  @Test
+  void compile_manyBadValues_reportsAllErrorsWithFileAndLine() {
+    PolicySources src = sources(
+        file("gateway.properties", "deny.status 200", "table.expire soon", "admin.allow 10.0.0.0/33",
+            "backend.urls ftp://x", "count.denied maybe", "limit.methods GET,P0ST"),
+        file("api_key_groups.map", "K1 premium", "K2", "K\u0007 basic"),
+        file("rate_limits_per_minute.map", "premium -1", "basic 99999999999"),
+        file("rate_limits_per_second.map", "premium 5", "", "", "", "", "", "basic abc"),
+        file("error_messages.map", "basic"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.ok()).isFalse();
+    assertThat(c.errors()).containsExactlyInAnyOrder(
+        "api_key_groups.map:2: key 'K2' has group '': a group must be one word without spaces or control characters",
+        "api_key_groups.map:3: key 'K\\u0007' contains control characters",
+        "rate_limits_per_minute.map:1: group 'premium' has limit '-1': must be a whole number >= 0",
+        "rate_limits_per_minute.map:2: group 'basic' has limit '99999999999': must be a whole number >= 0 and <= 2147483647",
+        "rate_limits_per_second.map:7: group 'basic' has limit 'abc': must be a whole number >= 0",
+        "error_messages.map:1: group 'basic' has message '': must be a non-empty message without control characters",
+        "gateway.properties:1: deny.status has value '200': must be an HTTP status 400..599 (429 or 503)",
+        "gateway.properties:2: table.expire has value 'soon': " + Values.DURATION_RULE,
+        "gateway.properties:3: admin.allow has value '10.0.0.0/33': entry '10.0.0.0/33': prefix length must be 0..32",
+        "gateway.properties:4: backend.urls: entry 'ftp://x' must be an absolute http:// or https:// URL",
+        "gateway.properties:5: count.denied has value 'maybe': must be true or false",
+        "gateway.properties:6: limit.methods has value 'GET,P0ST': entry 'P0ST' is not an HTTP method name (letters only)");
+  }
+
+  @Test
+  void compile_duplicateKey_warnsWithBothLinesAndFirstWins() {
+    PolicySources src = sources(file("gateway.properties"),
+        file("api_key_groups.map", "K1 premium", "K1 basic"),
+        file("rate_limits_per_minute.map", "premium 1", "basic 2"),
+        file("rate_limits_per_second.map", "premium 1", "basic 2"), file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.snapshot().keyGroups()).containsExactly(java.util.Map.entry("K1", "premium"));
+    assertThat(c.warnings()).containsExactly("api_key_groups.map:2: duplicate key 'K1' (first on line 1): "
+        + "this line is ignored, the first one wins (as in HAProxy)");
+  }
+
+  @Test
+  void compile_unknownGatewayKey_warnsWithClosestKnownKey() {
+    PolicySources src = sources(file("gateway.properties", "deny.staus 503", "colour blue"),
+        file("api_key_groups.map"), file("rate_limits_per_minute.map"), file("rate_limits_per_second.map"),
+        file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.snapshot().settings().denyStatus()).isEqualTo(429);
+    assertThat(c.warnings()).containsExactly(
+        "gateway.properties:1: unknown key 'deny.staus' is ignored (did you mean 'deny.status'?)",
+        "gateway.properties:2: unknown key 'colour' is ignored");
+  }
+
+  @Test
+  void compile_groupWithoutLimits_warnsAboutLikelyTypo() {
+    PolicySources src = sources(file("gateway.properties"), file("api_key_groups.map", "K1 premuim"),
+        file("rate_limits_per_minute.map", "premium 1"), file("rate_limits_per_second.map", "premium 1"),
+        file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.warnings()).singleElement().asString()
+        .startsWith("api_key_groups.map:1: group 'premuim' of key 'K1' has no entry in rate_limits_per_minute.map");
+  }
+
+  @Test
+  void compile_missingDefault_isError() {
+    RawFile defaultsWithoutGroup = new RawFile("gateway-defaults.properties",
+        defaults().entries().stream().filter(e -> !e.key().equals("default.group")).toList());
+    PolicySources src = new PolicySources(defaultsWithoutGroup, file("gateway.properties"), file("a"), file("b"),
+        file("c"), file("d"), null);
+
+    assertThat(PolicyCompiler.compile(src, 1, null).errors())
+        .containsExactly("gateway-defaults.properties: missing setting 'default.group' (every setting needs a default here)");
+  }
+
+  @Test
+  void compile_restartOnlyChanged_keepsRunningValuesAndWarns() {
+    GatewaySettings running = PolicyCompiler.compile(demo(), 1, null).snapshot().settings();
+    PolicySources changed = sources(
+        file("gateway.properties", "table.size 5", "reload.interval 5s", "backend.urls http://other:9000",
+            "deny.status 503"),
+        file("api_key_groups.map"), file("rate_limits_per_minute.map"), file("rate_limits_per_second.map"),
+        file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(changed, 2, running);
+
+    GatewaySettings s = c.snapshot().settings();
+    assertThat(s.tableSize()).isEqualTo(100000);
+    assertThat(s.reloadInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(s.backendUrls()).containsExactly(URI.create("http://127.0.0.1:9000"));
+    assertThat(s.denyStatus()).isEqualTo(503);
+    assertThat(c.warnings()).hasSize(3).allSatisfy(w -> assertThat(w).contains("needs a restart"));
+    assertThat(c.warnings().get(0)).startsWith("gateway.properties:1: table.size: changed from 100000 to 5");
+  }
+
+  @Test
+  void compile_backendOverride_replacesBackendUrlsAndIsValidated() {
+    PolicySources base = demo();
+    PolicySources overridden = new PolicySources(base.defaults(), base.gateway(), base.keyGroups(),
+        base.limitsPerMinute(), base.limitsPerSecond(), base.errorMessages(), "http://a:9000, https://b:9000");
+    PolicySources bad = new PolicySources(base.defaults(), base.gateway(), base.keyGroups(),
+        base.limitsPerMinute(), base.limitsPerSecond(), base.errorMessages(), "http://u:p@a:9000");
+
+    assertThat(PolicyCompiler.compile(overridden, 1, null).snapshot().settings().backendUrls())
+        .containsExactly(URI.create("http://a:9000"), URI.create("https://b:9000"));
+    assertThat(PolicyCompiler.compile(bad, 1, null).errors())
+        .containsExactly("S3GATE_BACKEND: entry 'http://***@a:9000' must not contain credentials");
+  }
+
+  @Test
+  void compile_limitMethods_upperCasedAndCaseSensitiveLookup() {
+    PolicySources src = sources(file("gateway.properties", "limit.methods put, post get"), file("a"), file("b"),
+        file("c"), file("d"));
+
+    GatewaySettings s = PolicyCompiler.compile(src, 1, null).snapshot().settings();
+
+    assertThat(s.limitMethods()).containsExactly("PUT", "POST", "GET");
+    assertThat(s.isLimited("PUT")).isTrue();
+    assertThat(s.isLimited("DELETE")).isFalse();
+  }
+
+  @Test
+  void parseDuration_units_andPlainMillis() {
+    assertThat(Values.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Values.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(Values.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(Values.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(Values.parseDuration("1500")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(Values.parseDuration("-1s")).isNull();
+    assertThat(Values.parseDuration("1d")).isNull();
+  }
+
+  @Test
+  void parseLimit_bounds() {
+    assertThat(Values.parseLimit("0")).isZero();
+    assertThat(Values.parseLimit("2147483647")).isEqualTo(Integer.MAX_VALUE);
+    assertThat(Values.parseLimit("2147483648")).isNull();
+    assertThat(Values.parseLimit("+5")).isNull();
+    assertThat(Values.parseLimit("5.0")).isNull();
+  }
+}

@@ -1,0 +1,55 @@
+package org.s3gate.policy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds RawFiles from "key value" lines (line numbers = position, blank lines skipped). */
+final class PolicyTestFiles {
+
+  private PolicyTestFiles() {}
+
+  static RawFile file(String name, String... lines) {
+    List<RawEntry> entries = new ArrayList<>();
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (line.isBlank()) {
+        continue;
+      }
+      int space = line.indexOf(' ');
+      entries.add(space < 0 ? new RawEntry(line, "", i + 1)
+          : new RawEntry(line.substring(0, space), line.substring(space + 1), i + 1));
+    }
+    return new RawFile(name, entries);
+  }
+
+  static RawFile defaults() {
+    return file("gateway-defaults.properties",
+        "default.group unknown",
+        "default.limit.per_minute 50",
+        "default.limit.per_second 5",
+        "default.error_message Rate_limit_exceeded",
+        "deny.status 429",
+        "count.denied false",
+        "limit.methods",
+        "headers.enabled true",
+        "table.size 100000",
+        "table.expire 2m",
+        "reload.interval 1s",
+        "admin.allow 127.0.0.1/8,::1/128",
+        "trusted.proxies",
+        "backend.urls http://127.0.0.1:9000",
+        "backend.health.path /minio/health/live");
+  }
+
+  static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {
+    return new PolicySources(defaults(), gateway, keys, perMinute, perSecond, messages, null);
+  }
+
+  static PolicySources demo() {
+    return sources(file("gateway.properties"),
+        file("api_key_groups.map", "K1 premium", "K2 standard", "K3 basic"),
+        file("rate_limits_per_minute.map", "premium 2000", "standard 500", "basic 100"),
+        file("rate_limits_per_second.map", "premium 50", "standard 25", "basic 10"),
+        file("error_messages.map", "premium Premium rate limit exceeded", "standard Standard", "basic Basic"));
+  }
+}
