@@ -1,82 +1,102 @@
 package org.s3gate;
 
-import java.io.IOException;
-import java.io.Reader;
 import java.lang.System.Logger.Level;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 
+import org.s3gate.config.ConfigDirectory;
+import org.s3gate.config.ConfigException;
+import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.policy.GatewaySettings;
 import org.s3gate.proxy.BackendHealthChecker;
 import org.s3gate.proxy.BackendPool;
 import org.s3gate.proxy.S3ProxyServlet;
 
 /**
- * Builds the gateway when the webapp starts and tears it down when it stops: configuration,
- * backends and their health checks, published as servlet-context attributes for the filter and
- * servlets. Everything started here is stopped in {@link #contextDestroyed}, so a redeploy leaks
- * no thread.
+ * Builds the {@link Gateway} when the webapp starts and tears it down when it stops: configuration
+ * (loaded and validated first: an invalid configuration fails the deployment with every error
+ * listed), the counter table and its expiry, the backends and their health checks. Everything
+ * started here is stopped in {@link #contextDestroyed}, so a redeploy leaks no thread.
  *
  * <p>Thread-safe: the container calls it once to start and once to stop.
  */
 public final class GatewayLifecycle implements ServletContextListener {
-  private static final System.Logger LOG = System.getLogger(GatewayLifecycle.class.getName());
+  /** Context init-parameter with the configuration directory used when neither -D nor env names one. */
+  public static final String CONF_DIR_DEFAULT_PARAMETER = "s3gate.conf.dir.default";
 
+  private static final System.Logger LOG = System.getLogger(GatewayLifecycle.class.getName());
+  private static final Duration EXPIRY_SWEEP_INTERVAL = Duration.ofSeconds(5);
+
+  private ConfigReloader config;
   private BackendHealthChecker healthChecker;
+  private ScheduledExecutorService maintenance;
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
     ServletContext context = event.getServletContext();
-    Path confDir = confDir(context);
-    Properties settings = loadSettings(confDir.resolve("gateway.properties"));
-    String backendUrls = System.getenv("S3GATE_BACKEND");
-    if (backendUrls == null || backendUrls.isBlank()) {
-      backendUrls = settings.getProperty("backend.urls", "http://127.0.0.1:9000");
+    Path confDir = ConfigDirectory.resolve(context.getInitParameter(CONF_DIR_DEFAULT_PARAMETER));
+    try {
+      config = ConfigReloader.start(confDir, System.getenv());
+    } catch (ConfigException e) {
+      LOG.log(Level.ERROR, "s3gate cannot start: {0}", e.getMessage());
+      throw e;
     }
-    List<URI> urls = Arrays.stream(backendUrls.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(URI::create).toList();
-    BackendPool pool = new BackendPool(urls);
-    healthChecker = new BackendHealthChecker(pool, settings.getProperty("backend.health.path", "/minio/health/live"),
+    GatewaySettings settings = config.store().current().settings();
+    CounterTable table = new CounterTable(settings.tableSize());
+    BackendPool pool = new BackendPool(settings.backendUrls());
+    Gateway gateway = new Gateway(config, table, pool);
+
+    healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings().backendHealthPath(),
         Duration.ofSeconds(1), Duration.ofSeconds(2));
+    maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "s3gate-table-expiry");
+      thread.setDaemon(true);
+      return thread;
+    });
+    maintenance.scheduleWithFixedDelay(() -> expireIdleKeys(gateway), EXPIRY_SWEEP_INTERVAL.toMillis(),
+        EXPIRY_SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+
+    context.setAttribute(Gateway.ATTRIBUTE, gateway);
     context.setAttribute(S3ProxyServlet.BACKEND_POOL_ATTRIBUTE, pool);
-    LOG.log(Level.INFO, "s3gate started: configuration {0}, backends {1}", confDir, pool.backends());
+    Predicate<String> trustedProxy = address -> Gateway.inAny(gateway.policy().settings().trustedProxies(), address);
+    context.setAttribute(S3ProxyServlet.TRUSTED_PROXY_ATTRIBUTE, trustedProxy);
+    LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3}",
+        confDir, gateway.policy().version(), settings.tableSize(), pool.backends());
+  }
+
+  private static void expireIdleKeys(Gateway gateway) {
+    try {
+      long idleNanos = gateway.policy().settings().tableExpire().toNanos();
+      int expired = gateway.table().expireIdle(idleNanos, System.nanoTime());
+      if (expired > 0) {
+        LOG.log(Level.DEBUG, "expired {0} idle keys", expired);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "table expiry failed", e); // never let it cancel the periodic task
+    }
   }
 
   @Override
   public void contextDestroyed(ServletContextEvent event) {
+    if (maintenance != null) {
+      maintenance.shutdownNow();
+    }
     if (healthChecker != null) {
       healthChecker.close();
     }
+    if (config != null) {
+      config.close();
+    }
+    event.getServletContext().removeAttribute(Gateway.ATTRIBUTE);
     LOG.log(Level.INFO, "s3gate stopped");
-  }
-
-  private static Path confDir(ServletContext context) {
-    String dir = System.getProperty("s3gate.conf.dir");
-    if (dir == null || dir.isBlank()) {
-      dir = System.getenv("S3GATE_CONF");
-    }
-    if (dir == null || dir.isBlank()) {
-      dir = context.getInitParameter("s3gate.conf.dir.default");
-    }
-    return Path.of(dir == null || dir.isBlank() ? "conf" : dir).toAbsolutePath().normalize();
-  }
-
-  private static Properties loadSettings(Path file) {
-    Properties properties = new Properties();
-    if (Files.exists(file)) {
-      try (Reader reader = Files.newBufferedReader(file)) {
-        properties.load(reader);
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
-      }
-    }
-    return properties;
   }
 }

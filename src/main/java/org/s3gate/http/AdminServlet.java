@@ -1,59 +1,51 @@
 package org.s3gate.http;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.s3gate.Gateway;
 import org.s3gate.proxy.Backend;
-import org.s3gate.proxy.BackendPool;
-import org.s3gate.proxy.S3ProxyServlet;
 
 /**
  * The gateway's own endpoints under {@code /_s3gate/} (a prefix no bucket can have: bucket names
  * have no underscore). {@code health} answers 200 {@code {"status":"UP",...}} while at least one
- * backend is healthy, else 503 {@code "DOWN"}, with each backend's state.
+ * backend is healthy, else 503 {@code "DOWN"}, with each backend's state. Only clients in
+ * {@code admin.allow} are answered; others get 403.
  *
  * <p>Thread-safe: stateless after init.
  */
 public final class AdminServlet extends HttpServlet {
-  private BackendPool pool;
+  private transient Gateway gateway;
 
   @Override
   public void init() {
-    pool = (BackendPool) getServletContext().getAttribute(S3ProxyServlet.BACKEND_POOL_ATTRIBUTE);
+    gateway = Gateway.from(getServletContext());
   }
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    if (!isAllowed(request.getRemoteAddr())) {
+    if (!Gateway.inAny(gateway.policy().settings().adminAllow(), request.getRemoteAddr())) {
       sendText(response, HttpServletResponse.SC_FORBIDDEN, "text/plain", "forbidden\n");
       return;
     }
     String path = request.getPathInfo();
     if ("/health".equals(path) && ("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod()))) {
-      boolean up = pool.anyUp();
+      boolean up = gateway.backends().anyUp();
       sendText(response, up ? 200 : 503, "application/json", healthJson(up));
       return;
     }
     sendText(response, HttpServletResponse.SC_NOT_FOUND, "text/plain", "not found\n");
   }
 
-  private static boolean isAllowed(String remoteAddress) {
-    try {
-      return InetAddress.getByName(remoteAddress).isLoopbackAddress();
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   private String healthJson(boolean up) {
-    StringBuilder json = new StringBuilder(128).append("{\"status\":\"").append(up ? "UP" : "DOWN").append("\",\"backends\":[");
+    StringBuilder json = new StringBuilder(128).append("{\"status\":\"").append(up ? "UP" : "DOWN")
+        .append("\",\"configVersion\":").append(gateway.policy().version()).append(",\"backends\":[");
     boolean first = true;
-    for (Backend backend : pool.backends()) {
+    for (Backend backend : gateway.backends().backends()) {
       Backend.Health health = backend.health();
       json.append(first ? "" : ",").append("{\"url\":\"").append(jsonEscape(backend.origin()))
           .append("\",\"status\":\"").append(health.up() ? "UP" : "DOWN")

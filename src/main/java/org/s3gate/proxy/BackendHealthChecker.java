@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Active health checks: every {@code interval}, a GET of the health path on each backend. A backend
@@ -24,14 +25,15 @@ public final class BackendHealthChecker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BackendHealthChecker.class.getName());
 
   private final BackendPool pool;
-  private final String healthPath;
+  private final Supplier<String> healthPath;
   private final Duration timeout;
   private final HttpClient client;
   private final ScheduledExecutorService scheduler;
 
-  public BackendHealthChecker(BackendPool pool, String healthPath, Duration interval, Duration timeout) {
+  /** {@code healthPath} is read before every round, so a reloaded {@code backend.health.path} applies at once. */
+  public BackendHealthChecker(BackendPool pool, Supplier<String> healthPath, Duration interval, Duration timeout) {
     this.pool = pool;
-    this.healthPath = healthPath.startsWith("/") ? healthPath : "/" + healthPath;
+    this.healthPath = healthPath;
     this.timeout = timeout;
     this.client = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
     this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -45,12 +47,14 @@ public final class BackendHealthChecker implements AutoCloseable {
 
   /** Checks every backend once, now, on the calling thread. */
   public void checkAll() {
+    String path = healthPath.get();
+    path = path.startsWith("/") ? path : "/" + path;
     for (Backend backend : pool.backends()) {
-      check(backend);
+      check(backend, path);
     }
   }
 
-  private void check(Backend backend) {
+  private void check(Backend backend, String healthPath) {
     String failure;
     try {
       HttpRequest request = HttpRequest.newBuilder(URI.create(backend.origin() + healthPath))

@@ -1,0 +1,36 @@
+package org.s3gate.http;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.Decision;
+import org.s3gate.policy.GroupPolicy;
+
+/**
+ * The rate-limit headers every response carries (admitted or denied), unless
+ * {@code headers.enabled=false}: who the gateway thinks is calling, their group and limits, and the
+ * counts in both windows after this request.
+ *
+ * <p>Immutable (static methods only); thread-safe.
+ */
+final class RateLimitHeaders {
+  static final String GROUP = "X-RateLimit-Group";
+  static final String API_KEY = "X-API-Key";
+  static final String AUTH_METHOD = "X-Auth-Method";
+  static final String LIMIT_PER_MINUTE = "X-RateLimit-Limit-Per-Minute";
+  static final String LIMIT_PER_SECOND = "X-RateLimit-Limit-Per-Second";
+  static final String CURRENT_PER_MINUTE = "X-RateLimit-Current-Per-Minute";
+  static final String CURRENT_PER_SECOND = "X-RateLimit-Current-Per-Second";
+
+  private RateLimitHeaders() {}
+
+  static void set(HttpServletResponse response, CallerIdentity caller, GroupPolicy group, Decision decision) {
+    response.setHeader(GROUP, group.group());
+    response.setHeader(API_KEY, caller.accessKey());
+    response.setHeader(AUTH_METHOD, caller.authMethod().headerValue());
+    response.setIntHeader(LIMIT_PER_MINUTE, group.limitPerMinute());
+    response.setIntHeader(LIMIT_PER_SECOND, group.limitPerSecond());
+    response.setIntHeader(CURRENT_PER_MINUTE, decision.currentPerMinute());
+    response.setIntHeader(CURRENT_PER_SECOND, decision.currentPerSecond());
+  }
+}
