@@ -37,6 +37,10 @@ final class Gateway implements AutoCloseable {
     this.dir = Files.createTempDirectory("s3gate-it-");
     this.confDir = dir.resolve("conf");
     copyTree(ManagedProcess.ROOT.resolve("conf"), confDir);
+    for (Map.Entry<String, java.util.function.UnaryOperator<String>> edit : builder.confEdits) {
+      Path file = confDir.resolve(edit.getKey());
+      Files.writeString(file, edit.getValue().apply(Files.exists(file) ? Files.readString(file) : ""));
+    }
     List<String> command = new ArrayList<>(List.of("bin/s3gate-jetty",
         "jetty.http.port=" + httpPort,
         "jetty.ssl.port=" + httpsPort,
@@ -119,6 +123,7 @@ final class Gateway implements AutoCloseable {
     private String javaOpts = "";
     private int expectHealthStatus = 200;
     private final List<String> jettyProperties = new ArrayList<>();
+    private final List<Map.Entry<String, java.util.function.UnaryOperator<String>>> confEdits = new ArrayList<>();
 
     private Builder(String name, String backendUrls) {
       this.name = name;
@@ -143,6 +148,17 @@ final class Gateway implements AutoCloseable {
     Builder jettyProperty(String property) {
       jettyProperties.add(property);
       return this;
+    }
+
+    /** Rewrites {@code file} of the gateway's copy of conf/ before it starts. */
+    Builder editConf(String file, java.util.function.UnaryOperator<String> edit) {
+      confEdits.add(Map.entry(file, edit));
+      return this;
+    }
+
+    /** Appends lines to {@code file} of the gateway's copy of conf/ (for a duplicate key the first line wins). */
+    Builder appendConf(String file, String... lines) {
+      return editConf(file, text -> text + "\n" + String.join("\n", lines) + "\n");
     }
 
     Gateway start() throws IOException, InterruptedException {
