@@ -29,5 +29,12 @@ stop:
 test: backend
 	$(MVN) verify
 
+## bench: JMH (decision ns/op and B/op, 1 and 2 threads) and heap bytes per key; not part of test.
+## Each bench/run-*.sh listed in BENCH_SCRIPTS runs in order; add new ones there.
+BENCH_SCRIPTS = bench/run-jmh.sh bench/run-heap.sh
+bench:
+	$(MVN) -q -f bench/pom.xml package
+	set -e; for script in $(BENCH_SCRIPTS); do $$script; echo; done
+
 clean:
 	$(MVN) -q clean

@@ -1,0 +1,117 @@
+package org.s3gate.bench;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.s3gate.policy.GatewaySettings;
+import org.s3gate.policy.PolicySnapshot;
+
+/**
+ * Test data for the benchmarks: distinct 20-character access keys that look like AWS ones, the
+ * SigV4 {@code Authorization} header each would send, and a policy snapshot that maps every key
+ * to one group. Everything is derived from the key's index, so runs are reproducible.
+ *
+ * <p>Keys are {@code "AKIA"} followed by 16 base-32 characters: 13 encode a bijective 64-bit mix
+ * of the index (so keys are distinct and not sequential), 3 more come from a second mix. Headers
+ * are what the AWS SDK sends for a GET, about 200 characters, signature included.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class BenchKeys {
+
+  /** Length of every generated key, as AWS access key ids have. */
+  static final int KEY_LENGTH = 20;
+
+  private static final char[] BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  private BenchKeys() {}
+
+  /** The access key of index {@code i}; distinct for distinct {@code i}. */
+  static String accessKey(int i) {
+    char[] key = new char[KEY_LENGTH];
+    key[0] = 'A';
+    key[1] = 'K';
+    key[2] = 'I';
+    key[3] = 'A';
+    long bits = mix(i);
+    for (int c = 4; c < 17; c++) {
+      key[c] = BASE32[(int) (bits & 31)];
+      bits >>>= 5;
+    }
+    long more = mix(~i);
+    for (int c = 17; c < KEY_LENGTH; c++) {
+      key[c] = BASE32[(int) (more & 31)];
+      more >>>= 5;
+    }
+    return new String(key);
+  }
+
+  /** {@code n} distinct keys, index order. */
+  static String[] accessKeys(int n) {
+    String[] keys = new String[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = accessKey(i);
+    }
+    return keys;
+  }
+
+  /** The SigV4 Authorization header an AWS SDK sends for a GET signed with {@code accessKey}. */
+  static String sigV4Authorization(String accessKey) {
+    StringBuilder signature = new StringBuilder(64);
+    long bits = mix(accessKey.hashCode());
+    for (int c = 0; c < 64; c++) {
+      if (c % 16 == 0) {
+        bits = mix(bits + c);
+      }
+      signature.append(HEX[(int) (bits & 15)]);
+      bits >>>= 4;
+    }
+    return "AWS4-HMAC-SHA256 Credential=" + accessKey + "/20250830/us-east-1/s3/aws4_request, "
+        + "SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;host;x-amz-content-sha256;"
+        + "x-amz-date, Signature=" + signature;
+  }
+
+  /** Every key of {@code keys} in group {@code group} with the given limits; defaults otherwise. */
+  static PolicySnapshot snapshot(String[] keys, String group, int limitPerSecond,
+      int limitPerMinute) {
+    Map<String, String> keyGroups = new HashMap<>(keys.length * 4 / 3 + 1);
+    for (String key : keys) {
+      keyGroups.put(key, group);
+    }
+    return PolicySnapshot.of(1, settings(), keyGroups, Map.of(group, limitPerMinute),
+        Map.of(group, limitPerSecond), Map.of(group, "Rate_limit_exceeded"));
+  }
+
+  /** The shipped {@code conf/gateway.properties} defaults (count.denied=false). */
+  static GatewaySettings settings() {
+    return new GatewaySettings("unknown", 50, 5, "Rate_limit_exceeded", 429, false, Set.of(), true,
+        100_000, Duration.ofMinutes(2), Duration.ofSeconds(1), List.of(), List.of(), List.of(),
+        "/healthz");
+  }
+
+  /** A random permutation of {@code 0..n-1} from a fixed seed: the order keys are requested in. */
+  static int[] shuffledOrder(int n, long seed) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+
+  /** SplitMix64's finalizer: a bijection on 64-bit values. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+}

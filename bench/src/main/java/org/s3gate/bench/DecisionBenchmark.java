@@ -1,0 +1,198 @@
+package org.s3gate.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.ThreadParams;
+import org.s3gate.identify.AccessKeyExtractor;
+import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.limit.Decision;
+import org.s3gate.limit.KeyUsage;
+import org.s3gate.policy.GroupPolicy;
+import org.s3gate.policy.PolicySnapshot;
+
+/**
+ * The whole per-request decision of {@code RateLimitFilter}, without the servlet: identify the
+ * caller from a SigV4 {@code Authorization} header, look its group's policy up in the snapshot,
+ * and count it in the {@link CounterTable}, with {@code System.nanoTime()} read once per request
+ * and passed in, as the filter does.
+ *
+ * <h2>What is measured</h2>
+ * <ul>
+ *   <li>{@link #admit}: limits of 1,000,000,000 per second and per minute, so every request is
+ *       admitted and counted in both windows (the common path).
+ *   <li>{@link #deny}: limits of 1/s and 1/min and every key prefilled with one request at setup,
+ *       so every request is refused by the minute window ({@code count.denied=false}, the
+ *       default: nothing is counted, {@code Retry-After} is computed for both windows). This
+ *       holds for 60 s after setup; a run's trial teardown fails it if more than 1% was admitted.
+ *   <li>{@code keys}: 10 (everything in L1/L2) or 1,000,000 (table, snapshot and headers far
+ *       larger than the caches). The table holds every key before measuring, so no insert and no
+ *       eviction happens; its capacity is {@code max(keys, 100000)}, table.size's default.
+ *   <li>Keys are requested in a fixed random order; each thread starts at a different place in
+ *       it. Headers are built at setup (about 200 chars each, distinct per key), so building
+ *       strings is not measured. The returned {@link Decision} goes to JMH's blackhole, so its
+ *       allocation is measured, as is the key substring and the {@link CallerIdentity}.
+ * </ul>
+ *
+ * <h2>How to run</h2>
+ * From the repository root: {@code make bench} (both thread counts, table printed), or after
+ * {@code mvn -f bench/pom.xml package}:
+ * <pre>
+ *   java -jar bench/target/benchmarks.jar DecisionBenchmark -t 1 -prof gc     # one thread
+ *   java -jar bench/target/benchmarks.jar DecisionBenchmark -t 2 -prof gc     # two threads
+ *   java -jar bench/target/benchmarks.jar DecisionBenchmark -f 1 -wi 2 -i 3 -r 1s -p keys=10  # quick
+ * </pre>
+ * or {@code java -cp bench/target/benchmarks.jar org.s3gate.bench.JmhTable [jmh options]},
+ * which runs 1 and 2 threads and prints one table ({@code bench/run-jmh.sh} does that).
+ *
+ * <p>Not thread-safe as a class; JMH gives each state its scope (the worlds are shared by all
+ * threads, as the filter shares one table and one snapshot; {@link Cursor} is per thread).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+public class DecisionBenchmark {
+
+  /** Limits no key reaches during a run: every request of {@link #admit} is admitted. */
+  static final int UNREACHED_LIMIT = 1_000_000_000;
+
+  @Benchmark
+  public Decision admit(AdmitWorld world, Cursor cursor) {
+    return decide(world.snapshot, world.table, world.authorizations[cursor.next(world.order)]);
+  }
+
+  @Benchmark
+  public Decision deny(DenyWorld world, Cursor cursor) {
+    return decide(world.snapshot, world.table, world.authorizations[cursor.next(world.order)]);
+  }
+
+  /** What the filter does per request, minus reading headers and writing the response. */
+  static Decision decide(PolicySnapshot snapshot, CounterTable table, String authorization) {
+    long nowNanos = System.nanoTime();
+    CallerIdentity caller = AccessKeyExtractor.identify(authorization, null, null, null);
+    GroupPolicy policy = snapshot.policyForKey(caller.accessKey());
+    return table.tryAcquire(caller.accessKey(), policy.limitPerSecond(), policy.limitPerMinute(),
+        snapshot.settings().countDenied(), nowNanos);
+  }
+
+  /** Keys, headers, snapshot and a table holding every key; shared by all threads. */
+  abstract static class World {
+    PolicySnapshot snapshot;
+    CounterTable table;
+    String[] authorizations;
+    int[] order;
+    /** Sum of admittedTotal over all keys right after setup. */
+    long admittedAtSetup;
+
+    void build(int keys, int limitPerSecond, int limitPerMinute) {
+      String[] accessKeys = BenchKeys.accessKeys(keys);
+      authorizations = new String[keys];
+      for (int i = 0; i < keys; i++) {
+        authorizations[i] = BenchKeys.sigV4Authorization(accessKeys[i]);
+      }
+      snapshot = BenchKeys.snapshot(accessKeys, "bench", limitPerSecond, limitPerMinute);
+      table = new CounterTable(Math.max(keys, 100_000));
+      order = BenchKeys.shuffledOrder(keys, 42);
+      // Insert every key through the measured path once, so measurement never inserts.
+      for (String authorization : authorizations) {
+        if (!decide(snapshot, table, authorization).admitted()) {
+          throw new IllegalStateException("setup: first request of a key was denied");
+        }
+      }
+      if (table.size() != keys) {
+        throw new IllegalStateException("setup: table holds " + table.size() + ", not " + keys);
+      }
+      admittedAtSetup = totals()[0];
+    }
+
+    /** {admitted, denied} over all keys since the table was created. */
+    long[] totals() {
+      long admitted = 0;
+      long denied = 0;
+      for (KeyUsage usage : table.snapshot(System.nanoTime())) {
+        admitted += usage.admittedTotal();
+        denied += usage.deniedTotal();
+      }
+      return new long[] {admitted, denied};
+    }
+  }
+
+  /** Every request is admitted. */
+  @State(Scope.Benchmark)
+  public static class AdmitWorld extends World {
+    @Param({"10", "1000000"})
+    int keys;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      build(keys, UNREACHED_LIMIT, UNREACHED_LIMIT);
+    }
+
+    @TearDown(Level.Trial)
+    public void checkAllAdmitted() {
+      long denied = totals()[1];
+      if (denied != 0) {
+        throw new IllegalStateException("admit benchmark denied " + denied + " requests");
+      }
+    }
+  }
+
+  /** Every request is denied by the per-minute window (for 60 s after setup). */
+  @State(Scope.Benchmark)
+  public static class DenyWorld extends World {
+    @Param({"10", "1000000"})
+    int keys;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      build(keys, 1, 1);
+    }
+
+    @TearDown(Level.Trial)
+    public void checkDenied() {
+      long[] totals = totals();
+      long admitted = totals[0] - admittedAtSetup;
+      if (admitted * 100 > totals[1]) {
+        throw new IllegalStateException("deny benchmark admitted " + admitted + " of "
+            + (admitted + totals[1]) + " requests (> 1%): run shorter than 60 s per trial");
+      }
+    }
+  }
+
+  /** Where one thread is in the shared random order of keys. */
+  @State(Scope.Thread)
+  public static class Cursor {
+    private int position;
+
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params, ThreadParams thread) {
+      // Threads start far apart in the order, so with 1,000,000 keys two threads rarely ask for
+      // one key at once; with 10 keys they share every entry, as requests of a hot tenant do.
+      int keys = Integer.parseInt(params.getParam("keys"));
+      position = (int) ((long) keys * thread.getThreadIndex() / thread.getThreadCount());
+    }
+
+    int next(int[] order) {
+      int key = order[position];
+      if (++position == order.length) {
+        position = 0;
+      }
+      return key;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package org.s3gate.bench;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.ref.Reference;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.ObjectName;
+import org.s3gate.limit.CounterTable;
+
+/**
+ * Heap retained per tracked key by {@link CounterTable}: fills a table (capacity 1,000,000) with
+ * 1,000,000 distinct 20-character keys and compares live-object class histograms taken before
+ * the keys exist, after they exist, and after the table holds them all. Each histogram is the
+ * JVM's own ({@code GC.class_histogram}, the same as {@code jcmd PID GC.class_histogram}, asked
+ * through the DiagnosticCommand MBean, which runs a full GC first), so the bytes are the JVM's
+ * object sizes, not estimates. The keys' strings are counted separately from the table.
+ *
+ * <h2>How to run</h2>
+ * {@code make bench} runs it; by hand, after {@code mvn -f bench/pom.xml package}:
+ * <pre>
+ *   java -Xms2g -Xmx2g -cp bench/target/benchmarks.jar org.s3gate.bench.HeapPerKey [keys]
+ *   java -Xms2g -Xmx2g -XX:-UseCompressedOops -cp bench/target/benchmarks.jar org.s3gate.bench.HeapPerKey
+ * </pre>
+ *
+ * <p>Not thread-safe; a command-line program.
+ */
+public final class HeapPerKey {
+
+  private static final String ENTRY = "org.s3gate.limit.CounterEntry";
+  private static final String INT_ARRAY = "[I";
+  private static final String NODE = "java.util.concurrent.ConcurrentHashMap$Node";
+  private static final String NODE_ARRAY = "[Ljava.util.concurrent.ConcurrentHashMap$Node;";
+  private static final String STRING = "java.lang.String";
+  private static final String BYTE_ARRAY = "[B";
+  private static final Pattern HISTOGRAM_LINE =
+      Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
+
+  private HeapPerKey() {}
+
+  public static void main(String[] args) throws Exception {
+    int keyCount = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+
+    Map<String, long[]> empty = histogram();
+    long usedEmpty = usedAfterGc(memory);
+    String[] keys = BenchKeys.accessKeys(keyCount);
+    Map<String, long[]> withKeys = histogram();
+    long usedWithKeys = usedAfterGc(memory);
+
+    CounterTable table = new CounterTable(keyCount);
+    for (String key : keys) {
+      long nowNanos = System.nanoTime();
+      if (!table.tryAcquire(key, 5, 50, false, nowNanos).admitted()) {
+        throw new IllegalStateException("first request of " + key + " was denied");
+      }
+    }
+    if (table.size() != keyCount) {
+      throw new IllegalStateException("table holds " + table.size() + ", not " + keyCount);
+    }
+    Map<String, long[]> withTable = histogram();
+    long usedWithTable = usedAfterGc(memory);
+    Reference.reachabilityFence(keys);
+    Reference.reachabilityFence(table);
+
+    double n = keyCount;
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT,
+        "Heap per tracked key: %,d distinct %d-char keys in a CounterTable(capacity %,d)%n",
+        keyCount, BenchKeys.KEY_LENGTH, keyCount));
+    out.append(String.format(Locale.ROOT, "JVM %s, UseCompressedOops=%s, UseCompressedClassPointers=%s,"
+        + " ObjectAlignmentInBytes=%s%n", Runtime.version(), vmOption("UseCompressedOops"),
+        vmOption("UseCompressedClassPointers"), vmOption("ObjectAlignmentInBytes")));
+    String format = "  %-46s %11s %14s %10s%n";
+    out.append(String.format(Locale.ROOT, format, "part", "instances", "bytes", "bytes/key"));
+    long entryBytes = row(out, format, "CounterEntry", withTable, withKeys, ENTRY, n);
+    long ringBytes = row(out, format, "int[32] (both windows' slots)", withTable, withKeys,
+        INT_ARRAY, n);
+    out.append(String.format(Locale.ROOT, format, "= counter entry + both windows", "", "",
+        perKey(entryBytes + ringBytes, n)));
+    out.append("    (target: counter entry + both windows <= 200 bytes/key)\n");
+    long nodeBytes = row(out, format, "ConcurrentHashMap$Node", withTable, withKeys, NODE, n);
+    long binBytes = row(out, format, "ConcurrentHashMap bins (Node[])", withTable, withKeys,
+        NODE_ARRAY, n);
+    long tableTotal = total(withTable) - total(withKeys);
+    long other = tableTotal - entryBytes - ringBytes - nodeBytes - binBytes;
+    out.append(String.format(Locale.ROOT, format, "anything else the table added", "",
+        String.format(Locale.ROOT, "%,d", other), perKey(other, n)));
+    out.append(String.format(Locale.ROOT, format, "= table, keys excluded", "",
+        String.format(Locale.ROOT, "%,d", tableTotal), perKey(tableTotal, n)));
+    long stringBytes = row(out, format, "key String", withKeys, empty, STRING, n);
+    long keyBytes = row(out, format, "key byte[] (Latin-1, 20 chars)", withKeys, empty,
+        BYTE_ARRAY, n);
+    out.append(String.format(Locale.ROOT, format, "= key string", "", "",
+        perKey(stringBytes + keyBytes, n)));
+    out.append(String.format(Locale.ROOT, format, "= per tracked key, all included", "", "",
+        perKey(tableTotal + stringBytes + keyBytes, n)));
+    out.append(String.format(Locale.ROOT,
+        "  cross-check, MemoryMXBean used heap after System.gc(): table %s bytes/key,"
+        + " key strings %s bytes/key%n",
+        perKey(usedWithTable - usedWithKeys, n), perKey(usedWithKeys - usedEmpty, n)));
+    System.out.print(out);
+  }
+
+  /** Appends the per-key growth of {@code className} from {@code before} to {@code after}. */
+  private static long row(StringBuilder out, String format, String label,
+      Map<String, long[]> after, Map<String, long[]> before, String className, double n) {
+    long[] a = after.getOrDefault(className, new long[2]);
+    long[] b = before.getOrDefault(className, new long[2]);
+    long instances = a[0] - b[0];
+    long bytes = a[1] - b[1];
+    out.append(String.format(Locale.ROOT, format, label, String.format(Locale.ROOT, "%,d", instances),
+        String.format(Locale.ROOT, "%,d", bytes), perKey(bytes, n)));
+    return bytes;
+  }
+
+  private static String perKey(long bytes, double n) {
+    return String.format(Locale.ROOT, "%.1f", bytes / n);
+  }
+
+  private static long total(Map<String, long[]> histogram) {
+    return histogram.values().stream().mapToLong(v -> v[1]).sum();
+  }
+
+  /** Live objects by class: {instances, bytes}; runs a full GC first. */
+  private static Map<String, long[]> histogram() throws Exception {
+    String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+        new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+        new Object[] {new String[0]}, new String[] {String[].class.getName()});
+    Map<String, long[]> byClass = new HashMap<>();
+    for (String line : text.split("\n")) {
+      Matcher m = HISTOGRAM_LINE.matcher(line);
+      if (m.matches()) {
+        byClass.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))},
+            (x, y) -> new long[] {x[0] + y[0], x[1] + y[1]});
+      }
+    }
+    return byClass;
+  }
+
+  private static long usedAfterGc(MemoryMXBean memory) {
+    System.gc();
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  private static String vmOption(String name) {
+    return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+        .getVMOption(name).getValue();
+  }
+}
