@@ -84,8 +84,8 @@ final class CounterEntry {
     long minuteSlot = MINUTE.slotIndex(elapsed);
     SECOND.advance(counts, SECOND.slotIndex(lastElapsed), secondSlot);
     MINUTE.advance(counts, MINUTE.slotIndex(lastElapsed), minuteSlot);
-    int perSecond = SECOND.count(counts, secondSlot, secondSlot);
-    int perMinute = MINUTE.count(counts, minuteSlot, minuteSlot);
+    int perSecond = SECOND.countAdvanced(counts);
+    int perMinute = MINUTE.countAdvanced(counts);
     boolean secondFull = perSecond >= limitPerSecond;
     boolean minuteFull = perMinute >= limitPerMinute;
     if (!secondFull && !minuteFull) {
