@@ -9,6 +9,7 @@ import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.StandardMBean;
 
 import org.s3gate.Gateway;
 import org.s3gate.config.MapFile;
@@ -19,11 +20,12 @@ import org.s3gate.config.MapFile;
  *
  * <p>Idempotent: a name that is already registered (left by a previous deployment of the webapp
  * that did not stop cleanly) is replaced, so a redeploy always ends with exactly one set, bound to
- * the running webapp. {@link #close()} unregisters what this instance registered, once. Two s3gate
+ * the running webapp. {@link #close()} unregisters what this instance registered and still owns:
+ * an MBean replaced by a newer registration tells its old owner when it leaves the server, so a
+ * late stop of an old deployment never removes the new deployment's MBeans. Two s3gate
  * webapps in one JVM would share the names: the one started last owns them.
  *
- * <p>Thread-safe: {@link #close()} is synchronized; registration happens before the instance is
- * published.
+ * <p>Thread-safe: the list of owned names is guarded by this instance's monitor.
  */
 public final class ManagementBeans implements AutoCloseable {
 
@@ -42,15 +44,16 @@ public final class ManagementBeans implements AutoCloseable {
   }
 
   static ManagementBeans register(Gateway gateway, MBeanServer server) {
-    Map<String, Object> beans = new LinkedHashMap<>();
-    beans.put(ObjectNames.GATEWAY, new GatewayControl(gateway));
-    beans.put(ObjectNames.TABLE, new TableControl(gateway, System::nanoTime));
-    for (MapFile map : MapFile.values()) {
-      beans.put(ObjectNames.map(map.baseName()), new MapControl(gateway, map));
-    }
     ManagementBeans registration = new ManagementBeans(server);
+    Map<String, StandardMBean> beans = new LinkedHashMap<>();
+    beans.put(ObjectNames.GATEWAY, registration.new Owned<>(new GatewayControl(gateway), GatewayMXBean.class));
+    beans.put(ObjectNames.TABLE,
+        registration.new Owned<>(new TableControl(gateway, System::nanoTime), TableMXBean.class));
+    for (MapFile map : MapFile.values()) {
+      beans.put(ObjectNames.map(map.baseName()), registration.new Owned<>(new MapControl(gateway, map), MapMXBean.class));
+    }
     try {
-      for (Map.Entry<String, Object> bean : beans.entrySet()) {
+      for (Map.Entry<String, StandardMBean> bean : beans.entrySet()) {
         registration.replace(ObjectNames.of(bean.getKey()), bean.getValue());
       }
     } catch (JMException | RuntimeException e) {
@@ -71,7 +74,35 @@ public final class ManagementBeans implements AutoCloseable {
       }
     }
     server.registerMBean(bean, name);
-    registered.add(name);
+    synchronized (this) {
+      registered.add(name);
+    }
+  }
+
+  /**
+   * An MXBean that tells its registration when it leaves the server, so that a registration whose
+   * names were taken over by a newer deployment does not unregister the newer one's MBeans.
+   */
+  private final class Owned<T> extends StandardMBean {
+    private volatile ObjectName name;
+
+    Owned(T implementation, Class<T> mxbeanInterface) {
+      super(implementation, mxbeanInterface, true);
+    }
+
+    @Override
+    public ObjectName preRegister(MBeanServer mbeanServer, ObjectName objectName) throws Exception {
+      name = super.preRegister(mbeanServer, objectName);
+      return name;
+    }
+
+    @Override
+    public void postDeregister() {
+      super.postDeregister();
+      synchronized (ManagementBeans.this) {
+        registered.remove(name);
+      }
+    }
   }
 
   /** The names this instance registered and has not unregistered. */
@@ -82,7 +113,7 @@ public final class ManagementBeans implements AutoCloseable {
   /** Unregisters every MBean this instance registered. Idempotent. */
   @Override
   public synchronized void close() {
-    for (ObjectName name : registered) {
+    for (ObjectName name : List.copyOf(registered)) {
       try {
         server.unregisterMBean(name);
       } catch (InstanceNotFoundException alreadyGone) {
