@@ -71,7 +71,12 @@ public final class GatewayLifecycle implements ServletContextListener {
     context.setAttribute(S3ProxyServlet.BACKEND_POOL_ATTRIBUTE, pool);
     Predicate<String> trustedProxy = address -> Gateway.inAny(gateway.policy().settings().trustedProxies(), address);
     context.setAttribute(S3ProxyServlet.TRUSTED_PROXY_ATTRIBUTE, trustedProxy);
-    managementBeans = ManagementBeans.register(gateway);
+    try {
+      managementBeans = ManagementBeans.register(gateway);
+    } catch (RuntimeException e) {
+      // Limiting and proxying work without JMX; an operator sees this and the missing MBeans.
+      LOG.log(Level.ERROR, "s3gate MBeans not registered; runtime management over JMX is unavailable", e);
+    }
     LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3}",
         confDir, gateway.policy().version(), settings.tableSize(), pool.backends());
   }

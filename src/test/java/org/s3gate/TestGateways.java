@@ -11,7 +11,11 @@ import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.proxy.BackendPool;
 
-/** Builds a {@link Gateway} over a small configuration directory, for unit tests of other packages. */
+/**
+ * Builds a {@link Gateway} over a small configuration directory, for unit tests of other packages.
+ *
+ * <p>Immutable (static functions only).
+ */
 public final class TestGateways {
   private TestGateways() {}
 

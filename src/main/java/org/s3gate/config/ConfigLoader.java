@@ -215,7 +215,7 @@ final class ConfigLoader {
     return new EnumMap<>(inForce);
   }
 
-  /** Whether every file on disk is byte for byte what is in force (false: someone edited a file). */
+  /** The files whose bytes on disk differ from what is in force (someone edited them); empty if none. */
   List<String> changedOnDisk() {
     Map<ConfFile, FileRead> now = readAll();
     List<String> changed = new ArrayList<>();

@@ -80,7 +80,7 @@ final class MapEditor {
       }
       if (!FileRead.of(path).sameAs(base)) {
         throw new IllegalStateException("refused, nothing changed: " + name + " was changed on disk while this edit"
-            + " was being made; run reload (or wait " + "for the automatic reload) and try again");
+            + " was being made; try again (it reloads the file first)");
       }
       AtomicFiles.replace(path, newBytes);
     } catch (IOException e) {
