@@ -16,6 +16,7 @@ import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
+import org.s3gate.management.ManagementBeans;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.proxy.BackendHealthChecker;
 import org.s3gate.proxy.BackendPool;
@@ -24,7 +25,7 @@ import org.s3gate.proxy.S3ProxyServlet;
 /**
  * Builds the {@link Gateway} when the webapp starts and tears it down when it stops: configuration
  * (loaded and validated first: an invalid configuration fails the deployment with every error
- * listed), the counter table and its expiry, the backends and their health checks. Everything
+ * listed), the counter table and its expiry, the backends and their health checks, and the JMX MBeans. Everything
  * started here is stopped in {@link #contextDestroyed}, so a redeploy leaks no thread.
  *
  * <p>Thread-safe: the container calls it once to start and once to stop.
@@ -39,6 +40,7 @@ public final class GatewayLifecycle implements ServletContextListener {
   private ConfigReloader config;
   private BackendHealthChecker healthChecker;
   private ScheduledExecutorService maintenance;
+  private ManagementBeans managementBeans;
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
@@ -69,6 +71,12 @@ public final class GatewayLifecycle implements ServletContextListener {
     context.setAttribute(S3ProxyServlet.BACKEND_POOL_ATTRIBUTE, pool);
     Predicate<String> trustedProxy = address -> Gateway.inAny(gateway.policy().settings().trustedProxies(), address);
     context.setAttribute(S3ProxyServlet.TRUSTED_PROXY_ATTRIBUTE, trustedProxy);
+    try {
+      managementBeans = ManagementBeans.register(gateway);
+    } catch (RuntimeException e) {
+      // Limiting and proxying work without JMX; an operator sees this and the missing MBeans.
+      LOG.log(Level.ERROR, "s3gate MBeans not registered; runtime management over JMX is unavailable", e);
+    }
     LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3}",
         confDir, gateway.policy().version(), settings.tableSize(), pool.backends());
   }
@@ -87,6 +95,9 @@ public final class GatewayLifecycle implements ServletContextListener {
 
   @Override
   public void contextDestroyed(ServletContextEvent event) {
+    if (managementBeans != null) {
+      managementBeans.close();
+    }
     if (maintenance != null) {
       maintenance.shutdownNow();
     }

@@ -117,7 +117,30 @@ final class ConfigLoader {
     return reads;
   }
 
+  /**
+   * One set of file contents parsed and compiled against the state in force, not yet committed:
+   * what a reload and a map edit both go through, so an edit is validated exactly like a file.
+   */
+  record Candidate(Map<ConfFile, FileRead> reads, Map<ConfFile, RawFile> raw, Compilation compilation,
+      List<String> errors, List<String> changed) {}
+
   private ReloadOutcome apply(Map<ConfFile, FileRead> reads) {
+    Candidate candidate = prepare(reads);
+    totalReloads++;
+    if (!candidate.errors().isEmpty()) {
+      return reject(candidate);
+    }
+    lastErrors = List.of();
+    if (candidate.changed().isEmpty()) {
+      states.replaceAll((f, s) -> new FileState(s.entries(), s.lastReload(), null));
+      return new ReloadOutcome(Result.UNCHANGED, snapshot.version(), List.of(), List.of(),
+          candidate.compilation().warnings());
+    }
+    return commit(candidate);
+  }
+
+  /** Parses and compiles {@code reads} as the next version; changes nothing. */
+  Candidate prepare(Map<ConfFile, FileRead> reads) {
     List<String> errors = new ArrayList<>();
     Map<ConfFile, RawFile> raw = new EnumMap<>(ConfFile.class);
     for (ConfFile f : ConfFile.values()) {
@@ -136,44 +159,84 @@ final class ConfigLoader {
         changed.add(f.fileName);
       }
     }
-    totalReloads++;
-    Instant now = tuning.clock().instant();
-    if (!errors.isEmpty()) {
-      failedReloads++;
-      lastErrors = List.copyOf(errors);
-      for (ConfFile f : ConfFile.values()) {
-        String prefix = f.fileName + ":";
-        String mine = errors.stream().filter(e -> e.startsWith(prefix)).collect(Collectors.joining("; "));
-        FileState s = states.get(f);
-        states.put(f, new FileState(s.entries(), s.lastReload(), mine.isEmpty() ? null : mine));
-      }
-      long version = snapshot == null ? 0 : snapshot.version();
-      LOG.log(System.Logger.Level.ERROR, "configuration in {0} rejected ({1} errors); {2}", confDir, errors.size(),
-          snapshot == null ? "nothing is in force yet" : "version " + version + " stays in force");
-      errors.forEach(e -> LOG.log(System.Logger.Level.ERROR, e));
-      return new ReloadOutcome(Result.REJECTED, version, changed, errors, compilation.warnings());
+    return new Candidate(Map.copyOf(reads), raw, compilation, List.copyOf(errors), List.copyOf(changed));
+  }
+
+  private ReloadOutcome reject(Candidate candidate) {
+    List<String> errors = candidate.errors();
+    failedReloads++;
+    lastErrors = errors;
+    for (ConfFile f : ConfFile.values()) {
+      String prefix = f.fileName + ":";
+      String mine = errors.stream().filter(e -> e.startsWith(prefix)).collect(Collectors.joining("; "));
+      FileState s = states.get(f);
+      states.put(f, new FileState(s.entries(), s.lastReload(), mine.isEmpty() ? null : mine));
+    }
+    long version = snapshot == null ? 0 : snapshot.version();
+    LOG.log(System.Logger.Level.ERROR, "configuration in {0} rejected ({1} errors); {2}", confDir, errors.size(),
+        snapshot == null ? "nothing is in force yet" : "version " + version + " stays in force");
+    errors.forEach(e -> LOG.log(System.Logger.Level.ERROR, e));
+    return new ReloadOutcome(Result.REJECTED, version, candidate.changed(), errors, candidate.compilation().warnings());
+  }
+
+  /**
+   * Makes a valid candidate the state in force (the caller then publishes {@link #snapshot()}).
+   * A map edit calls this directly, after it has written the file.
+   */
+  ReloadOutcome commit(Candidate candidate) {
+    if (!candidate.errors().isEmpty()) {
+      throw new IllegalArgumentException("cannot commit a candidate with errors");
     }
     lastErrors = List.of();
-    if (changed.isEmpty()) {
-      states.replaceAll((f, s) -> new FileState(s.entries(), s.lastReload(), null));
-      return new ReloadOutcome(Result.UNCHANGED, snapshot.version(), changed, List.of(), compilation.warnings());
-    }
+    Instant now = tuning.clock().instant();
+    Compilation compilation = candidate.compilation();
+    Map<ConfFile, FileRead> reads = candidate.reads();
+    List<String> changed = candidate.changed();
     compilation.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
     PolicySnapshot next = compilation.snapshot();
-    Map<ConfFile, Integer> counts = entryCounts(next, raw.get(ConfFile.GATEWAY));
+    Map<ConfFile, Integer> counts = entryCounts(next, candidate.raw().get(ConfFile.GATEWAY));
     for (ConfFile f : ConfFile.values()) {
       FileState s = states.get(f);
       boolean fileChanged = changed.contains(f.fileName);
       Instant lastReload = fileChanged && reads.get(f).exists() ? now : (reads.get(f).exists() ? s.lastReload() : null);
       states.put(f, new FileState(counts.get(f), lastReload, null));
     }
-    inForce = reads;
+    inForce = new EnumMap<>(reads);
     snapshot = next;
     lastSuccess = now;
     LOG.log(System.Logger.Level.INFO, "configuration version {0} published from {1}; changed: {2}; entries: {3}",
         next.version(), confDir, changed, counts.entrySet().stream()
             .map(e -> e.getKey().fileName + "=" + e.getValue()).collect(Collectors.joining(", ")));
     return new ReloadOutcome(Result.PUBLISHED, next.version(), changed, List.of(), compilation.warnings());
+  }
+
+  /** The bytes of every file as the version in force read them. */
+  Map<ConfFile, FileRead> inForce() {
+    return new EnumMap<>(inForce);
+  }
+
+  /** The files whose bytes on disk differ from what is in force (someone edited them); empty if none. */
+  List<String> changedOnDisk() {
+    Map<ConfFile, FileRead> now = readAll();
+    List<String> changed = new ArrayList<>();
+    for (ConfFile f : ConfFile.values()) {
+      if (!now.get(f).sameAs(inForce.get(f))) {
+        changed.add(f.fileName);
+      }
+    }
+    return changed;
+  }
+
+  Path path(ConfFile f) {
+    return paths.get(f);
+  }
+
+  Path confDir() {
+    return confDir;
+  }
+
+  Tuning tuning() {
+    return tuning;
   }
 
   private RawFile readRaw(ConfFile f, FileRead read, List<String> errors) {

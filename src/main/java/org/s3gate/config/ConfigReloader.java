@@ -49,6 +49,7 @@ public final class ConfigReloader implements AutoCloseable {
 
   private final Object reloadLock = new Object();
   private final ConfigLoader loader;
+  private final MapEditor editor = new MapEditor(MapEditor.DEFAULT_BACKUPS_PER_FILE);
   private final PolicyStore store;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ReloadStatus status;
@@ -146,6 +147,45 @@ public final class ConfigReloader implements AutoCloseable {
       }
       status = loader.status();
       return outcome;
+    }
+  }
+
+  /**
+   * Changes one map file and publishes the result, through the same validation and publish as a
+   * reload of the files (see {@link MapEditor}): the next request after this returns sees the new
+   * policy. Serialized with reloads by the reload lock.
+   *
+   * <p>If any file on disk differs from what is in force (an operator's edit the trigger has not
+   * picked up yet), it is reloaded first and the edit is made on top of it; if that on-disk change
+   * does not validate or is still being written, the edit is refused, so neither change is lost
+   * silently.
+   *
+   * @param who the JMX principal, or {@code local}; recorded in {@code audit.log}
+   * @throws IllegalArgumentException the edit does not validate (the message lists every error as
+   *     {@code file:line: reason}); nothing was written
+   * @throws IllegalStateException the files on disk could not be reloaded first, or changed during
+   *     the edit; nothing was written
+   * @throws java.io.UncheckedIOException the file or its backup could not be written; nothing changed
+   */
+  public EditResult editMap(MapFile map, MapEdit edit, String who) {
+    synchronized (reloadLock) {
+      List<String> onDisk = loader.changedOnDisk();
+      if (!onDisk.isEmpty()) {
+        LOG.log(System.Logger.Level.INFO, "{0} changed on disk: reloading before the {1} of {2}", onDisk,
+            edit.operation().auditName(), map.fileName());
+        ReloadOutcome first = reloadNow();
+        if (first.result() != Result.PUBLISHED && first.result() != Result.UNCHANGED) {
+          throw new IllegalStateException("refused, nothing changed: " + onDisk + " changed on disk since version "
+              + first.version() + " was loaded and cannot be loaded (" + first.result() + ": "
+              + String.join("; ", first.errors()) + "); fix or revert the file, then try again");
+        }
+      }
+      EditResult result = editor.edit(loader, map, edit, who);
+      if (loader.snapshot().version() != store.current().version()) {
+        store.publish(loader.snapshot());
+      }
+      status = loader.status();
+      return result;
     }
   }
 

@@ -36,6 +36,11 @@ final class FileRead {
     }
   }
 
+  /** A file that exists with these bytes (a map edit's would-be content); the array must not change afterwards. */
+  static FileRead ofBytes(byte[] bytes) {
+    return new FileRead(true, bytes, null);
+  }
+
   boolean exists() {
     return exists;
   }

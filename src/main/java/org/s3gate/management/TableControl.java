@@ -1,0 +1,140 @@
+package org.s3gate.management;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
+
+import org.s3gate.Gateway;
+import org.s3gate.limit.KeyUsage;
+import org.s3gate.policy.PolicySnapshot;
+
+/**
+ * The {@link TableMXBean} over the gateway's counter table. Reads the clock ({@code nanoClock}) once
+ * per call and passes the time to the table, like the filter does.
+ *
+ * <p>Thread-safe: stateless; the counter table is thread-safe.
+ */
+final class TableControl implements TableMXBean {
+
+  private final Gateway gateway;
+  private final LongSupplier nanoClock;
+
+  TableControl(Gateway gateway, LongSupplier nanoClock) {
+    this.gateway = gateway;
+    this.nanoClock = nanoClock;
+  }
+
+  @Override
+  public String show() {
+    return render(usage -> true);
+  }
+
+  @Override
+  public String show(String data, String op, long value) {
+    ToLongFunction<KeyUsage> field = field(data);
+    LongPredicate test = comparison(op, value);
+    return render(usage -> test.test(field.applyAsLong(usage)));
+  }
+
+  private String render(java.util.function.Predicate<KeyUsage> filter) {
+    long nowNanos = nanoClock.getAsLong();
+    List<KeyUsage> usages = gateway.table().snapshot(nowNanos);
+    PolicySnapshot policy = gateway.policy();
+    StringBuilder out = new StringBuilder(64 + usages.size() * 120);
+    StringBuilder lines = new StringBuilder();
+    int shown = 0;
+    for (KeyUsage u : usages) {
+      if (!filter.test(u)) {
+        continue;
+      }
+      shown++;
+      lines.append("key=").append(encodeKey(u.key()))
+          .append(" group=").append(encodeKey(policy.policyForKey(u.key()).group()))
+          .append(" per_second=").append(u.currentPerSecond())
+          .append(" per_minute=").append(u.currentPerMinute())
+          .append(" admitted_total=").append(u.admittedTotal())
+          .append(" denied_total=").append(u.deniedTotal())
+          .append(" idle_millis=").append(Math.max(0, TimeUnit.NANOSECONDS.toMillis(nowNanos - u.lastSeenNanos())))
+          .append('\n');
+    }
+    out.append("# table: api_keys, size: ").append(usages.size()).append(", capacity: ")
+        .append(gateway.table().capacity()).append(", shown: ").append(shown).append('\n');
+    return out.append(lines).toString();
+  }
+
+  static ToLongFunction<KeyUsage> field(String data) {
+    String name = data == null ? "" : data.strip().toLowerCase(Locale.ROOT);
+    return switch (name) {
+      case "per_second" -> KeyUsage::currentPerSecond;
+      case "per_minute" -> KeyUsage::currentPerMinute;
+      case "admitted" -> KeyUsage::admittedTotal;
+      case "denied" -> KeyUsage::deniedTotal;
+      default -> throw new IllegalArgumentException("unknown data '" + data
+          + "': use per_second, per_minute, admitted or denied");
+    };
+  }
+
+  static LongPredicate comparison(String op, long value) {
+    String name = op == null ? "" : op.strip().toLowerCase(Locale.ROOT);
+    return switch (name) {
+      case "gt" -> v -> v > value;
+      case "ge" -> v -> v >= value;
+      case "lt" -> v -> v < value;
+      case "le" -> v -> v <= value;
+      case "eq" -> v -> v == value;
+      case "ne" -> v -> v != value;
+      default -> throw new IllegalArgumentException("unknown operator '" + op + "': use gt, ge, lt, le, eq or ne");
+    };
+  }
+
+  /** Percent-encodes space (any whitespace), {@code %} and {@code =}, so each line splits on spaces. */
+  static String encodeKey(String key) {
+    StringBuilder out = null;
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      boolean encode = c == '%' || c == '=' || Character.isWhitespace(c) || Character.isSpaceChar(c);
+      if (encode && out == null) {
+        out = new StringBuilder(key.length() + 8).append(key, 0, i);
+      }
+      if (out != null) {
+        if (encode) {
+          out.append('%').append(String.format("%02X", (int) c & 0xFF));
+        } else {
+          out.append(c);
+        }
+      }
+    }
+    return out == null ? key : out.toString();
+  }
+
+  @Override
+  public void clear() {
+    gateway.table().clear();
+  }
+
+  @Override
+  public boolean clearKey(String key) {
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("clearKey: the key must not be empty");
+    }
+    return gateway.table().clearKey(key);
+  }
+
+  @Override
+  public int getSize() {
+    return gateway.table().size();
+  }
+
+  @Override
+  public int getCapacity() {
+    return gateway.table().capacity();
+  }
+
+  @Override
+  public long getEvictions() {
+    return gateway.table().evictions();
+  }
+}

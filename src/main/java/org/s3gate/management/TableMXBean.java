@@ -1,0 +1,48 @@
+package org.s3gate.management;
+
+/**
+ * {@code s3gate:type=Table,name=api_keys}: the live per-key counters (HAProxy's {@code show table}
+ * and {@code clear table}).
+ *
+ * <p>{@code show} output, one line per key sorted by key, after one {@code #} header line:
+ * <pre>
+ * # table: api_keys, size: 2, capacity: 100000, shown: 2
+ * key=5HQZO7EDOM4XBNO642GQ group=premium per_second=3 per_minute=41 admitted_total=41 denied_total=0 idle_millis=120
+ * </pre>
+ * Fields are {@code name=value} separated by one space, always in this order. {@code per_second}
+ * and {@code per_minute} are the requests counted in the sliding windows now; the totals count since
+ * the key entered the table (it leaves when idle for {@code table.expire}, when evicted or cleared);
+ * {@code idle_millis} is the time since its last request. In a key, space, {@code %} and {@code =}
+ * are percent-encoded ({@code %20}, {@code %25}, {@code %3D}).
+ *
+ * <p>Thread-safe (implementations read the thread-safe counter table).
+ */
+public interface TableMXBean {
+
+  /** Every key, in the format above. */
+  String show();
+
+  /**
+   * The keys whose {@code data} compares to {@code value} with {@code op}, e.g.
+   * {@code show("per_minute", "gt", 100)}.
+   *
+   * @param data {@code per_second}, {@code per_minute}, {@code admitted} or {@code denied} (totals)
+   * @param op {@code gt}, {@code ge}, {@code lt}, {@code le}, {@code eq} or {@code ne}
+   */
+  String show(String data, String op, long value);
+
+  /** Forgets every key's counts. */
+  void clear();
+
+  /** Forgets one key's counts, so its next request is admitted (if its limits are not 0); false if absent. */
+  boolean clearKey(String key);
+
+  /** Keys in the table now. */
+  int getSize();
+
+  /** The most keys the table holds ({@code table.size}, fixed at start). */
+  int getCapacity();
+
+  /** Keys evicted because the table was full, since start. */
+  long getEvictions();
+}

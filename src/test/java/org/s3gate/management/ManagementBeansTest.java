@@ -1,0 +1,89 @@
+package org.s3gate.management;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import javax.management.JMX;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3gate.Gateway;
+import org.s3gate.TestGateways;
+
+class ManagementBeansTest {
+
+  @TempDir
+  Path dir;
+
+  private final MBeanServer server = MBeanServerFactory.newMBeanServer();
+  private Gateway gateway;
+
+  @AfterEach
+  void closeConfig() {
+    if (gateway != null) {
+      gateway.config().close();
+    }
+  }
+
+  @Test
+  void register_twice_replacesLeftoversSoExactlyOneSetRemains_andCloseUnregistersAll() throws Exception {
+    gateway = TestGateways.start(dir, 10);
+    ManagementBeans first = ManagementBeans.register(gateway, server);
+    ManagementBeans second = ManagementBeans.register(gateway, server); // a redeploy whose predecessor leaked
+    assertThat(server.queryNames(ObjectNames.all(), null)).hasSize(6);
+    first.close(); // the old deployment's late stop must not remove the new deployment's MBeans
+    assertThat(server.queryNames(ObjectNames.all(), null)).hasSize(6);
+    assertThat(JMX.newMXBeanProxy(server, ObjectNames.of(ObjectNames.GATEWAY), GatewayMXBean.class)
+        .getConfigVersion()).isEqualTo(1);
+    second.close();
+    second.close();
+    assertThat(server.queryNames(ObjectNames.all(), null)).isEmpty();
+  }
+
+  @Test
+  void tableShow_formatAndFilters() throws Exception {
+    gateway = TestGateways.start(dir, 10);
+    long[] nowNanos = {TimeUnit.SECONDS.toNanos(100)};
+    TableControl table = new TableControl(gateway, () -> nowNanos[0]);
+    for (int i = 0; i < 12; i++) {
+      gateway.table().tryAcquire("K3", 10, 100, false, nowNanos[0]);
+    }
+    gateway.table().tryAcquire("a b=%", 10, 100, false, nowNanos[0]);
+    nowNanos[0] += TimeUnit.MILLISECONDS.toNanos(250);
+
+    assertThat(table.show()).isEqualTo("# table: api_keys, size: 2, capacity: 10, shown: 2\n"
+        + "key=K3 group=basic per_second=10 per_minute=10 admitted_total=10 denied_total=2 idle_millis=250\n"
+        + "key=a%20b%3D%25 group=unknown per_second=1 per_minute=1 admitted_total=1 denied_total=0 idle_millis=250\n");
+    assertThat(table.show("denied", "gt", 0)).contains("key=K3").doesNotContain("key=a%20");
+    assertThat(table.show("PER_MINUTE", "le", 1)).contains("shown: 1").contains("key=a%20");
+    assertThat(table.show("per_second", "eq", 7)).isEqualTo("# table: api_keys, size: 2, capacity: 10, shown: 0\n");
+    assertThatThrownBy(() -> table.show("per_minute", "above", 1)).hasMessageContaining("use gt, ge, lt, le, eq or ne");
+    assertThat(table.clearKey("K3")).isTrue();
+    assertThat(table.clearKey("K3")).isFalse();
+    assertThat(table.getSize()).isEqualTo(1);
+  }
+
+  @Test
+  void mapBean_setThroughProxy_publishesAndReportsStatus() throws Exception {
+    gateway = TestGateways.start(dir, 10);
+    ManagementBeans beans = ManagementBeans.register(gateway, server);
+    MapMXBean perSecond = JMX.newMXBeanProxy(server, ObjectNames.of(ObjectNames.map("rate_limits_per_second")),
+        MapMXBean.class);
+    assertThat(perSecond.show()).isEqualTo("premium 50\nbasic 10\n");
+    assertThat(perSecond.set("basic", "4")).startsWith("rate_limits_per_second.map: set basic 10 -> 4 (version 2)");
+    assertThat(gateway.policy().policyForKey("K3").limitPerSecond()).isEqualTo(4);
+    assertThat(perSecond.getEntries()).isEqualTo(2);
+    assertThat(perSecond.getFile()).isEqualTo(dir.resolve("rate_limits_per_second.map").toAbsolutePath().toString());
+    assertThatThrownBy(() -> perSecond.set("basic", "x")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("group 'basic' has limit 'x'");
+    GatewayMXBean gatewayBean = JMX.newMXBeanProxy(server, ObjectNames.of(ObjectNames.GATEWAY), GatewayMXBean.class);
+    assertThat(gatewayBean.getConfigVersion()).isEqualTo(2);
+    assertThat(gatewayBean.reloadAll()).isEqualTo("UNCHANGED version 2");
+    beans.close();
+  }
+}
