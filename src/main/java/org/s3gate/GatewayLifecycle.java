@@ -52,11 +52,10 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
-    BackendPool pool = new BackendPool(settings.backendUrls());
+    BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     Gateway gateway = new Gateway(config, table, pool);
 
-    healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings().backendHealthPath(),
-        Duration.ofSeconds(1), Duration.ofSeconds(2));
+    healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "s3gate-table-expiry");
       thread.setDaemon(true);
@@ -70,7 +69,7 @@ public final class GatewayLifecycle implements ServletContextListener {
     Predicate<String> trustedProxy = address -> Gateway.inAny(gateway.policy().settings().trustedProxies(), address);
     context.setAttribute(S3ProxyServlet.TRUSTED_PROXY_ATTRIBUTE, trustedProxy);
     LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3}",
-        confDir, gateway.policy().version(), settings.tableSize(), pool.backends());
+        confDir, gateway.policy().version(), settings.tableSize(), pool.describe());
   }
 
   private static void expireIdleKeys(Gateway gateway) {

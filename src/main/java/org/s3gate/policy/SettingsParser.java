@@ -37,12 +37,19 @@ final class SettingsParser {
   static final String TRUSTED_PROXIES = "trusted.proxies";
   static final String BACKEND_URLS = "backend.urls";
   static final String BACKEND_HEALTH_PATH = "backend.health.path";
+  static final String BACKEND_BACKUP_URLS = "backend.backup.urls";
+  static final String BACKEND_HEALTH_INTERVAL = "backend.health.interval";
+  static final String BACKEND_HEALTH_TIMEOUT = "backend.health.timeout";
+  static final String BACKEND_HEALTH_RISE = "backend.health.rise";
+  static final String BACKEND_HEALTH_FALL = "backend.health.fall";
 
   /** Every known key, in the order the documentation lists them. */
   static final List<String> KNOWN_KEYS = List.of(
       DEFAULT_GROUP, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_ERROR_MESSAGE,
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
-      RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH);
+      RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
+      BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
+      BACKEND_HEALTH_FALL);
 
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
 
@@ -94,13 +101,16 @@ final class SettingsParser {
     Duration reloadInterval = duration(RELOAD_INTERVAL, MIN_RELOAD_INTERVAL);
     List<Cidr> adminAllow = cidrs(ADMIN_ALLOW);
     List<Cidr> trusted = cidrs(TRUSTED_PROXIES);
-    List<URI> backends = backendOverride != null ? backendOverride : backendUrls(BACKEND_URLS);
+    List<URI> backends = backendOverride != null ? backendOverride : backendUrls(BACKEND_URLS, false);
     String healthPath = healthPath();
+    List<URI> backups = backendUrls(BACKEND_BACKUP_URLS, true);
+    HealthCheckSettings healthCheck = healthCheck();
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
     return new GatewaySettings(defaultGroup, perMinute, perSecond, message, denyStatus, countDenied,
-        methods, headers, tableSize, tableExpire, reloadInterval, adminAllow, trusted, backends, healthPath);
+        methods, headers, tableSize, tableExpire, reloadInterval, adminAllow, trusted, backends, healthPath,
+        backups, healthCheck);
   }
 
   /** The file and line a setting came from, for restart-only warnings. */
@@ -236,13 +246,13 @@ final class SettingsParser {
     return blocks;
   }
 
-  private List<URI> backendUrls(String key) {
+  private List<URI> backendUrls(String key, boolean mayBeEmpty) {
     RawEntry e = entry(key);
     if (e == null) {
       return null;
     }
     List<String> errors = new ArrayList<>();
-    List<URI> urls = parseBackendUrls(e.value(), errors);
+    List<URI> urls = mayBeEmpty && e.value().isBlank() ? List.of() : parseBackendUrls(e.value(), errors);
     // The value is not quoted whole: a URL with credentials must not reach the log.
     Sourced s = merged.get(key);
     errors.forEach(reason -> problems.error(s.file(), e.line(), key + ": " + reason));
@@ -284,6 +294,29 @@ final class SettingsParser {
       }
     }
     return urls;
+  }
+
+  /**
+   * Active health checks: one GET every {@code interval}, answered within {@code timeout};
+   * {@code rise} consecutive passes bring a down backend up, {@code fall} consecutive failures
+   * take an up backend down.
+   */
+  private HealthCheckSettings healthCheck() {
+    Duration interval = duration(BACKEND_HEALTH_INTERVAL, Duration.ofMillis(100));
+    Duration timeout = duration(BACKEND_HEALTH_TIMEOUT, Duration.ofMillis(100));
+    Integer rise = atLeastOne(BACKEND_HEALTH_RISE);
+    Integer fall = atLeastOne(BACKEND_HEALTH_FALL);
+    return interval == null || timeout == null || rise == null || fall == null ? null
+        : new HealthCheckSettings(interval, timeout, rise, fall);
+  }
+
+  private Integer atLeastOne(String key) {
+    Integer value = limit(key);
+    if (value != null && (value < 1 || value > 100)) {
+      bad(key, String.valueOf(value), "must be a whole number 1..100");
+      return null;
+    }
+    return value;
   }
 
   private String healthPath() {

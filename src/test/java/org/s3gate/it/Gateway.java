@@ -37,6 +37,12 @@ final class Gateway implements AutoCloseable {
     this.dir = Files.createTempDirectory("s3gate-it-");
     this.confDir = dir.resolve("conf");
     copyTree(ManagedProcess.ROOT.resolve("conf"), confDir);
+    for (Map.Entry<String, String> setting : builder.settings.entrySet()) {
+      setSetting(confDir.resolve("gateway.properties"), setting.getKey(), setting.getValue());
+    }
+    for (Map.Entry<String, String> file : builder.confFiles.entrySet()) {
+      Files.writeString(confDir.resolve(file.getKey()), file.getValue());
+    }
     List<String> command = new ArrayList<>(List.of("bin/s3gate-jetty",
         "jetty.http.port=" + httpPort,
         "jetty.ssl.port=" + httpsPort,
@@ -86,7 +92,24 @@ final class Gateway implements AutoCloseable {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  /** Replaces the line of {@code key} in a properties file (appends one if there is none). */
+  static void setSetting(Path file, String key, String value) throws IOException {
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    boolean replaced = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.startsWith(key + "=") || line.startsWith(key + " ") || line.equals(key)) {
+        lines.set(i, key + "=" + value);
+        replaced = true;
+      }
+    }
+    if (!replaced) {
+      lines.add(key + "=" + value);
+    }
+    Files.write(file, lines);
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
     Files.walkFileTree(from, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) throws IOException {
@@ -119,6 +142,8 @@ final class Gateway implements AutoCloseable {
     private String javaOpts = "";
     private int expectHealthStatus = 200;
     private final List<String> jettyProperties = new ArrayList<>();
+    private final Map<String, String> settings = new java.util.LinkedHashMap<>();
+    private final Map<String, String> confFiles = new java.util.LinkedHashMap<>();
 
     private Builder(String name, String backendUrls) {
       this.name = name;
@@ -142,6 +167,18 @@ final class Gateway implements AutoCloseable {
 
     Builder jettyProperty(String property) {
       jettyProperties.add(property);
+      return this;
+    }
+
+    /** Sets {@code key=value} in the copy of gateway.properties before the gateway starts. */
+    Builder setting(String key, String value) {
+      settings.put(key, value);
+      return this;
+    }
+
+    /** Writes {@code content} as the file {@code name} of the conf copy before the gateway starts. */
+    Builder confFile(String name, String content) {
+      confFiles.put(name, content);
       return this;
     }
 

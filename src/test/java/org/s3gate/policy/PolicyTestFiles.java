@@ -38,7 +38,12 @@ final class PolicyTestFiles {
         "admin.allow 127.0.0.1/8,::1/128",
         "trusted.proxies",
         "backend.urls http://127.0.0.1:9000",
-        "backend.health.path /minio/health/live");
+        "backend.health.path /minio/health/live",
+        "backend.backup.urls",
+        "backend.health.interval 1s",
+        "backend.health.timeout 1s",
+        "backend.health.rise 2",
+        "backend.health.fall 3");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {
