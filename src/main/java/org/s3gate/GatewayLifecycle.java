@@ -16,6 +16,7 @@ import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
+import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.proxy.BackendHealthChecker;
 import org.s3gate.proxy.BackendPool;
@@ -53,7 +54,8 @@ public final class GatewayLifecycle implements ServletContextListener {
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
-    Gateway gateway = new Gateway(config, table, pool);
+    GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, () -> 0);
+    Gateway gateway = new Gateway(config, table, pool, metrics);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {

@@ -8,13 +8,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.s3gate.Gateway;
+import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.proxy.BackendPool;
 
 /**
  * The gateway's own endpoints under {@code /_s3gate/} (a prefix no bucket can have: bucket names
  * have no underscore). {@code health} answers 200 {@code {"status":"UP",...}} while at least one
  * backend (primary or backup) is healthy, else 503 {@code "DOWN"}, with each backend's URL, role,
- * state, since when, and the last check's error while it is failing. Only clients in
+ * state, since when, and the last check's error while it is failing. {@code metrics} answers the
+ * Prometheus text format ({@link GatewayMetrics}). Only clients in
  * {@code admin.allow} are answered; others get 403.
  *
  * <p>Thread-safe: stateless after init.
@@ -37,6 +39,13 @@ public final class AdminServlet extends HttpServlet {
     if ("/health".equals(path) && ("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod()))) {
       boolean up = gateway.backends().anyUp();
       sendText(response, up ? 200 : 503, "application/json", healthJson(up));
+      return;
+    }
+    if ("/metrics".equals(path) && "GET".equals(request.getMethod())) {
+      response.setStatus(200);
+      response.setContentType(GatewayMetrics.CONTENT_TYPE);
+      response.setHeader("Cache-Control", "no-store");
+      gateway.metrics().scrape(response.getOutputStream());
       return;
     }
     sendText(response, HttpServletResponse.SC_NOT_FOUND, "text/plain", "not found\n");

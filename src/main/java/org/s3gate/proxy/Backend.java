@@ -133,7 +133,7 @@ public final class Backend {
   }
 
   /** Passive ejection: a client request could not connect. Returns true when this call changed the state. */
-  synchronized boolean markDown(String reason, Instant now) {
+  public synchronized boolean markDown(String reason, Instant now) {
     Health current = health;
     passesInRow = 0;
     checkedOnce = true;

@@ -20,8 +20,12 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.s3gate.Gateway;
+import org.s3gate.http.Exchange;
 import org.s3gate.http.S3ErrorResponse;
+import org.s3gate.metrics.GatewayMetrics;
 
 /**
  * Forwards S3 requests to the backends, unchanged: method, raw path and raw query byte for byte
@@ -56,6 +60,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
 
   private BackendPool pool;
+  private GatewayMetrics metrics;
   private Predicate<String> trustedProxy;
   private QueuedThreadPool ownExecutor;
 
@@ -66,6 +71,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     if (pool == null) {
       throw new ServletException("no " + BACKEND_POOL_ATTRIBUTE + " in the servlet context: is GatewayLifecycle registered?");
     }
+    metrics = Gateway.from(getServletContext()).metrics();
     trustedProxy = (Predicate<String>) getServletContext().getAttribute(TRUSTED_PROXY_ATTRIBUTE);
     if (trustedProxy == null) {
       trustedProxy = address -> false;
@@ -103,6 +109,10 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
       return null;
     }
     request.setAttribute(BACKEND_ATTRIBUTE, backend);
+    Exchange exchange = Exchange.of(request);
+    if (exchange != null) {
+      exchange.backend(backend);
+    }
     String query = request.getQueryString();
     String rawPath = request.getRequestURI();
     return query == null ? backend.origin() + rawPath : backend.origin() + rawPath + '?' + query;
@@ -164,6 +174,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     // Jetty passes a Response even when none arrived; its status is 0 then.
     boolean noResponse = serverResponse == null || serverResponse.getStatus() <= 0;
     if (noResponse && backend != null) {
+      metrics.recordBackendFailure(backend);
       boolean connectFailed = isConnectFailure(failure);
       if (connectFailed && backend.markDown("connect failed: " + failure, Instant.now())) {
         LOG.log(Level.WARNING, "backend {0} is DOWN: connect failed: {1}", backend, failure.toString());
@@ -198,6 +209,26 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     proxyRequest.timeout(getTimeout(), TimeUnit.MILLISECONDS);
     sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     return true;
+  }
+
+  @Override
+  protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Response serverResponse) {
+    Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
+    if (backend != null) {
+      metrics.recordBackendResponse(backend, serverResponse.getStatus());
+    }
+    super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+  }
+
+  @Override
+  protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
+      byte[] buffer, int offset, int length, Callback callback) {
+    Exchange exchange = Exchange.of(request);
+    if (exchange != null) {
+      exchange.addBytesOut(length);
+    }
+    super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
   }
 
   private static boolean isIdempotent(String method) {

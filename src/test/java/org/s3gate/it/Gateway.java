@@ -41,7 +41,8 @@ final class Gateway implements AutoCloseable {
       setSetting(confDir.resolve("gateway.properties"), setting.getKey(), setting.getValue());
     }
     for (Map.Entry<String, String> file : builder.confFiles.entrySet()) {
-      Files.writeString(confDir.resolve(file.getKey()), file.getValue());
+      Files.writeString(confDir.resolve(file.getKey()), file.getValue(),
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
     List<String> command = new ArrayList<>(List.of("bin/s3gate-jetty",
         "jetty.http.port=" + httpPort,
@@ -176,9 +177,9 @@ final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** Writes {@code content} as the file {@code name} of the conf copy before the gateway starts. */
-    Builder confFile(String name, String content) {
-      confFiles.put(name, content);
+    /** Appends {@code lines} to the file {@code name} of the conf copy before the gateway starts. */
+    Builder appendToConf(String name, String... lines) {
+      confFiles.merge(name, "\n" + String.join("\n", lines) + "\n", String::concat);
       return this;
     }
 
