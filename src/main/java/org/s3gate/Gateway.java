@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.servlet.ServletContext;
 
+import org.s3gate.accesslog.AccessLog;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.metrics.GatewayMetrics;
@@ -27,10 +28,13 @@ public final class Gateway {
   private final CounterTable table;
   private final BackendPool backends;
   private final GatewayMetrics metrics;
+  private final AccessLog accessLog;
   private final LongAdder requests = new LongAdder();
   private final LongAdder denied = new LongAdder();
 
-  Gateway(ConfigReloader config, CounterTable table, BackendPool backends, GatewayMetrics metrics) {
+  Gateway(ConfigReloader config, CounterTable table, BackendPool backends, GatewayMetrics metrics,
+      AccessLog accessLog) {
+    this.accessLog = accessLog;
     this.config = config;
     this.table = table;
     this.backends = backends;
@@ -67,6 +71,11 @@ public final class Gateway {
   /** The Prometheus metrics served at {@code /_s3gate/metrics}. */
   public GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** The access log ({@code s3gate.access}). */
+  public AccessLog accessLog() {
+    return accessLog;
   }
 
   /** Requests seen by the rate-limit filter (admitted and denied). */

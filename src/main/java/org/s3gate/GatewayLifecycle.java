@@ -12,6 +12,7 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 
+import org.s3gate.accesslog.AccessLog;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
@@ -36,10 +37,13 @@ public final class GatewayLifecycle implements ServletContextListener {
 
   private static final System.Logger LOG = System.getLogger(GatewayLifecycle.class.getName());
   private static final Duration EXPIRY_SWEEP_INTERVAL = Duration.ofSeconds(5);
+  /** Access log lines queued for the writer before new ones are dropped (about 4 MB at most). */
+  private static final int ACCESS_LOG_QUEUE = 16_384;
 
   private ConfigReloader config;
   private BackendHealthChecker healthChecker;
   private ScheduledExecutorService maintenance;
+  private AccessLog accessLog;
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
@@ -54,8 +58,9 @@ public final class GatewayLifecycle implements ServletContextListener {
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
-    GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, () -> 0);
-    Gateway gateway = new Gateway(config, table, pool, metrics);
+    accessLog = new AccessLog(ACCESS_LOG_QUEUE);
+    GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, accessLog::dropped);
+    Gateway gateway = new Gateway(config, table, pool, metrics, accessLog);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -96,6 +101,9 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     if (config != null) {
       config.close();
+    }
+    if (accessLog != null) {
+      accessLog.close();
     }
     event.getServletContext().removeAttribute(Gateway.ATTRIBUTE);
     LOG.log(Level.INFO, "s3gate stopped");

@@ -5,11 +5,15 @@ import java.io.IOException;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.s3gate.Gateway;
+import org.s3gate.accesslog.AccessRecord;
 import org.s3gate.metrics.Verdict;
+import org.s3gate.policy.AccessLogFormat;
+import org.s3gate.policy.GatewaySettings;
 import org.s3gate.proxy.Backend;
 
 /**
@@ -76,9 +80,36 @@ public final class Exchange implements AsyncListener {
     report(request, response);
   }
 
-  private void report(ServletRequest request, jakarta.servlet.ServletResponse response) {
+  private void report(ServletRequest request, ServletResponse response) {
     long durationNanos = System.nanoTime() - startNanos;
     gateway.metrics().recordDuration(verdict, durationNanos);
+    GatewaySettings settings = gateway.policy().settings();
+    if (settings.accessLogEnabled()) {
+      gateway.accessLog().submit(record(settings.accessLogFormat(), (HttpServletRequest) request,
+          (HttpServletResponse) response, durationNanos));
+    }
+  }
+
+  private AccessRecord record(AccessLogFormat format, HttpServletRequest request, HttpServletResponse response,
+      long durationNanos) {
+    Backend served = backend;
+    long bytes = served != null ? bytesOut : contentLength(response.getHeader("Content-Length"));
+    RateLimitOutcome decided = outcome;
+    return new AccessRecord(format, System.currentTimeMillis(), request.getRemoteAddr(), request.getMethod(),
+        request.getRequestURI(), request.getProtocol(), response.getStatus(), request.getContentLengthLong(), bytes,
+        durationNanos, decided == null ? null : decided.caller().accessKey(),
+        decided == null ? null : decided.group().group(),
+        decided == null ? null : decided.caller().authMethod().headerValue(), verdict.label(),
+        served == null ? null : served.origin(), response.getHeader("x-amz-request-id"),
+        request.getHeader("User-Agent"));
+  }
+
+  private static long contentLength(String header) {
+    try {
+      return header == null ? 0 : Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   @Override

@@ -36,7 +36,9 @@ public record GatewaySettings(
     List<URI> backendUrls,
     String backendHealthPath,
     List<URI> backendBackupUrls,
-    HealthCheckSettings healthCheck) {
+    HealthCheckSettings healthCheck,
+    boolean accessLogEnabled,
+    AccessLogFormat accessLogFormat) {
 
   public GatewaySettings {
     Objects.requireNonNull(defaultGroup, "defaultGroup");
@@ -45,6 +47,7 @@ public record GatewaySettings(
     Objects.requireNonNull(reloadInterval, "reloadInterval");
     Objects.requireNonNull(backendHealthPath, "backendHealthPath");
     Objects.requireNonNull(healthCheck, "healthCheck");
+    Objects.requireNonNull(accessLogFormat, "accessLogFormat");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     adminAllow = List.copyOf(adminAllow);
     trustedProxies = List.copyOf(trustedProxies);

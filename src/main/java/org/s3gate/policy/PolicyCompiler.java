@@ -162,7 +162,8 @@ public final class PolicyCompiler {
     return new GatewaySettings(next.defaultGroup(), next.defaultLimitPerMinute(), next.defaultLimitPerSecond(),
         next.defaultErrorMessage(), next.denyStatus(), next.countDenied(), next.limitMethods(),
         next.headersEnabled(), tableSize, next.tableExpire(), reloadInterval, next.adminAllow(),
-        next.trustedProxies(), backends, next.backendHealthPath(), backups, next.healthCheck());
+        next.trustedProxies(), backends, next.backendHealthPath(), backups, next.healthCheck(),
+        next.accessLogEnabled(), next.accessLogFormat());
   }
 
   private static void warnGroupsWithoutLimits(PolicySources sources, Map<String, String> keyGroups,

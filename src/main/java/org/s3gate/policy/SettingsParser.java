@@ -42,6 +42,8 @@ final class SettingsParser {
   static final String BACKEND_HEALTH_TIMEOUT = "backend.health.timeout";
   static final String BACKEND_HEALTH_RISE = "backend.health.rise";
   static final String BACKEND_HEALTH_FALL = "backend.health.fall";
+  static final String ACCESS_LOG_ENABLED = "access.log.enabled";
+  static final String ACCESS_LOG_FORMAT = "access.log.format";
 
   /** Every known key, in the order the documentation lists them. */
   static final List<String> KNOWN_KEYS = List.of(
@@ -49,7 +51,7 @@ final class SettingsParser {
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL);
+      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT);
 
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
 
@@ -105,12 +107,14 @@ final class SettingsParser {
     String healthPath = healthPath();
     List<URI> backups = backendUrls(BACKEND_BACKUP_URLS, true);
     HealthCheckSettings healthCheck = healthCheck();
+    Boolean accessLogEnabled = bool(ACCESS_LOG_ENABLED);
+    AccessLogFormat accessLogFormat = accessLogFormat();
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
     return new GatewaySettings(defaultGroup, perMinute, perSecond, message, denyStatus, countDenied,
         methods, headers, tableSize, tableExpire, reloadInterval, adminAllow, trusted, backends, healthPath,
-        backups, healthCheck);
+        backups, healthCheck, accessLogEnabled, accessLogFormat);
   }
 
   /** The file and line a setting came from, for restart-only warnings. */
@@ -317,6 +321,23 @@ final class SettingsParser {
       return null;
     }
     return value;
+  }
+
+  private AccessLogFormat accessLogFormat() {
+    RawEntry e = entry(ACCESS_LOG_FORMAT);
+    if (e == null) {
+      return null;
+    }
+    if (e.value().isBlank() || Values.hasControlChar(e.value())) {
+      bad(ACCESS_LOG_FORMAT, e.value(), "must be a non-empty format without control characters");
+      return null;
+    }
+    try {
+      return AccessLogFormat.parse(e.value());
+    } catch (IllegalArgumentException ex) {
+      bad(ACCESS_LOG_FORMAT, e.value(), ex.getMessage());
+      return null;
+    }
   }
 
   private String healthPath() {

@@ -79,6 +79,11 @@ final class Gateway implements AutoCloseable {
     return process.pid();
   }
 
+  /** Everything the gateway printed (Jetty's console: server log and the s3gate.access lines). */
+  String output() throws IOException {
+    return process.output();
+  }
+
   String logTail() {
     return process.tail();
   }

@@ -111,6 +111,42 @@ class ObservabilityIT {
   }
 
   @Test
+  void accessLog_requestsJustMade_haveLinesWithKeyGroupAndDecision() throws Exception {
+    String key = "ACCESSLOG" + Long.toHexString(System.nanoTime()).toUpperCase(java.util.Locale.ROOT);
+    java.util.List<String> expected = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/log-bucket/k" + i))
+          .header("X-API-Key", key).build(), HttpResponse.BodyHandlers.ofString());
+      String decision = response.statusCode() != 429 ? "admitted"
+          : response.body().contains("requests/second") ? "denied_per_second" : "denied_per_minute";
+      expected.add("method=GET path=/log-bucket/k" + i + " status=" + response.statusCode());
+      expected.set(i, expected.get(i) + "|key=" + key + " group=unknown auth=custom_header decision=" + decision);
+    }
+    assertThat(expected).anyMatch(e -> e.contains("decision=denied_per_second")); // unknown group: 5/s
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    java.util.List<String> lines = java.util.List.of();
+    while (System.nanoTime() - deadline < 0) {
+      lines = gateway.output().lines().filter(l -> l.contains("key=" + key + " ")).toList();
+      if (lines.size() >= expected.size()) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(lines).hasSize(expected.size());
+    for (int i = 0; i < expected.size(); i++) {
+      String[] parts = expected.get(i).split("\\|");
+      assertThat(lines.get(i)).contains("client=127.0.0.1 ", parts[0], parts[1] + " ")
+          .containsPattern("duration_ms=\\d+\\.\\d{3} ").containsPattern("request_id=[0-9A-F]+");
+      if (parts[1].endsWith("admitted")) {
+        assertThat(lines.get(i)).contains("backend=" + backend.url());
+      } else {
+        assertThat(lines.get(i)).contains("backend=- ").containsPattern("bytes_out=[1-9]\\d+ ");
+      }
+    }
+  }
+
+  @Test
   void admin_clientNotInAdminAllow_gets403OnMetricsAndHealth() throws Exception {
     assertThat(statusFrom("127.0.0.2", "/_s3gate/metrics")).isEqualTo(403);
     assertThat(statusFrom("127.0.0.2", "/_s3gate/health")).isEqualTo(403);

@@ -43,7 +43,9 @@ final class PolicyTestFiles {
         "backend.health.interval 1s",
         "backend.health.timeout 1s",
         "backend.health.rise 2",
-        "backend.health.fall 3");
+        "backend.health.fall 3",
+        "access.log.enabled true",
+        "access.log.format client=$client key=$key decision=$decision");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {
