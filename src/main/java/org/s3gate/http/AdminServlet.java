@@ -31,6 +31,7 @@ public final class AdminServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    SecurityHeaders.apply(request, response, gateway.policy().settings().securityHeaders());
     if (!Gateway.inAny(gateway.policy().settings().adminAllow(), request.getRemoteAddr())) {
       sendText(response, HttpServletResponse.SC_FORBIDDEN, "text/plain", "forbidden\n");
       return;

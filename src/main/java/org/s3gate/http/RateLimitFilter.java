@@ -53,6 +53,7 @@ public final class RateLimitFilter extends HttpFilter {
       throws IOException, ServletException {
     Exchange exchange = new Exchange(gateway, System.nanoTime());
     request.setAttribute(Exchange.ATTRIBUTE, exchange);
+    SecurityHeaders.apply(request, response, gateway.policy().settings().securityHeaders());
     try {
       limit(request, response, chain, exchange);
     } finally {

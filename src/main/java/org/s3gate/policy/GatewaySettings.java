@@ -38,7 +38,8 @@ public record GatewaySettings(
     List<URI> backendBackupUrls,
     HealthCheckSettings healthCheck,
     boolean accessLogEnabled,
-    AccessLogFormat accessLogFormat) {
+    AccessLogFormat accessLogFormat,
+    SecurityHeaderSettings securityHeaders) {
 
   public GatewaySettings {
     Objects.requireNonNull(defaultGroup, "defaultGroup");
@@ -48,6 +49,7 @@ public record GatewaySettings(
     Objects.requireNonNull(backendHealthPath, "backendHealthPath");
     Objects.requireNonNull(healthCheck, "healthCheck");
     Objects.requireNonNull(accessLogFormat, "accessLogFormat");
+    Objects.requireNonNull(securityHeaders, "securityHeaders");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     adminAllow = List.copyOf(adminAllow);
     trustedProxies = List.copyOf(trustedProxies);

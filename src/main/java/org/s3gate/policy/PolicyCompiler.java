@@ -163,7 +163,7 @@ public final class PolicyCompiler {
         next.defaultErrorMessage(), next.denyStatus(), next.countDenied(), next.limitMethods(),
         next.headersEnabled(), tableSize, next.tableExpire(), reloadInterval, next.adminAllow(),
         next.trustedProxies(), backends, next.backendHealthPath(), backups, next.healthCheck(),
-        next.accessLogEnabled(), next.accessLogFormat());
+        next.accessLogEnabled(), next.accessLogFormat(), next.securityHeaders());
   }
 
   private static void warnGroupsWithoutLimits(PolicySources sources, Map<String, String> keyGroups,

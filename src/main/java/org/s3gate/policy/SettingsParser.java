@@ -44,6 +44,9 @@ final class SettingsParser {
   static final String BACKEND_HEALTH_FALL = "backend.health.fall";
   static final String ACCESS_LOG_ENABLED = "access.log.enabled";
   static final String ACCESS_LOG_FORMAT = "access.log.format";
+  static final String SECURITY_HSTS = "security.hsts";
+  /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
+  static final String SECURITY_HEADER_PREFIX = "security.header.";
 
   /** Every known key, in the order the documentation lists them. */
   static final List<String> KNOWN_KEYS = List.of(
@@ -51,7 +54,7 @@ final class SettingsParser {
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT);
+      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, SECURITY_HSTS);
 
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
 
@@ -77,7 +80,7 @@ final class SettingsParser {
             + "): this line is ignored, the first one wins");
         continue;
       }
-      if (!KNOWN_KEYS.contains(e.key())) {
+      if (!KNOWN_KEYS.contains(e.key()) && !e.key().startsWith(SECURITY_HEADER_PREFIX)) {
         String suggestion = Values.closest(e.key(), KNOWN_KEYS);
         problems.warn(file.name(), e.line(), "unknown key " + Values.quote(e.key()) + " is ignored"
             + (suggestion != null ? " (did you mean '" + suggestion + "'?)" : ""));
@@ -109,12 +112,13 @@ final class SettingsParser {
     HealthCheckSettings healthCheck = healthCheck();
     Boolean accessLogEnabled = bool(ACCESS_LOG_ENABLED);
     AccessLogFormat accessLogFormat = accessLogFormat();
+    SecurityHeaderSettings securityHeaders = new SecurityHeadersParser(this).parse(merged.keySet());
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
     return new GatewaySettings(defaultGroup, perMinute, perSecond, message, denyStatus, countDenied,
         methods, headers, tableSize, tableExpire, reloadInterval, adminAllow, trusted, backends, healthPath,
-        backups, healthCheck, accessLogEnabled, accessLogFormat);
+        backups, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders);
   }
 
   /** The file and line a setting came from, for restart-only warnings. */
@@ -123,7 +127,7 @@ final class SettingsParser {
     return s == null ? defaultsName : Problems.format(s.file(), s.entry().line(), key);
   }
 
-  private RawEntry entry(String key) {
+  RawEntry entry(String key) {
     Sourced s = merged.get(key);
     if (s == null) {
       problems.error(defaultsName, 0, "missing setting '" + key + "' (every setting needs a default here)");
@@ -132,7 +136,7 @@ final class SettingsParser {
     return s.entry();
   }
 
-  private void bad(String key, String value, String rule) {
+  void bad(String key, String value, String rule) {
     Sourced s = merged.get(key);
     problems.error(s.file(), s.entry().line(), key + " has value " + Values.quote(value) + ": " + rule);
   }

@@ -43,6 +43,7 @@ import org.s3gate.metrics.GatewayMetrics;
  *       refused connect marks the backend down at once (passive health); a request without a body
  *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
  *       healthy backend instead (HAProxy's {@code option redispatch});
+ *   <li>a backend's copies of the security headers the gateway sets are dropped, so clients get one;
  *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool.
  * </ul>
  *
@@ -60,6 +61,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
 
   private BackendPool pool;
+  private Gateway gateway;
   private GatewayMetrics metrics;
   private Predicate<String> trustedProxy;
   private QueuedThreadPool ownExecutor;
@@ -71,7 +73,8 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     if (pool == null) {
       throw new ServletException("no " + BACKEND_POOL_ATTRIBUTE + " in the servlet context: is GatewayLifecycle registered?");
     }
-    metrics = Gateway.from(getServletContext()).metrics();
+    gateway = Gateway.from(getServletContext());
+    metrics = gateway.metrics();
     trustedProxy = (Predicate<String>) getServletContext().getAttribute(TRUSTED_PROXY_ATTRIBUTE);
     if (trustedProxy == null) {
       trustedProxy = address -> false;
@@ -219,6 +222,13 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
       metrics.recordBackendResponse(backend, serverResponse.getStatus());
     }
     super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+  }
+
+  /** Drops a backend's copy of a security header the gateway sets itself (the filter already set it). */
+  @Override
+  protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse,
+      String headerName, String headerValue) {
+    return gateway.policy().settings().securityHeaders().replaces(headerName) ? null : headerValue;
   }
 
   @Override

@@ -45,7 +45,9 @@ final class PolicyTestFiles {
         "backend.health.rise 2",
         "backend.health.fall 3",
         "access.log.enabled true",
-        "access.log.format client=$client key=$key decision=$decision");
+        "access.log.format client=$client key=$key decision=$decision",
+        "security.hsts max-age=31536000",
+        "security.header.X-Content-Type-Options nosniff");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {
