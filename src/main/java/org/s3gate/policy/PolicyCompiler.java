@@ -69,7 +69,7 @@ public final class PolicyCompiler {
     String overrideText = sources.backendOverride();
     if (overrideText != null && !overrideText.isBlank()) {
       List<String> reasons = new ArrayList<>();
-      override = SettingsParser.parseBackendUrls(overrideText, reasons);
+      override = OperationsSettingsParser.parseBackendUrls(overrideText, reasons);
       reasons.forEach(r -> problems.error(BACKEND_OVERRIDE_SOURCE, 0, r));
     }
     SettingsParser settingsParser = new SettingsParser(sources.defaults(), sources.gateway(), problems);

@@ -1,7 +1,6 @@
 package org.s3gate.policy;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,9 +108,10 @@ final class SettingsParser {
     List<URI> backends = backendOverride != null ? backendOverride : backendUrls(BACKEND_URLS, false);
     String healthPath = healthPath();
     List<URI> backups = backendUrls(BACKEND_BACKUP_URLS, true);
-    HealthCheckSettings healthCheck = healthCheck();
+    OperationsSettingsParser operations = new OperationsSettingsParser(this);
+    HealthCheckSettings healthCheck = operations.healthCheck();
     Boolean accessLogEnabled = bool(ACCESS_LOG_ENABLED);
-    AccessLogFormat accessLogFormat = accessLogFormat();
+    AccessLogFormat accessLogFormat = operations.accessLogFormat();
     SecurityHeaderSettings securityHeaders = new SecurityHeadersParser(this).parse(merged.keySet());
     if (problems.errors().size() > errorsBefore) {
       return null;
@@ -157,7 +157,7 @@ final class SettingsParser {
     return e == null ? null : e.value();
   }
 
-  private Integer limit(String key) {
+  Integer limit(String key) {
     RawEntry e = entry(key);
     if (e == null) {
       return null;
@@ -191,7 +191,7 @@ final class SettingsParser {
     return value;
   }
 
-  private Boolean bool(String key) {
+  Boolean bool(String key) {
     RawEntry e = entry(key);
     if (e == null) {
       return null;
@@ -203,7 +203,7 @@ final class SettingsParser {
     return value;
   }
 
-  private Duration duration(String key, Duration minimum) {
+  Duration duration(String key, Duration minimum) {
     Duration maximum = Duration.ofDays(1);
     RawEntry e = entry(key);
     if (e == null) {
@@ -260,88 +260,12 @@ final class SettingsParser {
       return null;
     }
     List<String> errors = new ArrayList<>();
-    List<URI> urls = mayBeEmpty && e.value().isBlank() ? List.of() : parseBackendUrls(e.value(), errors);
+    List<URI> urls = mayBeEmpty && e.value().isBlank() ? List.of()
+        : OperationsSettingsParser.parseBackendUrls(e.value(), errors);
     // The value is not quoted whole: a URL with credentials must not reach the log.
     Sourced s = merged.get(key);
     errors.forEach(reason -> problems.error(s.file(), e.line(), key + ": " + reason));
     return urls;
-  }
-
-  /**
-   * Parses a comma/space separated list of absolute http(s) URLs; reasons for bad entries go to
-   * {@code errors}. Shared with the {@code S3GATE_BACKEND} override.
-   */
-  static List<URI> parseBackendUrls(String text, List<String> errors) {
-    List<URI> urls = new ArrayList<>();
-    List<String> items = Values.splitList(text);
-    if (items.isEmpty()) {
-      errors.add("needs at least one backend URL");
-    }
-    for (String item : items) {
-      String reason = null;
-      try {
-        URI uri = new URI(item);
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-          reason = "must be an absolute http:// or https:// URL";
-        } else if (uri.getHost() == null) {
-          reason = "has no host";
-        } else if (uri.getRawUserInfo() != null) {
-          item = item.replace(uri.getRawUserInfo() + "@", "***@"); // never log the secret
-          reason = "must not contain credentials";
-        } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-          reason = "must not have a query or fragment";
-        } else {
-          urls.add(uri);
-        }
-      } catch (URISyntaxException ex) {
-        reason = "is not a valid URL (" + ex.getReason() + ")";
-      }
-      if (reason != null) {
-        errors.add("entry " + Values.quote(item) + " " + reason);
-      }
-    }
-    return urls;
-  }
-
-  /**
-   * Active health checks: one GET every {@code interval}, answered within {@code timeout};
-   * {@code rise} consecutive passes bring a down backend up, {@code fall} consecutive failures
-   * take an up backend down.
-   */
-  private HealthCheckSettings healthCheck() {
-    Duration interval = duration(BACKEND_HEALTH_INTERVAL, Duration.ofMillis(100));
-    Duration timeout = duration(BACKEND_HEALTH_TIMEOUT, Duration.ofMillis(100));
-    Integer rise = atLeastOne(BACKEND_HEALTH_RISE);
-    Integer fall = atLeastOne(BACKEND_HEALTH_FALL);
-    return interval == null || timeout == null || rise == null || fall == null ? null
-        : new HealthCheckSettings(interval, timeout, rise, fall);
-  }
-
-  private Integer atLeastOne(String key) {
-    Integer value = limit(key);
-    if (value != null && (value < 1 || value > 100)) {
-      bad(key, String.valueOf(value), "must be a whole number 1..100");
-      return null;
-    }
-    return value;
-  }
-
-  private AccessLogFormat accessLogFormat() {
-    RawEntry e = entry(ACCESS_LOG_FORMAT);
-    if (e == null) {
-      return null;
-    }
-    if (e.value().isBlank() || Values.hasControlChar(e.value())) {
-      bad(ACCESS_LOG_FORMAT, e.value(), "must be a non-empty format without control characters");
-      return null;
-    }
-    try {
-      return AccessLogFormat.parse(e.value());
-    } catch (IllegalArgumentException ex) {
-      bad(ACCESS_LOG_FORMAT, e.value(), ex.getMessage());
-      return null;
-    }
   }
 
   private String healthPath() {
