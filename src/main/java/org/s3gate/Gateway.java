@@ -5,8 +5,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 import jakarta.servlet.ServletContext;
 
+import org.s3gate.accesslog.AccessLog;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
+import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.Cidr;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.proxy.BackendPool;
@@ -25,13 +27,18 @@ public final class Gateway {
   private final ConfigReloader config;
   private final CounterTable table;
   private final BackendPool backends;
+  private final GatewayMetrics metrics;
+  private final AccessLog accessLog;
   private final LongAdder requests = new LongAdder();
   private final LongAdder denied = new LongAdder();
 
-  Gateway(ConfigReloader config, CounterTable table, BackendPool backends) {
+  Gateway(ConfigReloader config, CounterTable table, BackendPool backends, GatewayMetrics metrics,
+      AccessLog accessLog) {
+    this.accessLog = accessLog;
     this.config = config;
     this.table = table;
     this.backends = backends;
+    this.metrics = metrics;
   }
 
   /** The gateway of this webapp; fails clearly when the listener did not run. */
@@ -59,6 +66,16 @@ public final class Gateway {
 
   public BackendPool backends() {
     return backends;
+  }
+
+  /** The Prometheus metrics served at {@code /_s3gate/metrics}. */
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** The access log ({@code s3gate.access}). */
+  public AccessLog accessLog() {
+    return accessLog;
   }
 
   /** Requests seen by the rate-limit filter (admitted and denied). */

@@ -12,11 +12,13 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 
+import org.s3gate.accesslog.AccessLog;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.management.ManagementBeans;
+import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.proxy.BackendHealthChecker;
 import org.s3gate.proxy.BackendPool;
@@ -36,11 +38,14 @@ public final class GatewayLifecycle implements ServletContextListener {
 
   private static final System.Logger LOG = System.getLogger(GatewayLifecycle.class.getName());
   private static final Duration EXPIRY_SWEEP_INTERVAL = Duration.ofSeconds(5);
+  /** Access log lines queued for the writer before new ones are dropped (about 4 MB at most). */
+  private static final int ACCESS_LOG_QUEUE = 16_384;
 
   private ConfigReloader config;
   private BackendHealthChecker healthChecker;
   private ScheduledExecutorService maintenance;
   private ManagementBeans managementBeans;
+  private AccessLog accessLog;
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
@@ -54,11 +59,12 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
-    BackendPool pool = new BackendPool(settings.backendUrls());
-    Gateway gateway = new Gateway(config, table, pool);
+    BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
+    accessLog = new AccessLog(ACCESS_LOG_QUEUE);
+    GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, accessLog::dropped);
+    Gateway gateway = new Gateway(config, table, pool, metrics, accessLog);
 
-    healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings().backendHealthPath(),
-        Duration.ofSeconds(1), Duration.ofSeconds(2));
+    healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "s3gate-table-expiry");
       thread.setDaemon(true);
@@ -78,7 +84,7 @@ public final class GatewayLifecycle implements ServletContextListener {
       LOG.log(Level.ERROR, "s3gate MBeans not registered; runtime management over JMX is unavailable", e);
     }
     LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3}",
-        confDir, gateway.policy().version(), settings.tableSize(), pool.backends());
+        confDir, gateway.policy().version(), settings.tableSize(), pool.describe());
   }
 
   private static void expireIdleKeys(Gateway gateway) {
@@ -106,6 +112,9 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     if (config != null) {
       config.close();
+    }
+    if (accessLog != null) {
+      accessLog.close();
     }
     event.getServletContext().removeAttribute(Gateway.ATTRIBUTE);
     LOG.log(Level.INFO, "s3gate stopped");

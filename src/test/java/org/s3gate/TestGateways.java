@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
+import org.s3gate.accesslog.AccessLog;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
+import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.proxy.BackendPool;
 
 /**
@@ -27,6 +29,9 @@ public final class TestGateways {
     Files.writeString(dir.resolve("rate_limits_per_second.map"), "premium 50\nbasic 10\n");
     Files.writeString(dir.resolve("error_messages.map"), "premium Premium\nbasic Basic\n");
     ConfigReloader config = ConfigReloader.start(dir, Map.of());
-    return new Gateway(config, new CounterTable(tableSize), new BackendPool(List.of(URI.create("http://127.0.0.1:9"))));
+    CounterTable table = new CounterTable(tableSize);
+    BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")));
+    AccessLog accessLog = new AccessLog(16);
+    return new Gateway(config, table, pool, new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog);
   }
 }

@@ -8,12 +8,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.s3gate.Gateway;
-import org.s3gate.proxy.Backend;
+import org.s3gate.metrics.GatewayMetrics;
+import org.s3gate.proxy.BackendPool;
 
 /**
  * The gateway's own endpoints under {@code /_s3gate/} (a prefix no bucket can have: bucket names
  * have no underscore). {@code health} answers 200 {@code {"status":"UP",...}} while at least one
- * backend is healthy, else 503 {@code "DOWN"}, with each backend's state. Only clients in
+ * backend (primary or backup) is healthy, else 503 {@code "DOWN"}, with each backend's URL, role,
+ * state, since when, and the last check's error while it is failing. {@code metrics} answers the
+ * Prometheus text format ({@link GatewayMetrics}). Only clients in
  * {@code admin.allow} are answered; others get 403.
  *
  * <p>Thread-safe: stateless after init.
@@ -28,6 +31,7 @@ public final class AdminServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    SecurityHeaders.apply(request, response, gateway.policy().settings().securityHeaders());
     if (!Gateway.inAny(gateway.policy().settings().adminAllow(), request.getRemoteAddr())) {
       sendText(response, HttpServletResponse.SC_FORBIDDEN, "text/plain", "forbidden\n");
       return;
@@ -38,6 +42,13 @@ public final class AdminServlet extends HttpServlet {
       sendText(response, up ? 200 : 503, "application/json", healthJson(up));
       return;
     }
+    if ("/metrics".equals(path) && "GET".equals(request.getMethod())) {
+      response.setStatus(200);
+      response.setContentType(GatewayMetrics.CONTENT_TYPE);
+      response.setHeader("Cache-Control", "no-store");
+      gateway.metrics().scrape(response.getOutputStream());
+      return;
+    }
     sendText(response, HttpServletResponse.SC_NOT_FOUND, "text/plain", "not found\n");
   }
 
@@ -45,13 +56,13 @@ public final class AdminServlet extends HttpServlet {
     StringBuilder json = new StringBuilder(128).append("{\"status\":\"").append(up ? "UP" : "DOWN")
         .append("\",\"configVersion\":").append(gateway.policy().version()).append(",\"backends\":[");
     boolean first = true;
-    for (Backend backend : gateway.backends().backends()) {
-      Backend.Health health = backend.health();
-      json.append(first ? "" : ",").append("{\"url\":\"").append(jsonEscape(backend.origin()))
-          .append("\",\"status\":\"").append(health.up() ? "UP" : "DOWN")
-          .append("\",\"since\":\"").append(health.since()).append('"');
-      if (health.lastError() != null) {
-        json.append(",\"error\":\"").append(jsonEscape(health.lastError())).append('"');
+    for (BackendPool.BackendState backend : gateway.backends().states()) {
+      json.append(first ? "" : ",").append("{\"url\":\"").append(jsonEscape(backend.url()))
+          .append("\",\"role\":\"").append(backend.role())
+          .append("\",\"status\":\"").append(backend.up() ? "UP" : "DOWN")
+          .append("\",\"since\":\"").append(backend.since()).append('"');
+      if (backend.lastError() != null) {
+        json.append(",\"error\":\"").append(jsonEscape(backend.lastError())).append('"');
       }
       json.append('}');
       first = false;

@@ -13,6 +13,7 @@ import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
+import org.s3gate.metrics.Verdict;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.PolicySnapshot;
@@ -25,7 +26,8 @@ import org.s3gate.policy.PolicySnapshot;
  * identify the access key from the request line and headers (no body is read, so a denied upload
  * sent with {@code Expect: 100-continue} is refused before the client sends its body), look up the
  * key's group policy, count in the key's sliding windows, then set the rate-limit headers and
- * either forward or deny. Mapped in web.xml to the proxy servlet only: the gateway's own
+ * either forward or deny. Every request is counted in the metrics and, once its response is complete
+ * (asynchronously for proxied ones), reported through its {@link Exchange}. Mapped in web.xml to the proxy servlet only: the gateway's own
  * {@code /_s3gate/} endpoints are never limited, and MinIO's health endpoints are let through here.
  *
  * <p>Thread-safe: no mutable state of its own; the gateway's parts are thread-safe.
@@ -49,6 +51,18 @@ public final class RateLimitFilter extends HttpFilter {
   @Override
   protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
+    Exchange exchange = new Exchange(gateway, System.nanoTime());
+    request.setAttribute(Exchange.ATTRIBUTE, exchange);
+    SecurityHeaders.apply(request, response, gateway.policy().settings().securityHeaders());
+    try {
+      limit(request, response, chain, exchange);
+    } finally {
+      exchange.reportWhenComplete(request, response);
+    }
+  }
+
+  private void limit(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Exchange exchange)
+      throws IOException, ServletException {
     String rawPath = request.getRequestURI();
     if (isBackendHealthCheck(rawPath)) {
       chain.doFilter(request, response);
@@ -64,8 +78,12 @@ public final class RateLimitFilter extends HttpFilter {
     Decision decision = settings.isLimited(request.getMethod())
         ? table.tryAcquire(caller.accessKey(), group.limitPerSecond(), group.limitPerMinute(), settings.countDenied(), nowNanos)
         : table.peek(caller.accessKey(), group.limitPerSecond(), group.limitPerMinute(), nowNanos);
+    Verdict verdict = Verdict.of(decision);
     gateway.requests().increment();
-    request.setAttribute(OUTCOME_ATTRIBUTE, new RateLimitOutcome(caller, group, decision));
+    gateway.metrics().recordDecision(group.group(), verdict);
+    RateLimitOutcome outcome = new RateLimitOutcome(caller, group, decision);
+    exchange.decided(outcome, verdict);
+    request.setAttribute(OUTCOME_ATTRIBUTE, outcome);
     if (settings.headersEnabled()) {
       RateLimitHeaders.set(response, caller, group, decision);
     }

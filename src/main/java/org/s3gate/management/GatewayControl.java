@@ -1,7 +1,6 @@
 package org.s3gate.management;
 
 import org.s3gate.Gateway;
-import org.s3gate.proxy.Backend;
 
 /**
  * The {@link GatewayMXBean} over the running gateway.
@@ -33,13 +32,7 @@ final class GatewayControl implements GatewayMXBean {
 
   @Override
   public String[] getBackends() {
-    return gateway.backends().backends().stream().map(GatewayControl::describe).toArray(String[]::new);
-  }
-
-  private static String describe(Backend backend) {
-    Backend.Health health = backend.health();
-    String line = backend.origin() + " " + (health.up() ? "UP" : "DOWN") + " since " + health.since();
-    return health.lastError() == null ? line : line + " error: " + health.lastError();
+    return gateway.backends().describe().toArray(String[]::new);
   }
 
   @Override

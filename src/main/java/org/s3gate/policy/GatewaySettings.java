@@ -14,7 +14,7 @@ import java.util.Set;
  * so a request sees all settings of one reload or all of the next, never a mix of the two (Jetty's
  * old DoSFilter kept a dozen separate volatile fields and could be seen half-updated).
  *
- * <p>{@code tableSize}, {@code reloadInterval} and {@code backendUrls} are restart-only: a reload
+ * <p>{@code tableSize}, {@code reloadInterval}, {@code backendUrls} and {@code backendBackupUrls} are restart-only: a reload
  * keeps the values the gateway started with (see {@link PolicyCompiler}).
  *
  * <p>Immutable (collections are copied into unmodifiable ones).
@@ -34,7 +34,12 @@ public record GatewaySettings(
     List<Cidr> adminAllow,
     List<Cidr> trustedProxies,
     List<URI> backendUrls,
-    String backendHealthPath) {
+    String backendHealthPath,
+    List<URI> backendBackupUrls,
+    HealthCheckSettings healthCheck,
+    boolean accessLogEnabled,
+    AccessLogFormat accessLogFormat,
+    SecurityHeaderSettings securityHeaders) {
 
   public GatewaySettings {
     Objects.requireNonNull(defaultGroup, "defaultGroup");
@@ -42,10 +47,14 @@ public record GatewaySettings(
     Objects.requireNonNull(tableExpire, "tableExpire");
     Objects.requireNonNull(reloadInterval, "reloadInterval");
     Objects.requireNonNull(backendHealthPath, "backendHealthPath");
+    Objects.requireNonNull(healthCheck, "healthCheck");
+    Objects.requireNonNull(accessLogFormat, "accessLogFormat");
+    Objects.requireNonNull(securityHeaders, "securityHeaders");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     adminAllow = List.copyOf(adminAllow);
     trustedProxies = List.copyOf(trustedProxies);
     backendUrls = List.copyOf(backendUrls);
+    backendBackupUrls = List.copyOf(backendBackupUrls);
   }
 
   /**

@@ -25,7 +25,8 @@ import java.util.function.Function;
  *       behaviour);
  *   <li>a group used in api_key_groups.map with no entry in a limit map is a warning (a typo
  *       like {@code premuim} would otherwise silently get the default limits);
- *   <li>restart-only settings ({@code table.size}, {@code reload.interval}, {@code backend.urls}):
+ *   <li>restart-only settings ({@code table.size}, {@code reload.interval}, {@code backend.urls},
+ *       {@code backend.backup.urls}):
  *       when {@code running} is given and the new value differs, a warning says it needs a restart
  *       and the running value stays in the snapshot.
  * </ul>
@@ -68,7 +69,7 @@ public final class PolicyCompiler {
     String overrideText = sources.backendOverride();
     if (overrideText != null && !overrideText.isBlank()) {
       List<String> reasons = new ArrayList<>();
-      override = SettingsParser.parseBackendUrls(overrideText, reasons);
+      override = OperationsSettingsParser.parseBackendUrls(overrideText, reasons);
       reasons.forEach(r -> problems.error(BACKEND_OVERRIDE_SOURCE, 0, r));
     }
     SettingsParser settingsParser = new SettingsParser(sources.defaults(), sources.gateway(), problems);
@@ -152,10 +153,17 @@ public final class PolicyCompiler {
           + ": needs a restart; " + running.backendUrls() + " stays in force");
       backends = running.backendUrls();
     }
+    List<URI> backups = next.backendBackupUrls();
+    if (!backups.equals(running.backendBackupUrls())) {
+      problems.warn(parser.sourceOf(SettingsParser.BACKEND_BACKUP_URLS), 0, "changed from " + running.backendBackupUrls()
+          + " to " + backups + ": needs a restart; " + running.backendBackupUrls() + " stays in force");
+      backups = running.backendBackupUrls();
+    }
     return new GatewaySettings(next.defaultGroup(), next.defaultLimitPerMinute(), next.defaultLimitPerSecond(),
         next.defaultErrorMessage(), next.denyStatus(), next.countDenied(), next.limitMethods(),
         next.headersEnabled(), tableSize, next.tableExpire(), reloadInterval, next.adminAllow(),
-        next.trustedProxies(), backends, next.backendHealthPath());
+        next.trustedProxies(), backends, next.backendHealthPath(), backups, next.healthCheck(),
+        next.accessLogEnabled(), next.accessLogFormat(), next.securityHeaders());
   }
 
   private static void warnGroupsWithoutLimits(PolicySources sources, Map<String, String> keyGroups,

@@ -1,7 +1,6 @@
 package org.s3gate.policy;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,12 +36,24 @@ final class SettingsParser {
   static final String TRUSTED_PROXIES = "trusted.proxies";
   static final String BACKEND_URLS = "backend.urls";
   static final String BACKEND_HEALTH_PATH = "backend.health.path";
+  static final String BACKEND_BACKUP_URLS = "backend.backup.urls";
+  static final String BACKEND_HEALTH_INTERVAL = "backend.health.interval";
+  static final String BACKEND_HEALTH_TIMEOUT = "backend.health.timeout";
+  static final String BACKEND_HEALTH_RISE = "backend.health.rise";
+  static final String BACKEND_HEALTH_FALL = "backend.health.fall";
+  static final String ACCESS_LOG_ENABLED = "access.log.enabled";
+  static final String ACCESS_LOG_FORMAT = "access.log.format";
+  static final String SECURITY_HSTS = "security.hsts";
+  /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
+  static final String SECURITY_HEADER_PREFIX = "security.header.";
 
   /** Every known key, in the order the documentation lists them. */
   static final List<String> KNOWN_KEYS = List.of(
       DEFAULT_GROUP, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_ERROR_MESSAGE,
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
-      RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH);
+      RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
+      BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
+      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, SECURITY_HSTS);
 
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
 
@@ -68,7 +79,7 @@ final class SettingsParser {
             + "): this line is ignored, the first one wins");
         continue;
       }
-      if (!KNOWN_KEYS.contains(e.key())) {
+      if (!KNOWN_KEYS.contains(e.key()) && !e.key().startsWith(SECURITY_HEADER_PREFIX)) {
         String suggestion = Values.closest(e.key(), KNOWN_KEYS);
         problems.warn(file.name(), e.line(), "unknown key " + Values.quote(e.key()) + " is ignored"
             + (suggestion != null ? " (did you mean '" + suggestion + "'?)" : ""));
@@ -94,13 +105,20 @@ final class SettingsParser {
     Duration reloadInterval = duration(RELOAD_INTERVAL, MIN_RELOAD_INTERVAL);
     List<Cidr> adminAllow = cidrs(ADMIN_ALLOW);
     List<Cidr> trusted = cidrs(TRUSTED_PROXIES);
-    List<URI> backends = backendOverride != null ? backendOverride : backendUrls(BACKEND_URLS);
+    List<URI> backends = backendOverride != null ? backendOverride : backendUrls(BACKEND_URLS, false);
     String healthPath = healthPath();
+    List<URI> backups = backendUrls(BACKEND_BACKUP_URLS, true);
+    OperationsSettingsParser operations = new OperationsSettingsParser(this);
+    HealthCheckSettings healthCheck = operations.healthCheck();
+    Boolean accessLogEnabled = bool(ACCESS_LOG_ENABLED);
+    AccessLogFormat accessLogFormat = operations.accessLogFormat();
+    SecurityHeaderSettings securityHeaders = new SecurityHeadersParser(this).parse(merged.keySet());
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
     return new GatewaySettings(defaultGroup, perMinute, perSecond, message, denyStatus, countDenied,
-        methods, headers, tableSize, tableExpire, reloadInterval, adminAllow, trusted, backends, healthPath);
+        methods, headers, tableSize, tableExpire, reloadInterval, adminAllow, trusted, backends, healthPath,
+        backups, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders);
   }
 
   /** The file and line a setting came from, for restart-only warnings. */
@@ -109,7 +127,7 @@ final class SettingsParser {
     return s == null ? defaultsName : Problems.format(s.file(), s.entry().line(), key);
   }
 
-  private RawEntry entry(String key) {
+  RawEntry entry(String key) {
     Sourced s = merged.get(key);
     if (s == null) {
       problems.error(defaultsName, 0, "missing setting '" + key + "' (every setting needs a default here)");
@@ -118,7 +136,7 @@ final class SettingsParser {
     return s.entry();
   }
 
-  private void bad(String key, String value, String rule) {
+  void bad(String key, String value, String rule) {
     Sourced s = merged.get(key);
     problems.error(s.file(), s.entry().line(), key + " has value " + Values.quote(value) + ": " + rule);
   }
@@ -139,7 +157,7 @@ final class SettingsParser {
     return e == null ? null : e.value();
   }
 
-  private Integer limit(String key) {
+  Integer limit(String key) {
     RawEntry e = entry(key);
     if (e == null) {
       return null;
@@ -173,7 +191,7 @@ final class SettingsParser {
     return value;
   }
 
-  private Boolean bool(String key) {
+  Boolean bool(String key) {
     RawEntry e = entry(key);
     if (e == null) {
       return null;
@@ -185,7 +203,7 @@ final class SettingsParser {
     return value;
   }
 
-  private Duration duration(String key, Duration minimum) {
+  Duration duration(String key, Duration minimum) {
     Duration maximum = Duration.ofDays(1);
     RawEntry e = entry(key);
     if (e == null) {
@@ -236,53 +254,17 @@ final class SettingsParser {
     return blocks;
   }
 
-  private List<URI> backendUrls(String key) {
+  private List<URI> backendUrls(String key, boolean mayBeEmpty) {
     RawEntry e = entry(key);
     if (e == null) {
       return null;
     }
     List<String> errors = new ArrayList<>();
-    List<URI> urls = parseBackendUrls(e.value(), errors);
+    List<URI> urls = mayBeEmpty && e.value().isBlank() ? List.of()
+        : OperationsSettingsParser.parseBackendUrls(e.value(), errors);
     // The value is not quoted whole: a URL with credentials must not reach the log.
     Sourced s = merged.get(key);
     errors.forEach(reason -> problems.error(s.file(), e.line(), key + ": " + reason));
-    return urls;
-  }
-
-  /**
-   * Parses a comma/space separated list of absolute http(s) URLs; reasons for bad entries go to
-   * {@code errors}. Shared with the {@code S3GATE_BACKEND} override.
-   */
-  static List<URI> parseBackendUrls(String text, List<String> errors) {
-    List<URI> urls = new ArrayList<>();
-    List<String> items = Values.splitList(text);
-    if (items.isEmpty()) {
-      errors.add("needs at least one backend URL");
-    }
-    for (String item : items) {
-      String reason = null;
-      try {
-        URI uri = new URI(item);
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-          reason = "must be an absolute http:// or https:// URL";
-        } else if (uri.getHost() == null) {
-          reason = "has no host";
-        } else if (uri.getRawUserInfo() != null) {
-          item = item.replace(uri.getRawUserInfo() + "@", "***@"); // never log the secret
-          reason = "must not contain credentials";
-        } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-          reason = "must not have a query or fragment";
-        } else {
-          urls.add(uri);
-        }
-      } catch (URISyntaxException ex) {
-        reason = "is not a valid URL (" + ex.getReason() + ")";
-      }
-      if (reason != null) {
-        errors.add("entry " + Values.quote(item) + " " + reason);
-      }
-    }
     return urls;
   }
 

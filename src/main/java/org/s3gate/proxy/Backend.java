@@ -4,29 +4,56 @@ import java.net.URI;
 import java.time.Instant;
 
 /**
- * One S3 server the gateway forwards to, with its health as last observed (by the active health
- * check or by a failed connect).
+ * One S3 server the gateway forwards to, its role (primary or backup) and its health as last
+ * observed by the active health check or by a failed connect.
  *
- * <p>Thread-safe: the address is final; the health fields are volatile and written only through
- * {@link #markHealthy()} and {@link #markDown(String)}, each of which publishes one consistent
- * {@link Health} object.
+ * <p>Health rules (HAProxy's): a backend starts as up and takes the result of its first check
+ * directly; after that, {@code rise} consecutive passed checks bring a down backend up and
+ * {@code fall} consecutive failed checks take an up backend down. A refused connect on a client
+ * request takes it down at once and restarts its count of passed checks, so it must pass
+ * {@code rise} checks in a row to come back.
+ *
+ * <p>Thread-safe: the address is final; the state machine's methods are {@code synchronized} (the
+ * health thread and, rarely, request threads that saw a connect fail); the request path only reads
+ * the volatile {@link Health}, which is replaced as one immutable value on every change.
  */
 public final class Backend {
-  /** Health as one immutable value, so readers never see a state paired with another's reason. */
+  /** Primary backends take traffic; backups only while every primary is down. */
+  public enum Role {
+    PRIMARY, BACKUP;
+
+    /** {@code "primary"} or {@code "backup"}, as shown on the health endpoint and in metrics. */
+    public String label() {
+      return this == PRIMARY ? "primary" : "backup";
+    }
+  }
+
+  /**
+   * Health as one immutable value, so readers never see a state paired with another's reason.
+   * {@code lastError} is the reason of the last failed check or connect while it is not up again.
+   */
   public record Health(boolean up, Instant since, String lastError) {}
 
   private final URI url;
+  private final Role role;
+  private final int index;
   private final String scheme;
   private final String host;
   private final int port;
   private final String origin;
   private volatile Health health;
+  // Confined to synchronized methods.
+  private boolean checkedOnce;
+  private int passesInRow;
+  private int failuresInRow;
 
-  Backend(URI url) {
+  Backend(URI url, Role role, int index) {
     if (url.getHost() == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
       throw new IllegalArgumentException("backend URL '" + url + "' must be http://host[:port] or https://host[:port]");
     }
     this.url = url;
+    this.role = role;
+    this.index = index;
     this.scheme = url.getScheme();
     this.host = url.getHost();
     this.port = url.getPort() > 0 ? url.getPort() : ("https".equals(scheme) ? 443 : 80);
@@ -36,6 +63,15 @@ public final class Backend {
 
   public URI url() {
     return url;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  /** Position in {@link BackendPool#backends()} (primaries first), for per-backend arrays. */
+  public int index() {
+    return index;
   }
 
   public String scheme() {
@@ -63,19 +99,45 @@ public final class Backend {
     return health.up();
   }
 
-  /** Returns true when this call changed the state. */
-  boolean markHealthy() {
-    if (health.up()) {
+  /**
+   * Records one active check. Returns true when this call changed the state.
+   *
+   * @param failure null when the check passed, else why it failed
+   */
+  synchronized boolean recordCheck(String failure, int rise, int fall, Instant now) {
+    Health current = health;
+    if (failure == null) {
+      passesInRow++;
+      failuresInRow = 0;
+      boolean first = !checkedOnce;
+      checkedOnce = true;
+      if (!current.up() && (first || passesInRow >= rise)) {
+        health = new Health(true, now, null);
+        return true;
+      }
+      if (current.up() && current.lastError() != null) {
+        health = new Health(true, current.since(), null);
+      }
       return false;
     }
-    health = new Health(true, Instant.now(), null);
-    return true;
+    failuresInRow++;
+    passesInRow = 0;
+    boolean first = !checkedOnce;
+    checkedOnce = true;
+    if (current.up() && (first || failuresInRow >= fall)) {
+      health = new Health(false, now, failure);
+      return true;
+    }
+    health = new Health(current.up(), current.since(), failure);
+    return false;
   }
 
-  /** Returns true when this call changed the state. */
-  boolean markDown(String reason) {
+  /** Passive ejection: a client request could not connect. Returns true when this call changed the state. */
+  public synchronized boolean markDown(String reason, Instant now) {
     Health current = health;
-    health = new Health(false, current.up() ? Instant.now() : current.since(), reason);
+    passesInRow = 0;
+    checkedOnce = true;
+    health = new Health(false, current.up() ? now : current.since(), reason);
     return current.up();
   }
 

@@ -6,78 +6,152 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import org.s3gate.policy.GatewaySettings;
+import org.s3gate.policy.HealthCheckSettings;
+
 /**
- * Active health checks: every {@code interval}, a GET of the health path on each backend. A backend
- * is up when it answers with any status below 500 within {@code timeout}: MinIO answers
- * {@code /minio/health/live} with 200, s3proxy answers {@code /healthz} with 200, and a server
- * asked for the other's path still answers (4xx), which proves it is serving. A 5xx (MinIO's
- * "not ready"), a timeout or a refused connection marks it down.
+ * Active health checks: every {@code backend.health.interval}, a GET of {@code backend.health.path}
+ * on each backend, all backends in parallel. A check passes when the backend answers with any
+ * status below 500 within {@code backend.health.timeout}: MinIO answers {@code /minio/health/live}
+ * with 200, s3proxy answers {@code /healthz} with 200, and a server asked for the other's path still
+ * answers (4xx), which proves it is serving. A 5xx (MinIO's "not ready"), a timeout or a refused
+ * connection fails it. {@link Backend} applies the rise/fall thresholds.
  *
- * <p>Thread-safe: one daemon thread runs the checks; results are published through
- * {@link Backend}'s volatile health.
+ * <p>The settings are read before every round, so a reloaded path, interval, timeout or threshold
+ * applies from the next round on. A check still running when the next round is due (a timeout
+ * longer than the interval) is not started twice. The first round runs in the constructor and is
+ * awaited (up to the timeout), so the gateway starts serving with every backend's state known.
+ *
+ * <p>Thread-safe: one daemon thread schedules the rounds; the checks complete on a small daemon
+ * pool owned here; results are published through {@link Backend}'s synchronized state machine and
+ * volatile health. {@link #close()} stops both.
  */
 public final class BackendHealthChecker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BackendHealthChecker.class.getName());
+  private static final AtomicInteger THREAD_SEQUENCE = new AtomicInteger();
 
   private final BackendPool pool;
-  private final Supplier<String> healthPath;
-  private final Duration timeout;
-  private final HttpClient client;
+  private final Supplier<GatewaySettings> settings;
   private final ScheduledExecutorService scheduler;
+  private final ExecutorService completions;
+  private final HttpClient client;
+  private final AtomicBoolean[] inFlight;
 
-  /** {@code healthPath} is read before every round, so a reloaded {@code backend.health.path} applies at once. */
-  public BackendHealthChecker(BackendPool pool, Supplier<String> healthPath, Duration interval, Duration timeout) {
+  /** {@code settings} is read before every round (the current snapshot's settings in production). */
+  public BackendHealthChecker(BackendPool pool, Supplier<GatewaySettings> settings) {
     this.pool = pool;
-    this.healthPath = healthPath;
-    this.timeout = timeout;
-    this.client = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "s3gate-health");
-      thread.setDaemon(true);
-      return thread;
-    });
-    checkAll();
-    scheduler.scheduleWithFixedDelay(this::checkAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  /** Checks every backend once, now, on the calling thread. */
-  public void checkAll() {
-    String path = healthPath.get();
-    path = path.startsWith("/") ? path : "/" + path;
-    for (Backend backend : pool.backends()) {
-      check(backend, path);
+    this.settings = settings;
+    int id = THREAD_SEQUENCE.incrementAndGet();
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("s3gate-health-" + id));
+    this.completions = Executors.newFixedThreadPool(2, daemon("s3gate-health-io-" + id));
+    this.client = HttpClient.newBuilder().executor(completions).version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+    this.inFlight = new AtomicBoolean[pool.backends().size()];
+    for (int i = 0; i < inFlight.length; i++) {
+      inFlight[i] = new AtomicBoolean();
     }
-  }
-
-  private void check(Backend backend, String healthPath) {
-    String failure;
+    HealthCheckSettings first = settings.get().healthCheck();
     try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(backend.origin() + healthPath))
-          .timeout(timeout).GET().build();
-      int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-      failure = status < 500 ? null : "health check " + healthPath + " answered " + status;
+      CompletableFuture.allOf(checkAll().toArray(CompletableFuture[]::new))
+          .get(first.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return;
     } catch (Exception e) {
-      failure = "health check " + healthPath + " failed: " + e;
+      LOG.log(Level.DEBUG, "first health round did not complete in time", e);
     }
-    if (failure == null) {
-      if (backend.markHealthy()) {
-        LOG.log(Level.INFO, "backend {0} is UP", backend);
+    scheduler.schedule(this::round, first.interval().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger sequence = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + sequence.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  private void round() {
+    try {
+      checkAll();
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "health check round failed", e); // never let it stop the checks
+    } finally {
+      try {
+        scheduler.schedule(this::round, settings.get().healthCheck().interval().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closed) {
+        // close() is stopping us
       }
-    } else if (backend.markDown(failure)) {
-      LOG.log(Level.WARNING, "backend {0} is DOWN: {1}", backend, failure);
+    }
+  }
+
+  /** Starts one check of every backend that has none running; the futures complete when they are recorded. */
+  List<CompletableFuture<Void>> checkAll() {
+    GatewaySettings now = settings.get();
+    String path = now.backendHealthPath().startsWith("/") ? now.backendHealthPath() : "/" + now.backendHealthPath();
+    HealthCheckSettings rules = now.healthCheck();
+    List<CompletableFuture<Void>> checks = new ArrayList<>();
+    for (Backend backend : pool.backends()) {
+      if (inFlight[backend.index()].compareAndSet(false, true)) {
+        checks.add(check(backend, path, rules));
+      }
+    }
+    return checks;
+  }
+
+  private CompletableFuture<Void> check(Backend backend, String path, HealthCheckSettings rules) {
+    HttpRequest request;
+    try {
+      request = HttpRequest.newBuilder(URI.create(backend.origin() + path)).timeout(rules.timeout()).GET().build();
+    } catch (IllegalArgumentException e) {
+      record(backend, "health check " + path + ": bad URL: " + e.getMessage(), rules);
+      return CompletableFuture.completedFuture(null);
+    }
+    return client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        .orTimeout(rules.timeout().toMillis() + 200, TimeUnit.MILLISECONDS)
+        .handle((response, failure) -> {
+          String reason;
+          if (failure != null) {
+            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+            reason = "health check " + path + " failed: " + cause;
+          } else {
+            reason = response.statusCode() < 500 ? null : "health check " + path + " answered " + response.statusCode();
+          }
+          record(backend, reason, rules);
+          return null;
+        });
+  }
+
+  private void record(Backend backend, String failure, HealthCheckSettings rules) {
+    try {
+      if (backend.recordCheck(failure, rules.rise(), rules.fall(), Instant.now())) {
+        if (backend.isUp()) {
+          LOG.log(Level.INFO, "backend {0} ({1}) is UP", backend, backend.role().label());
+        } else {
+          LOG.log(Level.WARNING, "backend {0} ({1}) is DOWN: {2}", backend, backend.role().label(), failure);
+        }
+      }
+    } finally {
+      inFlight[backend.index()].set(false);
     }
   }
 
   @Override
   public void close() {
     scheduler.shutdownNow();
+    completions.shutdownNow();
   }
 }

@@ -6,8 +6,10 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
+import java.time.Instant;
 import java.util.Enumeration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import jakarta.servlet.ServletException;
@@ -18,8 +20,12 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.s3gate.Gateway;
+import org.s3gate.http.Exchange;
 import org.s3gate.http.S3ErrorResponse;
+import org.s3gate.metrics.GatewayMetrics;
 
 /**
  * Forwards S3 requests to the backends, unchanged: method, raw path and raw query byte for byte
@@ -34,7 +40,10 @@ import org.s3gate.http.S3ErrorResponse;
  *   <li>{@code X-Forwarded-For} and friends from the client are replaced with the real client
  *       address unless the client is a trusted proxy (a client cannot pose as another address);
  *   <li>every upstream failure becomes one S3 XML error ({@link #sendProxyResponseError}), and a
- *       refused connect marks the backend down at once (passive health);
+ *       refused connect marks the backend down at once (passive health); a request without a body
+ *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
+ *       healthy backend instead (HAProxy's {@code option redispatch});
+ *   <li>a backend's copies of the security headers the gateway sets are dropped, so clients get one;
  *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool.
  * </ul>
  *
@@ -49,8 +58,11 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   private static final System.Logger LOG = System.getLogger(S3ProxyServlet.class.getName());
   private static final String JETTY_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
   private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
+  private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
 
   private BackendPool pool;
+  private Gateway gateway;
+  private GatewayMetrics metrics;
   private Predicate<String> trustedProxy;
   private QueuedThreadPool ownExecutor;
 
@@ -61,6 +73,8 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     if (pool == null) {
       throw new ServletException("no " + BACKEND_POOL_ATTRIBUTE + " in the servlet context: is GatewayLifecycle registered?");
     }
+    gateway = Gateway.from(getServletContext());
+    metrics = gateway.metrics();
     trustedProxy = (Predicate<String>) getServletContext().getAttribute(TRUSTED_PROXY_ATTRIBUTE);
     if (trustedProxy == null) {
       trustedProxy = address -> false;
@@ -98,6 +112,10 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
       return null;
     }
     request.setAttribute(BACKEND_ATTRIBUTE, backend);
+    Exchange exchange = Exchange.of(request);
+    if (exchange != null) {
+      exchange.backend(backend);
+    }
     String query = request.getQueryString();
     String rawPath = request.getRequestURI();
     return query == null ? backend.origin() + rawPath : backend.origin() + rawPath + '?' + query;
@@ -156,11 +174,75 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse, Throwable failure) {
     Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
-    if (serverResponse == null && backend != null && isConnectFailure(failure)
-        && backend.markDown("connect failed: " + failure)) {
-      LOG.log(Level.WARNING, "backend {0} is DOWN: connect failed: {1}", backend, failure.toString());
+    // Jetty passes a Response even when none arrived; its status is 0 then.
+    boolean noResponse = serverResponse == null || serverResponse.getStatus() <= 0;
+    if (noResponse && backend != null) {
+      metrics.recordBackendFailure(backend);
+      boolean connectFailed = isConnectFailure(failure);
+      if (connectFailed && backend.markDown("connect failed: " + failure, Instant.now())) {
+        LOG.log(Level.WARNING, "backend {0} is DOWN: connect failed: {1}", backend, failure.toString());
+      }
+      if ((connectFailed || isIdempotent(clientRequest.getMethod())) && redispatch(clientRequest, proxyResponse)) {
+        return;
+      }
     }
     super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+  }
+
+  /**
+   * Sends a request that got no response to the next healthy backend, if it has no body (so
+   * nothing of it was consumed), the response has not started, and fewer attempts than backends
+   * were made. Called when the connect failed (nothing reached the backend) or, for idempotent
+   * methods, when a pooled connection broke (a backend that is stopping). Returns false when it did not.
+   */
+  private boolean redispatch(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+    Integer attempts = (Integer) clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+    int attempt = attempts == null ? 1 : attempts;
+    if (hasContent(clientRequest) || proxyResponse.isCommitted() || attempt >= pool.backends().size()) {
+      return false;
+    }
+    String target = rewriteTarget(clientRequest);
+    if (target == null) {
+      return false;
+    }
+    clientRequest.setAttribute(ATTEMPTS_ATTRIBUTE, attempt + 1);
+    Request proxyRequest = newProxyRequest(clientRequest, target);
+    copyRequestHeaders(clientRequest, proxyRequest);
+    addProxyHeaders(clientRequest, proxyRequest);
+    proxyRequest.timeout(getTimeout(), TimeUnit.MILLISECONDS);
+    sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    return true;
+  }
+
+  @Override
+  protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Response serverResponse) {
+    Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
+    if (backend != null) {
+      metrics.recordBackendResponse(backend, serverResponse.getStatus());
+    }
+    super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+  }
+
+  /** Drops a backend's copy of a security header the gateway sets itself (the filter already set it). */
+  @Override
+  protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse,
+      String headerName, String headerValue) {
+    return gateway.policy().settings().securityHeaders().replaces(headerName) ? null : headerValue;
+  }
+
+  @Override
+  protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
+      byte[] buffer, int offset, int length, Callback callback) {
+    Exchange exchange = Exchange.of(request);
+    if (exchange != null) {
+      exchange.addBytesOut(length);
+    }
+    super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
+  }
+
+  private static boolean isIdempotent(String method) {
+    return "GET".equals(method) || "HEAD".equals(method) || "DELETE".equals(method) || "OPTIONS".equals(method);
   }
 
   private static boolean isConnectFailure(Throwable failure) {

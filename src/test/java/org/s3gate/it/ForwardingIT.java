@@ -62,6 +62,18 @@ class ForwardingIT {
   }
 
   @Test
+  void response_backendSendsSecurityHeaders_clientGetsTheGatewaysOnlyAndNoHstsOverHttp() throws Exception {
+    java.net.http.HttpResponse<Void> response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway.url() + "/bkt/key")).build(),
+        java.net.http.HttpResponse.BodyHandlers.discarding());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().allValues("X-Content-Type-Options")).containsExactly("nosniff");
+    assertThat(response.headers().allValues("Strict-Transport-Security")).isEmpty();
+    assertThat(response.headers().firstValue("x-amz-request-id")).hasValue("RECORDED");
+  }
+
+  @Test
   void rawRequest_dotSegmentsAndEncodings_forwardedUnchanged() throws Exception {
     recorder.clear();
     String target = "/bkt/a//b/./c/../d%2Fe%25%C3%BC+x?list-type=2&prefix=%2F&x=a%20b";

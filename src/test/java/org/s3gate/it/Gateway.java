@@ -37,6 +37,9 @@ final class Gateway implements AutoCloseable {
     this.dir = Files.createTempDirectory("s3gate-it-");
     this.confDir = dir.resolve("conf");
     copyTree(ManagedProcess.ROOT.resolve("conf"), confDir);
+    for (Map.Entry<String, String> setting : builder.settings.entrySet()) {
+      setSetting(confDir.resolve("gateway.properties"), setting.getKey(), setting.getValue());
+    }
     for (Map.Entry<String, java.util.function.UnaryOperator<String>> edit : builder.confEdits) {
       Path file = confDir.resolve(edit.getKey());
       Files.writeString(file, edit.getValue().apply(Files.exists(file) ? Files.readString(file) : ""));
@@ -76,6 +79,11 @@ final class Gateway implements AutoCloseable {
     return process.pid();
   }
 
+  /** Everything the gateway printed (Jetty's console: server log and the s3gate.access lines). */
+  String output() throws IOException {
+    return process.output();
+  }
+
   String logTail() {
     return process.tail();
   }
@@ -90,7 +98,24 @@ final class Gateway implements AutoCloseable {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  /** Replaces the line of {@code key} in a properties file (appends one if there is none). */
+  static void setSetting(Path file, String key, String value) throws IOException {
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    boolean replaced = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.startsWith(key + "=") || line.startsWith(key + " ") || line.equals(key)) {
+        lines.set(i, key + "=" + value);
+        replaced = true;
+      }
+    }
+    if (!replaced) {
+      lines.add(key + "=" + value);
+    }
+    Files.write(file, lines);
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
     Files.walkFileTree(from, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) throws IOException {
@@ -124,6 +149,7 @@ final class Gateway implements AutoCloseable {
     private int expectHealthStatus = 200;
     private final List<String> jettyProperties = new ArrayList<>();
     private final List<Map.Entry<String, java.util.function.UnaryOperator<String>>> confEdits = new ArrayList<>();
+    private final Map<String, String> settings = new java.util.LinkedHashMap<>();
 
     private Builder(String name, String backendUrls) {
       this.name = name;
@@ -159,6 +185,12 @@ final class Gateway implements AutoCloseable {
     /** Appends lines to {@code file} of the gateway's copy of conf/ (for a duplicate key the first line wins). */
     Builder appendConf(String file, String... lines) {
       return editConf(file, text -> text + "\n" + String.join("\n", lines) + "\n");
+    }
+
+    /** Sets {@code key=value} in the copy of gateway.properties before the gateway starts. */
+    Builder setting(String key, String value) {
+      settings.put(key, value);
+      return this;
     }
 
     Gateway start() throws IOException, InterruptedException {

@@ -80,6 +80,11 @@ final class ManagedProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The whole output so far (the file is appended to across runs: match on values unique to this run). */
+  String output() throws IOException {
+    return Files.readString(log);
+  }
+
   String tail() {
     try {
       List<String> lines = Files.readAllLines(log);

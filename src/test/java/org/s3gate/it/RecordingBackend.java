@@ -15,7 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An HTTP server on a raw socket that records each request's head exactly as it arrived on the
- * wire (request line and header lines, byte for byte) and answers 200 with an empty body. It is
+ * wire (request line and header lines, byte for byte) and answers 200 with an empty body (and, like
+ * MinIO, its own X-Content-Type-Options and Strict-Transport-Security headers). It is
  * the instrument for "what does the gateway send to the backend": no HTTP library sits between
  * the bytes and the assertion. Health checks are answered but not recorded.
  *
@@ -91,7 +92,8 @@ final class RecordingBackend implements AutoCloseable {
         }
         skipBody(in, request);
         out.write(("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nETag: \"d41d8cd98f00b204e9800998ecf8427e\"\r\n"
-            + "x-amz-request-id: RECORDED\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            + "x-amz-request-id: RECORDED\r\nX-Content-Type-Options: backend-value\r\n"
+            + "Strict-Transport-Security: max-age=1; includeSubDomains\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
       }
     } catch (IOException ignored) {

@@ -9,6 +9,7 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.DefaultRetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -34,6 +35,19 @@ final class S3Clients {
         .httpClientBuilder(ApacheHttpClient.builder().socketTimeout(Duration.ofSeconds(60)))
         .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(retryMode)
             .apiCallTimeout(Duration.ofMinutes(5)).build())
+        .build();
+  }
+
+  /** A client that never retries, so every failure the gateway lets through is seen. */
+  static S3Client noRetries(String endpoint) {
+    return S3Client.builder()
+        .endpointOverride(URI.create(endpoint))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(credentials(S3Backend.ACCESS_KEY, S3Backend.SECRET_KEY))
+        .forcePathStyle(true)
+        .httpClientBuilder(ApacheHttpClient.builder().socketTimeout(Duration.ofSeconds(30)))
+        .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(DefaultRetryStrategy.doNotRetry())
+            .apiCallTimeout(Duration.ofMinutes(1)).build())
         .build();
   }
 

@@ -184,4 +184,58 @@ class PolicyCompilerTest {
     assertThat(Values.parseLimit("+5")).isNull();
     assertThat(Values.parseLimit("5.0")).isNull();
   }
+
+  @Test
+  void compile_backendSettings_parsesBackupsAndHealthCheck() {
+    PolicySources src = sources(file("gateway.properties", "backend.backup.urls http://b1:9000, http://b2:9000",
+            "backend.health.interval 500ms", "backend.health.timeout 2s", "backend.health.rise 1",
+            "backend.health.fall 5"),
+        file("api_key_groups.map"), file("rate_limits_per_minute.map"), file("rate_limits_per_second.map"),
+        file("error_messages.map"));
+
+    GatewaySettings settings = PolicyCompiler.compile(src, 1, null).snapshot().settings();
+
+    assertThat(settings.backendBackupUrls()).containsExactly(URI.create("http://b1:9000"), URI.create("http://b2:9000"));
+    assertThat(settings.healthCheck()).isEqualTo(new HealthCheckSettings(Duration.ofMillis(500), Duration.ofSeconds(2), 1, 5));
+  }
+
+  @Test
+  void compile_defaults_haveNoBackupsAndHaproxyThresholds() {
+    GatewaySettings settings = PolicyCompiler.compile(demo(), 1, null).snapshot().settings();
+
+    assertThat(settings.backendBackupUrls()).isEmpty();
+    assertThat(settings.healthCheck()).isEqualTo(new HealthCheckSettings(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3));
+  }
+
+  @Test
+  void compile_badBackendSettings_reportEachWithFileAndLine() {
+    PolicySources src = sources(file("gateway.properties", "backend.backup.urls http://ok:1 ftp://no",
+            "backend.health.interval 10ms", "backend.health.timeout soon", "backend.health.rise 0",
+            "backend.health.fall x"),
+        file("api_key_groups.map"), file("rate_limits_per_minute.map"), file("rate_limits_per_second.map"),
+        file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.errors()).containsExactlyInAnyOrder(
+        "gateway.properties:1: backend.backup.urls: entry 'ftp://no' must be an absolute http:// or https:// URL",
+        "gateway.properties:2: backend.health.interval has value '10ms': must be at least 100ms",
+        "gateway.properties:3: backend.health.timeout has value 'soon': " + Values.DURATION_RULE,
+        "gateway.properties:4: backend.health.rise has value '0': must be a whole number 1..100",
+        "gateway.properties:5: backend.health.fall has value 'x': must be a whole number >= 0");
+  }
+
+  @Test
+  void compile_changedBackupUrls_warnAndKeepRunningValue() {
+    GatewaySettings running = PolicyCompiler.compile(demo(), 1, null).snapshot().settings();
+    PolicySources src = sources(file("gateway.properties", "backend.backup.urls http://b1:9000"),
+        file("api_key_groups.map"), file("rate_limits_per_minute.map"), file("rate_limits_per_second.map"),
+        file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(src, 2, running);
+
+    assertThat(c.snapshot().settings().backendBackupUrls()).isEmpty();
+    assertThat(c.warnings()).anySatisfy(w -> assertThat(w).startsWith("gateway.properties:1: backend.backup.urls")
+        .contains("needs a restart"));
+  }
 }

@@ -38,7 +38,16 @@ final class PolicyTestFiles {
         "admin.allow 127.0.0.1/8,::1/128",
         "trusted.proxies",
         "backend.urls http://127.0.0.1:9000",
-        "backend.health.path /minio/health/live");
+        "backend.health.path /minio/health/live",
+        "backend.backup.urls",
+        "backend.health.interval 1s",
+        "backend.health.timeout 1s",
+        "backend.health.rise 2",
+        "backend.health.fall 3",
+        "access.log.enabled true",
+        "access.log.format client=$client key=$key decision=$decision",
+        "security.hsts max-age=31536000",
+        "security.header.X-Content-Type-Options nosniff");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {

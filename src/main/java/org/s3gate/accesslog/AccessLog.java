@@ -1,0 +1,150 @@
+package org.s3gate.accesslog;
+
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.s3gate.policy.AccessLogFormat;
+
+/**
+ * The access log: one line per request on the logger {@value #LOGGER_NAME} (a
+ * {@code java.lang.System.Logger}, so the container's logging routes it: JUL on Jetty and Tomcat),
+ * at INFO, in the {@code access.log.format} in force when the request completed.
+ *
+ * <p>Design: the request's thread only offers an {@link AccessRecord} to a bounded queue and never
+ * waits; one daemon thread formats and logs. When the queue is full (the log's destination is
+ * slower than the traffic) the record is dropped and counted ({@link #dropped()}, metric
+ * {@code s3gate_access_log_dropped_total}) rather than slowing S3 clients down. Values are escaped
+ * so a line always splits on spaces: bytes below 0x21, DEL, {@code "} and {@code \} become
+ * {@code \xHH}; an empty or missing value is {@code -}.
+ *
+ * <p>Thread-safe: the queue and the counter are thread-safe; the writer thread is the only reader
+ * of the queue; {@link #close()} stops it after writing what is queued (up to 2 s).
+ */
+public final class AccessLog implements AutoCloseable {
+  /** The logger's name: route or silence the access log through the container's logging by this name. */
+  public static final String LOGGER_NAME = "s3gate.access";
+
+  private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  private final BlockingQueue<AccessRecord> queue;
+  private final LongAdder dropped = new LongAdder();
+  private final Thread writer;
+  private volatile boolean closing;
+
+  public AccessLog(int capacity) {
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.writer = new Thread(this::drain, "s3gate-access-log");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  /** Queues a line; never blocks (drops and counts when the queue is full). */
+  public void submit(AccessRecord record) {
+    if (closing || !queue.offer(record)) {
+      dropped.increment();
+    }
+  }
+
+  /** Lines dropped because the queue was full (or the log was closing). */
+  public long dropped() {
+    return dropped.sum();
+  }
+
+  private void drain() {
+    StringBuilder line = new StringBuilder(256);
+    while (true) {
+      AccessRecord record;
+      try {
+        record = closing ? queue.poll() : queue.poll(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        closing = true;
+        continue;
+      }
+      if (record == null) {
+        if (closing) {
+          return;
+        }
+        continue;
+      }
+      try {
+        line.setLength(0);
+        format(record, line);
+        LOG.log(Level.INFO, line.toString());
+      } catch (RuntimeException e) {
+        System.getLogger(AccessLog.class.getName()).log(Level.WARNING, "access log line failed", e);
+      }
+    }
+  }
+
+  /** Appends the record's line in its format. */
+  static void format(AccessRecord r, StringBuilder out) {
+    for (Object part : r.format().parts()) {
+      if (part instanceof String literal) {
+        out.append(literal);
+        continue;
+      }
+      switch ((AccessLogFormat.Field) part) {
+        case TIME -> out.append(Instant.ofEpochMilli(r.epochMillis()));
+        case CLIENT -> value(r.client(), out);
+        case METHOD -> value(r.method(), out);
+        case PATH -> value(r.path(), out);
+        case PROTOCOL -> value(r.protocol(), out);
+        case STATUS -> out.append(r.status());
+        case BYTES_IN -> {
+          if (r.bytesIn() < 0) {
+            out.append('-');
+          } else {
+            out.append(r.bytesIn());
+          }
+        }
+        case BYTES_OUT -> out.append(r.bytesOut());
+        case DURATION_MS -> {
+          long micros = r.durationNanos() / 1000;
+          out.append(micros / 1000).append('.');
+          long fraction = micros % 1000;
+          out.append(fraction < 100 ? (fraction < 10 ? "00" : "0") : "").append(fraction);
+        }
+        case KEY -> value(r.key(), out);
+        case GROUP -> value(r.group(), out);
+        case AUTH -> value(r.auth(), out);
+        case DECISION -> value(r.decision(), out);
+        case BACKEND -> value(r.backend(), out);
+        case REQUEST_ID -> value(r.requestId(), out);
+        case USER_AGENT -> value(r.userAgent(), out);
+        default -> throw new IllegalStateException("unhandled field " + part);
+      }
+    }
+  }
+
+  private static void value(String value, StringBuilder out) {
+    if (value == null || value.isEmpty()) {
+      out.append('-');
+      return;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c <= 0x20 || c == 0x7F || c == '"' || c == '\\') {
+        out.append("\\x").append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
+      } else {
+        out.append(c);
+      }
+    }
+  }
+
+  /** Stops accepting lines, writes what is queued and stops the writer (waits up to 2 s). */
+  @Override
+  public void close() {
+    closing = true;
+    writer.interrupt();
+    try {
+      writer.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

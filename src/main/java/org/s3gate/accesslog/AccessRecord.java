@@ -1,0 +1,29 @@
+package org.s3gate.accesslog;
+
+import org.s3gate.policy.AccessLogFormat;
+
+/**
+ * One completed request as the access log writes it, captured on the request's thread when its
+ * response completes and formatted later on the log writer's thread. Strings may be null
+ * (written as {@code -}); {@code bytesIn} is -1 when unknown.
+ *
+ * <p>Immutable.
+ */
+public record AccessRecord(
+    AccessLogFormat format,
+    long epochMillis,
+    String client,
+    String method,
+    String path,
+    String protocol,
+    int status,
+    long bytesIn,
+    long bytesOut,
+    long durationNanos,
+    String key,
+    String group,
+    String auth,
+    String decision,
+    String backend,
+    String requestId,
+    String userAgent) {}

@@ -1,0 +1,134 @@
+package org.s3gate.http;
+
+import java.io.IOException;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.s3gate.Gateway;
+import org.s3gate.accesslog.AccessRecord;
+import org.s3gate.metrics.Verdict;
+import org.s3gate.policy.AccessLogFormat;
+import org.s3gate.policy.GatewaySettings;
+import org.s3gate.proxy.Backend;
+
+/**
+ * One request's record from the rate-limit filter to the response's completion: when it started,
+ * the limiter's verdict, the backend that served it and the bytes sent back. The filter creates it
+ * and reports it once when the response is complete: at once for a response finished in the
+ * filter chain (a denial), or from {@link #onComplete} for a proxied one, which completes
+ * asynchronously on another thread. Reporting never blocks the request path (the metrics are
+ * lock-free increments, the access log line is queued).
+ *
+ * <p>Thread-safe for its use: fields set by the filter are published to the proxy and the
+ * completion by the container's request dispatch and {@code AsyncContext} hand-offs; the proxy's
+ * fields are volatile (written by the Jetty client's threads, read at completion).
+ */
+public final class Exchange implements AsyncListener {
+  /** Request attribute holding the exchange. */
+  public static final String ATTRIBUTE = Exchange.class.getName();
+
+  private final Gateway gateway;
+  private final long startNanos;
+  private RateLimitOutcome outcome;
+  private Verdict verdict = Verdict.EXEMPT;
+  private volatile Backend backend;
+  private volatile long bytesOut;
+
+  Exchange(Gateway gateway, long startNanos) {
+    this.gateway = gateway;
+    this.startNanos = startNanos;
+  }
+
+  /** The exchange of a request that went through the rate-limit filter, or null. */
+  public static Exchange of(ServletRequest request) {
+    return (Exchange) request.getAttribute(ATTRIBUTE);
+  }
+
+  void decided(RateLimitOutcome outcome, Verdict verdict) {
+    this.outcome = outcome;
+    this.verdict = verdict;
+  }
+
+  /** The proxy chose {@code backend} for this request (called again on a redispatch). */
+  public void backend(Backend backend) {
+    this.backend = backend;
+  }
+
+  /** The proxy wrote {@code bytes} more of the backend's body to the client (one writer at a time). */
+  public void addBytesOut(int bytes) {
+    bytesOut += bytes;
+  }
+
+  /**
+   * Reports the request when its response is complete: now if the filter chain finished it,
+   * else when the asynchronous proxy exchange completes.
+   */
+  void reportWhenComplete(HttpServletRequest request, HttpServletResponse response) {
+    if (request.isAsyncStarted()) {
+      try {
+        request.getAsyncContext().addListener(this, request, response);
+        return;
+      } catch (IllegalStateException alreadyCompleted) {
+        // completed before we could listen: the response is final, report it now
+      }
+    }
+    report(request, response);
+  }
+
+  private void report(ServletRequest request, ServletResponse response) {
+    long durationNanos = System.nanoTime() - startNanos;
+    gateway.metrics().recordDuration(verdict, durationNanos);
+    GatewaySettings settings = gateway.policy().settings();
+    if (settings.accessLogEnabled()) {
+      gateway.accessLog().submit(record(settings.accessLogFormat(), (HttpServletRequest) request,
+          (HttpServletResponse) response, durationNanos));
+    }
+  }
+
+  private AccessRecord record(AccessLogFormat format, HttpServletRequest request, HttpServletResponse response,
+      long durationNanos) {
+    Backend served = backend;
+    long bytes = served != null ? bytesOut : contentLength(response.getHeader("Content-Length"));
+    RateLimitOutcome decided = outcome;
+    return new AccessRecord(format, System.currentTimeMillis(), request.getRemoteAddr(), request.getMethod(),
+        request.getRequestURI(), request.getProtocol(), response.getStatus(), request.getContentLengthLong(), bytes,
+        durationNanos, decided == null ? null : decided.caller().accessKey(),
+        decided == null ? null : decided.group().group(),
+        decided == null ? null : decided.caller().authMethod().headerValue(), verdict.label(),
+        served == null ? null : served.origin(), response.getHeader("x-amz-request-id"),
+        request.getHeader("User-Agent"));
+  }
+
+  private static long contentLength(String header) {
+    try {
+      return header == null ? 0 : Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void onComplete(AsyncEvent event) throws IOException {
+    report(event.getSuppliedRequest(), event.getSuppliedResponse());
+  }
+
+  @Override
+  public void onTimeout(AsyncEvent event) {
+    // onComplete follows
+  }
+
+  @Override
+  public void onError(AsyncEvent event) {
+    // onComplete follows
+  }
+
+  @Override
+  public void onStartAsync(AsyncEvent event) {
+    // not re-registered: one report per request
+  }
+}

@@ -1,0 +1,157 @@
+package org.s3gate.metrics;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import org.s3gate.config.ReloadStatus;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.proxy.Backend;
+import org.s3gate.proxy.BackendPool;
+
+/**
+ * The gateway's Prometheus metrics (client_java), scraped at {@code GET /_s3gate/metrics}:
+ * <ul>
+ *   <li>{@code s3gate_requests_total{group,decision}}: every limited request, decision
+ *       {@code admitted}, {@code denied_per_second} or {@code denied_per_minute};
+ *   <li>{@code s3gate_request_duration_seconds{decision}}: time from the filter to the last byte
+ *       of the response (histogram, also {@code exempt} for MinIO health paths);
+ *   <li>{@code s3gate_backend_responses_total{backend,class}}: backend answers by status class
+ *       {@code 1xx}..{@code 5xx}, and {@code error} for attempts that got no answer;
+ *   <li>{@code s3gate_backend_up{backend,role}}: 1 while the backend is in rotation;
+ *   <li>{@code s3gate_table_keys}, {@code s3gate_table_capacity}, {@code s3gate_table_evictions_total};
+ *   <li>{@code s3gate_config_reloads_total}, {@code s3gate_config_reload_failures_total},
+ *       {@code s3gate_config_version}, {@code s3gate_config_last_success_timestamp_seconds};
+ *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind.
+ * </ul>
+ *
+ * <p>Request path cost: counters are bound to their label values ahead of time (per group on the
+ * group's first request, per backend and status class at construction), so recording is one map
+ * lookup by group name plus lock-free increments, with no label arrays or registry lookups built
+ * per request. Everything else is read from the gateway's parts when scraped (callbacks).
+ *
+ * <p>Thread-safe: client_java's data points are thread-safe; the per-group map is a
+ * {@link ConcurrentHashMap}; the callbacks read thread-safe parts.
+ */
+public final class GatewayMetrics {
+  /** {@code text/plain; version=0.0.4; charset=utf-8}. */
+  public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
+  private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "error"};
+  private static final int ERROR_CLASS = 5;
+  /** Seconds: from a denied request's sub-millisecond answer to multi-GB transfers. */
+  private static final double[] LATENCY_BOUNDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+      5, 10, 30, 60, 300};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Counter requests;
+  private final ConcurrentHashMap<String, CounterDataPoint[]> requestsByGroup = new ConcurrentHashMap<>();
+  private final DistributionDataPoint[] durationByVerdict;
+  private final CounterDataPoint[][] backendResponses;
+
+  public GatewayMetrics(CounterTable table, BackendPool pool, Supplier<ReloadStatus> reloads,
+      LongSupplier accessLogDropped) {
+    requests = Counter.builder().name("s3gate_requests_total")
+        .help("Requests checked by the rate limiter, by group and decision")
+        .labelNames("group", "decision").withoutExemplars().register(registry);
+
+    Histogram duration = Histogram.builder().name("s3gate_request_duration_seconds")
+        .help("Time from the rate limiter to the response's completion, by decision")
+        .labelNames("decision").classicOnly().classicUpperBounds(LATENCY_BOUNDS).withoutExemplars()
+        .register(registry);
+    Verdict[] verdicts = Verdict.values();
+    durationByVerdict = new DistributionDataPoint[verdicts.length];
+    for (Verdict verdict : verdicts) {
+      durationByVerdict[verdict.ordinal()] = duration.labelValues(verdict.label());
+    }
+
+    Counter responses = Counter.builder().name("s3gate_backend_responses_total")
+        .help("Backend answers by status class; error = the attempt got no answer (connect failure, reset, timeout)")
+        .labelNames("backend", "class").withoutExemplars().register(registry);
+    List<Backend> backends = pool.backends();
+    backendResponses = new CounterDataPoint[backends.size()][STATUS_CLASSES.length];
+    for (Backend backend : backends) {
+      for (int c = 0; c < STATUS_CLASSES.length; c++) {
+        backendResponses[backend.index()][c] = responses.labelValues(backend.origin(), STATUS_CLASSES[c]);
+      }
+    }
+    GaugeWithCallback.builder().name("s3gate_backend_up").help("1 while the backend is in rotation, else 0")
+        .labelNames("backend", "role")
+        .callback(cb -> backends.forEach(b -> cb.call(b.isUp() ? 1 : 0, b.origin(), b.role().label())))
+        .register(registry);
+
+    GaugeWithCallback.builder().name("s3gate_table_keys").help("Access keys tracked in the counter table")
+        .callback(cb -> cb.call(table.size())).register(registry);
+    GaugeWithCallback.builder().name("s3gate_table_capacity").help("Most access keys the table holds (table.size)")
+        .callback(cb -> cb.call(table.capacity())).register(registry);
+    CounterWithCallback.builder().name("s3gate_table_evictions_total")
+        .help("Keys evicted from the full table (least recently seen first)")
+        .callback(cb -> cb.call(table.evictions())).register(registry);
+
+    CounterWithCallback.builder().name("s3gate_config_reloads_total")
+        .help("Configuration loads that read a settled set of files (published, unchanged or rejected)")
+        .callback(cb -> cb.call(reloads.get().totalReloads())).register(registry);
+    CounterWithCallback.builder().name("s3gate_config_reload_failures_total")
+        .help("Configuration reloads rejected as invalid (the previous configuration stayed in force)")
+        .callback(cb -> cb.call(reloads.get().failedReloads())).register(registry);
+    GaugeWithCallback.builder().name("s3gate_config_version").help("Version of the configuration in force")
+        .callback(cb -> cb.call(reloads.get().configVersion())).register(registry);
+    GaugeWithCallback.builder().name("s3gate_config_last_success_timestamp_seconds")
+        .help("When the configuration in force was published (Unix time)")
+        .callback(cb -> {
+          ReloadStatus status = reloads.get();
+          if (status.lastSuccessfulReload() != null) {
+            cb.call(status.lastSuccessfulReload().toEpochMilli() / 1000.0);
+          }
+        }).register(registry);
+    CounterWithCallback.builder().name("s3gate_access_log_dropped_total")
+        .help("Access log lines dropped because the log writer fell behind")
+        .callback(cb -> cb.call(accessLogDropped.getAsLong())).register(registry);
+  }
+
+  /** Counts one limited request of {@code group} with its verdict (never {@link Verdict#EXEMPT}). */
+  public void recordDecision(String group, Verdict verdict) {
+    CounterDataPoint[] counters = requestsByGroup.get(group);
+    if (counters == null) {
+      counters = requestsByGroup.computeIfAbsent(group, g -> new CounterDataPoint[] {
+          requests.labelValues(g, Verdict.ADMITTED.label()),
+          requests.labelValues(g, Verdict.DENIED_PER_SECOND.label()),
+          requests.labelValues(g, Verdict.DENIED_PER_MINUTE.label())});
+    }
+    counters[verdict.ordinal()].inc();
+  }
+
+  /** Records a completed request's duration. */
+  public void recordDuration(Verdict verdict, long durationNanos) {
+    durationByVerdict[verdict.ordinal()].observe(durationNanos / 1e9);
+  }
+
+  /** Counts a backend's answer by its status class. */
+  public void recordBackendResponse(Backend backend, int status) {
+    int statusClass = status / 100 - 1;
+    backendResponses[backend.index()][statusClass >= 0 && statusClass < ERROR_CLASS ? statusClass : ERROR_CLASS].inc();
+  }
+
+  /** Counts an attempt on a backend that got no answer. */
+  public void recordBackendFailure(Backend backend) {
+    backendResponses[backend.index()][ERROR_CLASS].inc();
+  }
+
+  /** Writes every metric in the Prometheus text format ({@link #CONTENT_TYPE}). */
+  public void scrape(OutputStream out) throws IOException {
+    writer.write(out, registry.scrape());
+  }
+}

@@ -1,0 +1,37 @@
+package org.s3gate.metrics;
+
+import org.s3gate.limit.Decision;
+import org.s3gate.limit.LimitWindow;
+
+/**
+ * What happened to a request at the rate limiter, as a label for metrics and the access log:
+ * admitted, denied by the per-second or the per-minute window, or exempt (MinIO's health paths,
+ * never limited).
+ *
+ * <p>Immutable.
+ */
+public enum Verdict {
+  ADMITTED("admitted"),
+  DENIED_PER_SECOND("denied_per_second"),
+  DENIED_PER_MINUTE("denied_per_minute"),
+  EXEMPT("exempt");
+
+  private final String label;
+
+  Verdict(String label) {
+    this.label = label;
+  }
+
+  /** The label value, e.g. {@code "denied_per_minute"}. */
+  public String label() {
+    return label;
+  }
+
+  /** The verdict of a limiter decision; allocates nothing. */
+  public static Verdict of(Decision decision) {
+    if (decision.admitted()) {
+      return ADMITTED;
+    }
+    return decision.trippedWindow() == LimitWindow.SECOND ? DENIED_PER_SECOND : DENIED_PER_MINUTE;
+  }
+}

@@ -1,0 +1,48 @@
+package org.s3gate.accesslog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.s3gate.policy.AccessLogFormat;
+
+class AccessLogTest {
+  private static final AccessLogFormat ALL = AccessLogFormat.parse("$time $client $method $path $protocol $status "
+      + "$bytes_in $bytes_out $duration_ms $key $group $auth $decision $backend $request_id $user_agent");
+
+  private static String line(AccessRecord record) {
+    StringBuilder out = new StringBuilder();
+    AccessLog.format(record, out);
+    return out.toString();
+  }
+
+  @Test
+  void format_everyField_writesOneSpaceSeparatedValueEach() {
+    AccessRecord record = new AccessRecord(ALL, 1_700_000_000_123L, "10.0.0.7", "PUT", "/bucket/a%2Fb", "HTTP/1.1",
+        200, 1024, 17, 12_345_678L, "5HQZO7EDOM4XBNO642GQ", "premium", "v4_header", "admitted",
+        "http://127.0.0.1:9000", "ABC123", "aws-sdk-java/2 \"x\"");
+
+    assertThat(line(record)).isEqualTo("2023-11-14T22:13:20.123Z 10.0.0.7 PUT /bucket/a%2Fb HTTP/1.1 200 1024 17 "
+        + "12.345 5HQZO7EDOM4XBNO642GQ premium v4_header admitted http://127.0.0.1:9000 ABC123 "
+        + "aws-sdk-java/2\\x20\\x22x\\x22");
+  }
+
+  @Test
+  void format_missingValues_areDashes() {
+    AccessRecord record = new AccessRecord(AccessLogFormat.parse("in=$bytes_in key=$key backend=$backend ms=$duration_ms"),
+        0, "::1", "GET", "/", "HTTP/1.1", 503, -1, 0, 5_000L, null, "", null, "exempt", null, null, null);
+
+    assertThat(line(record)).isEqualTo("in=- key=- backend=- ms=0.005");
+  }
+
+  @Test
+  void submit_queueFull_dropsAndCountsWithoutBlocking() throws Exception {
+    try (AccessLog log = new AccessLog(1)) {
+      AccessRecord record = new AccessRecord(AccessLogFormat.parse("$key"), 0, null, null, null, null, 200, 0, 0, 0,
+          "K", null, null, null, null, null, null);
+      for (int i = 0; i < 10_000; i++) {
+        log.submit(record);
+      }
+      assertThat(log.dropped()).isPositive();
+    }
+  }
+}
