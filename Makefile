@@ -28,6 +28,7 @@ stop:
 ## test: all unit and integration tests (real Jetty + WAR + s3proxy)
 test: backend
 	$(MVN) verify
+	$(MVN) -q -f bench/pom.xml package  # the benchmarks must keep compiling against the code
 
 ## bench: JMH (decision ns/op and B/op, 1 and 2 threads) and heap bytes per key; not part of test.
 ## Each bench/run-*.sh listed in BENCH_SCRIPTS runs in order; add new ones there.

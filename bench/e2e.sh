@@ -115,6 +115,8 @@ admin.allow=127.0.0.1/8,::1/128
 trusted.proxies=
 backend.urls=http://127.0.0.1:$BACKEND_PORT
 backend.health.path=/minio/health/live
+access.log.enabled=true
+access.log.file=$out/logs/s3gate-access.log
 CONF
   {
     for ((i = 0; i < 1000; i++)); do printf 'BENCHA%012d open\nBENCHD%012d closed\n' "$i" "$i"; done

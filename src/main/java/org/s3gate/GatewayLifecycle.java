@@ -60,7 +60,7 @@ public final class GatewayLifecycle implements ServletContextListener {
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
-    accessLog = new AccessLog(ACCESS_LOG_QUEUE);
+    accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, accessLog::dropped);
     Gateway gateway = new Gateway(config, table, pool, metrics, accessLog);
 
@@ -97,6 +97,27 @@ public final class GatewayLifecycle implements ServletContextListener {
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "table expiry failed", e); // never let it cancel the periodic task
     }
+  }
+
+  /**
+   * {@code access.log.file} as a path: null when empty (the logger), a relative path resolved
+   * against {@code jetty.base} (Jetty) or {@code catalina.base} (Tomcat), else the working directory.
+   */
+  static Path accessLogFile(String setting) {
+    if (setting.isEmpty()) {
+      return null;
+    }
+    Path path = Path.of(setting);
+    if (path.isAbsolute()) {
+      return path;
+    }
+    for (String base : new String[] {"jetty.base", "catalina.base"}) {
+      String dir = System.getProperty(base);
+      if (dir != null && !dir.isBlank()) {
+        return Path.of(dir).resolve(path).toAbsolutePath().normalize();
+      }
+    }
+    return path.toAbsolutePath().normalize();
   }
 
   @Override

@@ -1,7 +1,15 @@
 package org.s3gate.accesslog;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -10,9 +18,15 @@ import java.util.concurrent.atomic.LongAdder;
 import org.s3gate.policy.AccessLogFormat;
 
 /**
- * The access log: one line per request on the logger {@value #LOGGER_NAME} (a
- * {@code java.lang.System.Logger}, so the container's logging routes it: JUL on Jetty and Tomcat),
- * at INFO, in the {@code access.log.format} in force when the request completed.
+ * The access log: one line per request, in the {@code access.log.format} in force when the request
+ * completed, either appended to {@code access.log.file} by this class (each line prefixed with its
+ * ISO-8601 completion time), or, with no file, logged at INFO on the logger {@value #LOGGER_NAME} (a
+ * {@code java.lang.System.Logger}, so the container's logging routes it: JUL on Jetty and Tomcat).
+ *
+ * <p>Why a file of its own: through JUL's console handler every line costs a
+ * {@code java.util.Formatter} parse of the handler's pattern and a flushed write, about 16 us of CPU
+ * per request on the benchmark machine (docs/BENCHMARKS.md); the file sink formats into one
+ * buffered writer and flushes once per batch of queued lines.
  *
  * <p>Design: the request's thread only offers an {@link AccessRecord} to a bounded queue and never
  * waits; one daemon thread formats and logs. When the queue is full (the log's destination is
@@ -31,13 +45,25 @@ public final class AccessLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
+  private static final int BATCH = 512;
+  private static final long REOPEN_DELAY_NANOS = 10_000_000_000L;
+
   private final BlockingQueue<AccessRecord> queue;
+  private final Path file;
   private final LongAdder dropped = new LongAdder();
   private final Thread writer;
   private volatile boolean closing;
+  private long nextOpenAttemptNanos = System.nanoTime(); // writer thread only
 
+  /** An access log on the logger {@value #LOGGER_NAME}. */
   public AccessLog(int capacity) {
+    this(capacity, null);
+  }
+
+  /** An access log appended to {@code file} (created with its directory), or on the logger when null. */
+  public AccessLog(int capacity, Path file) {
     this.queue = new ArrayBlockingQueue<>(capacity);
+    this.file = file;
     this.writer = new Thread(this::drain, "s3gate-access-log");
     writer.setDaemon(true);
     writer.start();
@@ -56,27 +82,87 @@ public final class AccessLog implements AutoCloseable {
   }
 
   private void drain() {
+    List<AccessRecord> batch = new ArrayList<>(BATCH);
     StringBuilder line = new StringBuilder(256);
-    while (true) {
-      AccessRecord record;
-      try {
-        record = closing ? queue.poll() : queue.poll(200, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        closing = true;
-        continue;
-      }
-      if (record == null) {
-        if (closing) {
-          return;
+    BufferedWriter out = null;
+    try {
+      while (true) {
+        AccessRecord first;
+        try {
+          first = closing ? queue.poll() : queue.poll(200, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          closing = true;
+          continue;
         }
-        continue;
+        if (first == null) {
+          if (closing) {
+            return;
+          }
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, BATCH - 1);
+        if (file != null && out == null && System.nanoTime() - nextOpenAttemptNanos >= 0) {
+          out = open();
+          nextOpenAttemptNanos = System.nanoTime() + REOPEN_DELAY_NANOS;
+        }
+        write(batch, line, out);
+        batch.clear();
       }
+    } finally {
+      closeQuietly(out);
+    }
+  }
+
+  private void write(List<AccessRecord> batch, StringBuilder line, BufferedWriter out) {
+    for (AccessRecord record : batch) {
       try {
         line.setLength(0);
+        if (file != null) {
+          line.append(Instant.ofEpochMilli(record.epochMillis())).append(' ');
+        }
         format(record, line);
-        LOG.log(Level.INFO, line.toString());
-      } catch (RuntimeException e) {
-        System.getLogger(AccessLog.class.getName()).log(Level.WARNING, "access log line failed", e);
+        if (out != null) {
+          out.append(line).append('\n');
+        } else if (file == null) {
+          LOG.log(Level.INFO, line.toString());
+        } else {
+          dropped.increment(); // the file could not be opened
+        }
+      } catch (IOException | RuntimeException e) {
+        dropped.increment();
+        System.getLogger(AccessLog.class.getName()).log(Level.WARNING, "access log line failed: {0}", e.toString());
+      }
+    }
+    if (out != null) {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        System.getLogger(AccessLog.class.getName()).log(Level.WARNING, "access log flush failed: {0}", e.toString());
+      }
+    }
+  }
+
+  private BufferedWriter open() {
+    try {
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      System.getLogger(AccessLog.class.getName()).log(Level.ERROR,
+          "cannot open access log {0}: {1}; lines are dropped and counted", file, e.toString());
+      return null;
+    }
+  }
+
+  private static void closeQuietly(BufferedWriter out) {
+    if (out != null) {
+      try {
+        out.close();
+      } catch (IOException ignored) {
+        // nothing more to do with it
       }
     }
   }

@@ -39,6 +39,7 @@ public record GatewaySettings(
     HealthCheckSettings healthCheck,
     boolean accessLogEnabled,
     AccessLogFormat accessLogFormat,
+    String accessLogFile,
     SecurityHeaderSettings securityHeaders) {
 
   public GatewaySettings {
@@ -49,6 +50,7 @@ public record GatewaySettings(
     Objects.requireNonNull(backendHealthPath, "backendHealthPath");
     Objects.requireNonNull(healthCheck, "healthCheck");
     Objects.requireNonNull(accessLogFormat, "accessLogFormat");
+    Objects.requireNonNull(accessLogFile, "accessLogFile");
     Objects.requireNonNull(securityHeaders, "securityHeaders");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     adminAllow = List.copyOf(adminAllow);

@@ -26,7 +26,7 @@ import java.util.function.Function;
  *   <li>a group used in api_key_groups.map with no entry in a limit map is a warning (a typo
  *       like {@code premuim} would otherwise silently get the default limits);
  *   <li>restart-only settings ({@code table.size}, {@code reload.interval}, {@code backend.urls},
- *       {@code backend.backup.urls}):
+ *       {@code backend.backup.urls}, {@code access.log.file}):
  *       when {@code running} is given and the new value differs, a warning says it needs a restart
  *       and the running value stays in the snapshot.
  * </ul>
@@ -159,11 +159,17 @@ public final class PolicyCompiler {
           + " to " + backups + ": needs a restart; " + running.backendBackupUrls() + " stays in force");
       backups = running.backendBackupUrls();
     }
+    String accessLogFile = next.accessLogFile();
+    if (!accessLogFile.equals(running.accessLogFile())) {
+      problems.warn(parser.sourceOf(SettingsParser.ACCESS_LOG_FILE), 0, "changed from '" + running.accessLogFile()
+          + "' to '" + accessLogFile + "': needs a restart; '" + running.accessLogFile() + "' stays in force");
+      accessLogFile = running.accessLogFile();
+    }
     return new GatewaySettings(next.defaultGroup(), next.defaultLimitPerMinute(), next.defaultLimitPerSecond(),
         next.defaultErrorMessage(), next.denyStatus(), next.countDenied(), next.limitMethods(),
         next.headersEnabled(), tableSize, next.tableExpire(), reloadInterval, next.adminAllow(),
         next.trustedProxies(), backends, next.backendHealthPath(), backups, next.healthCheck(),
-        next.accessLogEnabled(), next.accessLogFormat(), next.securityHeaders());
+        next.accessLogEnabled(), next.accessLogFormat(), accessLogFile, next.securityHeaders());
   }
 
   private static void warnGroupsWithoutLimits(PolicySources sources, Map<String, String> keyGroups,

@@ -43,6 +43,7 @@ final class SettingsParser {
   static final String BACKEND_HEALTH_FALL = "backend.health.fall";
   static final String ACCESS_LOG_ENABLED = "access.log.enabled";
   static final String ACCESS_LOG_FORMAT = "access.log.format";
+  static final String ACCESS_LOG_FILE = "access.log.file";
   static final String SECURITY_HSTS = "security.hsts";
   /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
   static final String SECURITY_HEADER_PREFIX = "security.header.";
@@ -53,7 +54,7 @@ final class SettingsParser {
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, SECURITY_HSTS);
+      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
 
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
 
@@ -112,13 +113,14 @@ final class SettingsParser {
     HealthCheckSettings healthCheck = operations.healthCheck();
     Boolean accessLogEnabled = bool(ACCESS_LOG_ENABLED);
     AccessLogFormat accessLogFormat = operations.accessLogFormat();
+    String accessLogFile = path(ACCESS_LOG_FILE);
     SecurityHeaderSettings securityHeaders = new SecurityHeadersParser(this).parse(merged.keySet());
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
     return new GatewaySettings(defaultGroup, perMinute, perSecond, message, denyStatus, countDenied,
         methods, headers, tableSize, tableExpire, reloadInterval, adminAllow, trusted, backends, healthPath,
-        backups, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders);
+        backups, healthCheck, accessLogEnabled, accessLogFormat, accessLogFile, securityHeaders);
   }
 
   /** The file and line a setting came from, for restart-only warnings. */
@@ -147,6 +149,15 @@ final class SettingsParser {
       bad(key, e.value(), "must be one word without spaces or control characters");
     }
     return e == null ? null : e.value();
+  }
+
+  /** A file path, or empty; no control characters. */
+  private String path(String key) {
+    RawEntry e = entry(key);
+    if (e != null && Values.hasControlChar(e.value())) {
+      bad(key, e.value(), "must be a file path without control characters, or empty");
+    }
+    return e == null ? null : e.value().trim();
   }
 
   private String message(String key) {

@@ -34,6 +34,8 @@ public final class Backend {
    */
   public record Health(boolean up, Instant since, String lastError) {}
 
+  private static final long RESPONSE_RESOLUTION_NANOS = 100_000_000L;
+
   private final URI url;
   private final Role role;
   private final int index;
@@ -42,6 +44,8 @@ public final class Backend {
   private final int port;
   private final String origin;
   private volatile Health health;
+  /** When a proxied request last got a response, to within {@link #RESPONSE_RESOLUTION_NANOS}. */
+  private volatile long lastResponseNanos;
   // Confined to synchronized methods.
   private boolean checkedOnce;
   private int passesInRow;
@@ -93,6 +97,23 @@ public final class Backend {
 
   public Health health() {
     return health;
+  }
+
+  /**
+   * Notes that a proxied request got a response at {@code nowNanos}. Called on every response, so
+   * it writes the shared field only when the stored time is older than the resolution (a volatile
+   * read on the request path, a write at most ten times a second).
+   */
+  void recordResponse(long nowNanos) {
+    if (nowNanos - lastResponseNanos > RESPONSE_RESOLUTION_NANOS) {
+      lastResponseNanos = nowNanos;
+    }
+  }
+
+  /** Whether a proxied request got a response within {@code windowNanos} before {@code nowNanos}. */
+  boolean respondedWithin(long windowNanos, long nowNanos) {
+    long last = lastResponseNanos;
+    return last != 0 && nowNanos - last <= windowNanos;
   }
 
   public boolean isUp() {

@@ -220,6 +220,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
     if (backend != null) {
       metrics.recordBackendResponse(backend, serverResponse.getStatus());
+      backend.recordResponse(System.nanoTime());
     }
     super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
   }

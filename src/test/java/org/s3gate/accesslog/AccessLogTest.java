@@ -45,4 +45,23 @@ class AccessLogTest {
       assertThat(log.dropped()).isPositive();
     }
   }
+
+  @Test
+  void fileSink_records_areAppendedWithTimePrefixInOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("logs/access.log");
+    java.nio.file.Files.createDirectories(file.getParent());
+    java.nio.file.Files.writeString(file, "earlier line\n");
+    try (AccessLog log = new AccessLog(100, file)) {
+      for (int i = 0; i < 3; i++) {
+        log.submit(new AccessRecord(AccessLogFormat.parse("key=$key status=$status"), 1_700_000_000_000L + i, null,
+            null, null, null, 200 + i, 0, 0, 0, "K" + i, null, null, null, null, null, null));
+      }
+    }
+    assertThat(java.nio.file.Files.readAllLines(file)).containsExactly(
+        "earlier line",
+        "2023-11-14T22:13:20Z key=K0 status=200",
+        "2023-11-14T22:13:20.001Z key=K1 status=201",
+        "2023-11-14T22:13:20.002Z key=K2 status=202");
+  }
 }

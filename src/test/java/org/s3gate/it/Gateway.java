@@ -37,6 +37,7 @@ final class Gateway implements AutoCloseable {
     this.dir = Files.createTempDirectory("s3gate-it-");
     this.confDir = dir.resolve("conf");
     copyTree(ManagedProcess.ROOT.resolve("conf"), confDir);
+    setSetting(confDir.resolve("gateway.properties"), "access.log.file", dir.resolve("access.log").toString());
     for (Map.Entry<String, String> setting : builder.settings.entrySet()) {
       setSetting(confDir.resolve("gateway.properties"), setting.getKey(), setting.getValue());
     }
@@ -82,6 +83,12 @@ final class Gateway implements AutoCloseable {
   /** Everything the gateway printed (Jetty's console: server log and the s3gate.access lines). */
   String output() throws IOException {
     return process.output();
+  }
+
+  /** The access log this gateway writes ({@code access.log.file} points into its temp directory). */
+  String accessLog() throws IOException {
+    Path file = dir.resolve("access.log");
+    return Files.exists(file) ? Files.readString(file) : "";
   }
 
   String logTail() {

@@ -127,7 +127,7 @@ class ObservabilityIT {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     java.util.List<String> lines = java.util.List.of();
     while (System.nanoTime() - deadline < 0) {
-      lines = gateway.output().lines().filter(l -> l.contains("key=" + key + " ")).toList();
+      lines = gateway.accessLog().lines().filter(l -> l.contains("key=" + key + " ")).toList();
       if (lines.size() >= expected.size()) {
         break;
       }

@@ -58,6 +58,8 @@ class TomcatIT {
     Files.writeString(conf.resolve("api_key_groups.map"), "\nTOMCATKEY0000000001 tomcatgrp\n",
         java.nio.file.StandardOpenOption.APPEND);
     Files.writeString(conf.resolve("rate_limits_per_minute.map"), "\ntomcatgrp 2\n", java.nio.file.StandardOpenOption.APPEND);
+    // The access log through the container's logging (Tomcat JULI), not a file of its own.
+    Gateway.setSetting(conf.resolve("gateway.properties"), "access.log.file", "");
 
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m",

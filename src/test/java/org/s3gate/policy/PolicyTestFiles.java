@@ -46,6 +46,7 @@ final class PolicyTestFiles {
         "backend.health.fall 3",
         "access.log.enabled true",
         "access.log.format client=$client key=$key decision=$decision",
+        "access.log.file",
         "security.hsts max-age=31536000",
         "security.header.X-Content-Type-Options nosniff");
   }

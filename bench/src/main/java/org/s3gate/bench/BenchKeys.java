@@ -1,5 +1,11 @@
 package org.s3gate.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.s3gate.config.ConfigReloader;
+
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -85,11 +91,17 @@ final class BenchKeys {
         Map.of(group, limitPerSecond), Map.of(group, "Rate_limit_exceeded"));
   }
 
-  /** The shipped {@code conf/gateway.properties} defaults (count.denied=false). */
+  /** The built-in defaults (count.denied=false), loaded through the real configuration path. */
   static GatewaySettings settings() {
-    return new GatewaySettings("unknown", 50, 5, "Rate_limit_exceeded", 429, false, Set.of(), true,
-        100_000, Duration.ofMinutes(2), Duration.ofSeconds(1), List.of(), List.of(), List.of(),
-        "/healthz");
+    try {
+      Path dir = Files.createTempDirectory("s3gate-bench-conf");
+      Files.writeString(dir.resolve("gateway.properties"), "reload.interval=1h\n");
+      try (ConfigReloader config = ConfigReloader.start(dir, Map.of())) {
+        return config.store().current().settings();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A random permutation of {@code 0..n-1} from a fixed seed: the order keys are requested in. */
