@@ -33,12 +33,6 @@ import org.s3gate.policy.PolicySnapshot;
  * <p>Thread-safe: no mutable state of its own; the gateway's parts are thread-safe.
  */
 public final class RateLimitFilter extends HttpFilter {
-  /**
-   * Request attribute holding this request's {@link RateLimitOutcome}, for whatever reports on the
-   * request after the decision (access log, metrics).
-   */
-  public static final String OUTCOME_ATTRIBUTE = RateLimitOutcome.class.getName();
-
   private static final String HEALTH_PREFIX = "/minio/health/";
 
   private transient Gateway gateway;
@@ -51,39 +45,37 @@ public final class RateLimitFilter extends HttpFilter {
   @Override
   protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
-    Exchange exchange = new Exchange(gateway, System.nanoTime());
+    long nowNanos = System.nanoTime();
+    PolicySnapshot policy = gateway.policy(); // one snapshot for the whole request
+    Exchange exchange = new Exchange(gateway, nowNanos);
     request.setAttribute(Exchange.ATTRIBUTE, exchange);
-    SecurityHeaders.apply(request, response, gateway.policy().settings().securityHeaders());
+    SecurityHeaders.apply(request, response, policy.settings().securityHeaders());
     try {
-      limit(request, response, chain, exchange);
+      limit(request, response, chain, exchange, policy, nowNanos);
     } finally {
       exchange.reportWhenComplete(request, response);
     }
   }
 
-  private void limit(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Exchange exchange)
-      throws IOException, ServletException {
+  private void limit(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Exchange exchange,
+      PolicySnapshot policy, long nowNanos) throws IOException, ServletException {
     String rawPath = request.getRequestURI();
     if (isBackendHealthCheck(rawPath)) {
       chain.doFilter(request, response);
       return;
     }
-    PolicySnapshot policy = gateway.policy();
     GatewaySettings settings = policy.settings();
     CallerIdentity caller = AccessKeyExtractor.identify(request.getHeader("Authorization"), request.getQueryString(),
         request.getHeader("X-API-Key"), request.getHeader("X-Access-Key-Id"));
     GroupPolicy group = policy.policyForKey(caller.accessKey());
     CounterTable table = gateway.table();
-    long nowNanos = System.nanoTime();
     Decision decision = settings.isLimited(request.getMethod())
         ? table.tryAcquire(caller.accessKey(), group.limitPerSecond(), group.limitPerMinute(), settings.countDenied(), nowNanos)
         : table.peek(caller.accessKey(), group.limitPerSecond(), group.limitPerMinute(), nowNanos);
     Verdict verdict = Verdict.of(decision);
     gateway.requests().increment();
     gateway.metrics().recordDecision(group.group(), verdict);
-    RateLimitOutcome outcome = new RateLimitOutcome(caller, group, decision);
-    exchange.decided(outcome, verdict);
-    request.setAttribute(OUTCOME_ATTRIBUTE, outcome);
+    exchange.decided(new RateLimitOutcome(caller, group, decision), verdict);
     if (settings.headersEnabled()) {
       RateLimitHeaders.set(response, caller, group, decision);
     }

@@ -6,7 +6,7 @@ import org.s3gate.policy.GroupPolicy;
 
 /**
  * What the rate-limit filter decided for one request: who called, under which group policy, and
- * the counter decision. Stored as a request attribute ({@link RateLimitFilter#OUTCOME_ATTRIBUTE}).
+ * the counter decision, kept by the request's {@link Exchange} for the access log.
  *
  * <p>Immutable.
  */

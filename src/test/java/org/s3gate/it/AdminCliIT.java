@@ -47,12 +47,7 @@ class AdminCliIT {
 
   @AfterAll
   static void stopStack() throws Exception {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
+    Closeables.closeAll(gateway, backend);
   }
 
   private static Run admin(String... args) throws IOException, InterruptedException {

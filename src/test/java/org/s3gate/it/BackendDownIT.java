@@ -30,12 +30,7 @@ class BackendDownIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
+    Closeables.closeAll(gateway, backend);
   }
 
   @Test

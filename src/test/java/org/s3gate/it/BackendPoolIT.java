@@ -49,15 +49,7 @@ class BackendPoolIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (first != null) {
-      first.close();
-    }
-    if (second != null) {
-      second.close();
-    }
+    Closeables.closeAll(gateway, first, second);
   }
 
   @Test

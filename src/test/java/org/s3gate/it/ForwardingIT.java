@@ -40,12 +40,7 @@ class ForwardingIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (recorder != null) {
-      recorder.close();
-    }
+    Closeables.closeAll(gateway, recorder);
   }
 
   @Test

@@ -34,12 +34,7 @@ class LargeObjectIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
+    Closeables.closeAll(gateway, backend);
   }
 
   @Test

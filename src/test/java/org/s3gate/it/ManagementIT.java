@@ -56,15 +56,7 @@ class ManagementIT {
 
   @AfterAll
   static void stopStack() throws Exception {
-    if (connector != null) {
-      connector.close();
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
+    Closeables.closeAll(connector, gateway, backend);
   }
 
   private static ObjectName name(String name) throws Exception {

@@ -44,12 +44,7 @@ class ObservabilityIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
+    Closeables.closeAll(gateway, backend);
   }
 
   /** Client-observed outcomes of a burst: [admitted, denied per second, denied per minute]. */

@@ -54,15 +54,7 @@ class ProxyIT {
 
   @AfterAll
   static void stopStack() throws Exception {
-    if (s3 != null) {
-      s3.close();
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
+    Closeables.closeAll(s3, gateway, backend);
   }
 
   @Test

@@ -67,12 +67,7 @@ class RateLimitIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
+    Closeables.closeAll(gateway, backend);
   }
 
   @Test
