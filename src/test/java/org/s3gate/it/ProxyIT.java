@@ -57,6 +57,12 @@ class ProxyIT {
     Closeables.closeAll(s3, gateway, backend);
   }
 
+  /** jetty-base's s3gate-proxy module: one copy of Jetty's client in the JVM (docs/BENCHMARKS.md). */
+  @Test
+  void proxyClient_onJetty_usesTheServersJettyClasses() throws Exception {
+    assertThat(gateway.output()).containsPattern("proxy client: Jetty HTTP client \\S+ from the server \\(shared with the container\\)");
+  }
+
   @Test
   void sdkOperations_throughGateway_returnExactBytes() {
     s3.createBucket(b -> b.bucket("roundtrip"));

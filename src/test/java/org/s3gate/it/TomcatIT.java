@@ -112,6 +112,11 @@ class TomcatIT {
   }
 
   @Test
+  void proxyClient_onTomcat_isTheCopyBundledInTheWar() throws Exception {
+    assertThat(tomcat.output()).containsPattern("proxy client: Jetty HTTP client \\S+ from the WAR");
+  }
+
+  @Test
   void sdk_throughTomcat_roundTripsObjects() {
     try (S3Client s3 = S3Clients.noRetries(url())) {
       s3.createBucket(b -> b.bucket("tomcat"));
