@@ -13,7 +13,7 @@
 # Warm-up: on one core the JIT needs about 50 s of full load before figures are steady, so the
 # gateway first serves BENCH_WARMUP seconds (default 60) of mixed load: the 1,000,000-key path
 # (which also fills the table to 1,000,000 keys), the admit path and the deny path. The s3proxy
-# phase restarts the gateway and warms it again for half as long.
+# phase restarts the gateway and warms it again for as long (s3proxy load only).
 #
 # Needs: wrk, nginx (Debian: wrk, nginx-light; installed here if missing and running as root),
 # taskset, curl, openssl, and what `make build backend` needs. Results: stdout and
@@ -235,7 +235,7 @@ signature=$(sign "GET\n\n\n$expires\n/bench/obj1k" | sed -e 's/+/%2B/g' -e 's/\/
 export BENCH_URL_PATH="/bench/obj1k?AWSAccessKeyId=$access&Expires=$expires&Signature=$signature"
 curl -sf -o /dev/null "http://127.0.0.1:$S3PROXY_PORT$BENCH_URL_PATH" || { echo "e2e.sh: presigned GET to s3proxy failed" >&2; exit 1; }
 start_gateway "http://127.0.0.1:$S3PROXY_PORT"
-BENCH_KEYS=0 wrk_once "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" $((WARMUP / 2)) >/dev/null
+BENCH_KEYS=0 wrk_once "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" "$WARMUP" >/dev/null
 BENCH_KEYS=0 row "s3proxy direct, 1 KiB presigned GET" "http://127.0.0.1:$S3PROXY_PORT" "$CONNECTIONS"
 BENCH_KEYS=0 row "gateway -> s3proxy, 1 KiB presigned GET" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
 
