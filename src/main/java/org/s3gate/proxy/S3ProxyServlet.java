@@ -22,10 +22,10 @@ import org.eclipse.jetty.client.RoundRobinConnectionPool;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Jetty;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -276,14 +276,20 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     return gateway.policy().settings().securityHeaders().replaces(headerName) ? null : headerValue;
   }
 
+  /** Counts the body bytes sent to the client into the request's {@link Exchange}, looked up once. */
   @Override
-  protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
-      byte[] buffer, int offset, int length, Callback callback) {
+  protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
     Exchange exchange = Exchange.of(request);
-    if (exchange != null) {
-      exchange.addBytesOut(length);
+    if (exchange == null) {
+      return super.newProxyResponseListener(request, response);
     }
-    super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
+    return new ProxyResponseListener(request, response) {
+      @Override
+      public void onContent(Response proxyResponse, Content.Chunk chunk, Runnable demander) {
+        exchange.addBytesOut(chunk.remaining());
+        super.onContent(proxyResponse, chunk, demander);
+      }
+    };
   }
 
   private static boolean isIdempotent(String method) {
