@@ -3,6 +3,7 @@
 #
 #   bench/e2e.sh                       all rows, 3 runs each, medians with spread
 #   BENCH_DURATION=5 BENCH_REPEATS=1 BENCH_WARMUP=20 bench/e2e.sh   a quick smoke run
+#   BENCH_ROWS="admit deny" bench/e2e.sh   only those rows (ids below), e.g. to compare two commits
 #
 # Layout on a 2-core machine: the server under test alone on core 0 (the gateway's JVM; for the
 # "direct" rows the backend itself), the load generator (wrk, 1 thread) and the backend on core 1.
@@ -172,8 +173,15 @@ results=$out/e2e-results.md
   echo "|---|---|---|---|---|---|---|"
 } > "$results"
 
-# row NAME URL CONNECTIONS: REPEATS runs of DURATION seconds; one table line with medians
+# Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 c32 nginx1m admit1m
+# s3proxy gateway-s3proxy
+ROWS=${BENCH_ROWS:-all}
+wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
+
+# row ID NAME URL CONNECTIONS: REPEATS runs of DURATION seconds; one table line with medians
 row() {
+  wanted "$1" || return 0
+  shift
   local name=$1 url=$2 connections=$3 runs=() i
   for ((i = 0; i < REPEATS; i++)); do runs+=("$(wrk_once "$url" "$connections" "$DURATION")"); done
   col() { printf '%s\n' "${runs[@]}" | awk -v c="$1" '{ print $c }'; }
@@ -201,19 +209,23 @@ warm $((WARMUP / 4)) 1000 BENCHA
 warm $((WARMUP / 4)) 1000 BENCHD
 
 export BENCH_URL_PATH=/bench/obj1k
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "nginx direct, 1 KiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "gateway admit, 1,000 keys, 1 KiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHD row "gateway deny, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1 BENCH_KEY_PREFIX=BENCHH row "gateway admit, one hot key" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM row "gateway admit, 1,000,000 keys" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "gateway admit, 256 connections" "http://127.0.0.1:$GATEWAY_PORT" 256
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "gateway admit, 32 connections" "http://127.0.0.1:$GATEWAY_PORT" 32
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row nginx "nginx direct, 1 KiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row admit "gateway admit, 1,000 keys, 1 KiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHD row deny "gateway deny, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+BENCH_KEYS=1 BENCH_KEY_PREFIX=BENCHH row hot "gateway admit, one hot key" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM row million "gateway admit, 1,000,000 keys" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row c256 "gateway admit, 256 connections" "http://127.0.0.1:$GATEWAY_PORT" 256
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row c32 "gateway admit, 32 connections" "http://127.0.0.1:$GATEWAY_PORT" 32
 export BENCH_URL_PATH=/bench/obj1m
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "nginx direct, 1 MiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "gateway admit, 1 MiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row admit1m "gateway admit, 1 MiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
 
 # s3proxy: a real S3 server on core 1, SigV2 presigned GETs of a 1 KiB object.
 stop_gateway
+if ! wanted s3proxy && ! wanted gateway-s3proxy; then
+  echo; echo "results: $results (raw wrk output: $out/wrk-raw.log)"
+  exit 0
+fi
 sed -e "s/9000/$S3PROXY_PORT/" -e "s|^jclouds.filesystem.basedir=.*|jclouds.filesystem.basedir=$out/s3data|" \
   conf/backend.properties > "$out/backend.properties"
 taskset -c 1 bin/s3gate-backend "$out/backend.properties" > "$out/s3proxy.log" 2>&1 &
@@ -236,8 +248,8 @@ export BENCH_URL_PATH="/bench/obj1k?AWSAccessKeyId=$access&Expires=$expires&Sign
 curl -sf -o /dev/null "http://127.0.0.1:$S3PROXY_PORT$BENCH_URL_PATH" || { echo "e2e.sh: presigned GET to s3proxy failed" >&2; exit 1; }
 start_gateway "http://127.0.0.1:$S3PROXY_PORT"
 BENCH_KEYS=0 wrk_once "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" "$WARMUP" >/dev/null
-BENCH_KEYS=0 row "s3proxy direct, 1 KiB presigned GET" "http://127.0.0.1:$S3PROXY_PORT" "$CONNECTIONS"
-BENCH_KEYS=0 row "gateway -> s3proxy, 1 KiB presigned GET" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+BENCH_KEYS=0 row s3proxy "s3proxy direct, 1 KiB presigned GET" "http://127.0.0.1:$S3PROXY_PORT" "$CONNECTIONS"
+BENCH_KEYS=0 row gateway-s3proxy "gateway -> s3proxy, 1 KiB presigned GET" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
 
 echo
 echo "results: $results (raw wrk output: $out/wrk-raw.log)"
