@@ -69,10 +69,11 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
 
   /**
    * Idle network buffers the proxy client keeps per buffer size. Jetty derives this from the
-   * executor's thread count, but the server's thread pool comes from the server's class loader, so
-   * the client (loaded from the WAR) does not recognise it and falls back to 2 per size (2 x CPUs):
-   * with more than 2 responses in flight, every response then allocated and zeroed a new 16 KiB
-   * direct buffer (13 % of the gateway's CPU in a profile at 32 connections).
+   * executor's thread count, but a client loaded from the WAR (Tomcat, or Jetty without the
+   * s3gate-proxy module) does not recognise the container's thread pool, which comes from another
+   * class loader, and falls back to 2 per size (2 x CPUs): with more than 2 responses in flight,
+   * every response then allocated and zeroed a new 16 KiB direct buffer (13 % of the gateway's
+   * CPU in a profile at 32 connections).
    */
   private static final int POOLED_BUFFERS_PER_SIZE = 256;
 
