@@ -40,8 +40,9 @@ import org.s3gate.policy.AccessLogFormat;
  * {@code \xHH}; an empty or missing value is {@code -}.
  *
  * <p>Thread-safe: the queue and the counters are thread-safe; the writer thread is the only reader
- * of the queue; {@code queued} may briefly exceed the queue's length (never the capacity) while a
- * record is being added; {@link #close()} stops it after writing what is queued (up to 2 s).
+ * of the queue; {@code queued} reserves a place before a record is added, so the queue never
+ * holds more than {@code capacity} records (a submitter that finds no place undoes its reservation
+ * and drops); {@link #close()} stops it after writing what is queued (up to 2 s).
  */
 public final class AccessLog implements AutoCloseable {
   /** The logger's name: route or silence the access log through the container's logging by this name. */
