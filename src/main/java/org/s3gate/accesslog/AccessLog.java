@@ -33,7 +33,10 @@ import org.s3gate.policy.AccessLogFormat;
  * never waits or wakes anything; one daemon thread wakes every {@value #FLUSH_INTERVAL_MILLIS} ms,
  * formats and logs what has queued, so lines appear within about that delay. (A blocking queue
  * woke the writer for nearly every request: two context switches per request, ~8 % of the
- * gateway's CPU in a profile at 32 connections.) When the queue is full (the log's destination is
+ * gateway's CPU in a profile at 32 connections.) The interval is short on purpose: a writer that
+ * slept long wakes with a large batch and, favoured by the scheduler after its sleep, runs it
+ * while requests wait; at 50 ms that was ~2,400 lines, ~4 ms of CPU, and it set the deny path's
+ * p99 latency (4.0 ms; 2.6 ms at 5 ms, the same as with the log off; docs/BENCHMARKS.md). When the queue is full (the log's destination is
  * slower than the traffic) the record is dropped and counted ({@link #dropped()}, metric
  * {@code s3gate_access_log_dropped_total}) rather than slowing S3 clients down. Values are escaped
  * so a line always splits on spaces: bytes below 0x21, DEL, {@code "} and {@code \} become
@@ -52,7 +55,7 @@ public final class AccessLog implements AutoCloseable {
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   private static final int BATCH = 512;
-  private static final long FLUSH_INTERVAL_MILLIS = 50;
+  private static final long FLUSH_INTERVAL_MILLIS = 5;
   private static final long REOPEN_DELAY_NANOS = 10_000_000_000L;
 
   private final ConcurrentLinkedQueue<AccessRecord> queue = new ConcurrentLinkedQueue<>();
