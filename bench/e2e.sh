@@ -8,6 +8,7 @@
 # Layout on a 2-core machine: the server under test alone on core 0 (the gateway's JVM; for the
 # "direct" rows the backend itself), the load generator (wrk, 1 thread) and the backend on core 1.
 # CPU cost per request = core 0 busy time (from /proc/stat) / requests served in the run.
+# Core 1's busy share says whether the load side (wrk + backend) was the bottleneck of a row.
 # Backends: nginx serving a 1 KiB and a 1 MiB file (so the gateway is the bottleneck), and the
 # embedded s3proxy (a real S3 server, SigV2 presigned GETs, signature checking on).
 #
@@ -145,23 +146,25 @@ stop_gateway() {
   wait "$gateway_pid" 2>/dev/null || true
 }
 
-cpu0_busy() { # jiffies core 0 spent not idle
-  awk '$1 == "cpu0" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+busy_jiffies() { # CPU: jiffies the core spent not idle
+  awk -v cpu="$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
-# wrk_once URL CONNECTIONS SECONDS: prints "rps p50ms p99ms non2xx requests mbps us_per_req"
+# wrk_once URL CONNECTIONS SECONDS: prints "rps p50ms p99ms non2xx requests mbps us_per_req core1_busy_percent"
 wrk_once() {
-  local url=$1 connections=$2 seconds=$3 before after output
-  before=$(cpu0_busy)
+  local url=$1 connections=$2 seconds=$3 before after before1 after1 output
+  before=$(busy_jiffies cpu0)
+  before1=$(busy_jiffies cpu1)
   output=$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s bench/s3-request.lua "$url")
-  after=$(cpu0_busy)
+  after=$(busy_jiffies cpu0)
+  after1=$(busy_jiffies cpu1)
   echo "$output" >> "$out/wrk-raw.log"
-  echo "$output" | awk -v busy=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+  echo "$output" | awk -v busy=$((after - before)) -v busy1=$((after1 - before1)) -v seconds="$seconds" -v hz="$(getconf CLK_TCK)" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     function mb(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /MB$/) return v + 0; if (v ~ /KB$/) return v / 1024; return v / 1048576 }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
     /requests in/ { requests = $1 } /Non-2xx/ { non2xx = $NF } /^Requests\/sec/ { rps = $2 } /^Transfer\/sec/ { mbps = mb($2) }
-    END { printf "%.0f %.2f %.2f %d %d %.1f %.1f\n", rps, p50, p99, non2xx, requests, mbps, requests ? busy * 1e6 / hz / requests : 0 }'
+    END { printf "%.0f %.2f %.2f %d %d %.1f %.1f %.0f\n", rps, p50, p99, non2xx, requests, mbps, requests ? busy * 1e6 / hz / requests : 0, 100 * busy1 / hz / seconds }'
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -169,8 +172,8 @@ spread() { sort -g | awk 'NR == 1 { min = $1 } { max = $1 } END { printf "%s-%s"
 
 results=$out/e2e-results.md
 {
-  echo "| row | req/s (median, spread) | p50 ms | p99 ms | non-2xx | MB/s | core-0 CPU µs/req (median, spread) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| row | req/s (median, spread) | p50 ms | p99 ms | non-2xx | MB/s | core-0 CPU µs/req (median, spread) | core-1 busy % |"
+  echo "|---|---|---|---|---|---|---|---|"
 } > "$results"
 
 # Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 c32 nginx1m admit1m
@@ -186,7 +189,7 @@ row() {
   for ((i = 0; i < REPEATS; i++)); do runs+=("$(wrk_once "$url" "$connections" "$DURATION")"); done
   col() { printf '%s\n' "${runs[@]}" | awk -v c="$1" '{ print $c }'; }
   local line
-  line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) |"
+  line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) | $(col 8 | median) |"
   echo "$line" | tee -a "$results"
 }
 

@@ -36,11 +36,11 @@ import org.s3gate.policy.AccessLogFormat;
  * gateway's CPU in a profile at 32 connections.) The interval is short on purpose: a writer that
  * slept long wakes with a large batch and, favoured by the scheduler after its sleep, runs it
  * while requests wait; at 50 ms that was ~2,400 lines, ~4 ms of CPU, and it set the deny path's
- * p99 latency (4.0 ms; 2.6 ms at 5 ms, the same as with the log off; docs/BENCHMARKS.md). When the queue is full (the log's destination is
- * slower than the traffic) the record is dropped and counted ({@link #dropped()}, metric
- * {@code s3gate_access_log_dropped_total}) rather than slowing S3 clients down. Values are escaped
- * so a line always splits on spaces: bytes below 0x21, DEL, {@code "} and {@code \} become
- * {@code \xHH}; an empty or missing value is {@code -}.
+ * p99 latency (4.0 ms; 2.6 ms at 5 ms, the same as with the log off; docs/BENCHMARKS.md).
+ * When the queue is full (the log's destination is slower than the traffic) the record is
+ * dropped and counted ({@link #dropped()}, metric {@code s3gate_access_log_dropped_total}) rather
+ * than slowing S3 clients down. Values are escaped so a line always splits on spaces: bytes below
+ * 0x21, DEL, {@code "} and {@code \} become {@code \xHH}; an empty or missing value is {@code -}.
  *
  * <p>Thread-safe: the queue and the counters are thread-safe; the writer thread is the only reader
  * of the queue; {@code queued} reserves a place before a record is added, so the queue never
