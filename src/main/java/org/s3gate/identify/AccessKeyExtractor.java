@@ -44,6 +44,7 @@ public final class AccessKeyExtractor {
   public static final int MAX_KEY_LENGTH = 128;
 
   private static final String V4_ALGORITHM_PREFIX = "AWS4-";
+  private static final String SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
   private static final String V2_PREFIX = "AWS ";
   private static final String CREDENTIAL_PREFIX = "Credential=";
   private static final String V4_QUERY_NAME = "X-Amz-Credential";
@@ -98,11 +99,8 @@ public final class AccessKeyExtractor {
     if (!header.startsWith(V4_ALGORITHM_PREFIX, start)) {
       return null;
     }
-    int i = start;
-    while (i < length && !isOws(header.charAt(i))) {
-      i++;
-    }
-    if (i == start || i == length) {
+    int i = endOfToken(header, start, length);
+    if (i == length) {
       return null;
     }
     // Components are separated by ',' and optional whitespace; only the first Credential counts.
@@ -120,12 +118,31 @@ public final class AccessKeyExtractor {
     return null;
   }
 
+  /**
+   * End of the algorithm token starting at {@code start}: the first OWS after it, or
+   * {@code length}. Nearly every client signs with {@value #SIGV4_ALGORITHM}, which is recognised
+   * without a per-character scan.
+   */
+  private static int endOfToken(String header, int start, int length) {
+    int end = start + SIGV4_ALGORITHM.length();
+    if (end < length && isOws(header.charAt(end)) && header.startsWith(SIGV4_ALGORITHM, start)) {
+      return end;
+    }
+    int i = start;
+    while (i < length && !isOws(header.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
   /** Key of {@code KEY/date/region/service/aws4_request} in {@code s[from, to)}, not encoded. */
   private static String credentialKey(String s, int from, int to) {
     int elementEnd = to;
     for (int n = 0; n < CREDENTIAL_SCOPE_ELEMENTS; n++) {
-      int slash = lastIndexOf(s, '/', from, elementEnd);
-      if (slash < 0 || slash + 1 >= elementEnd) {
+      // String.lastIndexOf scans the string's bytes directly (no per-character charAt checks);
+      // a slash before from means too few elements (only that last search reads before from).
+      int slash = s.lastIndexOf('/', elementEnd - 1);
+      if (slash < from || slash + 1 >= elementEnd) {
         return null; // too few elements, or an empty one
       }
       elementEnd = slash;
@@ -181,16 +198,6 @@ public final class AccessKeyExtractor {
   /** First index of {@code ch} in {@code s[from, to)}, or -1; never looks past {@code to}. */
   static int indexOf(String s, char ch, int from, int to) {
     for (int i = from; i < to; i++) {
-      if (s.charAt(i) == ch) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /** Last index of {@code ch} in {@code s[from, to)}, or -1; never looks before {@code from}. */
-  private static int lastIndexOf(String s, char ch, int from, int to) {
-    for (int i = to - 1; i >= from; i--) {
       if (s.charAt(i) == ch) {
         return i;
       }

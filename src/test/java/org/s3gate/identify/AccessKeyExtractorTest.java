@@ -44,6 +44,12 @@ class AccessKeyExtractorTest {
         arguments("v4 header, slash in key as MinIO allows", "AWS4-HMAC-SHA256 Credential=a/b"
             + "/20150830/us-east-1/s3/aws4_request, Signature=abc",
             null, null, null, "a/b", AuthMethod.V4_HEADER),
+        arguments("v4 header, tab after the algorithm", "AWS4-HMAC-SHA256\tCredential=" + KEY
+            + "/20150830/us-east-1/s3/aws4_request, Signature=abc",
+            null, null, null, KEY, AuthMethod.V4_HEADER),
+        arguments("v4 header, algorithm longer than HMAC-SHA256", "AWS4-HMAC-SHA256X Credential="
+            + KEY + "/20150830/us-east-1/s3/aws4_request, Signature=abc",
+            null, null, null, KEY, AuthMethod.V4_HEADER),
         arguments("v2 header", V2, null, null, null, KEY, AuthMethod.V2_HEADER),
         arguments("v4 presigned", null, V4_QUERY, null, null, KEY, AuthMethod.V4_PRESIGNED),
         arguments("v4 presigned, unencoded slashes", null,
@@ -104,6 +110,8 @@ class AccessKeyExtractorTest {
         arguments("v4 empty key", "AWS4-HMAC-SHA256 Credential=/20150830/us-east-1/s3/aws4_request",
             null),
         arguments("v4 truncated mid-prefix", "AWS4-HMAC-SHA256 Creden", null),
+        arguments("v4 scope one short, slash before Credential",
+            "AWS4-x/y Credential=" + KEY + "/us-east-1/s3/aws4_request", null),
         arguments("v4 lower-case credential",
             "AWS4-HMAC-SHA256 credential=" + KEY + "/20150830/us-east-1/s3/aws4_request", null),
         arguments("v4 key > 128 chars",
