@@ -64,4 +64,20 @@ class AccessLogTest {
         "2023-11-14T22:13:20.001Z key=K1 status=201",
         "2023-11-14T22:13:20.002Z key=K2 status=202");
   }
+
+  @Test
+  void fileSink_nonAsciiAndEscapedValues_areUtf8AndOneFieldEach(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("access.log");
+    try (AccessLog log = new AccessLog(100, file)) {
+      for (String agent : new String[] {"caf\u00e9 \u00fcber", "plain", "\"q\""}) {
+        log.submit(new AccessRecord(AccessLogFormat.parse("$time ua=$user_agent"), 1_700_000_000_005L, null,
+            null, null, null, 200, 0, 0, 0, null, null, null, null, null, null, agent));
+      }
+    }
+    assertThat(java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)).containsExactly(
+        "2023-11-14T22:13:20.005Z 2023-11-14T22:13:20.005Z ua=caf\u00e9\\x20\u00fcber",
+        "2023-11-14T22:13:20.005Z 2023-11-14T22:13:20.005Z ua=plain",
+        "2023-11-14T22:13:20.005Z 2023-11-14T22:13:20.005Z ua=\\x22q\\x22");
+  }
 }
