@@ -11,6 +11,10 @@
 # Core 1's busy share says whether the load side (wrk + backend) was the bottleneck of a row.
 # Backends: nginx serving a 1 KiB and a 1 MiB file (so the gateway is the bottleneck), and the
 # embedded s3proxy (a real S3 server, SigV2 presigned GETs, signature checking on).
+# Reference rows: nginx serving the file itself, and Jetty alone as the proxy (no s3gate), once
+# through the servlet API s3gate's WAR uses and once through Jetty's core API
+# (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java, same server settings, each warmed
+# up as long as the gateway).
 #
 # Warm-up: on one core the JIT needs about 50 s of full load before figures are steady, so the
 # gateway first serves BENCH_WARMUP seconds (default 60) of mixed load: the 1,000,000-key path
@@ -30,7 +34,7 @@ WARMUP=${BENCH_WARMUP:-60}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-}
 out=$root/target/bench
-GATEWAY_PORT=18080 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090
+GATEWAY_PORT=18080 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
@@ -177,7 +181,7 @@ results=$out/e2e-results.md
 } > "$results"
 
 # Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 c32 nginx1m admit1m
-# s3proxy gateway-s3proxy
+# bare-servlet bare-core s3proxy gateway-s3proxy
 ROWS=${BENCH_ROWS:-all}
 wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
 
@@ -223,8 +227,39 @@ export BENCH_URL_PATH=/bench/obj1m
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row admit1m "gateway admit, 1 MiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
 
-# s3proxy: a real S3 server on core 1, SigV2 presigned GETs of a 1 KiB object.
 stop_gateway
+
+# Jetty alone as the proxy, on core 0 in the gateway's place: what the servlet API and the core
+# API cost per request before any s3gate code runs.
+bare_classpath() {
+  local home jar cp=$root/bench/target/benchmarks.jar
+  home=$(ls -d "$root"/target/jetty-home-* | head -n 1)
+  for jar in jetty-server jetty-http jetty-io jetty-util jetty-client jetty-alpn-client jetty-proxy \
+      jetty-session jetty-security jetty-xml jetty-ee10-servlet jetty-ee10-proxy; do
+    cp+=:$(ls "$home"/lib/"$jar"-[0-9]*.jar)
+  done
+  cp+=:$(ls "$home"/lib/jakarta.servlet-api-*.jar "$home"/lib/compression/jetty-compression-common-*.jar \
+    "$home"/lib/logging/*.jar | paste -sd:)
+  echo "$cp"
+}
+bare_row() { # ID MODE NAME
+  wanted "$1" || return 0
+  [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
+  taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy "$2" \
+    $BARE_PORT $BACKEND_PORT > "$out/bare-$2.log" 2>&1 &
+  local pid=$!
+  pids+=($pid)
+  wait_http "http://127.0.0.1:$BARE_PORT/health"
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA wrk_once "http://127.0.0.1:$BARE_PORT/bench/obj1k" "$CONNECTIONS" "$WARMUP" >/dev/null
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "$1" "$3" "http://127.0.0.1:$BARE_PORT" "$CONNECTIONS"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+export BENCH_URL_PATH=/bench/obj1k
+bare_row bare-servlet servlet "bare Jetty proxy, servlet API (AsyncProxyServlet)"
+bare_row bare-core core "bare Jetty proxy, core API (ProxyHandler)"
+
+# s3proxy: a real S3 server on core 1, SigV2 presigned GETs of a 1 KiB object.
 if ! wanted s3proxy && ! wanted gateway-s3proxy; then
   echo; echo "results: $results (raw wrk output: $out/wrk-raw.log)"
   exit 0
