@@ -14,7 +14,8 @@
 # Reference rows: nginx serving the file itself, and Jetty alone as the proxy (no s3gate), once
 # through the servlet API s3gate's WAR uses and once through Jetty's core API
 # (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java, same server settings, each warmed
-# up as long as the gateway).
+# up as long as the gateway), and the core API with s3gate's admit-path work in front of it: a
+# projection of a core request path, not a gateway (BareJettyProxy says what it leaves out).
 #
 # Warm-up: on one core the JIT needs about 50 s of full load before figures are steady, so the
 # gateway first serves BENCH_WARMUP seconds (default 60) of mixed load: the 1,000,000-key path
@@ -181,7 +182,7 @@ results=$out/e2e-results.md
 } > "$results"
 
 # Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 c32 nginx1m admit1m
-# bare-servlet bare-core s3proxy gateway-s3proxy
+# bare-servlet bare-core core-limit s3proxy gateway-s3proxy
 ROWS=${BENCH_ROWS:-all}
 wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
 
@@ -246,7 +247,7 @@ bare_row() { # ID MODE NAME
   wanted "$1" || return 0
   [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
   taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy "$2" \
-    $BARE_PORT $BACKEND_PORT > "$out/bare-$2.log" 2>&1 &
+    $BARE_PORT $BACKEND_PORT "$out/logs/bare-access.log" > "$out/bare-$2.log" 2>&1 &
   local pid=$!
   pids+=($pid)
   wait_http "http://127.0.0.1:$BARE_PORT/health"
@@ -258,6 +259,7 @@ bare_row() { # ID MODE NAME
 export BENCH_URL_PATH=/bench/obj1k
 bare_row bare-servlet servlet "bare Jetty proxy, servlet API (AsyncProxyServlet)"
 bare_row bare-core core "bare Jetty proxy, core API (ProxyHandler)"
+bare_row core-limit core-limit "core API + s3gate's admit-path work (projection)"
 
 # s3proxy: a real S3 server on core 1, SigV2 presigned GETs of a 1 KiB object.
 if ! wanted s3proxy && ! wanted gateway-s3proxy; then

@@ -1,17 +1,33 @@
 package org.s3gate.bench;
 
+import java.nio.file.Path;
 import java.util.concurrent.Executor;
+import org.s3gate.accesslog.AccessLog;
+import org.s3gate.accesslog.AccessRecord;
+import org.s3gate.identify.AccessKeyExtractor;
+import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.limit.Decision;
+import org.s3gate.policy.AccessLogFormat;
+import org.s3gate.policy.GroupPolicy;
+import org.s3gate.policy.PolicySnapshot;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -25,11 +41,16 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * thread pool, as s3gate does; the client is otherwise Jetty's default for each API.
  * <ul>
  *   <li>{@code servlet}: {@code AsyncProxyServlet.Transparent} in a servlet context;
- *   <li>{@code core}: {@code ProxyHandler.Reverse} as the server's only handler.
+ *   <li>{@code core}: {@code ProxyHandler.Reverse} as the server's only handler;
+ *   <li>{@code core-limit}: the same, behind {@link LimitingHandler}, which does the admit path's
+ *       per-request work of s3gate's filter with s3gate's classes (identify, policy lookup,
+ *       count, the seven rate-limit headers, an access log line to a file). A projection of what
+ *       a core request path would cost, not a gateway: it never denies, and has no metrics,
+ *       tarpit, admin endpoints, configuration reload or error bodies.
  * </ul>
  *
  * <p>Run with jetty-home's jars on the class path (bench/e2e.sh builds it):
- * {@code java -cp ... org.s3gate.bench.BareJettyProxy servlet|core PORT BACKEND_PORT}. Serves
+ * {@code java -cp ... org.s3gate.bench.BareJettyProxy MODE PORT BACKEND_PORT [ACCESS_LOG]}. Serves
  * until killed.
  */
 public final class BareJettyProxy {
@@ -37,8 +58,9 @@ public final class BareJettyProxy {
   private BareJettyProxy() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3 || !(args[0].equals("servlet") || args[0].equals("core"))) {
-      System.err.println("usage: BareJettyProxy servlet|core PORT BACKEND_PORT");
+    String mode = args.length >= 3 ? args[0] : "";
+    if (!(mode.equals("servlet") || mode.equals("core") || mode.equals("core-limit"))) {
+      System.err.println("usage: BareJettyProxy servlet|core|core-limit PORT BACKEND_PORT [ACCESS_LOG]");
       System.exit(2);
     }
     int port = Integer.parseInt(args[1]);
@@ -54,13 +76,18 @@ public final class BareJettyProxy {
     connector.setHost("127.0.0.1");
     connector.setPort(port);
     server.addConnector(connector);
-    if (args[0].equals("core")) {
+    if (mode.startsWith("core")) {
       ProxyHandler.Reverse proxy = new ProxyHandler.Reverse(request ->
           HttpURI.build(request.getHttpURI()).scheme("http").host("127.0.0.1").port(backendPort));
       HttpClient client = new HttpClient();
       client.setExecutor(pool);
       proxy.setHttpClient(client);
-      server.setHandler(proxy);
+      if (mode.equals("core-limit")) {
+        Path accessLog = Path.of(args.length > 3 ? args[3] : "target/bare-access.log");
+        server.setHandler(new LimitingHandler(proxy, new AccessLog(100_000, accessLog)));
+      } else {
+        server.setHandler(proxy);
+      }
     } else {
       ServletContextHandler context = new ServletContextHandler("/");
       ServletHolder holder = new ServletHolder(AsyncProxyServlet.Transparent.class);
@@ -73,7 +100,66 @@ public final class BareJettyProxy {
       server.setHandler(context);
     }
     server.start();
-    System.out.println("BareJettyProxy " + args[0] + " listening on 127.0.0.1:" + port);
+    System.out.println("BareJettyProxy " + mode + " listening on 127.0.0.1:" + port);
     server.join();
+  }
+
+  /**
+   * What {@code RateLimitFilter} does for an admitted request, on Jetty's core API: keys
+   * {@code BENCHA000000000000} to {@code BENCHA000000000999} (bench/s3-request.lua's admit keys)
+   * in one unlimited group, every other key in the default group. Thread-safe: the table and the
+   * access log are; the snapshot is immutable.
+   */
+  static final class LimitingHandler extends Handler.Wrapper {
+    private static final int UNLIMITED = 1_000_000_000;
+    private final PolicySnapshot snapshot;
+    private final CounterTable table = new CounterTable(100_000);
+    private final AccessLog accessLog;
+    private final AccessLogFormat format = AccessLogFormat.parse("client=$client method=$method "
+        + "path=$path status=$status bytes_in=$bytes_in bytes_out=$bytes_out "
+        + "duration_ms=$duration_ms key=$key group=$group auth=$auth decision=$decision");
+
+    LimitingHandler(Handler proxy, AccessLog accessLog) {
+      super(proxy);
+      this.accessLog = accessLog;
+      String[] keys = new String[1000];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = String.format("BENCHA%012d", i);
+      }
+      this.snapshot = BenchKeys.snapshot(keys, "open", UNLIMITED, UNLIMITED);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      long startNanos = System.nanoTime();
+      HttpFields headers = request.getHeaders();
+      CallerIdentity caller = AccessKeyExtractor.identify(headers.get(HttpHeader.AUTHORIZATION),
+          request.getHttpURI().getQuery(), headers.get("X-API-Key"), headers.get("X-Access-Key-Id"));
+      GroupPolicy group = snapshot.policyForKey(caller.accessKey());
+      Decision decision = table.tryAcquire(caller.accessKey(), group.limitPerSecond(),
+          group.limitPerMinute(), snapshot.settings().countDenied(), startNanos);
+      HttpFields.Mutable out = response.getHeaders();
+      out.put("X-RateLimit-Group", group.group());
+      out.put("X-API-Key", caller.accessKey());
+      out.put("X-Auth-Method", caller.authMethod().headerValue());
+      out.put("X-RateLimit-Limit-Per-Minute", group.limitPerMinute());
+      out.put("X-RateLimit-Limit-Per-Second", group.limitPerSecond());
+      out.put("X-RateLimit-Current-Per-Minute", decision.currentPerMinute());
+      out.put("X-RateLimit-Current-Per-Second", decision.currentPerSecond());
+      Callback logged = new Callback.Nested(callback) {
+        @Override
+        public void succeeded() {
+          accessLog.submit(new AccessRecord(format, System.currentTimeMillis(),
+              Request.getRemoteAddr(request), request.getMethod(), request.getHttpURI().getPath(),
+              request.getConnectionMetaData().getProtocol(), response.getStatus(),
+              headers.getLongField(HttpHeader.CONTENT_LENGTH),
+              Response.getContentBytesWritten(response), System.nanoTime() - startNanos,
+              caller.accessKey(), group.group(), caller.authMethod().headerValue(), "admitted",
+              null, null, null));
+          super.succeeded();
+        }
+      };
+      return super.handle(request, response, logged);
+    }
   }
 }
