@@ -224,7 +224,7 @@ BENCH_KEYS=1 BENCH_KEY_PREFIX=BENCHH row hot "gateway admit, one hot key" "http:
 BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM row million "gateway admit, 1,000,000 keys" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row c256 "gateway admit, 256 connections" "http://127.0.0.1:$GATEWAY_PORT" 256
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row c32 "gateway admit, 32 connections" "http://127.0.0.1:$GATEWAY_PORT" 32
-# Latency below saturation: each connection waits 2 ms after an answer (about half the load).
+# Latency below saturation: each connection waits 2 ms after an answer (about a third of the load).
 BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row think "gateway admit, 32 connections, 2 ms think time" "http://127.0.0.1:$GATEWAY_PORT" 32
 export BENCH_URL_PATH=/bench/obj1m
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"

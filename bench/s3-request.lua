@@ -3,7 +3,7 @@
 -- cycling from a random offset, so the gateway identifies, looks up and counts a real key.
 -- BENCH_KEYS=0 sends no Authorization header; BENCH_URL_PATH is the path (and query) to GET.
 -- BENCH_THINK_MS > 0 makes each connection wait that long after an answer before its next
--- request, for latency below saturation (32 connections x 2 ms ~ half the gateway's capacity).
+-- request, for latency below saturation (32 connections x 2 ms: about a third of the gateway's capacity).
 local count = tonumber(os.getenv("BENCH_KEYS") or "1000")
 local prefix = os.getenv("BENCH_KEY_PREFIX") or "BENCHA"
 local path = os.getenv("BENCH_URL_PATH") or "/bench/obj1k"
