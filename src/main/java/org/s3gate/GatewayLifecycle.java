@@ -6,13 +6,17 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 
 import org.s3gate.accesslog.AccessLog;
+import org.s3gate.admit.Admission;
+import org.s3gate.admit.KeyRateLimiter;
+import org.s3gate.backend.BackendHealthChecker;
+import org.s3gate.backend.BackendPool;
+import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
@@ -20,9 +24,7 @@ import org.s3gate.limit.CounterTable;
 import org.s3gate.management.ManagementBeans;
 import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.GatewaySettings;
-import org.s3gate.proxy.BackendHealthChecker;
-import org.s3gate.proxy.BackendPool;
-import org.s3gate.proxy.S3ProxyServlet;
+import org.s3gate.runtime.Gateway;
 
 /**
  * Builds the {@link Gateway} when the webapp starts and tears it down when it stops: configuration
@@ -59,24 +61,18 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
+    Admission admission = new Admission(new KeyRateLimiter(table));
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, accessLog::dropped);
-    Gateway gateway = new Gateway(config, table, pool, metrics, accessLog);
+    Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
-    maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "s3gate-table-expiry");
-      thread.setDaemon(true);
-      return thread;
-    });
+    maintenance = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-table-expiry"));
     maintenance.scheduleWithFixedDelay(() -> expireIdleKeys(gateway), EXPIRY_SWEEP_INTERVAL.toMillis(),
         EXPIRY_SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
 
     context.setAttribute(Gateway.ATTRIBUTE, gateway);
-    context.setAttribute(S3ProxyServlet.BACKEND_POOL_ATTRIBUTE, pool);
-    Predicate<String> trustedProxy = address -> Gateway.inAny(gateway.policy().settings().trustedProxies(), address);
-    context.setAttribute(S3ProxyServlet.TRUSTED_PROXY_ATTRIBUTE, trustedProxy);
     try {
       managementBeans = ManagementBeans.register(gateway);
     } catch (RuntimeException e) {

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
+import org.s3gate.common.DaemonThreads;
 import org.s3gate.policy.AccessLogFormat;
 
 /**
@@ -81,8 +82,7 @@ public final class AccessLog implements AutoCloseable {
     }
     this.capacity = capacity;
     this.file = file;
-    this.writer = new Thread(this::drain, "s3gate-access-log");
-    writer.setDaemon(true);
+    this.writer = DaemonThreads.named("s3gate-access-log").newThread(this::drain);
     writer.start();
   }
 

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 
+import org.s3gate.common.Escape;
+
 /**
  * {@code conf/audit.log}: one line per accepted map edit, appended and forced to disk:
  * <pre>
@@ -58,13 +60,10 @@ final class AuditLog {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (Character.isISOControl(c)) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
+        out.append('\\');
       }
+      out.append(c);
     }
-    return out.append('"').toString();
+    return Escape.controlCharacters(out.append('"').toString());
   }
 }

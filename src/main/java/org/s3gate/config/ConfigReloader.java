@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.configuration2.reloading.PeriodicReloadingTrigger;
 import org.apache.commons.configuration2.reloading.ReloadingController;
 import org.apache.commons.configuration2.reloading.ReloadingEvent;
+import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ReloadOutcome.Result;
 
 /**
@@ -98,9 +99,9 @@ public final class ConfigReloader implements AutoCloseable {
   }
 
   private void startTrigger(long intervalMillis) {
+    DaemonThreads threads = DaemonThreads.named("s3gate-config-reload-" + THREAD_SEQUENCE.incrementAndGet());
     executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread t = new Thread(runnable, "s3gate-config-reload-" + THREAD_SEQUENCE.incrementAndGet());
-      t.setDaemon(true);
+      Thread t = threads.newThread(runnable);
       triggerThread = t;
       return t;
     });

@@ -2,6 +2,7 @@ package org.s3gate.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.s3gate.common.Escape;
 import org.s3gate.policy.RawEntry;
 
 /**
@@ -107,7 +108,7 @@ final class MapText {
       }
     }
     if (rule != null) {
-      throw new IllegalArgumentException(fileName + ": key '" + printable(key) + "' " + rule);
+      throw new IllegalArgumentException(fileName + ": key '" + Escape.controlCharacters(key) + "' " + rule);
     }
   }
 
@@ -115,7 +116,7 @@ final class MapText {
     String stripped = value.strip();
     for (int i = 0; i < stripped.length(); i++) {
       if (Character.isISOControl(stripped.charAt(i))) {
-        throw new IllegalArgumentException(fileName + ": key '" + key + "' has value '" + printable(stripped)
+        throw new IllegalArgumentException(fileName + ": key '" + key + "' has value '" + Escape.controlCharacters(stripped)
             + "': must not contain control characters (newline, tab, ...)");
       }
     }
@@ -176,14 +177,5 @@ final class MapText {
       lines.remove(lines.size() - 1);
     }
     return lines;
-  }
-
-  private static String printable(String s) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-    }
-    return out.toString();
   }
 }

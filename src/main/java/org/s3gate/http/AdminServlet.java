@@ -7,9 +7,12 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.s3gate.Gateway;
+import org.s3gate.backend.BackendPool;
+import org.s3gate.common.Escape;
 import org.s3gate.metrics.GatewayMetrics;
-import org.s3gate.proxy.BackendPool;
+import org.s3gate.policy.Cidr;
+import org.s3gate.policy.PolicySnapshot;
+import org.s3gate.runtime.Gateway;
 
 /**
  * The gateway's own endpoints under {@code /_s3gate/} (a prefix no bucket can have: bucket names
@@ -31,15 +34,16 @@ public final class AdminServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    SecurityHeaders.apply(request, response, gateway.policy().settings().securityHeaders());
-    if (!Gateway.inAny(gateway.policy().settings().adminAllow(), request.getRemoteAddr())) {
+    PolicySnapshot policy = gateway.policy(); // the one snapshot of this request
+    SecurityHeaders.apply(request, response, policy.settings().securityHeaders());
+    if (!Cidr.anyContains(policy.settings().adminAllow(), request.getRemoteAddr())) {
       sendText(response, HttpServletResponse.SC_FORBIDDEN, "text/plain", "forbidden\n");
       return;
     }
     String path = request.getPathInfo();
     if ("/health".equals(path) && ("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod()))) {
       boolean up = gateway.backends().anyUp();
-      sendText(response, up ? 200 : 503, "application/json", healthJson(up));
+      sendText(response, up ? 200 : 503, "application/json", healthJson(up, policy.version()));
       return;
     }
     if ("/metrics".equals(path) && "GET".equals(request.getMethod())) {
@@ -52,37 +56,25 @@ public final class AdminServlet extends HttpServlet {
     sendText(response, HttpServletResponse.SC_NOT_FOUND, "text/plain", "not found\n");
   }
 
-  private String healthJson(boolean up) {
+  private String healthJson(boolean up, long configVersion) {
     StringBuilder json = new StringBuilder(128).append("{\"status\":\"").append(up ? "UP" : "DOWN")
-        .append("\",\"configVersion\":").append(gateway.policy().version()).append(",\"backends\":[");
+        .append("\",\"configVersion\":").append(configVersion).append(",\"backends\":[");
     boolean first = true;
     for (BackendPool.BackendState backend : gateway.backends().states()) {
-      json.append(first ? "" : ",").append("{\"url\":\"").append(jsonEscape(backend.url()))
-          .append("\",\"role\":\"").append(backend.role())
+      json.append(first ? "" : ",").append("{\"url\":\"");
+      Escape.json(backend.url(), json);
+      json.append("\",\"role\":\"").append(backend.role())
           .append("\",\"status\":\"").append(backend.up() ? "UP" : "DOWN")
           .append("\",\"since\":\"").append(backend.since()).append('"');
       if (backend.lastError() != null) {
-        json.append(",\"error\":\"").append(jsonEscape(backend.lastError())).append('"');
+        json.append(",\"error\":\"");
+        Escape.json(backend.lastError(), json);
+        json.append('"');
       }
       json.append('}');
       first = false;
     }
     return json.append("]}\n").toString();
-  }
-
-  static String jsonEscape(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 8);
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.toString();
   }
 
   private static void sendText(HttpServletResponse response, int status, String contentType, String text) throws IOException {

@@ -9,20 +9,22 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.s3gate.Gateway;
 import org.s3gate.accesslog.AccessRecord;
-import org.s3gate.metrics.Verdict;
-import org.s3gate.policy.AccessLogFormat;
+import org.s3gate.admit.Outcome;
+import org.s3gate.admit.Verdict;
+import org.s3gate.backend.Backend;
 import org.s3gate.policy.GatewaySettings;
-import org.s3gate.proxy.Backend;
+import org.s3gate.policy.PolicySnapshot;
+import org.s3gate.runtime.Gateway;
 
 /**
  * One request's record from the rate-limit filter to the response's completion: when it started,
- * the limiter's verdict, the backend that served it and the bytes sent back. The filter creates it
- * and reports it once when the response is complete: at once for a response finished in the
- * filter chain (a denial), or from {@link #onComplete} for a proxied one, which completes
- * asynchronously on another thread. Reporting never blocks the request path (the metrics are
- * lock-free increments, the access log line is queued).
+ * the policy snapshot it was decided with (the only one any part of this request reads: proxy,
+ * headers, access log, metrics), the admission outcome, the backend that served it and the bytes
+ * sent back. The filter creates it and it reports the request once, when the response is complete:
+ * at once for a response finished in the filter chain (a denial), or from {@link #onComplete} for
+ * a proxied one, which completes asynchronously on another thread. Reporting never blocks the
+ * request path (the metrics are lock-free increments, the access log line is queued).
  *
  * <p>Thread-safe for its use: fields set by the filter are published to the proxy and the
  * completion by the container's request dispatch and {@code AsyncContext} hand-offs; the proxy's
@@ -33,14 +35,15 @@ public final class Exchange implements AsyncListener {
   public static final String ATTRIBUTE = Exchange.class.getName();
 
   private final Gateway gateway;
+  private final PolicySnapshot policy;
   private final long startNanos;
-  private RateLimitOutcome outcome;
-  private Verdict verdict = Verdict.EXEMPT;
+  private Outcome outcome;
   private volatile Backend backend;
   private volatile long bytesOut;
 
-  Exchange(Gateway gateway, long startNanos) {
+  Exchange(Gateway gateway, PolicySnapshot policy, long startNanos) {
     this.gateway = gateway;
+    this.policy = policy;
     this.startNanos = startNanos;
   }
 
@@ -49,9 +52,13 @@ public final class Exchange implements AsyncListener {
     return (Exchange) request.getAttribute(ATTRIBUTE);
   }
 
-  void decided(RateLimitOutcome outcome, Verdict verdict) {
+  /** The snapshot this request was decided with. */
+  public PolicySnapshot policy() {
+    return policy;
+  }
+
+  void decided(Outcome outcome) {
     this.outcome = outcome;
-    this.verdict = verdict;
   }
 
   /** The proxy chose {@code backend} for this request (called again on a redispatch). */
@@ -82,24 +89,27 @@ public final class Exchange implements AsyncListener {
 
   private void report(ServletRequest request, ServletResponse response) {
     long durationNanos = System.nanoTime() - startNanos;
-    gateway.metrics().recordDuration(verdict, durationNanos);
-    GatewaySettings settings = gateway.policy().settings();
+    Outcome decided = outcome;
+    gateway.metrics().recordDuration(decided == null ? Verdict.EXEMPT : decided.verdict(), durationNanos);
+    GatewaySettings settings = policy.settings();
     if (settings.accessLogEnabled()) {
-      gateway.accessLog().submit(record(settings.accessLogFormat(), (HttpServletRequest) request,
-          (HttpServletResponse) response, durationNanos));
+      gateway.accessLog().submit(record(decided, (HttpServletRequest) request, (HttpServletResponse) response,
+          durationNanos));
     }
   }
 
-  private AccessRecord record(AccessLogFormat format, HttpServletRequest request, HttpServletResponse response,
+  private AccessRecord record(Outcome decided, HttpServletRequest request, HttpServletResponse response,
       long durationNanos) {
     Backend served = backend;
     long bytes = served != null ? bytesOut : contentLength(response.getHeader("Content-Length"));
-    RateLimitOutcome decided = outcome;
-    return new AccessRecord(format, System.currentTimeMillis(), request.getRemoteAddr(), request.getMethod(),
-        request.getRequestURI(), request.getProtocol(), response.getStatus(), request.getContentLengthLong(), bytes,
-        durationNanos, decided == null ? null : decided.caller().accessKey(),
-        decided == null ? null : decided.group().group(),
-        decided == null ? null : decided.caller().authMethod().headerValue(), verdict.label(),
+    boolean identified = decided != null && decided.caller() != null;
+    return new AccessRecord(policy.settings().accessLogFormat(), System.currentTimeMillis(), request.getRemoteAddr(),
+        request.getMethod(), request.getRequestURI(), request.getProtocol(), response.getStatus(),
+        request.getContentLengthLong(), bytes, durationNanos,
+        identified ? decided.caller().accessKey() : null,
+        identified ? decided.group().group() : null,
+        identified ? decided.caller().authMethod().headerValue() : null,
+        (decided == null ? Verdict.EXEMPT : decided.verdict()).label(),
         served == null ? null : served.origin(), response.getHeader("x-amz-request-id"),
         request.getHeader("User-Agent"));
   }

@@ -2,12 +2,12 @@ package org.s3gate.http;
 
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.s3gate.identify.CallerIdentity;
+import org.s3gate.admit.Outcome;
 import org.s3gate.limit.Decision;
 import org.s3gate.policy.GroupPolicy;
 
 /**
- * The rate-limit headers every response carries (admitted or denied), unless
+ * The rate-limit headers every limited response carries (admitted or denied), unless
  * {@code headers.enabled=false}: who the gateway thinks is calling, their group and limits, and the
  * counts in both windows after this request.
  *
@@ -24,10 +24,13 @@ final class RateLimitHeaders {
 
   private RateLimitHeaders() {}
 
-  static void set(HttpServletResponse response, CallerIdentity caller, GroupPolicy group, Decision decision) {
+  /** Sets the headers of a request that was not exempt. */
+  static void set(HttpServletResponse response, Outcome outcome) {
+    GroupPolicy group = outcome.group();
+    Decision decision = outcome.decision();
     response.setHeader(GROUP, group.group());
-    response.setHeader(API_KEY, caller.accessKey());
-    response.setHeader(AUTH_METHOD, caller.authMethod().headerValue());
+    response.setHeader(API_KEY, outcome.caller().accessKey());
+    response.setHeader(AUTH_METHOD, outcome.caller().authMethod().headerValue());
     response.setIntHeader(LIMIT_PER_MINUTE, group.limitPerMinute());
     response.setIntHeader(LIMIT_PER_SECOND, group.limitPerSecond());
     response.setIntHeader(CURRENT_PER_MINUTE, decision.currentPerMinute());

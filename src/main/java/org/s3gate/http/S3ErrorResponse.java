@@ -6,6 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.s3gate.common.Escape;
+
 /**
  * Writes S3-style XML error responses ({@code <Error><Code>..</Code>...</Error>}), the only error
  * format S3 clients parse and retry on. Used by the rate-limit filter (SlowDown) and the proxy
@@ -36,17 +38,17 @@ public final class S3ErrorResponse {
   public static String body(String code, String message, String resource, String requestId, String apiKey) {
     StringBuilder xml = new StringBuilder(256);
     xml.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
-    escape(code, xml);
+    Escape.xml(code, xml);
     xml.append("</Code><Message>");
-    escape(message, xml);
+    Escape.xml(message, xml);
     xml.append("</Message><Resource>");
-    escape(resource, xml);
+    Escape.xml(resource, xml);
     xml.append("</Resource><RequestId>");
-    escape(requestId, xml);
+    Escape.xml(requestId, xml);
     xml.append("</RequestId>");
     if (apiKey != null) {
       xml.append("<ApiKey>");
-      escape(apiKey, xml);
+      Escape.xml(apiKey, xml);
       xml.append("</ApiKey>");
     }
     xml.append("</Error>");
@@ -71,29 +73,5 @@ public final class S3ErrorResponse {
     response.setContentLength(bytes.length);
     response.getOutputStream().write(bytes);
     response.flushBuffer();
-  }
-
-  /** Appends {@code text} XML-escaped; characters XML 1.0 forbids (control characters) become U+FFFD. */
-  static void escape(String text, StringBuilder out) {
-    if (text == null) {
-      return;
-    }
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '<' -> out.append("&lt;");
-        case '>' -> out.append("&gt;");
-        case '&' -> out.append("&amp;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&apos;");
-        default -> {
-          if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            out.append('\uFFFD');
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
   }
 }

@@ -5,10 +5,8 @@ import java.io.IOException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.s3gate.identify.CallerIdentity;
+import org.s3gate.admit.Outcome;
 import org.s3gate.limit.Decision;
-import org.s3gate.limit.LimitWindow;
-import org.s3gate.policy.GroupPolicy;
 
 /**
  * The answer to a denied request, as S3 itself throttles: status {@code deny.status} (429 by
@@ -21,13 +19,12 @@ import org.s3gate.policy.GroupPolicy;
 final class SlowDownResponse {
   private SlowDownResponse() {}
 
-  static void send(HttpServletRequest request, HttpServletResponse response, int status, CallerIdentity caller,
-      GroupPolicy group, Decision decision) throws IOException {
-    LimitWindow window = decision.trippedWindow();
-    int limit = window == LimitWindow.SECOND ? group.limitPerSecond() : group.limitPerMinute();
-    String message = group.errorMessage() + " (" + limit + " requests/" + window.unitLabel() + " per API key)";
+  static void send(HttpServletRequest request, HttpServletResponse response, int status, Outcome denied)
+      throws IOException {
+    Decision decision = denied.decision();
     response.setHeader("Retry-After", Long.toString(decision.retryAfterSeconds()));
     response.setHeader("x-amz-retry-after", Long.toString(decision.retryAfterMillis()));
-    S3ErrorResponse.send(response, status, "SlowDown", message, request.getRequestURI(), caller.accessKey());
+    S3ErrorResponse.send(response, status, "SlowDown", denied.denialMessage(), request.getRequestURI(),
+        denied.caller().accessKey());
   }
 }

@@ -109,9 +109,8 @@ public final class CounterTable {
   /**
    * The key's counts at {@code nowNanos} without counting or inserting, for requests whose
    * method is not limited: always admitted (never deny on it), zero counts for an unknown key.
-   * The limits are accepted for symmetry with {@link #tryAcquire} and do not affect the result.
    */
-  public Decision peek(String key, int limitPerSecond, int limitPerMinute, long nowNanos) {
+  public Decision peek(String key, long nowNanos) {
     CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
     Decision decision = entry == null ? null : entry.peek(nowNanos);
     return decision == null ? Decision.admitted(0, 0) : decision;

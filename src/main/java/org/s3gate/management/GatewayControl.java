@@ -1,6 +1,6 @@
 package org.s3gate.management;
 
-import org.s3gate.Gateway;
+import org.s3gate.runtime.Gateway;
 
 /**
  * The {@link GatewayMXBean} over the running gateway.
@@ -17,12 +17,12 @@ final class GatewayControl implements GatewayMXBean {
 
   @Override
   public long getRequests() {
-    return gateway.requests().sum();
+    return gateway.metrics().requestsTotal();
   }
 
   @Override
   public long getDenied() {
-    return gateway.denied().sum();
+    return gateway.metrics().deniedTotal();
   }
 
   @Override

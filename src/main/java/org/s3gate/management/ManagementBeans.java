@@ -11,8 +11,8 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
-import org.s3gate.Gateway;
 import org.s3gate.config.MapFile;
+import org.s3gate.runtime.Gateway;
 
 /**
  * Registers the s3gate MBeans (SPEC section 8) in the platform MBean server, where Jetty's

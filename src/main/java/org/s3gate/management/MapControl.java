@@ -3,11 +3,11 @@ package org.s3gate.management;
 import java.time.Instant;
 import java.util.Map;
 
-import org.s3gate.Gateway;
 import org.s3gate.config.EditResult;
 import org.s3gate.config.MapEdit;
 import org.s3gate.config.MapFile;
 import org.s3gate.config.ReloadStatus;
+import org.s3gate.runtime.Gateway;
 
 /**
  * The {@link MapMXBean} of one map file: reads come from the snapshot in force, changes go to

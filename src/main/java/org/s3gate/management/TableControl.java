@@ -7,9 +7,9 @@ import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
-import org.s3gate.Gateway;
 import org.s3gate.limit.KeyUsage;
 import org.s3gate.policy.PolicySnapshot;
+import org.s3gate.runtime.Gateway;
 
 /**
  * The {@link TableMXBean} over the gateway's counter table. Reads the clock ({@code nanoClock}) once

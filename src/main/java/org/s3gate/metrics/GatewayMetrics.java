@@ -16,10 +16,11 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import org.s3gate.admit.Verdict;
+import org.s3gate.backend.Backend;
+import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ReloadStatus;
 import org.s3gate.limit.CounterTable;
-import org.s3gate.proxy.Backend;
-import org.s3gate.proxy.BackendPool;
 
 /**
  * The gateway's Prometheus metrics (client_java), scraped at {@code GET /_s3gate/metrics}:
@@ -132,6 +133,27 @@ public final class GatewayMetrics {
           requests.labelValues(g, Verdict.DENIED_PER_MINUTE.label())});
     }
     counters[verdict.ordinal()].inc();
+  }
+
+  /** Limited requests since start, admitted and denied: the sum of {@code s3gate_requests_total} (JMX {@code Requests}). */
+  public long requestsTotal() {
+    long total = 0;
+    for (CounterDataPoint[] counters : requestsByGroup.values()) {
+      for (CounterDataPoint counter : counters) {
+        total += counter.getLongValue();
+      }
+    }
+    return total;
+  }
+
+  /** Denied requests since start: the denied part of {@code s3gate_requests_total} (JMX {@code Denied}). */
+  public long deniedTotal() {
+    long total = 0;
+    for (CounterDataPoint[] counters : requestsByGroup.values()) {
+      total += counters[Verdict.DENIED_PER_SECOND.ordinal()].getLongValue()
+          + counters[Verdict.DENIED_PER_MINUTE.ordinal()].getLongValue();
+    }
+    return total;
   }
 
   /** Records a completed request's duration. */

@@ -3,6 +3,7 @@ package org.s3gate.policy;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * An IPv4 or IPv6 address block ({@code 10.0.0.0/8}, {@code ::1/128}); a bare address is a
@@ -62,6 +63,16 @@ public final class Cidr {
   /** Whether the address lies in this block; an IPv4 block never holds a (non-mapped) IPv6 address. */
   public boolean contains(InetAddress a) {
     return a != null && matches(a.getAddress());
+  }
+
+  /** Whether {@code literalIp} is in one of {@code ranges} (false for an empty list or a non-literal). */
+  public static boolean anyContains(List<Cidr> ranges, String literalIp) {
+    for (Cidr range : ranges) {
+      if (range.contains(literalIp)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.s3gate.common.Escape;
+
 /**
  * Parsers for the value syntaxes of the configuration files. Each returns null (or throws
  * {@link IllegalArgumentException} with the rule) on bad input instead of guessing.
@@ -84,12 +86,7 @@ final class Values {
   }
 
   static boolean hasControlChar(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (Character.isISOControl(s.charAt(i))) {
-        return true;
-      }
-    }
-    return false;
+    return Escape.hasControlCharacter(s);
   }
 
   /** One word: non-empty, no whitespace, no control characters (group names). */
@@ -141,15 +138,6 @@ final class Values {
 
   /** Quotes a value for a message as written; only control characters are made visible. */
   static String quote(String s) {
-    StringBuilder out = new StringBuilder(s.length() + 2).append('\'');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isISOControl(c)) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.append('\'').toString();
+    return '\'' + Escape.controlCharacters(s) + '\'';
   }
 }

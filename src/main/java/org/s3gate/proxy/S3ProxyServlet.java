@@ -7,10 +7,9 @@ import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Instant;
-import java.util.Enumeration;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,21 +17,22 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.RoundRobinConnectionPool;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
-import org.eclipse.jetty.io.ArrayByteBufferPool;
-import org.eclipse.jetty.io.ClientConnector;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Jetty;
-import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.s3gate.Gateway;
+import org.s3gate.backend.Backend;
+import org.s3gate.backend.BackendPool;
 import org.s3gate.http.Exchange;
 import org.s3gate.http.S3ErrorResponse;
 import org.s3gate.metrics.GatewayMetrics;
+import org.s3gate.policy.PolicySnapshot;
+import org.s3gate.policy.SecurityHeaderSettings;
+import org.s3gate.runtime.Gateway;
 
 /**
  * Forwards S3 requests to the backends, unchanged: method, raw path and raw query byte for byte
@@ -45,57 +45,36 @@ import org.s3gate.metrics.GatewayMetrics;
  *   <li>no {@code URI.normalize()} of the target, and the proxy request is built from host, port
  *       and the raw path rather than a parsed {@code java.net.URI};
  *   <li>{@code X-Forwarded-For} and friends from the client are replaced with the real client
- *       address unless the client is a trusted proxy (a client cannot pose as another address);
+ *       address unless the client is a trusted proxy ({@link ForwardedHeaders});
  *   <li>every upstream failure becomes one S3 XML error ({@link #sendProxyResponseError}), and a
  *       refused connect marks the backend down at once (passive health); a request without a body
  *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
  *       healthy backend instead (HAProxy's {@code option redispatch});
  *   <li>a backend's copies of the security headers the gateway sets are dropped, so clients get one;
+ *   <li>the client to the backends is tuned ({@link ProxyClients});
  *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool.
  * </ul>
+ * Settings are read from the request's {@link Exchange}: the snapshot the filter decided the
+ * request with, never a later one.
  *
  * <p>Thread-safe: servlet state is set in {@link #init()} and then only read.
  */
 public final class S3ProxyServlet extends AsyncProxyServlet {
-  /** Context attribute holding the {@link BackendPool}. */
-  public static final String BACKEND_POOL_ATTRIBUTE = "org.s3gate.proxy.BackendPool";
-  /** Context attribute holding a {@code Predicate<String>}: is this remote address a trusted proxy? */
-  public static final String TRUSTED_PROXY_ATTRIBUTE = "org.s3gate.proxy.TrustedProxy";
-
   private static final System.Logger LOG = System.getLogger(S3ProxyServlet.class.getName());
   private static final String JETTY_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
   private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
 
-  /**
-   * Idle network buffers the proxy client keeps per buffer size. Jetty derives this from the
-   * executor's thread count, but a client loaded from the WAR (Tomcat, or Jetty without the
-   * s3gate-proxy module) does not recognise the container's thread pool, which comes from another
-   * class loader, and falls back to 2 per size (2 x CPUs): with more than 2 responses in flight,
-   * every response then allocated and zeroed a new 16 KiB direct buffer (13 % of the gateway's
-   * CPU in a profile at 32 connections).
-   */
-  private static final int POOLED_BUFFERS_PER_SIZE = 256;
-
-  private BackendPool pool;
   private Gateway gateway;
+  private BackendPool pool;
   private GatewayMetrics metrics;
-  private Predicate<String> trustedProxy;
   private QueuedThreadPool ownExecutor;
 
   @Override
-  @SuppressWarnings("unchecked")
   public void init() throws ServletException {
-    pool = (BackendPool) getServletContext().getAttribute(BACKEND_POOL_ATTRIBUTE);
-    if (pool == null) {
-      throw new ServletException("no " + BACKEND_POOL_ATTRIBUTE + " in the servlet context: is GatewayLifecycle registered?");
-    }
     gateway = Gateway.from(getServletContext());
+    pool = gateway.backends();
     metrics = gateway.metrics();
-    trustedProxy = (Predicate<String>) getServletContext().getAttribute(TRUSTED_PROXY_ATTRIBUTE);
-    if (trustedProxy == null) {
-      trustedProxy = address -> false;
-    }
     if (getServletContext().getAttribute(JETTY_EXECUTOR_ATTRIBUTE) == null && getInitParameter("maxThreads") == null) {
       ownExecutor = new QueuedThreadPool(200, 8);
       ownExecutor.setName("s3gate-proxy");
@@ -125,29 +104,15 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     }
   }
 
-  /**
-   * HTTP/1.1 only (S3 backends speak nothing else; the dynamic transport's protocol negotiation is
-   * overhead), with a round-robin connection pool: the default pool scans its connections from the
-   * first one, which under load walks past every busy connection on each request (~6% of the
-   * gateway's CPU in a profile at 32 concurrent requests).
-   *
-   * <p>Response listeners are declared non-blocking, so the client's selector thread runs them
-   * itself instead of handing each response to another thread (a context switch per response,
-   * ~6% of CPU). Invariant this relies on: nothing the proxy does on a backend response blocks.
-   * Content is written to the client through the servlet's non-blocking output (AsyncProxyServlet
-   * waits for {@code onWritePossible} instead), metrics and the access log never wait, and the
-   * only blocking write, the S3 error body of a failed exchange, is a few hundred bytes into a
-   * fresh response, which fit the socket's send buffer.
-   */
   @Override
   protected HttpClient newHttpClient(ClientConnector clientConnector) {
-    HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(clientConnector);
-    transport.setConnectionPoolFactory(destination ->
-        new RoundRobinConnectionPool(destination, destination.getHttpClient().getMaxConnectionsPerDestination()));
-    transport.setInvocationType(InvocationType.NON_BLOCKING);
-    HttpClient client = new HttpClient(transport);
-    client.setByteBufferPool(new ArrayByteBufferPool(0, 2048, 65536, POOLED_BUFFERS_PER_SIZE));
-    return client;
+    return ProxyClients.newClient(clientConnector);
+  }
+
+  /** The snapshot the request was decided with (the filter runs before this servlet on every request). */
+  private PolicySnapshot policyOf(HttpServletRequest request) {
+    Exchange exchange = Exchange.of(request);
+    return exchange != null ? exchange.policy() : gateway.policy();
   }
 
   @Override
@@ -185,34 +150,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   @Override
   protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
     addViaHeader(clientRequest, proxyRequest);
-    String remoteAddress = clientRequest.getRemoteAddr();
-    boolean trusted = trustedProxy.test(remoteAddress);
-    String forwardedFor = trusted ? joined(clientRequest.getHeaders(HttpHeader.X_FORWARDED_FOR.asString())) : null;
-    String scheme = clientRequest.getScheme();
-    proxyRequest.headers(headers -> {
-      if (!trusted) {
-        headers.remove(HttpHeader.FORWARDED);
-        headers.remove(HttpHeader.X_FORWARDED_HOST);
-        headers.remove(HttpHeader.X_FORWARDED_PORT);
-        headers.remove(HttpHeader.X_FORWARDED_PROTO);
-        headers.remove(HttpHeader.X_FORWARDED_SERVER);
-        headers.remove("X-Real-IP");
-        headers.put(HttpHeader.X_FORWARDED_PROTO, scheme);
-      }
-      headers.put(HttpHeader.X_FORWARDED_FOR,
-          forwardedFor == null || forwardedFor.isBlank() ? remoteAddress : forwardedFor + ", " + remoteAddress);
-    });
-  }
-
-  private static String joined(Enumeration<String> values) {
-    if (values == null || !values.hasMoreElements()) {
-      return null;
-    }
-    StringBuilder chain = new StringBuilder(values.nextElement());
-    while (values.hasMoreElements()) {
-      chain.append(", ").append(values.nextElement());
-    }
-    return chain.toString();
+    ForwardedHeaders.set(clientRequest, proxyRequest, policyOf(clientRequest).settings().trustedProxies());
   }
 
   @Override
@@ -259,6 +197,11 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     return true;
   }
 
+  /**
+   * Copies the backend's response headers as Jetty's proxy does (hop-by-hop headers dropped),
+   * minus the security headers the gateway set itself (the filter set them already), with the
+   * request's snapshot looked up once per response rather than once per header.
+   */
   @Override
   protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse) {
@@ -267,14 +210,13 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
       metrics.recordBackendResponse(backend, serverResponse.getStatus());
       backend.recordResponse(System.nanoTime());
     }
-    super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
-  }
-
-  /** Drops a backend's copy of a security header the gateway sets itself (the filter already set it). */
-  @Override
-  protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse,
-      String headerName, String headerValue) {
-    return gateway.policy().settings().securityHeaders().replaces(headerName) ? null : headerValue;
+    SecurityHeaderSettings security = policyOf(clientRequest).settings().securityHeaders();
+    for (HttpField field : serverResponse.getHeaders()) {
+      String name = field.getName();
+      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ENGLISH)) && !security.replaces(name)) {
+        proxyResponse.addHeader(name, field.getValue());
+      }
+    }
   }
 
   /** Counts the body bytes sent to the client into the request's {@link Exchange}, looked up once. */

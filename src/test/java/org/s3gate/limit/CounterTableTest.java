@@ -146,7 +146,7 @@ class CounterTableTest {
 
   @Test
   void peek_unknownKey_zeroCountsAndNoInsertion() {
-    Decision decision = table.peek("nobody", 5, 50, 0);
+    Decision decision = table.peek("nobody", 0);
 
     assertThat(decision.admitted()).isTrue();
     assertThat(decision.currentPerSecond()).isZero();
@@ -157,12 +157,12 @@ class CounterTableTest {
   void peek_throttledKey_reportsCountsWithoutCountingOrDenying() {
     admit("k", 2, 2, 100, 0);
 
-    Decision peeked = table.peek("k", 2, 100, 50 * MS);
+    Decision peeked = table.peek("k", 50 * MS);
 
     assertThat(peeked.admitted()).isTrue();
     assertThat(peeked.currentPerSecond()).isEqualTo(2);
-    assertThat(table.peek("k", 2, 100, 1_100 * MS).currentPerSecond()).isZero();
-    assertThat(table.peek("k", 2, 100, 1_100 * MS).currentPerMinute()).isEqualTo(2);
+    assertThat(table.peek("k", 1_100 * MS).currentPerSecond()).isZero();
+    assertThat(table.peek("k", 1_100 * MS).currentPerMinute()).isEqualTo(2);
     assertThat(table.tryAcquire("k", 2, 100, false, 60 * MS).admitted()).isFalse();
   }
 
@@ -246,8 +246,8 @@ class CounterTableTest {
     // 1% batch: exactly the 100 least recently seen go
     assertThat(big.evictions()).isEqualTo(100);
     assertThat(big.size()).isEqualTo(9_901);
-    assertThat(big.peek("key-99", 5, 50, 20 * SECOND).currentPerMinute()).isZero();
-    assertThat(big.peek("key-100", 5, 50, 20 * SECOND).currentPerMinute()).isEqualTo(1);
+    assertThat(big.peek("key-99", 20 * SECOND).currentPerMinute()).isZero();
+    assertThat(big.peek("key-100", 20 * SECOND).currentPerMinute()).isEqualTo(1);
   }
 
   @Test

@@ -12,8 +12,8 @@ import javax.management.MBeanServerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.s3gate.Gateway;
-import org.s3gate.TestGateways;
+import org.s3gate.runtime.Gateway;
+import org.s3gate.runtime.TestGateways;
 
 class ManagementBeansTest {
 

@@ -10,9 +10,10 @@ import java.time.Instant;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.s3gate.admit.Verdict;
+import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ReloadStatus;
 import org.s3gate.limit.CounterTable;
-import org.s3gate.proxy.BackendPool;
 
 class GatewayMetricsTest {
   private final CounterTable table = new CounterTable(10);

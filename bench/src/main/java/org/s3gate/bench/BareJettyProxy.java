@@ -2,15 +2,6 @@ package org.s3gate.bench;
 
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
-import org.s3gate.accesslog.AccessLog;
-import org.s3gate.accesslog.AccessRecord;
-import org.s3gate.identify.AccessKeyExtractor;
-import org.s3gate.identify.CallerIdentity;
-import org.s3gate.limit.CounterTable;
-import org.s3gate.limit.Decision;
-import org.s3gate.policy.AccessLogFormat;
-import org.s3gate.policy.GroupPolicy;
-import org.s3gate.policy.PolicySnapshot;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -20,8 +11,8 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.proxy.ProxyHandler;
-import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -29,6 +20,18 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.s3gate.accesslog.AccessLog;
+import org.s3gate.accesslog.AccessRecord;
+import org.s3gate.admit.Admission;
+import org.s3gate.admit.KeyRateLimiter;
+import org.s3gate.admit.Outcome;
+import org.s3gate.admit.RequestFacts;
+import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.limit.Decision;
+import org.s3gate.policy.AccessLogFormat;
+import org.s3gate.policy.GroupPolicy;
+import org.s3gate.policy.PolicySnapshot;
 
 /**
  * A reverse proxy with nothing of s3gate in it, for the end-to-end benchmark's reference rows
@@ -46,7 +49,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       per-request work of s3gate's filter with s3gate's classes (identify, policy lookup,
  *       count, the seven rate-limit headers, an access log line to a file). A projection of what
  *       a core request path would cost, not a gateway: it never denies, and has no metrics,
- *       tarpit, admin endpoints, configuration reload or error bodies.
+ *       admin endpoints, configuration reload or error bodies.
  * </ul>
  *
  * <p>Run with jetty-home's jars on the class path (bench/e2e.sh builds it):
@@ -113,7 +116,7 @@ public final class BareJettyProxy {
   static final class LimitingHandler extends Handler.Wrapper {
     private static final int UNLIMITED = 1_000_000_000;
     private final PolicySnapshot snapshot;
-    private final CounterTable table = new CounterTable(100_000);
+    private final Admission admission = new Admission(new KeyRateLimiter(new CounterTable(100_000)));
     private final AccessLog accessLog;
     private final AccessLogFormat format = AccessLogFormat.parse("client=$client method=$method "
         + "path=$path status=$status bytes_in=$bytes_in bytes_out=$bytes_out "
@@ -133,11 +136,10 @@ public final class BareJettyProxy {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
       long startNanos = System.nanoTime();
       HttpFields headers = request.getHeaders();
-      CallerIdentity caller = AccessKeyExtractor.identify(headers.get(HttpHeader.AUTHORIZATION),
-          request.getHttpURI().getQuery(), headers.get("X-API-Key"), headers.get("X-Access-Key-Id"));
-      GroupPolicy group = snapshot.policyForKey(caller.accessKey());
-      Decision decision = table.tryAcquire(caller.accessKey(), group.limitPerSecond(),
-          group.limitPerMinute(), snapshot.settings().countDenied(), startNanos);
+      Outcome outcome = admission.decide(new CoreRequestFacts(request), snapshot, startNanos);
+      CallerIdentity caller = outcome.caller();
+      GroupPolicy group = outcome.group();
+      Decision decision = outcome.decision();
       HttpFields.Mutable out = response.getHeaders();
       out.put("X-RateLimit-Group", group.group());
       out.put("X-API-Key", caller.accessKey());
@@ -160,6 +162,29 @@ public final class BareJettyProxy {
         }
       };
       return super.handle(request, response, logged);
+    }
+  }
+
+  /** A Jetty core request as the admission core reads it. Not thread-safe; one per request. */
+  private record CoreRequestFacts(Request request) implements RequestFacts {
+    @Override
+    public String method() {
+      return request.getMethod();
+    }
+
+    @Override
+    public String rawPath() {
+      return request.getHttpURI().getPath();
+    }
+
+    @Override
+    public String rawQuery() {
+      return request.getHttpURI().getQuery();
+    }
+
+    @Override
+    public String header(String name) {
+      return request.getHeaders().get(name);
     }
   }
 }

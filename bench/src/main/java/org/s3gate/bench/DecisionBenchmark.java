@@ -16,19 +16,21 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.ThreadParams;
-import org.s3gate.identify.AccessKeyExtractor;
+import org.s3gate.admit.Admission;
+import org.s3gate.admit.KeyRateLimiter;
+import org.s3gate.admit.Outcome;
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.KeyUsage;
-import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
- * The whole per-request decision of {@code RateLimitFilter}, without the servlet: identify the
- * caller from a SigV4 {@code Authorization} header, look its group's policy up in the snapshot,
- * and count it in the {@link CounterTable}, with {@code System.nanoTime()} read once per request
- * and passed in, as the filter does.
+ * The whole per-request decision of {@code RateLimitFilter}, without the servlet: the filter's
+ * call of {@link Admission#decide} (identify the caller from a SigV4 {@code Authorization} header,
+ * look its group's policy up in the snapshot, count it in the {@link CounterTable}), with
+ * {@code System.nanoTime()} read once per request and passed in, as the filter does. It is the
+ * shipped admission core, so the figure is the shipped decision's.
  *
  * <h2>What is measured</h2>
  * <ul>
@@ -43,8 +45,9 @@ import org.s3gate.policy.PolicySnapshot;
  *       eviction happens; its capacity is {@code max(keys, 100000)}, table.size's default.
  *   <li>Keys are requested in a fixed random order; each thread starts at a different place in
  *       it. Headers are built at setup (about 200 chars each, distinct per key), so building
- *       strings is not measured. The returned {@link Decision} goes to JMH's blackhole, so its
- *       allocation is measured, as is the key substring and the {@link CallerIdentity}.
+ *       strings is not measured. The returned {@link Outcome} goes to JMH's blackhole, so its
+ *       allocation is measured, as are the {@link Decision}, the key substring and the
+ *       {@link CallerIdentity}.
  * </ul>
  *
  * <h2>How to run</h2>
@@ -72,29 +75,22 @@ public class DecisionBenchmark {
   static final int UNREACHED_LIMIT = 1_000_000_000;
 
   @Benchmark
-  public Decision admit(AdmitWorld world, Cursor cursor) {
-    return decide(world.snapshot, world.table, world.authorizations[cursor.next(world.order)]);
+  public Outcome admit(AdmitWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
   }
 
   @Benchmark
-  public Decision deny(DenyWorld world, Cursor cursor) {
-    return decide(world.snapshot, world.table, world.authorizations[cursor.next(world.order)]);
-  }
-
-  /** What the filter does per request, minus reading headers and writing the response. */
-  static Decision decide(PolicySnapshot snapshot, CounterTable table, String authorization) {
-    long nowNanos = System.nanoTime();
-    CallerIdentity caller = AccessKeyExtractor.identify(authorization, null, null, null);
-    GroupPolicy policy = snapshot.policyForKey(caller.accessKey());
-    return table.tryAcquire(caller.accessKey(), policy.limitPerSecond(), policy.limitPerMinute(),
-        snapshot.settings().countDenied(), nowNanos);
+  public Outcome deny(DenyWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
   }
 
   /** Keys, headers, snapshot and a table holding every key; shared by all threads. */
   abstract static class World {
     PolicySnapshot snapshot;
     CounterTable table;
+    Admission admission;
     String[] authorizations;
+    BenchRequest[] requests;
     int[] order;
     /** Sum of admittedTotal over all keys right after setup. */
     long admittedAtSetup;
@@ -102,15 +98,18 @@ public class DecisionBenchmark {
     void build(int keys, int limitPerSecond, int limitPerMinute) {
       String[] accessKeys = BenchKeys.accessKeys(keys);
       authorizations = new String[keys];
+      requests = new BenchRequest[keys];
       for (int i = 0; i < keys; i++) {
         authorizations[i] = BenchKeys.sigV4Authorization(accessKeys[i]);
+        requests[i] = new BenchRequest(authorizations[i]);
       }
       snapshot = BenchKeys.snapshot(accessKeys, "bench", limitPerSecond, limitPerMinute);
       table = new CounterTable(Math.max(keys, 100_000));
+      admission = new Admission(new KeyRateLimiter(table));
       order = BenchKeys.shuffledOrder(keys, 42);
       // Insert every key through the measured path once, so measurement never inserts.
-      for (String authorization : authorizations) {
-        if (!decide(snapshot, table, authorization).admitted()) {
+      for (BenchRequest request : requests) {
+        if (!decide(request).forwarded()) {
           throw new IllegalStateException("setup: first request of a key was denied");
         }
       }
@@ -118,6 +117,11 @@ public class DecisionBenchmark {
         throw new IllegalStateException("setup: table holds " + table.size() + ", not " + keys);
       }
       admittedAtSetup = totals()[0];
+    }
+
+    /** What the filter does per request, minus reading headers and writing the response. */
+    Outcome decide(BenchRequest request) {
+      return admission.decide(request, snapshot, System.nanoTime());
     }
 
     /** {admitted, denied} over all keys since the table was created. */

@@ -17,6 +17,7 @@ import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 
+import org.s3gate.common.DaemonThreads;
 import org.s3gate.management.GatewayMXBean;
 import org.s3gate.management.MapMXBean;
 import org.s3gate.management.ObjectNames;
@@ -56,11 +57,7 @@ final class JmxSession implements AutoCloseable {
       env.put("com.sun.jndi.rmi.factory.socket", sockets);
       env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, sockets);
     }
-    ExecutorService connecting = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "jmx-connect");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService connecting = Executors.newSingleThreadExecutor(DaemonThreads.named("jmx-connect"));
     try {
       Future<JMXConnector> future = connecting.submit(() -> JMXConnectorFactory.connect(new JMXServiceURL(url), env));
       JmxSession session = new JmxSession(future.get(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS), hostPort);

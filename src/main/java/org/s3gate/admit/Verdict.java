@@ -1,12 +1,12 @@
-package org.s3gate.metrics;
+package org.s3gate.admit;
 
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.LimitWindow;
 
 /**
- * What happened to a request at the rate limiter, as a label for metrics and the access log:
- * admitted, denied by the per-second or the per-minute window, or exempt (MinIO's health paths,
- * never limited).
+ * What happened to a request at admission, as a label for metrics and the access log: admitted,
+ * denied by the per-second or the per-minute window, or exempt (never limited: MinIO's health
+ * paths).
  *
  * <p>Immutable.
  */
@@ -27,8 +27,8 @@ public enum Verdict {
     return label;
   }
 
-  /** The verdict of a limiter decision; allocates nothing. */
-  public static Verdict of(Decision decision) {
+  /** The verdict of a counter decision; allocates nothing. */
+  static Verdict of(Decision decision) {
     if (decision.admitted()) {
       return ADMITTED;
     }

@@ -1,17 +1,19 @@
-package org.s3gate;
+package org.s3gate.runtime;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
 import org.s3gate.accesslog.AccessLog;
+import org.s3gate.admit.Admission;
+import org.s3gate.admit.KeyRateLimiter;
+import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.metrics.GatewayMetrics;
-import org.s3gate.proxy.BackendPool;
 
 /**
  * Builds a {@link Gateway} over a small configuration directory, for unit tests of other packages.
@@ -32,6 +34,7 @@ public final class TestGateways {
     CounterTable table = new CounterTable(tableSize);
     BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")));
     AccessLog accessLog = new AccessLog(16);
-    return new Gateway(config, table, pool, new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog);
+    return new Gateway(config, table, new Admission(new KeyRateLimiter(table)), pool,
+        new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog);
   }
 }

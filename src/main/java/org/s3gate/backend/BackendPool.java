@@ -1,4 +1,4 @@
-package org.s3gate.proxy;
+package org.s3gate.backend;
 
 import java.net.URI;
 import java.util.ArrayList;

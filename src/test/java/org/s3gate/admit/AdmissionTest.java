@@ -1,11 +1,11 @@
-package org.s3gate.http;
+package org.s3gate.admit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class RateLimitFilterTest {
+class AdmissionTest {
   @ParameterizedTest
   @CsvSource({
       "/minio/health/live, true",
@@ -21,6 +21,6 @@ class RateLimitFilterTest {
       "/bucket/minio/health/live, false",
       "/, false"})
   void isBackendHealthCheck_onlyPlainHealthPaths_areExempt(String rawPath, boolean exempt) {
-    assertThat(RateLimitFilter.isBackendHealthCheck(rawPath)).isEqualTo(exempt);
+    assertThat(Admission.isBackendHealthCheck(rawPath)).isEqualTo(exempt);
   }
 }

@@ -1,4 +1,4 @@
-package org.s3gate.proxy;
+package org.s3gate.backend;
 
 import java.net.URI;
 import java.time.Instant;
@@ -44,6 +44,8 @@ public final class Backend {
   private final int port;
   private final String origin;
   private volatile Health health;
+  /** Whether a proxied request ever got a response; {@link #lastResponseNanos} is meaningless before. */
+  private volatile boolean answered;
   /** When a proxied request last got a response, to within {@link #RESPONSE_RESOLUTION_NANOS}. */
   private volatile long lastResponseNanos;
   // Confined to synchronized methods.
@@ -104,16 +106,18 @@ public final class Backend {
    * it writes the shared field only when the stored time is older than the resolution (a volatile
    * read on the request path, a write at most ten times a second).
    */
-  void recordResponse(long nowNanos) {
-    if (nowNanos - lastResponseNanos > RESPONSE_RESOLUTION_NANOS) {
+  public void recordResponse(long nowNanos) {
+    if (!answered) {
+      lastResponseNanos = nowNanos;
+      answered = true; // written after the time, so a reader that sees it true sees a real time
+    } else if (nowNanos - lastResponseNanos > RESPONSE_RESOLUTION_NANOS) {
       lastResponseNanos = nowNanos;
     }
   }
 
   /** Whether a proxied request got a response within {@code windowNanos} before {@code nowNanos}. */
   boolean respondedWithin(long windowNanos, long nowNanos) {
-    long last = lastResponseNanos;
-    return last != 0 && nowNanos - last <= windowNanos;
+    return answered && nowNanos - lastResponseNanos <= windowNanos;
   }
 
   public boolean isUp() {

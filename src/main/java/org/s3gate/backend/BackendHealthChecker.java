@@ -1,4 +1,4 @@
-package org.s3gate.proxy;
+package org.s3gate.backend;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import org.s3gate.common.DaemonThreads;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.HealthCheckSettings;
 
@@ -62,8 +63,8 @@ public final class BackendHealthChecker implements AutoCloseable {
     this.pool = pool;
     this.settings = settings;
     int id = THREAD_SEQUENCE.incrementAndGet();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("s3gate-health-" + id));
-    this.completions = Executors.newFixedThreadPool(2, daemon("s3gate-health-io-" + id));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-health-" + id));
+    this.completions = Executors.newFixedThreadPool(2, DaemonThreads.named("s3gate-health-io-" + id));
     this.client = HttpClient.newBuilder().executor(completions).version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER).build();
     this.inFlight = new AtomicBoolean[pool.backends().size()];
@@ -80,15 +81,6 @@ public final class BackendHealthChecker implements AutoCloseable {
       LOG.log(Level.DEBUG, "first health round did not complete in time", e);
     }
     scheduler.schedule(this::round, first.interval().toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicInteger sequence = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + sequence.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   private void round() {

@@ -1,4 +1,4 @@
-package org.s3gate.proxy;
+package org.s3gate.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

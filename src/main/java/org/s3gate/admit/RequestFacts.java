@@ -1,0 +1,24 @@
+package org.s3gate.admit;
+
+/**
+ * What the admission core reads of one request, without the container: the request line, header
+ * values and the client's address. The HTTP layer adapts its request to this; benchmarks and tests
+ * build one directly. Implementations return values as received (nothing decoded or normalized),
+ * since the caller is identified from the request exactly as it is forwarded.
+ *
+ * <p>Implementations are read by one thread per request; they need not be thread-safe.
+ */
+public interface RequestFacts {
+
+  /** The method as received, e.g. {@code GET}. */
+  String method();
+
+  /** The path as received, still percent-encoded, never null. */
+  String rawPath();
+
+  /** The query as received, still percent-encoded, or null when there is none. */
+  String rawQuery();
+
+  /** The first value of the header named {@code name} (case-insensitive), or null. */
+  String header(String name);
+}

@@ -1,0 +1,39 @@
+package org.s3gate.http;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.s3gate.admit.RequestFacts;
+
+/**
+ * A servlet request as the admission core reads it: the request line and headers as received
+ * ({@code getRequestURI()} and {@code getQueryString()} are not decoded).
+ *
+ * <p>Not thread-safe; confined to the request's thread, like the request.
+ */
+final class ServletRequestFacts implements RequestFacts {
+  private final HttpServletRequest request;
+
+  ServletRequestFacts(HttpServletRequest request) {
+    this.request = request;
+  }
+
+  @Override
+  public String method() {
+    return request.getMethod();
+  }
+
+  @Override
+  public String rawPath() {
+    return request.getRequestURI();
+  }
+
+  @Override
+  public String rawQuery() {
+    return request.getQueryString();
+  }
+
+  @Override
+  public String header(String name) {
+    return request.getHeader(name);
+  }
+}

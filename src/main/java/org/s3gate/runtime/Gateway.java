@@ -1,0 +1,87 @@
+package org.s3gate.runtime;
+
+import jakarta.servlet.ServletContext;
+
+import org.s3gate.accesslog.AccessLog;
+import org.s3gate.admit.Admission;
+import org.s3gate.backend.BackendPool;
+import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.metrics.GatewayMetrics;
+import org.s3gate.policy.PolicySnapshot;
+
+/**
+ * The running gateway's shared parts, built once when the webapp starts and found by the filter,
+ * the servlets and the MBeans through one servlet-context attribute: the configuration and its
+ * reloader, the admission core and the counter table it charges, the backends, the metrics and
+ * the access log.
+ *
+ * <p>Request code reads the policy once per request ({@link #policy()}) and passes that snapshot
+ * along with the request; nothing reads it again for the same request.
+ *
+ * <p>Thread-safe: all fields are final and the parts are thread-safe themselves.
+ */
+public final class Gateway {
+  /** The servlet-context attribute holding the gateway. */
+  public static final String ATTRIBUTE = Gateway.class.getName();
+
+  private final ConfigReloader config;
+  private final CounterTable table;
+  private final Admission admission;
+  private final BackendPool backends;
+  private final GatewayMetrics metrics;
+  private final AccessLog accessLog;
+
+  public Gateway(ConfigReloader config, CounterTable table, Admission admission, BackendPool backends,
+      GatewayMetrics metrics, AccessLog accessLog) {
+    this.config = config;
+    this.table = table;
+    this.admission = admission;
+    this.backends = backends;
+    this.metrics = metrics;
+    this.accessLog = accessLog;
+  }
+
+  /** The gateway of this webapp; fails clearly when the webapp's listener did not run. */
+  public static Gateway from(ServletContext context) {
+    Gateway gateway = (Gateway) context.getAttribute(ATTRIBUTE);
+    if (gateway == null) {
+      throw new IllegalStateException("no " + ATTRIBUTE + " in the servlet context: is "
+          + "org.s3gate.GatewayLifecycle registered in web.xml, and did it start?");
+    }
+    return gateway;
+  }
+
+  public ConfigReloader config() {
+    return config;
+  }
+
+  /** The policy in force now; read it once per request. */
+  public PolicySnapshot policy() {
+    return config.store().current();
+  }
+
+  /** The access keys' counters (what JMX shows and clears). */
+  public CounterTable table() {
+    return table;
+  }
+
+  /** Decides every S3 request. */
+  public Admission admission() {
+    return admission;
+  }
+
+  public BackendPool backends() {
+    return backends;
+  }
+
+  /** The Prometheus metrics served at {@code /_s3gate/metrics}, and the request totals JMX shows. */
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** The access log ({@code s3gate.access}). */
+  public AccessLog accessLog() {
+    return accessLog;
+  }
+}
