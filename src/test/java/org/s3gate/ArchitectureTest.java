@@ -55,7 +55,7 @@ class ArchitectureTest {
           "runtime")),
       Map.entry("proxy", Set.of("common", "backend", "http", "metrics", "policy", "runtime")),
       Map.entry("management", Set.of("common", "config", "limit", "policy", "runtime")),
-      Map.entry("management.cli", Set.of("common", "management")),
+      Map.entry("management.cli", Set.of("common", "management", "policy")),
       Map.entry("", Set.of("common", "admit", "limit", "policy", "config", "accesslog", "backend", "metrics",
           "runtime", "management"))));
 

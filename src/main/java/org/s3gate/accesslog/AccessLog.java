@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -18,7 +17,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import org.s3gate.common.DaemonThreads;
-import org.s3gate.policy.AccessLogFormat;
 
 /**
  * The access log: one line per request, in the {@code access.log.format} in force when the request
@@ -41,8 +39,8 @@ import org.s3gate.policy.AccessLogFormat;
  * p99 latency (4.0 ms; 2.6 ms at 5 ms, the same as with the log off; docs/BENCHMARKS.md).
  * When the queue is full (the log's destination is slower than the traffic) the record is
  * dropped and counted ({@link #dropped()}, metric {@code s3gate_access_log_dropped_total}) rather
- * than slowing S3 clients down. Values are escaped so a line always splits on spaces: bytes below
- * 0x21, DEL, {@code "} and {@code \} become {@code \xHH}; an empty or missing value is {@code -}.
+ * than slowing S3 clients down. Lines are formatted on the writer thread by
+ * {@link AccessLineFormatter}.
  *
  * <p>Thread-safe: the queue and the counters are thread-safe; the writer thread is the only reader
  * of the queue; {@code queued} reserves a place before a record is added, so the queue never
@@ -54,7 +52,6 @@ public final class AccessLog implements AutoCloseable {
   public static final String LOGGER_NAME = "s3gate.access";
 
   private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
-  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   private static final int BATCH = 512;
   private static final int OUTPUT_BUFFER_BYTES = 64 * 1024;
@@ -105,7 +102,7 @@ public final class AccessLog implements AutoCloseable {
 
   private void drain() {
     List<AccessRecord> batch = new ArrayList<>(BATCH);
-    LineBuffer line = new LineBuffer();
+    AccessLineFormatter line = new AccessLineFormatter();
     OutputStream out = null;
     try {
       while (true) {
@@ -135,15 +132,10 @@ public final class AccessLog implements AutoCloseable {
     }
   }
 
-  private void write(List<AccessRecord> batch, LineBuffer line, OutputStream out) {
+  private void write(List<AccessRecord> batch, AccessLineFormatter line, OutputStream out) {
     for (AccessRecord record : batch) {
       try {
-        StringBuilder text = line.text;
-        text.setLength(0);
-        if (file != null) {
-          text.append(line.time.text(record.epochMillis())).append(' ');
-        }
-        format(record, text, line.time);
+        StringBuilder text = line.format(record, file != null);
         if (out != null) {
           text.append('\n');
           // toString() of an ASCII/Latin-1 line is one array copy, and so is getBytes(UTF_8) of
@@ -190,107 +182,6 @@ public final class AccessLog implements AutoCloseable {
       } catch (IOException ignored) {
         // nothing more to do with it
       }
-    }
-  }
-
-  /** Appends the record's line in its format. */
-  static void format(AccessRecord r, StringBuilder out) {
-    format(r, out, new InstantText());
-  }
-
-  private static void format(AccessRecord r, StringBuilder out, InstantText time) {
-    for (Object part : r.format().parts()) {
-      if (part instanceof String literal) {
-        out.append(literal);
-        continue;
-      }
-      switch ((AccessLogFormat.Field) part) {
-        case TIME -> out.append(time.text(r.epochMillis()));
-        case CLIENT -> value(r.client(), out);
-        case METHOD -> value(r.method(), out);
-        case PATH -> value(r.path(), out);
-        case PROTOCOL -> value(r.protocol(), out);
-        case STATUS -> out.append(r.status());
-        case BYTES_IN -> {
-          if (r.bytesIn() < 0) {
-            out.append('-');
-          } else {
-            out.append(r.bytesIn());
-          }
-        }
-        case BYTES_OUT -> out.append(r.bytesOut());
-        case DURATION_MS -> {
-          long micros = r.durationNanos() / 1000;
-          out.append(micros / 1000).append('.');
-          long fraction = micros % 1000;
-          out.append(fraction < 100 ? (fraction < 10 ? "00" : "0") : "").append(fraction);
-        }
-        case KEY -> value(r.key(), out);
-        case GROUP -> value(r.group(), out);
-        case AUTH -> value(r.auth(), out);
-        case DECISION -> value(r.decision(), out);
-        case BACKEND -> value(r.backend(), out);
-        case REQUEST_ID -> value(r.requestId(), out);
-        case USER_AGENT -> value(r.userAgent(), out);
-        default -> throw new IllegalStateException("unhandled field " + part);
-      }
-    }
-  }
-
-  private static void value(String value, StringBuilder out) {
-    if (value == null || value.isEmpty()) {
-      out.append('-');
-      return;
-    }
-    int first = firstToEscape(value);
-    if (first == value.length()) {
-      out.append(value); // the usual case: one bulk copy instead of a char at a time
-      return;
-    }
-    out.append(value, 0, first);
-    for (int i = first; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (needsEscape(c)) {
-        out.append("\\x").append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
-      } else {
-        out.append(c);
-      }
-    }
-  }
-
-  private static int firstToEscape(String value) {
-    int i = 0;
-    while (i < value.length() && !needsEscape(value.charAt(i))) {
-      i++;
-    }
-    return i;
-  }
-
-  private static boolean needsEscape(char c) {
-    return c <= 0x20 || c == 0x7F || c == '"' || c == '\\';
-  }
-
-  /** The writer thread's reusable line buffer and timestamp cache. Not thread-safe. */
-  private static final class LineBuffer {
-    final StringBuilder text = new StringBuilder(256);
-    final InstantText time = new InstantText();
-  }
-
-  /**
-   * ISO-8601 text of an epoch millisecond, as {@link Instant#toString()} writes it, remembering
-   * the last one: lines of a batch mostly share their millisecond (dozens per millisecond under
-   * load), and formatting an {@code Instant} was ~0.5 % of the gateway's CPU. Not thread-safe.
-   */
-  private static final class InstantText {
-    private long epochMillis = Long.MIN_VALUE;
-    private String text = "";
-
-    String text(long epochMillis) {
-      if (epochMillis != this.epochMillis) {
-        this.text = Instant.ofEpochMilli(epochMillis).toString();
-        this.epochMillis = epochMillis;
-      }
-      return text;
     }
   }
 

@@ -1,5 +1,7 @@
 package org.s3gate.config;
 
+import org.s3gate.policy.MapFile;
+
 /**
  * The files of the configuration directory, in the order they are read and reported.
  *
@@ -7,14 +9,24 @@ package org.s3gate.config;
  */
 enum ConfFile {
   GATEWAY("gateway.properties"),
-  KEY_GROUPS("api_key_groups.map"),
-  LIMITS_PER_MINUTE("rate_limits_per_minute.map"),
-  LIMITS_PER_SECOND("rate_limits_per_second.map"),
-  ERROR_MESSAGES("error_messages.map");
+  KEY_GROUPS(MapFile.KEY_GROUPS.fileName()),
+  LIMITS_PER_MINUTE(MapFile.LIMITS_PER_MINUTE.fileName()),
+  LIMITS_PER_SECOND(MapFile.LIMITS_PER_SECOND.fileName()),
+  ERROR_MESSAGES(MapFile.ERROR_MESSAGES.fileName());
 
   final String fileName;
 
   ConfFile(String fileName) {
     this.fileName = fileName;
+  }
+
+  /** The file of {@code map}. */
+  static ConfFile of(MapFile map) {
+    return switch (map) {
+      case KEY_GROUPS -> KEY_GROUPS;
+      case LIMITS_PER_MINUTE -> LIMITS_PER_MINUTE;
+      case LIMITS_PER_SECOND -> LIMITS_PER_SECOND;
+      case ERROR_MESSAGES -> ERROR_MESSAGES;
+    };
   }
 }

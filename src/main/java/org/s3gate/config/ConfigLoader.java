@@ -20,7 +20,7 @@ import org.s3gate.policy.RawFile;
 
 /**
  * One reload attempt, start to end: read every file, settle, read again, parse, guard, compile,
- * and keep the bookkeeping that {@link ReloadStatus} shows.
+ * and commit, with the bookkeeping that {@link ReloadStatus} shows kept in {@link ReloadHistory}.
  *
  * <p>Design, half-written files: a reload reads all five files, waits {@link Tuning#settle()}
  * (150 ms) and reads them again; if any file's bytes differ, a writer is at work and the attempt
@@ -42,11 +42,8 @@ import org.s3gate.policy.RawFile;
 final class ConfigLoader {
 
   static final String DEFAULTS_RESOURCE = "gateway-defaults.properties";
-  static final String BACKEND_ENV = "S3GATE_BACKEND";
 
   private static final System.Logger LOG = System.getLogger(ConfigReloader.class.getName());
-
-  private record FileState(int entries, Instant lastReload, String lastError) {}
 
   private final Path confDir;
   private final Map<ConfFile, Path> paths = new EnumMap<>(ConfFile.class);
@@ -57,20 +54,15 @@ final class ConfigLoader {
 
   private Map<ConfFile, FileRead> inForce; // the bytes of the published version; null before the first
   private PolicySnapshot snapshot;
-  private final Map<ConfFile, FileState> states = new EnumMap<>(ConfFile.class);
-  private long totalReloads;
-  private long failedReloads;
-  private Instant lastSuccess;
-  private List<String> lastErrors = List.of();
+  private final ReloadHistory history = new ReloadHistory();
 
   ConfigLoader(Path confDir, Map<String, String> environment, Tuning tuning) {
     this.confDir = confDir;
     for (ConfFile f : ConfFile.values()) {
       paths.put(f, confDir.resolve(f.fileName));
-      states.put(f, new FileState(0, null, null));
     }
     this.defaults = readDefaults();
-    this.backendOverride = environment == null ? null : environment.get(BACKEND_ENV);
+    this.backendOverride = environment == null ? null : environment.get(PolicySources.BACKEND_OVERRIDE_VARIABLE);
     this.tuning = tuning;
     this.detector = new FileSetDetector(List.copyOf(paths.values()));
   }
@@ -126,13 +118,12 @@ final class ConfigLoader {
 
   private ReloadOutcome apply(Map<ConfFile, FileRead> reads) {
     Candidate candidate = prepare(reads);
-    totalReloads++;
+    history.attempted();
     if (!candidate.errors().isEmpty()) {
       return reject(candidate);
     }
-    lastErrors = List.of();
     if (candidate.changed().isEmpty()) {
-      states.replaceAll((f, s) -> new FileState(s.entries(), s.lastReload(), null));
+      history.unchanged();
       return new ReloadOutcome(Result.UNCHANGED, snapshot.version(), List.of(), List.of(),
           candidate.compilation().warnings());
     }
@@ -164,14 +155,7 @@ final class ConfigLoader {
 
   private ReloadOutcome reject(Candidate candidate) {
     List<String> errors = candidate.errors();
-    failedReloads++;
-    lastErrors = errors;
-    for (ConfFile f : ConfFile.values()) {
-      String prefix = f.fileName + ":";
-      String mine = errors.stream().filter(e -> e.startsWith(prefix)).collect(Collectors.joining("; "));
-      FileState s = states.get(f);
-      states.put(f, new FileState(s.entries(), s.lastReload(), mine.isEmpty() ? null : mine));
-    }
+    history.rejected(errors);
     long version = snapshot == null ? 0 : snapshot.version();
     LOG.log(System.Logger.Level.ERROR, "configuration in {0} rejected ({1} errors); {2}", confDir, errors.size(),
         snapshot == null ? "nothing is in force yet" : "version " + version + " stays in force");
@@ -187,7 +171,6 @@ final class ConfigLoader {
     if (!candidate.errors().isEmpty()) {
       throw new IllegalArgumentException("cannot commit a candidate with errors");
     }
-    lastErrors = List.of();
     Instant now = tuning.clock().instant();
     Compilation compilation = candidate.compilation();
     Map<ConfFile, FileRead> reads = candidate.reads();
@@ -195,15 +178,9 @@ final class ConfigLoader {
     compilation.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
     PolicySnapshot next = compilation.snapshot();
     Map<ConfFile, Integer> counts = entryCounts(next, candidate.raw().get(ConfFile.GATEWAY));
-    for (ConfFile f : ConfFile.values()) {
-      FileState s = states.get(f);
-      boolean fileChanged = changed.contains(f.fileName);
-      Instant lastReload = fileChanged && reads.get(f).exists() ? now : (reads.get(f).exists() ? s.lastReload() : null);
-      states.put(f, new FileState(counts.get(f), lastReload, null));
-    }
+    history.published(counts, reads, changed, now);
     inForce = new EnumMap<>(reads);
     snapshot = next;
-    lastSuccess = now;
     LOG.log(System.Logger.Level.INFO, "configuration version {0} published from {1}; changed: {2}; entries: {3}",
         next.version(), confDir, changed, counts.entrySet().stream()
             .map(e -> e.getKey().fileName + "=" + e.getValue()).collect(Collectors.joining(", ")));
@@ -274,13 +251,7 @@ final class ConfigLoader {
   }
 
   ReloadStatus status() {
-    List<ReloadStatus.FileStatus> files = new ArrayList<>();
-    for (ConfFile f : ConfFile.values()) {
-      FileState s = states.get(f);
-      files.add(new ReloadStatus.FileStatus(f.fileName, paths.get(f), s.entries(), s.lastReload(), s.lastError()));
-    }
-    return new ReloadStatus(lastSuccess, snapshot == null ? 0 : snapshot.version(), files, totalReloads,
-        failedReloads, lastErrors);
+    return history.status(paths, snapshot == null ? 0 : snapshot.version());
   }
 
   private static RawFile readDefaults() {

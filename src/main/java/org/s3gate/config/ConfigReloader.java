@@ -14,6 +14,7 @@ import org.apache.commons.configuration2.reloading.ReloadingController;
 import org.apache.commons.configuration2.reloading.ReloadingEvent;
 import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ReloadOutcome.Result;
+import org.s3gate.policy.MapFile;
 
 /**
  * Loads the configuration directory, publishes it into a {@link PolicyStore}, and reloads it when

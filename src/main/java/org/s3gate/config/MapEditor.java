@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import org.s3gate.config.ConfigLoader.Candidate;
+import org.s3gate.policy.MapFile;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
@@ -51,7 +52,7 @@ final class MapEditor {
 
   /** Validates, writes and commits {@code edit}; the caller publishes {@code loader.snapshot()}. */
   EditResult edit(ConfigLoader loader, MapFile map, MapEdit edit, String who) {
-    ConfFile f = map.confFile;
+    ConfFile f = ConfFile.of(map);
     String name = f.fileName;
     FileRead base = loader.inForce().get(f);
     String oldText = base.exists() ? new String(base.bytesForParsing(), StandardCharsets.UTF_8) : "";
@@ -103,7 +104,7 @@ final class MapEditor {
 
   /** The key's value in force in {@code snapshot}; for {@code CLEAR}, the map's entry count. */
   private static String valueOf(MapFile map, PolicySnapshot snapshot, MapEdit edit) {
-    Map<String, String> entries = map.entries(snapshot);
+    Map<String, String> entries = snapshot.entries(map);
     if (edit.operation() == MapEdit.Operation.CLEAR) {
       return entries.size() + " entries";
     }

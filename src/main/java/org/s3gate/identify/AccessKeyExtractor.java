@@ -41,7 +41,7 @@ package org.s3gate.identify;
 public final class AccessKeyExtractor {
 
   /** Longest access key that is trusted; longer values are treated as no key at all. */
-  public static final int MAX_KEY_LENGTH = 128;
+  public static final int MAX_KEY_LENGTH = KeyText.MAX_LENGTH;
 
   private static final String V4_ALGORITHM_PREFIX = "AWS4-";
   private static final String SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
@@ -49,8 +49,6 @@ public final class AccessKeyExtractor {
   private static final String CREDENTIAL_PREFIX = "Credential=";
   private static final String V4_QUERY_NAME = "X-Amz-Credential";
   private static final String V2_QUERY_NAME = "AWSAccessKeyId";
-  /** date / region / service / "aws4_request". */
-  static final int CREDENTIAL_SCOPE_ELEMENTS = 4;
 
   private AccessKeyExtractor() {}
 
@@ -138,7 +136,7 @@ public final class AccessKeyExtractor {
   /** Key of {@code KEY/date/region/service/aws4_request} in {@code s[from, to)}, not encoded. */
   private static String credentialKey(String s, int from, int to) {
     int elementEnd = to;
-    for (int n = 0; n < CREDENTIAL_SCOPE_ELEMENTS; n++) {
+    for (int n = 0; n < KeyText.CREDENTIAL_SCOPE_ELEMENTS; n++) {
       // String.lastIndexOf scans the string's bytes directly (no per-character charAt checks);
       // a slash before from means too few elements (only that last search reads before from).
       int slash = s.lastIndexOf('/', elementEnd - 1);
@@ -147,7 +145,7 @@ public final class AccessKeyExtractor {
       }
       elementEnd = slash;
     }
-    return plainKey(s, from, elementEnd);
+    return KeyText.plainKey(s, from, elementEnd);
   }
 
   /** {@code AWS KEY:SIGNATURE}; null if malformed. */
@@ -162,7 +160,7 @@ public final class AccessKeyExtractor {
     if (colon < 0 || trimOwsEnd(header, colon + 1, length) == colon + 1) {
       return null; // no signature
     }
-    return plainKey(header, keyStart, colon);
+    return KeyText.plainKey(header, keyStart, colon);
   }
 
   // ---- Plain values -----------------------------------------------------------------------
@@ -173,36 +171,7 @@ public final class AccessKeyExtractor {
       return null;
     }
     int from = skipOws(value, 0, value.length());
-    return plainKey(value, from, trimOwsEnd(value, from, value.length()));
-  }
-
-  /** {@code s[from, to)} as a key, or null when it is not a trusted key. */
-  static String plainKey(String s, int from, int to) {
-    int length = to - from;
-    if (length < 1 || length > MAX_KEY_LENGTH) {
-      return null;
-    }
-    for (int i = from; i < to; i++) {
-      if (!isKeyChar(s.charAt(i))) {
-        return null;
-      }
-    }
-    return s.substring(from, to);
-  }
-
-  /** Printable ASCII other than space: no control characters, whitespace or non-ASCII. */
-  static boolean isKeyChar(int c) {
-    return c > 0x20 && c < 0x7F;
-  }
-
-  /** First index of {@code ch} in {@code s[from, to)}, or -1; never looks past {@code to}. */
-  static int indexOf(String s, char ch, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (s.charAt(i) == ch) {
-        return i;
-      }
-    }
-    return -1;
+    return KeyText.plainKey(value, from, trimOwsEnd(value, from, value.length()));
   }
 
   private static boolean isOws(char c) {

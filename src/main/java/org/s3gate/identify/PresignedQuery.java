@@ -3,7 +3,7 @@ package org.s3gate.identify;
 /**
  * Access keys in presigned-URL query strings, read straight from the raw (percent-encoded)
  * query without splitting or decoding it whole: parameter names are compared while decoding,
- * and only the key is decoded into a string. See {@link AccessKeyExtractor} for the rules.
+ * and only the key is decoded into a string. See {@code AccessKeyExtractor} for the rules.
  *
  * <p>Thread-safe: stateless.
  */
@@ -20,7 +20,7 @@ final class PresignedQuery {
       if (amp < 0) {
         amp = length;
       }
-      int eq = AccessKeyExtractor.indexOf(query, '=', i, amp);
+      int eq = KeyText.indexOf(query, '=', i, amp);
       int nameEnd = eq < 0 ? amp : eq;
       if (decodedEquals(query, i, nameEnd, name)) {
         if (nameEnd == amp || !isWellEncoded(query, nameEnd + 1, amp)) {
@@ -40,7 +40,7 @@ final class PresignedQuery {
     // Walk back over decoded units; in a well-encoded string a '%' two chars back starts a triplet.
     int elementEnd = to;
     int i = to - 1;
-    for (int n = 0; n < AccessKeyExtractor.CREDENTIAL_SCOPE_ELEMENTS; n++) {
+    for (int n = 0; n < KeyText.CREDENTIAL_SCOPE_ELEMENTS; n++) {
       int slashStart = -1;
       while (i >= from) {
         int unitStart = i - 2 >= from && s.charAt(i - 2) == '%' ? i - 2 : i;
@@ -62,14 +62,14 @@ final class PresignedQuery {
 
   /** The decoded key in {@code s[from, to)}, already checked well-encoded; null if untrusted. */
   private static String encodedKey(String s, int from, int to) {
-    if (AccessKeyExtractor.indexOf(s, '%', from, to) < 0 && AccessKeyExtractor.indexOf(s, '+', from, to) < 0) {
-      return AccessKeyExtractor.plainKey(s, from, to);
+    if (KeyText.indexOf(s, '%', from, to) < 0 && KeyText.indexOf(s, '+', from, to) < 0) {
+      return KeyText.plainKey(s, from, to);
     }
-    char[] key = new char[Math.min(AccessKeyExtractor.MAX_KEY_LENGTH, to - from)];
+    char[] key = new char[Math.min(KeyText.MAX_LENGTH, to - from)];
     int n = 0;
     for (int i = from; i < to; i += s.charAt(i) == '%' ? 3 : 1) {
       int c = decodeUnit(s, i);
-      if (n == key.length || !AccessKeyExtractor.isKeyChar(c)) {
+      if (n == key.length || !KeyText.isKeyChar(c)) {
         return null;
       }
       key[n++] = (char) c;

@@ -11,7 +11,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
-import org.s3gate.config.MapFile;
+import org.s3gate.policy.MapFile;
 import org.s3gate.runtime.Gateway;
 
 /**
@@ -50,7 +50,7 @@ public final class ManagementBeans implements AutoCloseable {
     beans.put(ObjectNames.TABLE,
         registration.new Owned<>(new TableControl(gateway, System::nanoTime), TableMXBean.class));
     for (MapFile map : MapFile.values()) {
-      beans.put(ObjectNames.map(map.baseName()), registration.new Owned<>(new MapControl(gateway, map), MapMXBean.class));
+      beans.put(ObjectNames.map(map), registration.new Owned<>(new MapControl(gateway, map), MapMXBean.class));
     }
     try {
       for (Map.Entry<String, StandardMBean> bean : beans.entrySet()) {

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import org.s3gate.config.EditResult;
 import org.s3gate.config.MapEdit;
-import org.s3gate.config.MapFile;
+import org.s3gate.policy.MapFile;
 import org.s3gate.config.ReloadStatus;
 import org.s3gate.runtime.Gateway;
 
@@ -54,7 +54,7 @@ final class MapControl implements MapMXBean {
   @Override
   public String show() {
     StringBuilder out = new StringBuilder();
-    for (Map.Entry<String, String> e : map.entries(gateway.policy()).entrySet()) {
+    for (Map.Entry<String, String> e : gateway.policy().entries(map).entrySet()) {
       out.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
     }
     return out.toString();
@@ -62,7 +62,7 @@ final class MapControl implements MapMXBean {
 
   @Override
   public String get(String key) {
-    return map.entries(gateway.policy()).get(key);
+    return gateway.policy().entries(map).get(key);
   }
 
   @Override

@@ -3,6 +3,8 @@ package org.s3gate.management;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 
+import org.s3gate.policy.MapFile;
+
 /**
  * The ObjectNames of SPEC section 8, in one place for the MBeans and for {@code bin/s3gate-admin}:
  * {@code s3gate:type=Gateway}, {@code s3gate:type=Table,name=api_keys} and
@@ -15,16 +17,12 @@ public final class ObjectNames {
   public static final String DOMAIN = "s3gate";
   public static final String GATEWAY = DOMAIN + ":type=Gateway";
   public static final String TABLE = DOMAIN + ":type=Table,name=api_keys";
-  /** The four map base names, in the order {@code info} and {@code show-config} list them. */
-  public static final String[] MAPS = {
-    "api_key_groups", "rate_limits_per_minute", "rate_limits_per_second", "error_messages"
-  };
 
   private ObjectNames() {}
 
-  /** {@code s3gate:type=Map,name=<baseName>}. */
-  public static String map(String baseName) {
-    return DOMAIN + ":type=Map,name=" + baseName;
+  /** {@code s3gate:type=Map,name=<base name of the map file>}. */
+  public static String map(MapFile map) {
+    return DOMAIN + ":type=Map,name=" + map.baseName();
   }
 
   /** Every s3gate MBean: {@code s3gate:*}. */

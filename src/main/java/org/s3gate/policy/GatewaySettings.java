@@ -14,8 +14,8 @@ import java.util.Set;
  * so a request sees all settings of one reload or all of the next, never a mix of the two (Jetty's
  * old DoSFilter kept a dozen separate volatile fields and could be seen half-updated).
  *
- * <p>{@code tableSize}, {@code reloadInterval}, {@code backendUrls} and {@code backendBackupUrls} are restart-only: a reload
- * keeps the values the gateway started with (see {@link PolicyCompiler}).
+ * <p>The restart-only settings are grouped in {@link StartupSettings}; a reload keeps the values
+ * the gateway started with (see {@link PolicyCompiler}). Their accessors here read through to it.
  *
  * <p>Immutable (collections are copied into unmodifiable ones).
  */
@@ -28,35 +28,60 @@ public record GatewaySettings(
     boolean countDenied,
     Set<String> limitMethods,
     boolean headersEnabled,
-    int tableSize,
     Duration tableExpire,
-    Duration reloadInterval,
     List<Cidr> adminAllow,
     List<Cidr> trustedProxies,
-    List<URI> backendUrls,
     String backendHealthPath,
-    List<URI> backendBackupUrls,
     HealthCheckSettings healthCheck,
     boolean accessLogEnabled,
     AccessLogFormat accessLogFormat,
-    String accessLogFile,
-    SecurityHeaderSettings securityHeaders) {
+    SecurityHeaderSettings securityHeaders,
+    StartupSettings startup) {
 
   public GatewaySettings {
     Objects.requireNonNull(defaultGroup, "defaultGroup");
     Objects.requireNonNull(defaultErrorMessage, "defaultErrorMessage");
     Objects.requireNonNull(tableExpire, "tableExpire");
-    Objects.requireNonNull(reloadInterval, "reloadInterval");
     Objects.requireNonNull(backendHealthPath, "backendHealthPath");
     Objects.requireNonNull(healthCheck, "healthCheck");
     Objects.requireNonNull(accessLogFormat, "accessLogFormat");
-    Objects.requireNonNull(accessLogFile, "accessLogFile");
     Objects.requireNonNull(securityHeaders, "securityHeaders");
+    Objects.requireNonNull(startup, "startup");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     adminAllow = List.copyOf(adminAllow);
     trustedProxies = List.copyOf(trustedProxies);
-    backendUrls = List.copyOf(backendUrls);
-    backendBackupUrls = List.copyOf(backendBackupUrls);
+  }
+
+  /** These settings with {@code running}'s restart-only values: what a reload keeps in force. */
+  GatewaySettings withStartup(StartupSettings running) {
+    return new GatewaySettings(defaultGroup, defaultLimitPerMinute, defaultLimitPerSecond, defaultErrorMessage,
+        denyStatus, countDenied, limitMethods, headersEnabled, tableExpire, adminAllow, trustedProxies,
+        backendHealthPath, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders, running);
+  }
+
+  /** {@code table.size} (restart). */
+  public int tableSize() {
+    return startup.tableSize();
+  }
+
+  /** {@code reload.interval} (restart). */
+  public Duration reloadInterval() {
+    return startup.reloadInterval();
+  }
+
+  /** {@code backend.urls}, or {@code S3GATE_BACKEND} (restart). */
+  public List<URI> backendUrls() {
+    return startup.backendUrls();
+  }
+
+  /** {@code backend.backup.urls} (restart). */
+  public List<URI> backendBackupUrls() {
+    return startup.backendBackupUrls();
+  }
+
+  /** {@code access.log.file} (restart). */
+  public String accessLogFile() {
+    return startup.accessLogFile();
   }
 
   /**

@@ -8,17 +8,30 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Parses the settings operations added to {@code gateway.properties}: backend URL lists, the
- * health-check timing and thresholds and the access log format, through {@link SettingsParser}'s lookup and error helpers
- * (so errors name file, line, key, value and rule like every other setting).
+ * Parses the operations settings of {@code gateway.properties}: backend URL lists, the
+ * health-check timing and thresholds and the access log format, through the shared
+ * {@link SettingsReader} (so errors name file, line, key, value and rule like every other setting).
  *
- * <p>Not thread-safe; confined to the compile that owns its {@link SettingsParser}.
+ * <p>Not thread-safe; confined to the compile that owns its {@link SettingsReader}.
  */
 final class OperationsSettingsParser {
-  private final SettingsParser settings;
+  private final SettingsReader settings;
 
-  OperationsSettingsParser(SettingsParser settings) {
+  OperationsSettingsParser(SettingsReader settings) {
     this.settings = settings;
+  }
+
+  /** A list of backend URLs (may be empty only when {@code mayBeEmpty}); null entries are reported. */
+  List<URI> backendUrls(String key, boolean mayBeEmpty) {
+    RawEntry e = settings.entry(key);
+    if (e == null) {
+      return null;
+    }
+    List<String> errors = new ArrayList<>();
+    List<URI> urls = mayBeEmpty && e.value().isBlank() ? List.of() : parseBackendUrls(e.value(), errors);
+    // The value is not quoted whole: a URL with credentials must not reach the log.
+    errors.forEach(reason -> settings.badWithoutValue(key, reason));
+    return urls;
   }
 
   /**
@@ -27,10 +40,10 @@ final class OperationsSettingsParser {
    * take an up backend down.
    */
   HealthCheckSettings healthCheck() {
-    Duration interval = settings.duration(SettingsParser.BACKEND_HEALTH_INTERVAL, Duration.ofMillis(100));
-    Duration timeout = settings.duration(SettingsParser.BACKEND_HEALTH_TIMEOUT, Duration.ofMillis(100));
-    Integer rise = atLeastOne(SettingsParser.BACKEND_HEALTH_RISE);
-    Integer fall = atLeastOne(SettingsParser.BACKEND_HEALTH_FALL);
+    Duration interval = settings.duration(SettingKeys.BACKEND_HEALTH_INTERVAL, Duration.ofMillis(100));
+    Duration timeout = settings.duration(SettingKeys.BACKEND_HEALTH_TIMEOUT, Duration.ofMillis(100));
+    Integer rise = atLeastOne(SettingKeys.BACKEND_HEALTH_RISE);
+    Integer fall = atLeastOne(SettingKeys.BACKEND_HEALTH_FALL);
     return interval == null || timeout == null || rise == null || fall == null ? null
         : new HealthCheckSettings(interval, timeout, rise, fall);
   }
@@ -45,18 +58,18 @@ final class OperationsSettingsParser {
   }
 
   AccessLogFormat accessLogFormat() {
-    RawEntry e = settings.entry(SettingsParser.ACCESS_LOG_FORMAT);
+    RawEntry e = settings.entry(SettingKeys.ACCESS_LOG_FORMAT);
     if (e == null) {
       return null;
     }
     if (e.value().isBlank() || Values.hasControlChar(e.value())) {
-      settings.bad(SettingsParser.ACCESS_LOG_FORMAT, e.value(), "must be a non-empty format without control characters");
+      settings.bad(SettingKeys.ACCESS_LOG_FORMAT, e.value(), "must be a non-empty format without control characters");
       return null;
     }
     try {
       return AccessLogFormat.parse(e.value());
     } catch (IllegalArgumentException ex) {
-      settings.bad(SettingsParser.ACCESS_LOG_FORMAT, e.value(), ex.getMessage());
+      settings.bad(SettingKeys.ACCESS_LOG_FORMAT, e.value(), ex.getMessage());
       return null;
     }
   }

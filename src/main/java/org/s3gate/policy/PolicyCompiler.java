@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
+import org.s3gate.identify.AccessKeyExtractor;
+
 /**
  * Validates the raw entries of all configuration files and builds one {@link PolicySnapshot}, or
  * reports every problem at once. Pure: no I/O, no clock, no logging; the loader decides what to
@@ -25,21 +27,14 @@ import java.util.function.Function;
  *       behaviour);
  *   <li>a group used in api_key_groups.map with no entry in a limit map is a warning (a typo
  *       like {@code premuim} would otherwise silently get the default limits);
- *   <li>restart-only settings ({@code table.size}, {@code reload.interval}, {@code backend.urls},
- *       {@code backend.backup.urls}, {@code access.log.file}):
- *       when {@code running} is given and the new value differs, a warning says it needs a restart
- *       and the running value stays in the snapshot.
+ *   <li>restart-only settings ({@link StartupSettings#KEYS}): when {@code running} is given and a
+ *       new value differs, a warning says it needs a restart and the running value stays in the
+ *       snapshot.
  * </ul>
  *
  * <p>Immutable (static functions only); safe to call from any thread.
  */
 public final class PolicyCompiler {
-
-  /** The name errors about the {@code S3GATE_BACKEND} environment variable start with. */
-  public static final String BACKEND_OVERRIDE_SOURCE = "S3GATE_BACKEND";
-
-  /** Access keys longer than this are not trusted as keys by the identifier (SPEC section 5). */
-  static final int MAX_ACCESS_KEY_LENGTH = 128;
 
   private PolicyCompiler() {}
 
@@ -70,13 +65,13 @@ public final class PolicyCompiler {
     if (overrideText != null && !overrideText.isBlank()) {
       List<String> reasons = new ArrayList<>();
       override = OperationsSettingsParser.parseBackendUrls(overrideText, reasons);
-      reasons.forEach(r -> problems.error(BACKEND_OVERRIDE_SOURCE, 0, r));
+      reasons.forEach(r -> problems.error(PolicySources.BACKEND_OVERRIDE_VARIABLE, 0, r));
     }
-    SettingsParser settingsParser = new SettingsParser(sources.defaults(), sources.gateway(), problems);
-    GatewaySettings settings = settingsParser.parse(override);
+    SettingsReader settingsReader = new SettingsReader(sources.defaults(), sources.gateway(), problems);
+    GatewaySettings settings = new SettingsParser(settingsReader).parse(override);
 
     if (settings != null && running != null) {
-      settings = keepRestartOnly(settings, running, settingsParser, override != null, problems);
+      settings = keepRestartOnly(settings, running, settingsReader, override != null, problems);
     }
     if (settings != null) {
       warnGroupsWithoutLimits(sources, keyGroups, perMinute, perSecond, settings, problems);
@@ -108,9 +103,9 @@ public final class PolicyCompiler {
             + " must be one word without spaces or control characters");
         continue;
       }
-      if (accessKeys && e.key().length() > MAX_ACCESS_KEY_LENGTH) {
+      if (accessKeys && e.key().length() > AccessKeyExtractor.MAX_KEY_LENGTH) {
         problems.warn(file.name(), e.line(), "key " + Values.quote(e.key()) + " is longer than "
-            + MAX_ACCESS_KEY_LENGTH + " characters and can never match a request");
+            + AccessKeyExtractor.MAX_KEY_LENGTH + " characters and can never match a request");
       }
       T value = parseValue.apply(e);
       if (value != null) {
@@ -132,44 +127,14 @@ public final class PolicyCompiler {
   }
 
   private static GatewaySettings keepRestartOnly(GatewaySettings next, GatewaySettings running,
-      SettingsParser parser, boolean backendOverridden, Problems problems) {
-    int tableSize = next.tableSize();
-    if (tableSize != running.tableSize()) {
-      problems.warn(parser.sourceOf(SettingsParser.TABLE_SIZE), 0, "changed from " + running.tableSize() + " to "
-          + tableSize + ": needs a restart; " + running.tableSize() + " stays in force");
-      tableSize = running.tableSize();
+      SettingsReader reader, boolean backendOverridden, Problems problems) {
+    for (StartupSettings.Change change : running.startup().changesTo(next.startup())) {
+      String source = backendOverridden && change.key().equals(SettingKeys.BACKEND_URLS)
+          ? PolicySources.BACKEND_OVERRIDE_VARIABLE : reader.sourceOf(change.key());
+      problems.warn(source, 0, "changed from " + change.running() + " to " + change.wanted() + ": needs a restart; "
+          + change.running() + " stays in force");
     }
-    var reloadInterval = next.reloadInterval();
-    if (!reloadInterval.equals(running.reloadInterval())) {
-      problems.warn(parser.sourceOf(SettingsParser.RELOAD_INTERVAL), 0, "changed from "
-          + running.reloadInterval().toMillis() + "ms to " + reloadInterval.toMillis() + "ms: needs a restart; "
-          + running.reloadInterval().toMillis() + "ms stays in force");
-      reloadInterval = running.reloadInterval();
-    }
-    List<URI> backends = next.backendUrls();
-    if (!backends.equals(running.backendUrls())) {
-      String source = backendOverridden ? BACKEND_OVERRIDE_SOURCE : parser.sourceOf(SettingsParser.BACKEND_URLS);
-      problems.warn(source, 0, "changed from " + running.backendUrls() + " to " + backends
-          + ": needs a restart; " + running.backendUrls() + " stays in force");
-      backends = running.backendUrls();
-    }
-    List<URI> backups = next.backendBackupUrls();
-    if (!backups.equals(running.backendBackupUrls())) {
-      problems.warn(parser.sourceOf(SettingsParser.BACKEND_BACKUP_URLS), 0, "changed from " + running.backendBackupUrls()
-          + " to " + backups + ": needs a restart; " + running.backendBackupUrls() + " stays in force");
-      backups = running.backendBackupUrls();
-    }
-    String accessLogFile = next.accessLogFile();
-    if (!accessLogFile.equals(running.accessLogFile())) {
-      problems.warn(parser.sourceOf(SettingsParser.ACCESS_LOG_FILE), 0, "changed from '" + running.accessLogFile()
-          + "' to '" + accessLogFile + "': needs a restart; '" + running.accessLogFile() + "' stays in force");
-      accessLogFile = running.accessLogFile();
-    }
-    return new GatewaySettings(next.defaultGroup(), next.defaultLimitPerMinute(), next.defaultLimitPerSecond(),
-        next.defaultErrorMessage(), next.denyStatus(), next.countDenied(), next.limitMethods(),
-        next.headersEnabled(), tableSize, next.tableExpire(), reloadInterval, next.adminAllow(),
-        next.trustedProxies(), backends, next.backendHealthPath(), backups, next.healthCheck(),
-        next.accessLogEnabled(), next.accessLogFormat(), accessLogFile, next.securityHeaders());
+    return next.withStartup(running.startup());
   }
 
   private static void warnGroupsWithoutLimits(PolicySources sources, Map<String, String> keyGroups,

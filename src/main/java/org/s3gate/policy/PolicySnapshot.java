@@ -144,6 +144,19 @@ public final class PolicySnapshot {
     return errorMessages;
   }
 
+  /** The entries of {@code map} in force, in file order, values as text (what JMX {@code show} lists). */
+  public Map<String, String> entries(MapFile map) {
+    Map<String, ?> values = switch (map) {
+      case KEY_GROUPS -> keyGroups;
+      case LIMITS_PER_MINUTE -> limitsPerMinute;
+      case LIMITS_PER_SECOND -> limitsPerSecond;
+      case ERROR_MESSAGES -> errorMessages;
+    };
+    Map<String, String> text = new LinkedHashMap<>();
+    values.forEach((k, v) -> text.put(k, String.valueOf(v)));
+    return text;
+  }
+
   @Override
   public String toString() {
     return "PolicySnapshot[version=" + version + ", keys=" + keyGroups.size()

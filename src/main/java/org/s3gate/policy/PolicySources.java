@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * The raw inputs of one compile: the built-in defaults, the operator's {@code gateway.properties},
- * the four maps, and the {@code S3GATE_BACKEND} override (null or blank when unset).
+ * the four maps, and the {@link #BACKEND_OVERRIDE_VARIABLE} override (null or blank when unset).
  *
  * <p>Immutable.
  */
@@ -16,6 +16,12 @@ public record PolicySources(
     RawFile limitsPerSecond,
     RawFile errorMessages,
     String backendOverride) {
+
+  /**
+   * The environment variable whose backend URLs override {@code backend.urls}; errors about its
+   * value name it as their source.
+   */
+  public static final String BACKEND_OVERRIDE_VARIABLE = "S3GATE_BACKEND";
 
   public PolicySources {
     Objects.requireNonNull(defaults, "defaults");

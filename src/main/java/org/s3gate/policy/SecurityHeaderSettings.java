@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * gateway sets is dropped, so a client sees exactly one, the gateway's.
  *
  * <p>Names that carry S3 or HTTP semantics ({@code Content-*}, {@code x-amz-*}, framing and
- * hop-by-hop headers, the rate-limit headers, ...) are refused by {@link SettingsParser}: setting
+ * hop-by-hop headers, the rate-limit headers, ...) are refused by {@link SecurityHeadersParser}: setting
  * them could break S3 clients.
  *
  * <p>Immutable.

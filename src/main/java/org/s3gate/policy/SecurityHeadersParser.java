@@ -12,7 +12,7 @@ import java.util.Set;
  * meaning S3 clients or HTTP framing depend on; a value must have no control characters; an empty
  * value means the header is not sent (so a default can be switched off).
  *
- * <p>Not thread-safe; confined to the compile that owns its {@link SettingsParser}.
+ * <p>Not thread-safe; confined to the compile that owns its {@link SettingsReader}.
  */
 final class SecurityHeadersParser {
   /** Refused whole names (lower case). */
@@ -24,28 +24,28 @@ final class SecurityHeadersParser {
   private static final List<String> RESERVED_PREFIXES = List.of("content-", "x-amz-", "x-ratelimit-", "access-control-",
       "x-minio-");
 
-  private final SettingsParser settings;
+  private final SettingsReader settings;
 
-  SecurityHeadersParser(SettingsParser settings) {
+  SecurityHeadersParser(SettingsReader settings) {
     this.settings = settings;
   }
 
-  /** Null when a value is invalid (the reasons are in the parser's problems). */
-  SecurityHeaderSettings parse(Set<String> keys) {
+  /** Null when a value is invalid (the reasons are in the reader's problems). */
+  SecurityHeaderSettings parse() {
     boolean ok = true;
-    RawEntry hstsEntry = settings.entry(SettingsParser.SECURITY_HSTS);
+    RawEntry hstsEntry = settings.entry(SettingKeys.SECURITY_HSTS);
     String hsts = hstsEntry == null ? null : hstsEntry.value();
     if (hsts != null && Values.hasControlChar(hsts)) {
-      settings.bad(SettingsParser.SECURITY_HSTS, hsts, "must be a header value without control characters, "
+      settings.bad(SettingKeys.SECURITY_HSTS, hsts, "must be a header value without control characters, "
           + "e.g. max-age=31536000, or empty for none");
       ok = false;
     }
     Map<String, String> headers = new LinkedHashMap<>();
-    for (String key : keys) {
-      if (!key.startsWith(SettingsParser.SECURITY_HEADER_PREFIX)) {
+    for (String key : settings.keys()) {
+      if (!key.startsWith(SettingKeys.SECURITY_HEADER_PREFIX)) {
         continue;
       }
-      String name = key.substring(SettingsParser.SECURITY_HEADER_PREFIX.length());
+      String name = key.substring(SettingKeys.SECURITY_HEADER_PREFIX.length());
       String value = settings.entry(key).value();
       String rule = nameRule(name);
       if (rule == null && Values.hasControlChar(value)) {

@@ -11,7 +11,7 @@ class AccessLogTest {
 
   private static String line(AccessRecord record) {
     StringBuilder out = new StringBuilder();
-    AccessLog.format(record, out);
+    AccessLineFormatter.format(record, out);
     return out.toString();
   }
 

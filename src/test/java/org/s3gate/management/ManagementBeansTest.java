@@ -12,6 +12,7 @@ import javax.management.MBeanServerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.s3gate.policy.MapFile;
 import org.s3gate.runtime.Gateway;
 import org.s3gate.runtime.TestGateways;
 
@@ -72,7 +73,7 @@ class ManagementBeansTest {
   void mapBean_setThroughProxy_publishesAndReportsStatus() throws Exception {
     gateway = TestGateways.start(dir, 10);
     ManagementBeans beans = ManagementBeans.register(gateway, server);
-    MapMXBean perSecond = JMX.newMXBeanProxy(server, ObjectNames.of(ObjectNames.map("rate_limits_per_second")),
+    MapMXBean perSecond = JMX.newMXBeanProxy(server, ObjectNames.of(ObjectNames.map(MapFile.LIMITS_PER_SECOND)),
         MapMXBean.class);
     assertThat(perSecond.show()).isEqualTo("premium 50\nbasic 10\n");
     assertThat(perSecond.set("basic", "4")).startsWith("rate_limits_per_second.map: set basic 10 -> 4 (version 2)");

@@ -6,11 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.s3gate.config.ConfigReloader;
 
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.PolicySnapshot;
 

@@ -10,8 +10,8 @@ import java.util.Set;
 
 import org.s3gate.management.GatewayMXBean;
 import org.s3gate.management.MapMXBean;
-import org.s3gate.management.ObjectNames;
 import org.s3gate.management.TableMXBean;
+import org.s3gate.policy.MapFile;
 
 /**
  * What each {@link Command} does over one {@link JmxSession}. Every change is read back through
@@ -20,11 +20,6 @@ import org.s3gate.management.TableMXBean;
  * <p>Not thread-safe; confined to the CLI's main thread.
  */
 final class AdminCommands {
-
-  private static final String KEY_GROUPS = "api_key_groups";
-  private static final String PER_MINUTE = "rate_limits_per_minute";
-  private static final String PER_SECOND = "rate_limits_per_second";
-  private static final String MESSAGES = "error_messages";
 
   private final JmxSession session;
   private final PrintStream out;
@@ -37,9 +32,9 @@ final class AdminCommands {
   void run(Command command, List<String> args) {
     switch (command) {
       case SHOW_CONFIG -> showConfig();
-      case SET_MINUTE_LIMIT -> setValue(PER_MINUTE, args.get(0), limit(args.get(1)));
-      case SET_SECOND_LIMIT -> setValue(PER_SECOND, args.get(0), limit(args.get(1)));
-      case SET_MESSAGE -> setValue(MESSAGES, args.get(0), message(args.subList(1, args.size())));
+      case SET_MINUTE_LIMIT -> setValue(MapFile.LIMITS_PER_MINUTE, args.get(0), limit(args.get(1)));
+      case SET_SECOND_LIMIT -> setValue(MapFile.LIMITS_PER_SECOND, args.get(0), limit(args.get(1)));
+      case SET_MESSAGE -> setValue(MapFile.ERROR_MESSAGES, args.get(0), message(args.subList(1, args.size())));
       case ADD_KEY -> addKey(args.get(0), args.get(1));
       case REMOVE_KEY -> removeKey(args.get(0));
       case SHOW_TABLE -> showTable(args);
@@ -65,27 +60,27 @@ final class AdminCommands {
     return message;
   }
 
-  private void setValue(String mapName, String key, String value) {
-    MapMXBean map = session.map(mapName);
+  private void setValue(MapFile mapFile, String key, String value) {
+    MapMXBean map = session.map(mapFile);
     String result = map.set(key, value);
-    verify(map, mapName, key, value);
+    verify(map, mapFile, key, value);
     out.println(result);
   }
 
-  private void verify(MapMXBean map, String mapName, String key, String expected) {
+  private void verify(MapMXBean map, MapFile mapFile, String key, String expected) {
     String actual = map.get(key);
     if (!Objects.equals(actual, expected)) {
-      throw new CliException("verification failed: " + mapName + ".map has " + (actual == null ? "no " + key
+      throw new CliException("verification failed: " + mapFile.fileName() + " has " + (actual == null ? "no " + key
           : key + " '" + actual + "'") + " after the change, expected " + (expected == null ? "none" : "'" + expected + "'"));
     }
   }
 
   private Set<String> knownGroups() {
     Set<String> groups = new LinkedHashSet<>();
-    for (String name : new String[] {PER_MINUTE, PER_SECOND, MESSAGES}) {
+    for (MapFile name : new MapFile[] {MapFile.LIMITS_PER_MINUTE, MapFile.LIMITS_PER_SECOND, MapFile.ERROR_MESSAGES}) {
       groups.addAll(parse(session.map(name).show()).keySet());
     }
-    groups.addAll(parse(session.map(KEY_GROUPS).show()).values());
+    groups.addAll(parse(session.map(MapFile.KEY_GROUPS).show()).values());
     return groups;
   }
 
@@ -95,24 +90,24 @@ final class AdminCommands {
       throw new CliException("unknown group '" + group + "' (known: " + String.join(", ", groups)
           + "); create it first with set-minute-limit and set-second-limit");
     }
-    setValue(KEY_GROUPS, key, group);
+    setValue(MapFile.KEY_GROUPS, key, group);
   }
 
   private void removeKey(String key) {
-    MapMXBean map = session.map(KEY_GROUPS);
+    MapMXBean map = session.map(MapFile.KEY_GROUPS);
     if (map.get(key) == null) {
-      throw new CliException("key '" + key + "' is not in api_key_groups.map");
+      throw new CliException("key '" + key + "' is not in " + MapFile.KEY_GROUPS.fileName());
     }
     String result = map.del(key);
-    verify(map, KEY_GROUPS, key, null);
+    verify(map, MapFile.KEY_GROUPS, key, null);
     out.println(result);
   }
 
   private void showConfig() {
-    Map<String, String> perMinute = parse(session.map(PER_MINUTE).show());
-    Map<String, String> perSecond = parse(session.map(PER_SECOND).show());
-    Map<String, String> messages = parse(session.map(MESSAGES).show());
-    Map<String, String> keys = parse(session.map(KEY_GROUPS).show());
+    Map<String, String> perMinute = parse(session.map(MapFile.LIMITS_PER_MINUTE).show());
+    Map<String, String> perSecond = parse(session.map(MapFile.LIMITS_PER_SECOND).show());
+    Map<String, String> messages = parse(session.map(MapFile.ERROR_MESSAGES).show());
+    Map<String, String> keys = parse(session.map(MapFile.KEY_GROUPS).show());
     Set<String> groups = knownGroups();
     out.println("# groups (rate_limits_per_minute.map, rate_limits_per_second.map, error_messages.map;"
         + " '-': the default applies)");
@@ -193,9 +188,9 @@ final class AdminCommands {
     }
     out.println("table:          size " + table.getSize() + ", capacity " + table.getCapacity() + ", evictions "
         + table.getEvictions());
-    for (String name : ObjectNames.MAPS) {
+    for (MapFile name : MapFile.values()) {
       MapMXBean map = session.map(name);
-      out.println("map " + name + ": " + map.getEntries() + " entries, file " + map.getFile() + ", last reload "
+      out.println("map " + name.baseName() + ": " + map.getEntries() + " entries, file " + map.getFile() + ", last reload "
           + map.getLastReload() + (map.getLastReloadError() == null ? "" : ", last error: " + map.getLastReloadError()));
     }
   }

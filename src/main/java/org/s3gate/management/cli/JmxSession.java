@@ -22,6 +22,7 @@ import org.s3gate.management.GatewayMXBean;
 import org.s3gate.management.MapMXBean;
 import org.s3gate.management.ObjectNames;
 import org.s3gate.management.TableMXBean;
+import org.s3gate.policy.MapFile;
 
 /**
  * One JMX connection to a running gateway, as JConsole makes it
@@ -95,8 +96,8 @@ final class JmxSession implements AutoCloseable {
     return JMX.newMXBeanProxy(connection, ObjectNames.of(ObjectNames.TABLE), TableMXBean.class);
   }
 
-  MapMXBean map(String baseName) {
-    return JMX.newMXBeanProxy(connection, ObjectNames.of(ObjectNames.map(baseName)), MapMXBean.class);
+  MapMXBean map(MapFile map) {
+    return JMX.newMXBeanProxy(connection, ObjectNames.of(ObjectNames.map(map)), MapMXBean.class);
   }
 
   @Override

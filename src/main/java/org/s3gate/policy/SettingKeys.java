@@ -1,0 +1,49 @@
+package org.s3gate.policy;
+
+import java.util.List;
+
+/**
+ * The keys of {@code gateway.properties}, in the order the documentation and the shipped file list
+ * them. The one list of what a setting is called; the parsers, the restart-only rule
+ * ({@link StartupSettings#KEYS}) and the unknown-key warning all read it from here.
+ *
+ * <p>Immutable (constants only).
+ */
+final class SettingKeys {
+  static final String DEFAULT_GROUP = "default.group";
+  static final String DEFAULT_LIMIT_PER_MINUTE = "default.limit.per_minute";
+  static final String DEFAULT_LIMIT_PER_SECOND = "default.limit.per_second";
+  static final String DEFAULT_ERROR_MESSAGE = "default.error_message";
+  static final String DENY_STATUS = "deny.status";
+  static final String COUNT_DENIED = "count.denied";
+  static final String LIMIT_METHODS = "limit.methods";
+  static final String HEADERS_ENABLED = "headers.enabled";
+  static final String TABLE_SIZE = "table.size";
+  static final String TABLE_EXPIRE = "table.expire";
+  static final String RELOAD_INTERVAL = "reload.interval";
+  static final String ADMIN_ALLOW = "admin.allow";
+  static final String TRUSTED_PROXIES = "trusted.proxies";
+  static final String BACKEND_URLS = "backend.urls";
+  static final String BACKEND_HEALTH_PATH = "backend.health.path";
+  static final String BACKEND_BACKUP_URLS = "backend.backup.urls";
+  static final String BACKEND_HEALTH_INTERVAL = "backend.health.interval";
+  static final String BACKEND_HEALTH_TIMEOUT = "backend.health.timeout";
+  static final String BACKEND_HEALTH_RISE = "backend.health.rise";
+  static final String BACKEND_HEALTH_FALL = "backend.health.fall";
+  static final String ACCESS_LOG_ENABLED = "access.log.enabled";
+  static final String ACCESS_LOG_FORMAT = "access.log.format";
+  static final String ACCESS_LOG_FILE = "access.log.file";
+  static final String SECURITY_HSTS = "security.hsts";
+  /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
+  static final String SECURITY_HEADER_PREFIX = "security.header.";
+
+  /** Every known key (besides the {@link #SECURITY_HEADER_PREFIX} family), in documentation order. */
+  static final List<String> KNOWN = List.of(
+      DEFAULT_GROUP, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_ERROR_MESSAGE,
+      DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
+      RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
+      BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
+      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
+
+  private SettingKeys() {}
+}
