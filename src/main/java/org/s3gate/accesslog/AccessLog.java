@@ -67,11 +67,6 @@ public final class AccessLog implements AutoCloseable {
   private volatile boolean closing;
   private long nextOpenAttemptNanos = System.nanoTime(); // writer thread only
 
-  /** An access log on the logger {@value #LOGGER_NAME}. */
-  public AccessLog(int capacity) {
-    this(capacity, null);
-  }
-
   /** An access log appended to {@code file} (created with its directory), or on the logger when null. */
   public AccessLog(int capacity, Path file) {
     if (capacity <= 0) {

@@ -15,7 +15,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.s3gate.common.DaemonThreads;
@@ -48,7 +47,8 @@ import org.s3gate.policy.HealthCheckSettings;
  */
 public final class BackendHealthChecker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BackendHealthChecker.class.getName());
-  private static final AtomicInteger THREAD_SEQUENCE = new AtomicInteger();
+  private static final DaemonThreads SCHEDULER_THREADS = DaemonThreads.named("s3gate-health");
+  private static final DaemonThreads CHECK_THREADS = DaemonThreads.named("s3gate-health-io");
 
   private final BackendPool pool;
   private final Supplier<GatewaySettings> settings;
@@ -61,9 +61,8 @@ public final class BackendHealthChecker implements AutoCloseable {
   public BackendHealthChecker(BackendPool pool, Supplier<GatewaySettings> settings) {
     this.pool = pool;
     this.settings = settings;
-    int id = THREAD_SEQUENCE.incrementAndGet();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-health-" + id));
-    this.completions = Executors.newFixedThreadPool(2, DaemonThreads.named("s3gate-health-io-" + id));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(SCHEDULER_THREADS);
+    this.completions = Executors.newFixedThreadPool(2, CHECK_THREADS);
     this.client = HttpClient.newBuilder().executor(completions).version(HttpClient.Version.HTTP_1_1)
         .followRedirects(HttpClient.Redirect.NEVER).build();
     this.inFlight = new AtomicBoolean[pool.backends().size()];

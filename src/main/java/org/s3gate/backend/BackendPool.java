@@ -31,10 +31,6 @@ public final class BackendPool {
   private final List<Backend> backups;
   private final AtomicInteger cursor = new AtomicInteger();
 
-  public BackendPool(List<URI> primaryUrls) {
-    this(primaryUrls, List.of());
-  }
-
   public BackendPool(List<URI> primaryUrls, List<URI> backupUrls) {
     if (primaryUrls.isEmpty()) {
       throw new IllegalArgumentException("no backend URLs configured");

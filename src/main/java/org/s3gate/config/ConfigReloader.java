@@ -8,7 +8,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.configuration2.reloading.PeriodicReloadingTrigger;
 import org.apache.commons.configuration2.reloading.ReloadingController;
 import org.apache.commons.configuration2.reloading.ReloadingEvent;
@@ -31,9 +30,8 @@ import org.s3gate.policy.MapFile;
  * after a write finishes.
  *
  * <p>{@link #reloadNow()} (JMX {@code reloadAll}) runs the same code synchronously in the caller's
- * thread. Restart-only settings ({@code table.size}, {@code reload.interval}, {@code backend.urls})
- * keep their startup values; {@code S3GATE_BACKEND} from the environment map overrides
- * {@code backend.urls}.
+ * thread. Restart-only settings ({@link org.s3gate.policy.StartupSettings}) keep their startup
+ * values; {@code S3GATE_BACKEND} from the environment map overrides {@code backend.urls}.
  *
  * <p>Thread-safe: reloads (trigger thread and callers of {@code reloadNow}) are serialized by one
  * lock; the snapshot is published with one atomic set ({@link PolicyStore}); {@link #status()}
@@ -43,7 +41,7 @@ import org.s3gate.policy.MapFile;
 public final class ConfigReloader implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(ConfigReloader.class.getName());
-  private static final AtomicInteger THREAD_SEQUENCE = new AtomicInteger();
+  private static final DaemonThreads TRIGGER_THREADS = DaemonThreads.named("s3gate-config-reload");
   /** Reads during startup before giving up on a file that keeps changing. */
   private static final int START_TRIES = 20;
   /** Reads for an explicit {@link #reloadNow()}; the trigger reads once and retries on its next tick. */
@@ -55,7 +53,6 @@ public final class ConfigReloader implements AutoCloseable {
   private final PolicyStore store;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ReloadStatus status;
-  private volatile Thread triggerThread;
   private PeriodicReloadingTrigger trigger;
   private ScheduledExecutorService executor;
 
@@ -100,12 +97,7 @@ public final class ConfigReloader implements AutoCloseable {
   }
 
   private void startTrigger(long intervalMillis) {
-    DaemonThreads threads = DaemonThreads.named("s3gate-config-reload-" + THREAD_SEQUENCE.incrementAndGet());
-    executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread t = threads.newThread(runnable);
-      triggerThread = t;
-      return t;
-    });
+    executor = Executors.newSingleThreadScheduledExecutor(TRIGGER_THREADS);
     ReloadingController controller = new ReloadingController(loader.detector());
     controller.addEventListener(ReloadingEvent.ANY, event -> {
       try {
@@ -193,11 +185,6 @@ public final class ConfigReloader implements AutoCloseable {
 
   public ReloadStatus status() {
     return status;
-  }
-
-  /** The trigger's thread once it has started, for tests. */
-  Thread triggerThread() {
-    return triggerThread;
   }
 
   /** Stops the reload trigger and waits (up to 5 s) for its thread to end. Idempotent. */

@@ -105,11 +105,6 @@ public final class ManagementBeans implements AutoCloseable {
     }
   }
 
-  /** The names this instance registered and has not unregistered. */
-  public synchronized List<ObjectName> names() {
-    return List.copyOf(registered);
-  }
-
   /** Unregisters every MBean this instance registered. Idempotent. */
   @Override
   public synchronized void close() {

@@ -25,11 +25,6 @@ public final class ObjectNames {
     return DOMAIN + ":type=Map,name=" + map.baseName();
   }
 
-  /** Every s3gate MBean: {@code s3gate:*}. */
-  public static ObjectName all() {
-    return of(DOMAIN + ":*");
-  }
-
   public static ObjectName of(String name) {
     try {
       return new ObjectName(name);

@@ -134,10 +134,6 @@ public final class AccessLogFormat {
     return parts;
   }
 
-  public String pattern() {
-    return pattern;
-  }
-
   @Override
   public boolean equals(Object other) {
     return other instanceof AccessLogFormat f && f.pattern.equals(pattern);

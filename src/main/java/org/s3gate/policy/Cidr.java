@@ -85,10 +85,6 @@ public final class Cidr {
     return address != null && matches(address);
   }
 
-  public int prefixLength() {
-    return prefixLength;
-  }
-
   private boolean matches(byte[] address) {
     byte[] candidate = address;
     if (candidate.length == 16 && network.length == 4 && isIpv4Mapped(candidate)) {

@@ -17,8 +17,4 @@ public record Compilation(PolicySnapshot snapshot, List<String> errors, List<Str
       throw new IllegalArgumentException("a compilation has a snapshot exactly when it has no errors");
     }
   }
-
-  public boolean ok() {
-    return snapshot != null;
-  }
 }

@@ -1,8 +1,5 @@
 package org.s3gate.policy;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * The map files, by the names operators see: the file ({@code rate_limits_per_minute.map}) and its
  * base name, which is the {@code name} key of its JMX ObjectName
@@ -32,20 +29,5 @@ public enum MapFile {
   /** The file name without {@code .map}: the {@code name} key of its JMX ObjectName. */
   public String baseName() {
     return baseName;
-  }
-
-  /**
-   * The map named by its file name ({@code rate_limits_per_minute.map}) or base name.
-   *
-   * @throws IllegalArgumentException naming the maps there are
-   */
-  public static MapFile byName(String name) {
-    for (MapFile m : values()) {
-      if (m.fileName().equals(name) || m.baseName().equals(name)) {
-        return m;
-      }
-    }
-    throw new IllegalArgumentException("no map named '" + name + "'; the maps are "
-        + Arrays.stream(values()).map(MapFile::fileName).collect(Collectors.joining(", ")));
   }
 }

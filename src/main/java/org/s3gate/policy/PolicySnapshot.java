@@ -122,11 +122,6 @@ public final class PolicySnapshot {
     return policy != null ? policy : computePolicy(group);
   }
 
-  /** The policy of {@code settings().defaultGroup()}, which unmapped keys get. */
-  public GroupPolicy defaultPolicy() {
-    return defaultPolicy;
-  }
-
   /** api_key_groups.map: access key to group, file order, first of duplicates. */
   public Map<String, String> keyGroups() {
     return keyGroups;

@@ -36,7 +36,7 @@ class AccessLogTest {
 
   @Test
   void submit_queueFull_dropsAndCountsWithoutBlocking() throws Exception {
-    try (AccessLog log = new AccessLog(1)) {
+    try (AccessLog log = new AccessLog(1, null)) {
       AccessRecord record = new AccessRecord(AccessLogFormat.parse("$key"), 0, null, null, null, null, 200, 0, 0, 0,
           "K", null, null, null, null, null, null);
       for (int i = 0; i < 10_000; i++) {

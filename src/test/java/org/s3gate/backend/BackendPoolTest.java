@@ -34,7 +34,7 @@ class BackendPoolTest {
 
   @Test
   void next_onePrimaryDown_skipsIt() {
-    BackendPool pool = new BackendPool(urls("http://a:9000", "http://b:9000", "http://dead:1"));
+    BackendPool pool = new BackendPool(urls("http://a:9000", "http://b:9000", "http://dead:1"), List.of());
     pool.backends().get(2).markDown("connect failed", T0);
 
     assertThat(picks(pool, 6)).doesNotContain("http://dead:1").contains("http://a:9000", "http://b:9000");
@@ -63,7 +63,7 @@ class BackendPoolTest {
 
   @Test
   void recordCheck_firstResult_appliesDirectly() {
-    BackendPool pool = new BackendPool(urls("http://a:9000", "http://b:9000"));
+    BackendPool pool = new BackendPool(urls("http://a:9000", "http://b:9000"), List.of());
     Backend a = pool.backends().get(0);
     Backend b = pool.backends().get(1);
 
@@ -77,7 +77,7 @@ class BackendPoolTest {
 
   @Test
   void recordCheck_upBackend_goesDownAfterFallFailuresInARow() {
-    Backend backend = new BackendPool(urls("http://a:9000")).backends().get(0);
+    Backend backend = new BackendPool(urls("http://a:9000"), List.of()).backends().get(0);
     backend.recordCheck(null, 2, 3, T0);
 
     assertThat(backend.recordCheck("timeout", 2, 3, T0)).isFalse();
@@ -92,7 +92,7 @@ class BackendPoolTest {
 
   @Test
   void recordCheck_downBackend_comesBackAfterRisePassesInARow() {
-    Backend backend = new BackendPool(urls("http://a:9000")).backends().get(0);
+    Backend backend = new BackendPool(urls("http://a:9000"), List.of()).backends().get(0);
     backend.recordCheck("refused", 2, 3, T0);
 
     assertThat(backend.recordCheck(null, 2, 3, T0)).isFalse();
@@ -105,7 +105,7 @@ class BackendPoolTest {
 
   @Test
   void markDown_upBackend_ejectsAtOnceAndNeedsRisePassesToReturn() {
-    Backend backend = new BackendPool(urls("http://a:9000")).backends().get(0);
+    Backend backend = new BackendPool(urls("http://a:9000"), List.of()).backends().get(0);
     backend.recordCheck(null, 2, 3, T0);
     backend.recordCheck(null, 2, 3, T0); // a long run of passes must not count after the ejection
 

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.Set;
+import java.util.HashSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3gate.config.ReloadOutcome.Result;
@@ -235,7 +237,10 @@ class ConfigReloaderTest {
     write("gateway.properties", "reload.interval 100ms\n");
     Files.delete(dir.resolve("error_messages.map"));
     Tuning shortSettle = new Tuning(Clock.systemUTC(), Tuning.Settle.sleep(Duration.ofMillis(20)));
+    Set<Thread> before = reloadThreads();
     ConfigReloader r = ConfigReloader.start(dir, Map.of(), shortSettle);
+    Set<Thread> started = reloadThreads();
+    started.removeAll(before);
     try {
       write("rate_limits_per_minute.map", "premium 2500\nstandard 500\nbasic 100\n");
       assertThat(pollUpTo2s(() -> r.store().current().policyForKey("K1").limitPerMinute() == 2500)).isTrue();
@@ -247,10 +252,21 @@ class ConfigReloaderTest {
     } finally {
       r.close();
     }
-    Thread thread = r.triggerThread();
-    assertThat(thread).isNotNull();
+    assertThat(started).hasSize(1);
+    Thread thread = started.iterator().next();
     thread.join(2000);
     assertThat(thread.isAlive()).isFalse();
+  }
+
+  /** The reload trigger threads alive now (every reloader names its thread s3gate-config-reload-N). */
+  private static Set<Thread> reloadThreads() {
+    Set<Thread> threads = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("s3gate-config-reload-")) {
+        threads.add(t);
+      }
+    }
+    return threads;
   }
 
   private static boolean pollUpTo2s(BooleanSupplier condition) throws InterruptedException {

@@ -11,7 +11,7 @@ class CidrTest {
   @Test
   void parse_bareIpv4_isSingleHost() {
     Cidr c = Cidr.parse("127.0.0.1");
-    assertThat(c.prefixLength()).isEqualTo(32);
+    assertThat(c).hasToString("127.0.0.1/32");
     assertThat(c.contains("127.0.0.1")).isTrue();
     assertThat(c.contains("127.0.0.2")).isFalse();
   }

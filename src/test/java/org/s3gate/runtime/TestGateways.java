@@ -32,8 +32,8 @@ public final class TestGateways {
     Files.writeString(dir.resolve("error_messages.map"), "premium Premium\nbasic Basic\n");
     ConfigReloader config = ConfigReloader.start(dir, Map.of());
     CounterTable table = new CounterTable(tableSize);
-    BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")));
-    AccessLog accessLog = new AccessLog(16);
+    BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")), List.of());
+    AccessLog accessLog = new AccessLog(16, null);
     return new Gateway(config, table, new Admission(new KeyRateLimiter(table)), pool,
         new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog);
   }
