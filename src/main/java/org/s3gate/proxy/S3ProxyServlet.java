@@ -50,6 +50,8 @@ import org.s3gate.metrics.GatewayMetrics;
  *       refused connect marks the backend down at once (passive health); a request without a body
  *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
  *       healthy backend instead (HAProxy's {@code option redispatch});
+ *   <li>no {@code Content-Type} is added to a body without one (Jetty would add
+ *       {@code application/octet-stream}, which a SigV2 signature covers);
  *   <li>a backend's copies of the security headers the gateway sets are dropped, so clients get one;
  *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool.
  * </ul>
@@ -147,6 +149,8 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     transport.setInvocationType(InvocationType.NON_BLOCKING);
     HttpClient client = new HttpClient(transport);
     client.setByteBufferPool(new ArrayByteBufferPool(0, 2048, 65536, POOLED_BUFFERS_PER_SIZE));
+    // A body without a type gets no Content-Type header (see UntypedRequestContent).
+    client.setDefaultRequestContentType(null);
     return client;
   }
 
@@ -180,6 +184,16 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
         .method(request.getMethod())
         .path(rewrittenTarget.substring(backend.origin().length()))
         .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
+  }
+
+  /** The body goes on without a content type of its own (see {@link UntypedRequestContent}). */
+  @Override
+  protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
+    Request.Content body = proxyRequest.getBody();
+    if (body != null && body.getContentType() != null) {
+      proxyRequest.body(new UntypedRequestContent(body));
+    }
+    super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
   }
 
   @Override
