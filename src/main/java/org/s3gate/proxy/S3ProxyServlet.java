@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Instant;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -25,6 +26,8 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Jetty;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
@@ -50,8 +53,10 @@ import org.s3gate.metrics.GatewayMetrics;
  *       refused connect marks the backend down at once (passive health); a request without a body
  *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
  *       healthy backend instead (HAProxy's {@code option redispatch});
- *   <li>no {@code Content-Type} is added to a body without one (Jetty would add
- *       {@code application/octet-stream}, which a SigV2 signature covers);
+ *   <li>nothing is added to or dropped from the headers a client signed: no {@code Content-Type}
+ *       for a body without one (Jetty would add {@code application/octet-stream}), and
+ *       {@code Expect} and {@code Content-Length: 0} of a request without a body are kept (Jetty
+ *       would drop them);
  *   <li>a backend's copies of the security headers the gateway sets are dropped, so clients get one;
  *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool.
  * </ul>
@@ -184,6 +189,44 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
         .method(request.getMethod())
         .path(rewrittenTarget.substring(backend.origin().length()))
         .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
+  }
+
+  /**
+   * Keeps two headers of a request without a body that Jetty's client would drop, although a SigV4
+   * client may have signed them: {@code Expect} ({@code HttpConnection.normalizeRequest}, RFC 9110
+   * 10.1.1) and {@code Content-Length: 0} when the method is not PUT or POST and there is no
+   * {@code Content-Type} ({@code HttpGenerator} then frames the request as having no content and
+   * writes no length). Each goes on as a field the client does not interpret (no
+   * {@link HttpHeader}), written as it is: nothing waits for a 100 Continue, and the generator,
+   * which writes no length of its own in that case, still frames no body.
+   */
+  @Override
+  protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+    super.copyRequestHeaders(clientRequest, proxyRequest);
+    if (hasContent(clientRequest)) {
+      return;
+    }
+    String method = clientRequest.getMethod();
+    boolean lengthDropped = clientRequest.getHeader(HttpHeader.CONTENT_LENGTH.asString()) != null
+        && !"PUT".equalsIgnoreCase(method) && !"POST".equalsIgnoreCase(method)
+        && clientRequest.getHeader(HttpHeader.CONTENT_TYPE.asString()) == null;
+    boolean expectDropped = clientRequest.getHeader(HttpHeader.EXPECT.asString()) != null;
+    if (lengthDropped || expectDropped) {
+      proxyRequest.headers(headers -> {
+        if (lengthDropped) {
+          uninterpreted(headers, HttpHeader.CONTENT_LENGTH);
+        }
+        if (expectDropped) {
+          uninterpreted(headers, HttpHeader.EXPECT);
+        }
+      });
+    }
+  }
+
+  private static void uninterpreted(HttpFields.Mutable headers, HttpHeader header) {
+    List<HttpField> fields = headers.getFields(header);
+    headers.remove(header);
+    fields.forEach(field -> headers.add(new HttpField(null, field.getName(), field.getValue())));
   }
 
   /** The body goes on without a content type of its own (see {@link UntypedRequestContent}). */

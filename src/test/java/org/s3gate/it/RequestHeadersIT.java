@@ -121,6 +121,8 @@ class RequestHeadersIT {
         List.of("Content-Type: text/plain", "Transfer-Encoding: chunked"),
         "3\r\nbar\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
     variants.add(put("Expect 100-continue", List.of("Content-Length: 3", "Expect: 100-continue"), BODY));
+    variants.add(put("Expect 100-continue, Content-Length 0", List.of("Content-Length: 0", "Expect: 100-continue"),
+        new byte[0]));
     variants.add(put("User-Agent present", List.of("User-Agent: Boto3/1.26.27 Python/3.11.2", "Content-Length: 3"),
         BODY));
     variants.add(put("User-Agent empty", List.of("User-Agent:", "Content-Length: 3"), BODY));
@@ -131,6 +133,21 @@ class RequestHeadersIT {
         "x-amz-meta-list: one", "x-amz-meta-list: two", "Content-Length: 3"), BODY));
     variants.add(get("GET without any content header", List.of()));
     variants.add(get("GET with empty Content-MD5 and User-Agent", List.of("Content-MD5:", "User-Agent:")));
+    variants.add(get("GET with Expect", List.of("Expect: 100-continue")));
+    variants.add(request("DELETE with Expect and Content-Length 0", "DELETE /bkt/obj HTTP/1.1",
+        List.of("Expect: 100-continue", "Content-Length: 0"), new byte[0]));
+    variants.add(request("DELETE with Content-Length 0", "DELETE /bkt/obj HTTP/1.1", List.of("Content-Length: 0"),
+        new byte[0]));
+    variants.add(request("DELETE with Content-Length 0 and Content-Type", "DELETE /bkt/obj HTTP/1.1",
+        List.of("Content-Length: 0", "Content-Type: text/plain"), new byte[0]));
+    variants.add(get("GET with Content-Length 0", List.of("Content-Length: 0")));
+    variants.add(request("HEAD with Content-Length 0", "HEAD /bkt/obj HTTP/1.1", List.of("Content-Length: 0"),
+        new byte[0]));
+    variants.add(request("POST with Content-Length 0", "POST /bkt/obj?uploads HTTP/1.1", List.of("Content-Length: 0"),
+        new byte[0]));
+    variants.add(put("PUT with Content-Type, Content-Length 0", List.of("Content-Type: text/plain", "Content-Length: 0"),
+        new byte[0]));
+    variants.add(get("GET with Connection keep-alive", List.of("Connection: keep-alive")));
     return variants;
   }
 
