@@ -8,7 +8,6 @@ import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Instant;
 import java.util.Enumeration;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -26,8 +25,6 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Jetty;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
@@ -191,47 +188,19 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
         .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
   }
 
-  /**
-   * Keeps two headers of a request without a body that Jetty's client would drop, although a SigV4
-   * client may have signed them: {@code Expect} ({@code HttpConnection.normalizeRequest}, RFC 9110
-   * 10.1.1) and {@code Content-Length: 0} when the method is not PUT or POST and there is no
-   * {@code Content-Type} ({@code HttpGenerator} then frames the request as having no content and
-   * writes no length). Each goes on as a field the client does not interpret (no
-   * {@link HttpHeader}), written as it is: nothing waits for a 100 Continue, and the generator,
-   * which writes no length of its own in that case, still frames no body.
-   */
+  /** Keeps what Jetty's client would drop from a request without a body ({@link BodilessRequestHeaders}). */
   @Override
   protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
     super.copyRequestHeaders(clientRequest, proxyRequest);
-    if (hasContent(clientRequest)) {
-      return;
+    if (!hasContent(clientRequest)) {
+      BodilessRequestHeaders.keep(clientRequest, proxyRequest);
     }
-    String method = clientRequest.getMethod();
-    boolean lengthDropped = clientRequest.getHeader(HttpHeader.CONTENT_LENGTH.asString()) != null
-        && !"PUT".equalsIgnoreCase(method) && !"POST".equalsIgnoreCase(method)
-        && clientRequest.getHeader(HttpHeader.CONTENT_TYPE.asString()) == null;
-    boolean expectDropped = clientRequest.getHeader(HttpHeader.EXPECT.asString()) != null;
-    if (lengthDropped || expectDropped) {
-      proxyRequest.headers(headers -> {
-        if (lengthDropped) {
-          uninterpreted(headers, HttpHeader.CONTENT_LENGTH);
-        }
-        if (expectDropped) {
-          uninterpreted(headers, HttpHeader.EXPECT);
-        }
-      });
-    }
-  }
-
-  private static void uninterpreted(HttpFields.Mutable headers, HttpHeader header) {
-    List<HttpField> fields = headers.getFields(header);
-    headers.remove(header);
-    fields.forEach(field -> headers.add(new HttpField(null, field.getName(), field.getValue())));
   }
 
   /** The body goes on without a content type of its own (see {@link UntypedRequestContent}). */
   @Override
-  protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
+  protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Request proxyRequest) {
     Request.Content body = proxyRequest.getBody();
     if (body != null && body.getContentType() != null) {
       proxyRequest.body(new UntypedRequestContent(body));
