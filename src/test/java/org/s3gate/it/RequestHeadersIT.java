@@ -86,7 +86,8 @@ class RequestHeadersIT {
     List<String> mismatches = new ArrayList<>();
     for (Sent sent : variants()) {
       recorder.clear();
-      RawHttp.Response directResponse = RawHttp.exchange("127.0.0.1", recorderPort, sent.head(), sent.body(), false);
+      RawHttp.Response directResponse =
+          RawHttp.exchange("127.0.0.1", recorderPort, sent.head(), sent.body(), false);
       RecordingBackend.Recorded direct = only(sent);
       RecordingBackend.Recorded proxied = throughGateway(sent);
       List<String> expected = direct.headerLines().stream().filter(line -> !HOP_BY_HOP.contains(name(line)))
