@@ -10,12 +10,15 @@ import java.time.Instant;
 import java.util.Enumeration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.RoundRobinConnectionPool;
@@ -46,6 +49,8 @@ import org.s3gate.metrics.GatewayMetrics;
  *       and the raw path rather than a parsed {@code java.net.URI};
  *   <li>{@code X-Forwarded-For} and friends from the client are replaced with the real client
  *       address unless the client is a trusted proxy (a client cannot pose as another address);
+ *   <li>a client body that ends before its Content-Length is answered 400 IncompleteBody, as S3
+ *       does, not taken for a backend failure;
  *   <li>every upstream failure becomes one S3 XML error ({@link #sendProxyResponseError}), and a
  *       refused connect marks the backend down at once (passive health); a request without a body
  *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
@@ -70,6 +75,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   private static final String JETTY_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
   private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
+  private static final String CLIENT_BODY_FAILURE_ATTRIBUTE = S3ProxyServlet.class.getName() + ".clientBodyFailure";
 
   /**
    * Idle network buffers the proxy client keeps per buffer size. Jetty derives this from the
@@ -244,6 +250,11 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   @Override
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse, Throwable failure) {
+    Throwable clientFailure = (Throwable) clientRequest.getAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE);
+    if (clientFailure != null && !isTimeout(clientFailure) && !proxyResponse.isCommitted()) {
+      sendIncompleteBody(clientRequest, proxyResponse);
+      return;
+    }
     Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
     // Jetty passes a Response even when none arrived; its status is 0 then.
     boolean noResponse = serverResponse == null || serverResponse.getStatus() <= 0;
@@ -258,6 +269,24 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
       }
     }
     super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+  }
+
+  /**
+   * Remembers that reading the client's body failed (it ended before its Content-Length, or its
+   * chunked encoding broke), so that failure is answered as the client's and not taken for the
+   * backend's: Jetty aborts the proxied request with it, which would otherwise become a 503
+   * ServiceUnavailable that clients retry and a backend error in the metrics.
+   */
+  @Override
+  protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
+      AsyncRequestContent content) {
+    return new StreamReader(request, response, proxyRequest, content) {
+      @Override
+      public void onError(Throwable failure) {
+        request.setAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE, failure);
+        super.onError(failure);
+      }
+    };
   }
 
   /**
@@ -323,6 +352,16 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     return "GET".equals(method) || "HEAD".equals(method) || "DELETE".equals(method) || "OPTIONS".equals(method);
   }
 
+  /** A client that stopped sending keeps the existing answer for timeouts (408, see sendProxyResponseError). */
+  private static boolean isTimeout(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isConnectFailure(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
@@ -347,6 +386,22 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
     String reason = status == 408 ? "client request timed out" : "backend " + backend + " failed";
     sendServiceUnavailable(clientRequest, proxyResponse, reason);
+  }
+
+  /** 400 IncompleteBody, as S3 and MinIO answer a body shorter than its Content-Length; the connection closes. */
+  private static void sendIncompleteBody(HttpServletRequest request, HttpServletResponse response) {
+    try {
+      response.setHeader(HttpHeader.CONNECTION.asString(), "close");
+      S3ErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST, "IncompleteBody",
+          "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+          request.getRequestURI(), null);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "could not send the 400 error", e);
+    } finally {
+      if (request.isAsyncStarted()) {
+        request.getAsyncContext().complete();
+      }
+    }
   }
 
   private void sendServiceUnavailable(HttpServletRequest request, HttpServletResponse response, String reason) {

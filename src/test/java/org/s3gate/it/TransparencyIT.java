@@ -119,6 +119,36 @@ class TransparencyIT {
     assertThat(same).as(report).isTrue();
   }
 
+  /**
+   * Not in the table (see TransparencyVariants): a body that ends before its Content-Length is the
+   * client's error, 400 both ways, and not a backend failure. The gateway used to answer 503
+   * ServiceUnavailable (which clients retry) and count an error against the backend.
+   */
+  @Test
+  void bodyShorterThanContentLength_throughGateway_answers400IncompleteBodyAndBlamesNoBackend() throws Exception {
+    RawRequest request = RawRequest.put("short-body").v4().body("bar").contentLength(10).halfClose();
+    long backendErrorsBefore = backendErrors();
+
+    RawHttp.Response straight = request.send(direct);
+    RawHttp.Response proxied = request.send(throughGateway);
+
+    assertThat(straight.status()).as("s3proxy: %s", straight).isEqualTo(400);
+    assertThat(proxied.status()).as("gateway: %s", proxied).isEqualTo(400);
+    assertThat(proxied.bodyText()).contains("<Code>IncompleteBody</Code>");
+    assertThat(stored(throughGateway.bucket(request.bucketKind()), "short-body")).isEqualTo("absent");
+    assertThat(backendErrors()).isEqualTo(backendErrorsBefore);
+  }
+
+  /** {@code s3gate_backend_responses_total{class="error"}}: backend exchanges that got no answer. */
+  private static long backendErrors() throws Exception {
+    java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway.url() + "/_s3gate/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return metrics.body().lines()
+        .filter(line -> line.startsWith("s3gate_backend_responses_total{") && line.contains("class=\"error\""))
+        .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+  }
+
   /** The object as the backend holds it: body, Content-Type and user metadata, or "absent". */
   private static String stored(String bucket, String key) {
     if (key == null) {

@@ -38,8 +38,9 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequ
  *       {@code Content-Length: 0} and cannot be told otherwise (see RequestHeadersIT); s3proxy
  *       answers 411 MissingContentLength directly and stores an empty object through the gateway;
  *   <li>a body shorter than its Content-Length (the client half-closes): s3proxy answers 400
- *       InvalidRequest (Jetty's "Early EOF"), the gateway 503 ServiceUnavailable (Jetty aborts the
- *       proxied request with the client's failure, which is then taken for the backend's).
+ *       InvalidRequest (Jetty's "Early EOF"), the gateway 400 IncompleteBody, as S3 and MinIO do,
+ *       since it cannot pass the truncation on for the backend to answer; TransparencyIT checks
+ *       that case on its own.
  * </ul>
  *
  * <p>Not thread-safe: the rows share the boto3 driver, which serves one call at a time.
