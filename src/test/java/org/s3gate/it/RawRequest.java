@@ -17,8 +17,9 @@ import java.util.Map;
  * {@code RawRequest.put("k").v2().header("Content-MD5", "garbage").body("bar")}.
  *
  * <p>Signing: {@link Auth#V2} and {@link Auth#V4} sign in the Authorization header (V4 signs
- * every header given here, as a client that signs all it sends would; {@link #unsigned} leaves one
- * out, as SDKs do with User-Agent and Expect), {@link Auth#V4_STREAMING} sends the payload
+ * every header given here but User-Agent and Expect, which SDKs leave out too; {@link #signed}
+ * signs those, {@link #signContentLength} Content-Length, {@link #unsigned} leaves out another),
+ * {@link Auth#V4_UNSIGNED_PAYLOAD} signs no payload hash, {@link Auth#V4_STREAMING} sends the payload
  * aws-chunked with chunk signatures, {@link Auth#V2_PRESIGNED} signs in the query string, and
  * {@link Auth#NONE} is an anonymous request. {@link #contentLength} may state a length that is
  * not the body's (a client's mistake, which the backend must be the one to answer); the signature

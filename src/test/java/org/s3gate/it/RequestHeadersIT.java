@@ -28,10 +28,11 @@ import org.junit.jupiter.api.Test;
  * {@code HttpGenerator.putTo}) and an empty value as {@code "Name: "}; HTTP names are
  * case-insensitive, surrounding blanks are not part of a value, and both SigV2 and SigV4 sign
  * lower-case names and trimmed values. Left out of the table because Jetty's HTTP/1.1 generator
- * cannot be told otherwise: a PUT or POST with neither {@code Content-Length} nor a body, and a
- * request with a {@code Content-Type} but no body, reach the backend with {@code Content-Length: 0}
- * (s3proxy answers the first 411 MissingContentLength directly and stores an empty object
- * through the gateway; no signature covers the added line).
+ * cannot be told otherwise: a PUT or POST with neither {@code Content-Length} nor a body, and any
+ * request with a {@code Content-Type} but neither {@code Content-Length} nor a body (a GET with
+ * {@code Content-Type:}), reach the backend with {@code Content-Length: 0} (s3proxy answers the
+ * PUT 411 MissingContentLength directly and stores an empty object through the gateway; no
+ * signature covers the added line, as the client did not send it).
  */
 class RequestHeadersIT {
   /** Lines the gateway adds to every forwarded request (lower-case names). */

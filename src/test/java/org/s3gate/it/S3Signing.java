@@ -73,17 +73,10 @@ final class S3Signing {
   }
 
   /**
-   * The V4 {@code Authorization} header for a request: {@code signedHeaders} are (lower-case
-   * name, value) pairs in any order and must include host and x-amz-date; {@code canonicalUri}
+   * The V4 signature of a request (the seed signature of an aws-chunked one): {@code signedHeaders}
+   * are (name, value) pairs in any order and must include host and x-amz-date; {@code canonicalUri}
    * is the path as sent (S3 does not encode it again); {@code query} is the raw query or empty.
    */
-  static String v4Authorization(String accessKey, String secretKey, Instant now, String method, String canonicalUri,
-      String query, List<Map.Entry<String, String>> signedHeaders, String payloadHash) {
-    return "AWS4-HMAC-SHA256 Credential=" + accessKey + "/" + scope(now) + ", SignedHeaders="
-        + signedHeaderNames(signedHeaders) + ", Signature="
-        + v4Signature(secretKey, now, method, canonicalUri, query, signedHeaders, payloadHash);
-  }
-
   static String v4Signature(String secretKey, Instant now, String method, String canonicalUri, String query,
       List<Map.Entry<String, String>> signedHeaders, String payloadHash) {
     TreeMap<String, String> canonical = new TreeMap<>();
