@@ -1,26 +1,22 @@
 package org.s3gate.proxy;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Jetty;
@@ -28,7 +24,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.s3gate.backend.Backend;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.http.Exchange;
-import org.s3gate.http.S3ErrorResponse;
 import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.policy.SecurityHeaderSettings;
@@ -46,6 +41,12 @@ import org.s3gate.runtime.Gateway;
  *       and the raw path rather than a parsed {@code java.net.URI};
  *   <li>{@code X-Forwarded-For} and friends from the client are replaced with the real client
  *       address unless the client is a trusted proxy ({@link ForwardedHeaders});
+ *   <li>nothing is added to or dropped from the headers a client signed: no {@code Content-Type}
+ *       for a body without one ({@link UntypedRequestContent}), and {@code Expect} and
+ *       {@code Content-Length: 0} of a request without a body are kept
+ *       ({@link BodilessRequestHeaders});
+ *   <li>a client body that ends before its Content-Length is answered 400 IncompleteBody, as S3
+ *       does, not taken for a backend failure ({@link ProxyErrors});
  *   <li>every upstream failure becomes one S3 XML error ({@link #sendProxyResponseError}), and a
  *       refused connect marks the backend down at once (passive health); a request without a body
  *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
@@ -64,6 +65,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   private static final String JETTY_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
   private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
+  private static final String CLIENT_BODY_FAILURE_ATTRIBUTE = S3ProxyServlet.class.getName() + ".clientBodyFailure";
 
   private Gateway gateway;
   private BackendPool pool;
@@ -133,7 +135,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
 
   @Override
   protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
-    sendServiceUnavailable(request, response, "no healthy backend");
+    ProxyErrors.sendServiceUnavailable(request, response, "no healthy backend");
   }
 
   @Override
@@ -147,6 +149,26 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
         .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
   }
 
+  /** Keeps what Jetty's client would drop from a request without a body ({@link BodilessRequestHeaders}). */
+  @Override
+  protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+    super.copyRequestHeaders(clientRequest, proxyRequest);
+    if (!hasContent(clientRequest)) {
+      BodilessRequestHeaders.keep(clientRequest, proxyRequest);
+    }
+  }
+
+  /** The body goes on without a content type of its own (see {@link UntypedRequestContent}). */
+  @Override
+  protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Request proxyRequest) {
+    Request.Content body = proxyRequest.getBody();
+    if (body != null && body.getContentType() != null) {
+      proxyRequest.body(new UntypedRequestContent(body));
+    }
+    super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+  }
+
   @Override
   protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
     addViaHeader(clientRequest, proxyRequest);
@@ -156,20 +178,44 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   @Override
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse, Throwable failure) {
+    Throwable clientFailure = (Throwable) clientRequest.getAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE);
+    if (clientFailure != null && !ProxyErrors.isTimeout(clientFailure) && !proxyResponse.isCommitted()) {
+      ProxyErrors.sendIncompleteBody(clientRequest, proxyResponse);
+      return;
+    }
     Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
     // Jetty passes a Response even when none arrived; its status is 0 then.
     boolean noResponse = serverResponse == null || serverResponse.getStatus() <= 0;
     if (noResponse && backend != null) {
       metrics.recordBackendFailure(backend);
-      boolean connectFailed = isConnectFailure(failure);
+      boolean connectFailed = ProxyErrors.isConnectFailure(failure);
       if (connectFailed && backend.markDown("connect failed: " + failure, Instant.now())) {
         LOG.log(Level.WARNING, "backend {0} is DOWN: connect failed: {1}", backend, failure.toString());
       }
-      if ((connectFailed || isIdempotent(clientRequest.getMethod())) && redispatch(clientRequest, proxyResponse)) {
+      if ((connectFailed || ProxyErrors.isIdempotent(clientRequest.getMethod()))
+          && redispatch(clientRequest, proxyResponse)) {
         return;
       }
     }
     super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+  }
+
+  /**
+   * Remembers that reading the client's body failed (it ended before its Content-Length, or its
+   * chunked encoding broke), so that failure is answered as the client's and not taken for the
+   * backend's: Jetty aborts the proxied request with it, which would otherwise become a 503
+   * ServiceUnavailable that clients retry and a backend error in the metrics.
+   */
+  @Override
+  protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
+      AsyncRequestContent content) {
+    return new StreamReader(request, response, proxyRequest, content) {
+      @Override
+      public void onError(Throwable failure) {
+        request.setAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE, failure);
+        super.onError(failure);
+      }
+    };
   }
 
   /**
@@ -235,20 +281,6 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     };
   }
 
-  private static boolean isIdempotent(String method) {
-    return "GET".equals(method) || "HEAD".equals(method) || "DELETE".equals(method) || "OPTIONS".equals(method);
-  }
-
-  private static boolean isConnectFailure(Throwable failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
-          || cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * The one place where upstream failures become client responses: a failure before the response
    * started is answered with an S3 XML error (503 ServiceUnavailable for anything upstream, which
@@ -262,21 +294,6 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     }
     Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
     String reason = status == 408 ? "client request timed out" : "backend " + backend + " failed";
-    sendServiceUnavailable(clientRequest, proxyResponse, reason);
-  }
-
-  private void sendServiceUnavailable(HttpServletRequest request, HttpServletResponse response, String reason) {
-    try {
-      response.setHeader(HttpHeader.CONNECTION.asString(), "close");
-      response.setHeader(HttpHeader.RETRY_AFTER.asString(), "1");
-      S3ErrorResponse.send(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "ServiceUnavailable",
-          "The gateway has no backend able to serve this request (" + reason + ").", request.getRequestURI(), null);
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.DEBUG, "could not send the 503 error", e);
-    } finally {
-      if (request.isAsyncStarted()) {
-        request.getAsyncContext().complete();
-      }
-    }
+    ProxyErrors.sendServiceUnavailable(clientRequest, proxyResponse, reason);
   }
 }
