@@ -14,9 +14,14 @@ import org.s3gate.policy.PolicySnapshot;
  * <h2>Design</h2>
  * One decision, in this order:
  * <ol>
- *   <li>MinIO's health endpoints are exempt: never identified, counted or limited.
- *   <li>The caller is identified from the request as received ({@link AccessKeyExtractor}) and
- *       its group policy looked up in the snapshot (one hash lookup).
+ *   <li>GET and HEAD of {@code exempt.paths} (MinIO's health endpoints) are exempt: never
+ *       identified, counted or limited.
+ *   <li>Requests whose limiting could differ from what the backend sees are rejected before
+ *       anything is counted ({@link RequestScreen}: non-S3 or lower-case methods, a
+ *       {@code Connection} header naming a signed header, repeated {@code Authorization}).
+ *   <li>The caller is identified from the request as it is forwarded ({@link AccessKeyExtractor});
+ *       a malformed Authorization header or a request naming two keys is rejected (400). Its group
+ *       policy is looked up in the snapshot (one hash lookup).
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
  *   <li>Otherwise the {@link Limiter} decides: a denial carries its retry time and the
@@ -34,8 +39,6 @@ import org.s3gate.policy.PolicySnapshot;
  */
 public final class Admission {
 
-  private static final String HEALTH_PREFIX = "/minio/health/";
-
   private final Limiter keyLimiter;
 
   /** @param keyLimiter the access key's budget, whose counts the response headers show */
@@ -45,11 +48,19 @@ public final class Admission {
 
   /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
   public Outcome decide(RequestFacts request, PolicySnapshot policy, long nowNanos) {
-    if (isBackendHealthCheck(request.rawPath())) {
+    if (policy.settings().isExempt(request.method(), request.rawPath())) {
       return Outcome.EXEMPT;
+    }
+    RequestScreen.Rejection rejection = RequestScreen.check(request);
+    if (rejection != null) {
+      return Outcome.rejected(CallerIdentity.UNKNOWN, policy.policyForKey(null), rejection);
     }
     CallerIdentity caller = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
         request.header("X-API-Key"), request.header("X-Access-Key-Id"));
+    if (caller.refused()) {
+      return Outcome.rejected(caller, policy.policyForKey(null), new RequestScreen.Rejection(400,
+          caller.refusal().errorCode(), caller.refusal().message()));
+    }
     GroupPolicy group = policy.policyForKey(caller.accessKey());
     if (!policy.settings().isLimited(request.method())) {
       return Outcome.admitted(caller, group, keyLimiter.peek(caller, nowNanos));
@@ -57,24 +68,5 @@ public final class Admission {
     Decision decision = keyLimiter.tryAcquire(request, caller, group, policy, nowNanos);
     return decision.admitted() ? Outcome.admitted(caller, group, decision)
         : Outcome.denied(caller, group, decision, keyLimiter);
-  }
-
-  /**
-   * MinIO's health endpoints ({@code /minio/health/live}, {@code .../ready}, {@code .../cluster},
-   * {@code .../cluster/read}) are never limited. Only plain lower-case paths qualify, so a path such
-   * as {@code /minio/health/../../bucket/key}, which a backend might resolve to an object, is limited.
-   */
-  static boolean isBackendHealthCheck(String rawPath) {
-    if (!rawPath.startsWith(HEALTH_PREFIX)) {
-      return false;
-    }
-    for (int i = HEALTH_PREFIX.length(); i < rawPath.length(); i++) {
-      char c = rawPath.charAt(i);
-      boolean allowed = (c >= 'a' && c <= 'z') || (c == '/' && rawPath.charAt(i - 1) != '/');
-      if (!allowed) {
-        return false;
-      }
-    }
-    return true;
   }
 }

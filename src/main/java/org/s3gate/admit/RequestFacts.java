@@ -1,5 +1,7 @@
 package org.s3gate.admit;
 
+import java.util.List;
+
 /**
  * What the admission core reads of one request, without the container: the request line, header
  * values and the client's address. The HTTP layer adapts its request to this; benchmarks and tests
@@ -21,4 +23,7 @@ public interface RequestFacts {
 
   /** The first value of the header named {@code name} (case-insensitive), or null. */
   String header(String name);
+
+  /** Every value of the header named {@code name} (case-insensitive), in order; empty when absent. */
+  List<String> headerValues(String name);
 }

@@ -5,8 +5,9 @@ import org.s3gate.limit.LimitWindow;
 
 /**
  * What happened to a request at admission, as a label for metrics and the access log: admitted,
- * denied by the per-second or the per-minute window, or exempt (never limited: MinIO's health
- * paths).
+ * denied by the per-second or the per-minute window, rejected as malformed or ambiguous before
+ * anything was counted ({@link RequestScreen}, a refused identity), or exempt (never limited:
+ * {@code exempt.paths}).
  *
  * <p>Immutable.
  */
@@ -14,6 +15,7 @@ public enum Verdict {
   ADMITTED("admitted"),
   DENIED_PER_SECOND("denied_per_second"),
   DENIED_PER_MINUTE("denied_per_minute"),
+  REJECTED("rejected"),
   EXEMPT("exempt");
 
   private final String label;

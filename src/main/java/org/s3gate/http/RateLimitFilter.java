@@ -20,7 +20,8 @@ import org.s3gate.runtime.Gateway;
  * <p>Per request: read the clock and the {@link PolicySnapshot} once, and keep both in the
  * request's {@link Exchange}, the only place the rest of the request (proxy, headers, access log,
  * metrics) reads them from; set the security headers; ask {@link org.s3gate.admit.Admission} for
- * the outcome; set the rate-limit headers; then forward or deny. No body is read, so a denied
+ * the outcome; set the rate-limit headers; then forward, deny with SlowDown, or answer a rejected
+ * request (malformed or ambiguous, nothing counted) with its 400/405 error. No body is read, so a denied
  * upload sent with {@code Expect: 100-continue} is refused before the client sends its body. The
  * exchange reports the request once its response is complete (asynchronously for proxied ones).
  * Mapped in web.xml to the proxy servlet only, so the gateway's own {@code /_s3gate/} endpoints
@@ -50,17 +51,26 @@ public final class RateLimitFilter extends HttpFilter {
       exchange.decided(outcome);
       if (!outcome.exempt()) {
         gateway.metrics().recordDecision(outcome.group().group(), outcome.verdict());
-        if (settings.headersEnabled()) {
-          RateLimitHeaders.set(response, outcome);
-        }
       }
       if (outcome.forwarded()) {
+        setRateLimitHeaders(response, outcome, settings);
         chain.doFilter(request, response);
+      } else if (outcome.rejected()) {
+        response.setHeader("Connection", "close");
+        S3ErrorResponse.send(response, outcome.rejectionStatus(), outcome.rejectionCode(), outcome.rejectionMessage(),
+            request.getRequestURI(), null);
       } else {
+        setRateLimitHeaders(response, outcome, settings);
         SlowDownResponse.send(request, response, settings.denyStatus(), outcome);
       }
     } finally {
       exchange.reportWhenComplete(request, response);
+    }
+  }
+
+  private static void setRateLimitHeaders(HttpServletResponse response, Outcome outcome, GatewaySettings settings) {
+    if (!outcome.exempt() && settings.headersEnabled()) {
+      RateLimitHeaders.set(response, outcome);
     }
   }
 }

@@ -1,5 +1,9 @@
 package org.s3gate.http;
 
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.s3gate.admit.RequestFacts;
@@ -35,5 +39,11 @@ final class ServletRequestFacts implements RequestFacts {
   @Override
   public String header(String name) {
     return request.getHeader(name);
+  }
+
+  @Override
+  public List<String> headerValues(String name) {
+    Enumeration<String> values = request.getHeaders(name);
+    return values == null ? List.of() : Collections.list(values);
   }
 }

@@ -5,7 +5,12 @@ package org.s3gate.identify;
  * and raw query string; nothing here verifies a signature, the backend does that.
  *
  * <h2>Design</h2>
- * Sources are tried in the SPEC's order and the first one that yields a trusted key wins:
+ * Sources are tried in the SPEC's order and the first one that yields a trusted key wins, except
+ * that the caller is never counted under one key while the backend may authenticate another:
+ * the signature sources (the Authorization header, every {@code X-Amz-Credential} and
+ * {@code AWSAccessKeyId} query parameter) must not name two different keys, and an
+ * {@code AWS4-}/{@code AWS} Authorization header must parse unambiguously; otherwise the result is
+ * a {@link CallerIdentity.Refusal} and the request is answered 400.
  * <ol>
  *   <li>{@code Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request,
  *       SignedHeaders=..., Signature=...} gives {@link AuthMethod#V4_HEADER}. Any {@code AWS4-}
@@ -21,14 +26,19 @@ package org.s3gate.identify;
  * {@code /}-separated elements are the scope and must be non-empty; everything before them is
  * the key. {@code Credential=KEY} without a scope, or a truncated scope, is malformed.
  * Query parameter names are compared case-sensitively after percent-decoding, as AWS and MinIO
- * do ({@code x-amz-credential} is not the parameter); the first occurrence of a name is used.
+ * do ({@code x-amz-credential} is not the parameter); every occurrence of a name is read, and two
+ * well-formed occurrences naming different keys are a conflict (a backend may read the first or
+ * the last).
  * Presence of the credential parameter alone marks a presigned request, as in MinIO; the
  * {@code Signature} and {@code Expires} parameters are the backend's business.
  *
  * <h2>Invariants</h2>
  * <ul>
- *   <li>A malformed source does not match and the next source is tried; no input throws
- *       (bad percent-encoding, truncation, 10 KB values, control characters, non-ASCII).
+ *   <li>A malformed query parameter or custom header does not match and the next source is
+ *       tried (a backend cannot authenticate a malformed credential either); a malformed
+ *       {@code AWS4-}/{@code AWS} Authorization header is a refusal; an Authorization header of
+ *       another scheme (e.g. {@code Bearer}) names no key. No input throws (bad percent-encoding,
+ *       truncation, 10 KB values, control characters, non-ASCII).
  *   <li>A trusted key is 1 to {@value #MAX_KEY_LENGTH} characters, each printable ASCII other
  *       than space ({@code 0x21..0x7E}); anything else is not a key and its source does not match.
  *       A trusted key is therefore safe in a response header and a log line.
@@ -47,6 +57,8 @@ public final class AccessKeyExtractor {
   private static final String SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
   private static final String V2_PREFIX = "AWS ";
   private static final String CREDENTIAL_PREFIX = "Credential=";
+  private static final String SIGNED_HEADERS_PREFIX = "SignedHeaders=";
+  private static final String SIGNATURE_PREFIX = "Signature=";
   private static final String V4_QUERY_NAME = "X-Amz-Credential";
   private static final String V2_QUERY_NAME = "AWSAccessKeyId";
 
@@ -60,27 +72,46 @@ public final class AccessKeyExtractor {
    *     ({@code HttpServletRequest.getQueryString()}), or null
    * @param xApiKey the {@code X-API-Key} header, or null
    * @param xAccessKeyId the {@code X-Access-Key-Id} header, or null
-   * @return the identity; {@link CallerIdentity#UNKNOWN} when no source yields a trusted key
+   * @return the identity; {@link CallerIdentity#UNKNOWN} when no source yields a trusted key; a
+   *     refusal when the Authorization header is malformed or the request names two keys
    */
   public static CallerIdentity identify(
       String authorization, String rawQuery, String xApiKey, String xAccessKeyId) {
-    String key;
+    String headerKey = null;
+    AuthMethod headerMethod = null;
     if (authorization != null) {
-      if ((key = fromV4Header(authorization)) != null) {
-        return new CallerIdentity(key, AuthMethod.V4_HEADER);
+      int start = skipOws(authorization, 0, authorization.length());
+      if (authorization.startsWith(V4_ALGORITHM_PREFIX, start)) {
+        headerKey = fromV4Header(authorization);
+        headerMethod = AuthMethod.V4_HEADER;
+      } else if (authorization.startsWith(V2_PREFIX, start)) {
+        headerKey = fromV2Header(authorization);
+        headerMethod = AuthMethod.V2_HEADER;
       }
-      if ((key = fromV2Header(authorization)) != null) {
-        return new CallerIdentity(key, AuthMethod.V2_HEADER);
+      if (headerMethod != null && headerKey == null) {
+        return CallerIdentity.MALFORMED;
       }
     }
+    String v4Key = null;
+    String v2Key = null;
     if (rawQuery != null && !rawQuery.isEmpty()) {
-      if ((key = PresignedQuery.key(rawQuery, V4_QUERY_NAME, true)) != null) {
-        return new CallerIdentity(key, AuthMethod.V4_PRESIGNED);
-      }
-      if ((key = PresignedQuery.key(rawQuery, V2_QUERY_NAME, false)) != null) {
-        return new CallerIdentity(key, AuthMethod.V2_PRESIGNED);
+      v4Key = PresignedQuery.key(rawQuery, V4_QUERY_NAME, true);
+      v2Key = PresignedQuery.key(rawQuery, V2_QUERY_NAME, false);
+      if (v4Key == PresignedQuery.CONFLICT || v2Key == PresignedQuery.CONFLICT
+          || differ(headerKey, v4Key) || differ(headerKey, v2Key) || differ(v4Key, v2Key)) {
+        return CallerIdentity.CONFLICTING;
       }
     }
+    if (headerKey != null) {
+      return new CallerIdentity(headerKey, headerMethod);
+    }
+    if (v4Key != null) {
+      return new CallerIdentity(v4Key, AuthMethod.V4_PRESIGNED);
+    }
+    if (v2Key != null) {
+      return new CallerIdentity(v2Key, AuthMethod.V2_PRESIGNED);
+    }
+    String key;
     if ((key = fromPlainHeader(xApiKey)) != null
         || (key = fromPlainHeader(xAccessKeyId)) != null) {
       return new CallerIdentity(key, AuthMethod.CUSTOM_HEADER);
@@ -88,9 +119,24 @@ public final class AccessKeyExtractor {
     return CallerIdentity.UNKNOWN;
   }
 
+  /** Whether two signature sources both name a key and the keys differ. */
+  private static boolean differ(String a, String b) {
+    return a != null && b != null && !a.equals(b);
+  }
+
   // ---- Authorization header ---------------------------------------------------------------
 
-  /** {@code AWS4-<alg> Credential=KEY/scope, SignedHeaders=..., Signature=...}; null if malformed. */
+  /**
+   * {@code AWS4-<alg> Credential=KEY/scope, SignedHeaders=..., Signature=...}; null if malformed.
+   * Components are separated by {@code ,} and optional whitespace; each must be one of
+   * {@code Credential}, {@code SignedHeaders}, {@code Signature}, none twice, none empty, and
+   * {@code Credential} must be there. Anything else (an unknown component such as
+   * {@code X=Credential=...}, a second Credential, a trailing comma) is malformed: servers split
+   * such headers differently (MinIO takes the first of exactly three fields, others search for the
+   * first {@code Credential=} substring), so the key counted here could differ from the one the
+   * backend authenticates. A missing SignedHeaders or Signature names no second key; the backend
+   * refuses it.
+   */
   static String fromV4Header(String header) {
     int length = header.length();
     int start = skipOws(header, 0, length);
@@ -101,19 +147,31 @@ public final class AccessKeyExtractor {
     if (i == length) {
       return null;
     }
-    // Components are separated by ',' and optional whitespace; only the first Credential counts.
-    while (i < length) {
+    String key = null;
+    boolean signedHeaders = false;
+    boolean signature = false;
+    while (i <= length) {
       i = skipOws(header, i, length);
       int end = header.indexOf(',', i);
       if (end < 0) {
         end = length;
       }
-      if (header.startsWith(CREDENTIAL_PREFIX, i)) {
-        return credentialKey(header, i + CREDENTIAL_PREFIX.length(), trimOwsEnd(header, i, end));
+      int componentEnd = trimOwsEnd(header, i, end);
+      if (header.startsWith(CREDENTIAL_PREFIX, i) && key == null) {
+        key = credentialKey(header, i + CREDENTIAL_PREFIX.length(), componentEnd);
+        if (key == null) {
+          return null;
+        }
+      } else if (header.startsWith(SIGNED_HEADERS_PREFIX, i) && !signedHeaders) {
+        signedHeaders = true;
+      } else if (header.startsWith(SIGNATURE_PREFIX, i) && !signature) {
+        signature = true;
+      } else {
+        return null; // unknown, repeated or empty component
       }
       i = end + 1;
     }
-    return null;
+    return key;
   }
 
   /**

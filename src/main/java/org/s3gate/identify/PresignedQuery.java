@@ -9,11 +9,19 @@ package org.s3gate.identify;
  */
 final class PresignedQuery {
 
+  /** What {@link #key} returns when occurrences of the parameter name different keys (compare by identity). */
+  static final String CONFLICT = new String("conflicting keys");
+
   private PresignedQuery() {}
 
-  /** Value of the first parameter named {@code name}, decoded, as a key; null if malformed. */
+  /**
+   * The key named by the parameter {@code name}, decoded: null when no occurrence is a well-formed
+   * key, {@link #CONFLICT} when two well-formed occurrences name different keys (malformed
+   * occurrences are ignored: no backend can authenticate them).
+   */
   static String key(String query, String name, boolean isV4Credential) {
     int length = query.length();
+    String found = null;
     int i = 0;
     while (i <= length) {
       int amp = query.indexOf('&', i);
@@ -22,17 +30,20 @@ final class PresignedQuery {
       }
       int eq = KeyText.indexOf(query, '=', i, amp);
       int nameEnd = eq < 0 ? amp : eq;
-      if (decodedEquals(query, i, nameEnd, name)) {
-        if (nameEnd == amp || !isWellEncoded(query, nameEnd + 1, amp)) {
-          return null;
-        }
-        return isV4Credential
+      if (decodedEquals(query, i, nameEnd, name) && nameEnd < amp && isWellEncoded(query, nameEnd + 1, amp)) {
+        String key = isV4Credential
             ? encodedCredentialKey(query, nameEnd + 1, amp)
             : encodedKey(query, nameEnd + 1, amp);
+        if (key != null) {
+          if (found != null && !found.equals(key)) {
+            return CONFLICT;
+          }
+          found = key;
+        }
       }
       i = amp + 1;
     }
-    return null;
+    return found;
   }
 
   /** Key of a percent-encoded credential in {@code s[from, to)}, already checked well-encoded. */

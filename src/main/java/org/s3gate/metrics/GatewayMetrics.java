@@ -26,7 +26,8 @@ import org.s3gate.limit.CounterTable;
  * The gateway's Prometheus metrics (client_java), scraped at {@code GET /_s3gate/metrics}:
  * <ul>
  *   <li>{@code s3gate_requests_total{group,decision}}: every limited request, decision
- *       {@code admitted}, {@code denied_per_second} or {@code denied_per_minute};
+ *       {@code admitted}, {@code denied_per_second}, {@code denied_per_minute} or {@code rejected}
+ *       (refused as malformed or ambiguous before anything was counted);
  *   <li>{@code s3gate_request_duration_seconds{decision}}: time from the filter to the last byte
  *       of the response (histogram, also {@code exempt} for MinIO health paths);
  *   <li>{@code s3gate_backend_responses_total{backend,class}}: backend answers by status class
@@ -127,10 +128,13 @@ public final class GatewayMetrics {
   public void recordDecision(String group, Verdict verdict) {
     CounterDataPoint[] counters = requestsByGroup.get(group);
     if (counters == null) {
-      counters = requestsByGroup.computeIfAbsent(group, g -> new CounterDataPoint[] {
-          requests.labelValues(g, Verdict.ADMITTED.label()),
-          requests.labelValues(g, Verdict.DENIED_PER_SECOND.label()),
-          requests.labelValues(g, Verdict.DENIED_PER_MINUTE.label())});
+      counters = requestsByGroup.computeIfAbsent(group, g -> {
+        CounterDataPoint[] byVerdict = new CounterDataPoint[Verdict.EXEMPT.ordinal()];
+        for (int v = 0; v < byVerdict.length; v++) {
+          byVerdict[v] = requests.labelValues(g, Verdict.values()[v].label());
+        }
+        return byVerdict;
+      });
     }
     counters[verdict.ordinal()].inc();
   }

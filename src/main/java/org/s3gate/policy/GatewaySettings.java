@@ -28,6 +28,7 @@ public record GatewaySettings(
     boolean countDenied,
     Set<String> limitMethods,
     boolean headersEnabled,
+    Set<String> exemptPaths,
     Duration tableExpire,
     List<Cidr> adminAllow,
     List<Cidr> trustedProxies,
@@ -48,6 +49,7 @@ public record GatewaySettings(
     Objects.requireNonNull(securityHeaders, "securityHeaders");
     Objects.requireNonNull(startup, "startup");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
+    exemptPaths = Set.copyOf(exemptPaths);
     adminAllow = List.copyOf(adminAllow);
     trustedProxies = List.copyOf(trustedProxies);
   }
@@ -55,7 +57,7 @@ public record GatewaySettings(
   /** These settings with {@code running}'s restart-only values: what a reload keeps in force. */
   GatewaySettings withStartup(StartupSettings running) {
     return new GatewaySettings(defaultGroup, defaultLimitPerMinute, defaultLimitPerSecond, defaultErrorMessage,
-        denyStatus, countDenied, limitMethods, headersEnabled, tableExpire, adminAllow, trustedProxies,
+        denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, adminAllow, trustedProxies,
         backendHealthPath, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders, running);
   }
 
@@ -82,6 +84,14 @@ public record GatewaySettings(
   /** {@code access.log.file} (restart). */
   public String accessLogFile() {
     return startup.accessLogFile();
+  }
+
+  /**
+   * Whether a request is never limited: a GET or HEAD of exactly one of {@code exempt.paths} (the
+   * raw path as received, so {@code /minio/health/live/../../bucket/key} is not exempt).
+   */
+  public boolean isExempt(String method, String rawPath) {
+    return ("GET".equals(method) || "HEAD".equals(method)) && exemptPaths.contains(rawPath);
   }
 
   /**

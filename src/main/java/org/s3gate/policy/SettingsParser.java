@@ -47,6 +47,7 @@ final class SettingsParser {
     Integer tableSize = tableSize();
     Duration tableExpire = reader.duration(SettingKeys.TABLE_EXPIRE, Duration.ofMillis(1));
     Duration reloadInterval = reader.duration(SettingKeys.RELOAD_INTERVAL, MIN_RELOAD_INTERVAL);
+    Set<String> exemptPaths = exemptPaths();
     List<Cidr> adminAllow = cidrs(SettingKeys.ADMIN_ALLOW);
     List<Cidr> trusted = cidrs(SettingKeys.TRUSTED_PROXIES);
     List<URI> backends = backendOverride != null ? backendOverride : operations.backendUrls(SettingKeys.BACKEND_URLS, false);
@@ -62,7 +63,7 @@ final class SettingsParser {
     }
     StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, accessLogFile);
     return new GatewaySettings(defaultGroup, perMinute, perSecond, message, denyStatus, countDenied,
-        methods, headers, tableExpire, adminAllow, trusted, healthPath, healthCheck, accessLogEnabled,
+        methods, headers, exemptPaths, tableExpire, adminAllow, trusted, healthPath, healthCheck, accessLogEnabled,
         accessLogFormat, securityHeaders, startup);
   }
 
@@ -128,6 +129,24 @@ final class SettingsParser {
       }
     }
     return methods;
+  }
+
+  /** Raw request paths, comma-separated, each starting with '/' (no spaces or control characters). */
+  private Set<String> exemptPaths() {
+    RawEntry e = reader.entry(SettingKeys.EXEMPT_PATHS);
+    if (e == null) {
+      return null;
+    }
+    Set<String> paths = new LinkedHashSet<>();
+    for (String item : Values.splitList(e.value())) {
+      if (!item.startsWith("/") || Values.hasControlChar(item)) {
+        reader.bad(SettingKeys.EXEMPT_PATHS, e.value(), "entry " + Values.quote(item)
+            + " is not a path starting with '/'");
+      } else {
+        paths.add(item);
+      }
+    }
+    return paths;
   }
 
   private List<Cidr> cidrs(String key) {

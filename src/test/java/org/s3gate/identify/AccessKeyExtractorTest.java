@@ -78,21 +78,66 @@ class AccessKeyExtractorTest {
 
   static Stream<Arguments> precedence() {
     return Stream.of(
-        arguments("v4 header beats all", V4, "AWSAccessKeyId=" + OTHER, OTHER, OTHER, KEY,
+        arguments("v4 header beats custom headers", V4, null, OTHER, OTHER, KEY, AuthMethod.V4_HEADER),
+        arguments("v4 header and a query naming the same key", V4, "AWSAccessKeyId=" + KEY, OTHER, OTHER, KEY,
             AuthMethod.V4_HEADER),
-        arguments("v2 header beats query", V2, "X-Amz-Credential=" + OTHER
-            + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request", OTHER, OTHER, KEY,
-            AuthMethod.V2_HEADER),
-        arguments("v4 presigned beats v2 presigned", null,
-            "AWSAccessKeyId=" + OTHER + "&" + V4_QUERY, OTHER, OTHER, KEY,
-            AuthMethod.V4_PRESIGNED),
+        arguments("v2 header and a presigned credential of the same key", V2, "X-Amz-Credential=" + KEY
+            + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request", null, null, KEY, AuthMethod.V2_HEADER),
         arguments("v2 presigned beats custom headers", null, V2_QUERY, OTHER, OTHER, KEY,
             AuthMethod.V2_PRESIGNED),
         arguments("X-API-Key beats X-Access-Key-Id", null, null, KEY, OTHER, KEY,
             AuthMethod.CUSTOM_HEADER),
-        arguments("first of duplicate parameters", null,
-            "AWSAccessKeyId=" + KEY + "&AWSAccessKeyId=" + OTHER, null, null, KEY,
-            AuthMethod.V2_PRESIGNED));
+        arguments("duplicate parameters naming the same key", null,
+            "AWSAccessKeyId=" + KEY + "&AWSAccessKeyId=" + KEY, null, null, KEY, AuthMethod.V2_PRESIGNED),
+        arguments("a malformed occurrence is ignored, the well-formed one counts", null,
+            "AWSAccessKeyId=%ZZ&AWSAccessKeyId=" + KEY, null, null, KEY, AuthMethod.V2_PRESIGNED));
+  }
+
+  /** Requests that name two different keys: whichever the backend reads, it must be the one counted. */
+  static Stream<Arguments> conflicting() {
+    return Stream.of(
+        arguments("v4 header and v2 presigned of another key", V4, "AWSAccessKeyId=" + OTHER),
+        arguments("v2 header and v4 presigned of another key", V2, "X-Amz-Credential=" + OTHER
+            + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request"),
+        arguments("v2 presigned plus a forged X-Amz-Credential", null, V2_QUERY + "&X-Amz-Credential=" + OTHER
+            + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request"),
+        arguments("duplicate AWSAccessKeyId", null, "AWSAccessKeyId=" + KEY + "&AWSAccessKeyId=" + OTHER),
+        arguments("duplicate X-Amz-Credential, the second encoded", null, "X-Amz-Credential=" + KEY
+            + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X%2DAmz-Credential=" + OTHER
+            + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request"));
+  }
+
+  /** AWS4-/AWS Authorization headers that servers would not all read the same way. */
+  static Stream<Arguments> malformedAuthorization() {
+    return Stream.of(
+        arguments("algorithm only", "AWS4-HMAC-SHA256"),
+        arguments("v4 Credential= missing slash",
+            "AWS4-HMAC-SHA256 Credential=" + KEY + ", SignedHeaders=host, Signature=abc"),
+        arguments("v4 truncated scope", "AWS4-HMAC-SHA256 Credential=" + KEY + "/20150830/us-east-1"),
+        arguments("v4 empty scope element", "AWS4-HMAC-SHA256 Credential=" + KEY + "/20150830//s3/aws4_request"),
+        arguments("v4 empty key", "AWS4-HMAC-SHA256 Credential=/20150830/us-east-1/s3/aws4_request"),
+        arguments("v4 truncated mid-prefix", "AWS4-HMAC-SHA256 Creden"),
+        arguments("v4 scope one short, slash before Credential", "AWS4-x/y Credential=" + KEY + "/us-east-1/s3/aws4_request"),
+        arguments("v4 lower-case credential", "AWS4-HMAC-SHA256 credential=" + KEY + "/20150830/us-east-1/s3/aws4_request"),
+        arguments("v4 key > 128 chars", "AWS4-HMAC-SHA256 Credential=" + LONG_KEY + "/20150830/us-east-1/s3/aws4_request"),
+        arguments("v4 key with control char", "AWS4-HMAC-SHA256 Credential=AK\u0001IA/20150830/us-east-1/s3/aws4_request"),
+        arguments("v4 key with unicode", "AWS4-HMAC-SHA256 Credential=AKIä/20150830/us-east-1/s3/aws4_request"),
+        arguments("v4 10 KB credential", "AWS4-HMAC-SHA256 Credential=" + TEN_KB + "/20150830/us-east-1/s3/aws4_request"),
+        arguments("v4 10 KB of commas", "AWS4-HMAC-SHA256 " + ",".repeat(10 * 1024)),
+        arguments("v4 credential hidden in an unknown component", "AWS4-HMAC-SHA256 X=Credential=" + KEY
+            + "/20150830/us-east-1/s3/aws4_request, Credential=" + OTHER
+            + "/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc"),
+        arguments("v4 two Credentials", "AWS4-HMAC-SHA256 Credential=" + KEY + "/20150830/us-east-1/s3/aws4_request, "
+            + "Credential=" + OTHER + "/20150830/us-east-1/s3/aws4_request, Signature=abc"),
+        arguments("v4 two Signatures", V4 + ", Signature=def"),
+        arguments("v4 trailing comma", V4 + ","),
+        arguments("v2 without colon", "AWS " + KEY),
+        arguments("v2 without signature", "AWS " + KEY + ":"),
+        arguments("v2 empty key", "AWS :sig"),
+        arguments("v2 key with space", "AWS AK IA:sig"),
+        arguments("v2 key > 128 chars", "AWS " + LONG_KEY + ":sig"),
+        arguments("v2 10 KB", "AWS " + TEN_KB),
+        arguments("header with newline", "AWS AK\nIA:sig"));
   }
 
   static Stream<Arguments> malformed() {
@@ -100,38 +145,7 @@ class AccessKeyExtractorTest {
         // each case has a trusted X-Access-Key-Id to fall through to
         arguments("empty authorization", "", null),
         arguments("blank authorization", "   ", null),
-        arguments("algorithm only", "AWS4-HMAC-SHA256", null),
-        arguments("v4 Credential= missing slash",
-            "AWS4-HMAC-SHA256 Credential=" + KEY + ", SignedHeaders=host, Signature=abc", null),
-        arguments("v4 truncated scope",
-            "AWS4-HMAC-SHA256 Credential=" + KEY + "/20150830/us-east-1", null),
-        arguments("v4 empty scope element",
-            "AWS4-HMAC-SHA256 Credential=" + KEY + "/20150830//s3/aws4_request", null),
-        arguments("v4 empty key", "AWS4-HMAC-SHA256 Credential=/20150830/us-east-1/s3/aws4_request",
-            null),
-        arguments("v4 truncated mid-prefix", "AWS4-HMAC-SHA256 Creden", null),
-        arguments("v4 scope one short, slash before Credential",
-            "AWS4-x/y Credential=" + KEY + "/us-east-1/s3/aws4_request", null),
-        arguments("v4 lower-case credential",
-            "AWS4-HMAC-SHA256 credential=" + KEY + "/20150830/us-east-1/s3/aws4_request", null),
-        arguments("v4 key > 128 chars",
-            "AWS4-HMAC-SHA256 Credential=" + LONG_KEY + "/20150830/us-east-1/s3/aws4_request",
-            null),
-        arguments("v4 key with control char",
-            "AWS4-HMAC-SHA256 Credential=AK\u0001IA/20150830/us-east-1/s3/aws4_request", null),
-        arguments("v4 key with unicode",
-            "AWS4-HMAC-SHA256 Credential=AKIä/20150830/us-east-1/s3/aws4_request", null),
-        arguments("v4 10 KB credential",
-            "AWS4-HMAC-SHA256 Credential=" + TEN_KB + "/20150830/us-east-1/s3/aws4_request", null),
-        arguments("v4 10 KB of commas", "AWS4-HMAC-SHA256 " + ",".repeat(10 * 1024), null),
-        arguments("v2 without colon", "AWS " + KEY, null),
-        arguments("v2 without signature", "AWS " + KEY + ":", null),
-        arguments("v2 empty key", "AWS :sig", null),
-        arguments("v2 key with space", "AWS AK IA:sig", null),
-        arguments("v2 key > 128 chars", "AWS " + LONG_KEY + ":sig", null),
-        arguments("v2 10 KB", "AWS " + TEN_KB, null),
         arguments("bearer token", "Bearer " + TEN_KB, null),
-        arguments("header with newline", "AWS AK\nIA:sig", null),
         arguments("query: bad percent-encoding", null,
             "X-Amz-Credential=" + KEY + "%2G20150830%2Fus-east-1%2Fs3%2Faws4_request"),
         arguments("query: truncated percent-encoding", null, "AWSAccessKeyId=" + KEY + "%2"),
@@ -155,6 +169,23 @@ class AccessKeyExtractorTest {
         arguments("query: 10 KB of ampersands", null, "&".repeat(10 * 1024)),
         arguments("query: 10 KB of percents", null, "AWSAccessKeyId=" + "%".repeat(10 * 1024)),
         arguments("query: only ampersand and equals", null, "&=&=="));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("conflicting")
+  void identify_twoDifferentKeys_isRefusedAsConflicting(String name, String authorization, String query) {
+    CallerIdentity identity = AccessKeyExtractor.identify(authorization, query, null, OTHER);
+
+    assertThat(identity.refusal()).isEqualTo(CallerIdentity.Refusal.CONFLICTING_KEYS);
+    assertThat(identity.accessKey()).isEqualTo("unknown");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedAuthorization")
+  void identify_malformedAwsAuthorization_isRefused(String name, String authorization) {
+    CallerIdentity identity = AccessKeyExtractor.identify(authorization, null, null, OTHER);
+
+    assertThat(identity.refusal()).isEqualTo(CallerIdentity.Refusal.MALFORMED_AUTHORIZATION);
   }
 
   @ParameterizedTest(name = "{0}")

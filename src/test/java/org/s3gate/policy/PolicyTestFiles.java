@@ -35,6 +35,7 @@ final class PolicyTestFiles {
         "table.size 100000",
         "table.expire 2m",
         "reload.interval 1s",
+        "exempt.paths /minio/health/live,/minio/health/ready,/minio/health/cluster,/minio/health/cluster/read",
         "admin.allow 127.0.0.1/8,::1/128",
         "trusted.proxies",
         "backend.urls http://127.0.0.1:9000",

@@ -186,5 +186,10 @@ public final class BareJettyProxy {
     public String header(String name) {
       return request.getHeaders().get(name);
     }
+
+    @Override
+    public java.util.List<String> headerValues(String name) {
+      return request.getHeaders().getValuesList(name);
+    }
   }
 }

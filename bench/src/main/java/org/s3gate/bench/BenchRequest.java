@@ -1,5 +1,7 @@
 package org.s3gate.bench;
 
+import java.util.List;
+
 import org.s3gate.admit.RequestFacts;
 
 /**
@@ -11,9 +13,11 @@ import org.s3gate.admit.RequestFacts;
  */
 final class BenchRequest implements RequestFacts {
   private final String authorization;
+  private final List<String> authorizationValues;
 
   BenchRequest(String authorization) {
     this.authorization = authorization;
+    this.authorizationValues = List.of(authorization);
   }
 
   @Override
@@ -34,5 +38,10 @@ final class BenchRequest implements RequestFacts {
   @Override
   public String header(String name) {
     return "Authorization".equalsIgnoreCase(name) ? authorization : null;
+  }
+
+  @Override
+  public List<String> headerValues(String name) {
+    return "Authorization".equalsIgnoreCase(name) ? authorizationValues : List.of();
   }
 }
