@@ -13,7 +13,6 @@ import jakarta.servlet.ServletContextListener;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
-import org.s3gate.admit.KeyRateLimiter;
 import org.s3gate.backend.BackendHealthChecker;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.common.DaemonThreads;
@@ -61,7 +60,7 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
-    Admission admission = new Admission(new KeyRateLimiter(table));
+    Admission admission = new Admission(table);
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, accessLog::dropped);

@@ -2,7 +2,9 @@ package org.s3gate.admit;
 
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
+import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.PolicySnapshot;
 
@@ -24,14 +26,16 @@ import org.s3gate.policy.PolicySnapshot;
  *       policy is looked up in the snapshot (one hash lookup).
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
- *   <li>Otherwise the {@link Limiter} decides: a denial carries its retry time and the
- *       limiter's description of the limit that tripped.
+ *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
+ *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then, for a key
+ *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}).
+ *       A denial carries its retry time and the limiter's description of the limit that tripped;
+ *       when a later limiter denies, the earlier one's charge is refunded, so no budget is charged
+ *       for a request another denied.
  * </ol>
- * Extension: a new budget (per client address, per bucket, bytes) is another {@link Limiter}, asked
- * after the access key's; a shared counter store (Redis) is another implementation of the access
- * key's limiter. Nothing in the HTTP layer changes for either. With more than one limiter, a
- * limiter that refuses must have the earlier ones' charges refunded, so that none is charged when
- * another denies; that refund comes with the second limiter.
+ * Extension: a new budget (per bucket, bytes) is another {@link Limiter} in that sequence, with the
+ * same refund rule; a shared counter store (Redis) is another implementation of the budgets.
+ * Nothing in the HTTP layer changes for either.
  *
  * <p>The time is a parameter, read once per request by the caller; nothing here reads a clock.
  *
@@ -39,34 +43,46 @@ import org.s3gate.policy.PolicySnapshot;
  */
 public final class Admission {
 
-  private final Limiter keyLimiter;
+  private final KeyRateLimiter keyLimiter;
+  private final AddressRateLimiter addressLimiter;
 
-  /** @param keyLimiter the access key's budget, whose counts the response headers show */
-  public Admission(Limiter keyLimiter) {
-    this.keyLimiter = keyLimiter;
+  /** Both limiters charge {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
+  public Admission(CounterTable counters) {
+    this.keyLimiter = new KeyRateLimiter(counters);
+    this.addressLimiter = new AddressRateLimiter(counters);
   }
 
   /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
   public Outcome decide(RequestFacts request, PolicySnapshot policy, long nowNanos) {
-    if (policy.settings().isExempt(request.method(), request.rawPath())) {
+    GatewaySettings settings = policy.settings();
+    if (settings.isExempt(request.method(), request.rawPath())) {
       return Outcome.EXEMPT;
     }
+    String clientAddress = ClientAddress.of(request, settings.trustedProxies());
     RequestScreen.Rejection rejection = RequestScreen.check(request);
     if (rejection != null) {
-      return Outcome.rejected(CallerIdentity.UNKNOWN, policy.policyForKey(null), rejection);
+      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress), rejection);
     }
-    CallerIdentity caller = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
+    CallerIdentity identity = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
         request.header("X-API-Key"), request.header("X-Access-Key-Id"));
-    if (caller.refused()) {
-      return Outcome.rejected(caller, policy.policyForKey(null), new RequestScreen.Rejection(400,
-          caller.refusal().errorCode(), caller.refusal().message()));
+    if (identity.refused()) {
+      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress),
+          new RequestScreen.Rejection(400, identity.refusal().errorCode(), identity.refusal().message()));
     }
-    GroupPolicy group = policy.policyForKey(caller.accessKey());
-    if (!policy.settings().isLimited(request.method())) {
-      return Outcome.admitted(caller, group, keyLimiter.peek(caller, nowNanos));
+    GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
+    Caller caller = new Caller(identity, group, clientAddress);
+    if (!settings.isLimited(request.method())) {
+      return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
-    Decision decision = keyLimiter.tryAcquire(request, caller, group, policy, nowNanos);
-    return decision.admitted() ? Outcome.admitted(caller, group, decision)
-        : Outcome.denied(caller, group, decision, keyLimiter);
+    Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
+    if (!own.admitted()) {
+      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
+    }
+    Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
+    if (address != null && !address.admitted()) {
+      keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
+      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
+    }
+    return Outcome.admitted(caller, own);
   }
 }

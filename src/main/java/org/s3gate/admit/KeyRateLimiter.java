@@ -1,6 +1,5 @@
 package org.s3gate.admit;
 
-import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.LimitWindow;
@@ -8,37 +7,51 @@ import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
- * The access key's budget (SPEC §6): its group's requests per sliding second and minute, counted
- * per key in the bounded {@link CounterTable} (see there for exactness, eviction and what live
- * limit changes do). {@code count.denied} is read from the request's snapshot, so a reload applies
- * to the next request.
+ * The caller's own budget (SPEC §6): its group's requests per sliding second and minute, counted
+ * per access key in the bounded {@link CounterTable} (see there for exactness, eviction and what
+ * live limit changes do). An anonymous caller, which names no key, is counted per client address
+ * ({@code anonymous@ADDRESS}) instead of under one key all unsigned requests would share.
+ * {@code count.denied} is read from the request's snapshot, so a reload applies to the next request.
  *
  * <p>Thread-safe: stateless besides the thread-safe table.
  */
 public final class KeyRateLimiter implements Limiter {
 
-  private final CounterTable keys;
+  private final CounterTable counters;
 
-  public KeyRateLimiter(CounterTable keys) {
-    this.keys = keys;
+  public KeyRateLimiter(CounterTable counters) {
+    this.counters = counters;
+  }
+
+  static String counterOf(Caller caller) {
+    return caller.identity().anonymous() ? caller.addressCounter() : caller.identity().accessKey();
   }
 
   @Override
-  public Decision tryAcquire(RequestFacts request, CallerIdentity caller, GroupPolicy group, PolicySnapshot policy,
-      long nowNanos) {
-    return keys.tryAcquire(caller.accessKey(), group.limitPerSecond(), group.limitPerMinute(),
+  public Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
+    GroupPolicy group = caller.group();
+    return counters.tryAcquire(counterOf(caller), group.limitPerSecond(), group.limitPerMinute(),
         policy.settings().countDenied(), nowNanos);
   }
 
-  @Override
-  public Decision peek(CallerIdentity caller, long nowNanos) {
-    return keys.peek(caller.accessKey(), nowNanos);
+  /** The caller's counts at {@code nowNanos}, charging nothing (a method {@code limit.methods} leaves out). */
+  Decision peek(Caller caller, long nowNanos) {
+    return counters.peek(counterOf(caller), nowNanos);
   }
 
   @Override
-  public String describeLimit(GroupPolicy group, Decision denied) {
+  public void refund(Caller caller, long chargedNanos) {
+    counters.refund(counterOf(caller), chargedNanos);
+  }
+
+  @Override
+  public String describeLimit(Caller caller, PolicySnapshot policy, Decision denied) {
+    return describe(caller.group(), denied, caller.identity().anonymous() ? "client address" : "API key");
+  }
+
+  static String describe(GroupPolicy group, Decision denied, String perWhat) {
     LimitWindow window = denied.trippedWindow();
     int limit = window == LimitWindow.SECOND ? group.limitPerSecond() : group.limitPerMinute();
-    return limit + " requests/" + window.unitLabel() + " per API key";
+    return limit + " requests/" + window.unitLabel() + " per " + perWhat;
   }
 }

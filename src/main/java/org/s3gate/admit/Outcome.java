@@ -5,46 +5,44 @@ import org.s3gate.limit.Decision;
 import org.s3gate.policy.GroupPolicy;
 
 /**
- * What admission decided for one request: the verdict, who called, under which group policy, the
- * access key's counts (for the {@code X-RateLimit-*} headers), and, when denied, the limiter that
- * refused it (for the SlowDown message). An exempt request has no caller, group or decision; a
- * rejected one has the default group's policy and the answer it gets ({@link #rejection()}), but
- * no decision (nothing was counted).
+ * What admission decided for one request: the verdict, who called (identity, group policy, client
+ * address), the caller's counts (for the {@code X-RateLimit-*} headers), and, when denied, the
+ * limit that refused it (for the SlowDown message). An exempt request has no caller or decision; a
+ * rejected one has a caller but no decision (nothing was counted) and the answer it gets.
  *
  * <p>Immutable.
  */
 public final class Outcome {
 
-  /** The outcome of every request that is never limited (MinIO's health paths). */
-  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null, null);
+  /** The outcome of every request that is never limited ({@code exempt.paths}). */
+  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null);
 
   private final Verdict verdict;
-  private final CallerIdentity caller;
-  private final GroupPolicy group;
+  private final Caller caller;
   private final Decision decision;
-  private final Limiter deniedBy;
+  private final String deniedLimit;
   private final RequestScreen.Rejection rejection;
 
-  private Outcome(Verdict verdict, CallerIdentity caller, GroupPolicy group, Decision decision, Limiter deniedBy,
+  private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection) {
     this.verdict = verdict;
     this.caller = caller;
-    this.group = group;
     this.decision = decision;
-    this.deniedBy = deniedBy;
+    this.deniedLimit = deniedLimit;
     this.rejection = rejection;
   }
 
-  static Outcome admitted(CallerIdentity caller, GroupPolicy group, Decision decision) {
-    return new Outcome(Verdict.ADMITTED, caller, group, decision, null, null);
+  static Outcome admitted(Caller caller, Decision decision) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null);
   }
 
-  static Outcome denied(CallerIdentity caller, GroupPolicy group, Decision decision, Limiter deniedBy) {
-    return new Outcome(Verdict.of(decision), caller, group, decision, deniedBy, null);
+  /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
+  static Outcome denied(Caller caller, Decision decision, String deniedLimit) {
+    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null);
   }
 
-  static Outcome rejected(CallerIdentity caller, GroupPolicy group, RequestScreen.Rejection rejection) {
-    return new Outcome(Verdict.REJECTED, caller, group, null, null, rejection);
+  static Outcome rejected(Caller caller, RequestScreen.Rejection rejection) {
+    return new Outcome(Verdict.REJECTED, caller, null, null, rejection);
   }
 
   public Verdict verdict() {
@@ -63,6 +61,39 @@ public final class Outcome {
   /** Whether the request was refused before anything was counted (see {@link #rejectionStatus()}). */
   public boolean rejected() {
     return verdict == Verdict.REJECTED;
+  }
+
+  /** Who called; null when exempt. */
+  public CallerIdentity caller() {
+    return caller == null ? null : caller.identity();
+  }
+
+  /** The caller's group policy; null when exempt. */
+  public GroupPolicy group() {
+    return caller == null ? null : caller.group();
+  }
+
+  /** The client's address (TCP peer, or trusted X-Forwarded-For hop); null when exempt. */
+  public String clientAddress() {
+    return caller == null ? null : caller.clientAddress();
+  }
+
+  /** The caller's counts and, when denied, when to retry; null when exempt or rejected. */
+  public Decision decision() {
+    return decision;
+  }
+
+  /**
+   * The SlowDown message of a denied request: the group's message and the limit that tripped,
+   * e.g. {@code Basic rate limit exceeded (10 requests/second per API key)}.
+   *
+   * @throws IllegalStateException if the request was not denied
+   */
+  public String denialMessage() {
+    if (deniedLimit == null) {
+      throw new IllegalStateException("not denied: " + verdict);
+    }
+    return caller.group().errorMessage() + " (" + deniedLimit + ")";
   }
 
   /** The HTTP status of a rejected request (400 or 405). */
@@ -87,37 +118,9 @@ public final class Outcome {
     return rejection;
   }
 
-  /** Who called; null when exempt. */
-  public CallerIdentity caller() {
-    return caller;
-  }
-
-  /** The caller's group policy; null when exempt. */
-  public GroupPolicy group() {
-    return group;
-  }
-
-  /** The access key's counts and, when denied, when to retry; null when exempt or rejected. */
-  public Decision decision() {
-    return decision;
-  }
-
-  /**
-   * The SlowDown message of a denied request: the group's message and the limit that tripped,
-   * e.g. {@code Basic rate limit exceeded (10 requests/second per API key)}.
-   *
-   * @throws IllegalStateException if the request was not denied
-   */
-  public String denialMessage() {
-    if (deniedBy == null) {
-      throw new IllegalStateException("not denied: " + verdict);
-    }
-    return group.errorMessage() + " (" + deniedBy.describeLimit(group, decision) + ")";
-  }
-
   @Override
   public String toString() {
-    return "Outcome[" + verdict + (caller == null ? "" : ", " + caller + ", " + group.group() + ", " + decision)
+    return "Outcome[" + verdict + (caller == null ? "" : ", " + caller) + (decision == null ? "" : ", " + decision)
         + (rejection == null ? "" : ", " + rejection) + "]";
   }
 }

@@ -26,4 +26,7 @@ public interface RequestFacts {
 
   /** Every value of the header named {@code name} (case-insensitive), in order; empty when absent. */
   List<String> headerValues(String name);
+
+  /** The TCP peer's address (an IP literal), as the container reports it. */
+  String remoteAddress();
 }

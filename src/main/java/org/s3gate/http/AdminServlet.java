@@ -36,7 +36,7 @@ public final class AdminServlet extends HttpServlet {
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
     PolicySnapshot policy = gateway.policy(); // the one snapshot of this request
     SecurityHeaders.apply(request, response, policy.settings().securityHeaders());
-    if (!Cidr.anyContains(policy.settings().adminAllow(), request.getRemoteAddr())) {
+    if (!Cidr.anyContains(policy.settings().adminAllow(), ServletRequestFacts.clientAddress(request, policy))) {
       sendText(response, HttpServletResponse.SC_FORBIDDEN, "text/plain", "forbidden\n");
       return;
     }

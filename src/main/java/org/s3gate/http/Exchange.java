@@ -103,7 +103,9 @@ public final class Exchange implements AsyncListener {
     Backend served = backend;
     long bytes = served != null ? bytesOut : contentLength(response.getHeader("Content-Length"));
     boolean identified = decided != null && decided.caller() != null;
-    return new AccessRecord(policy.settings().accessLogFormat(), System.currentTimeMillis(), request.getRemoteAddr(),
+    String client = decided != null && decided.clientAddress() != null ? decided.clientAddress()
+        : ServletRequestFacts.clientAddress(request, policy);
+    return new AccessRecord(policy.settings().accessLogFormat(), System.currentTimeMillis(), client,
         request.getMethod(), request.getRequestURI(), request.getProtocol(), response.getStatus(),
         request.getContentLengthLong(), bytes, durationNanos,
         identified ? decided.caller().accessKey() : null,

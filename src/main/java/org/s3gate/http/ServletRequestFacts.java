@@ -6,7 +6,10 @@ import java.util.List;
 
 import jakarta.servlet.http.HttpServletRequest;
 
+import org.s3gate.admit.ClientAddress;
 import org.s3gate.admit.RequestFacts;
+import org.s3gate.policy.Cidr;
+import org.s3gate.policy.PolicySnapshot;
 
 /**
  * A servlet request as the admission core reads it: the request line and headers as received
@@ -42,8 +45,26 @@ final class ServletRequestFacts implements RequestFacts {
   }
 
   @Override
+  public String remoteAddress() {
+    return request.getRemoteAddr();
+  }
+
+  @Override
   public List<String> headerValues(String name) {
     Enumeration<String> values = request.getHeaders(name);
     return values == null ? List.of() : Collections.list(values);
+  }
+
+  /**
+   * The client of a request, for the parts that have no admission outcome (the admin endpoints, an
+   * exempt request's access log line): the TCP peer, or behind a trusted proxy the hop it names.
+   */
+  static String clientAddress(HttpServletRequest request, PolicySnapshot policy) {
+    List<Cidr> trusted = policy.settings().trustedProxies();
+    if (trusted.isEmpty()) {
+      return request.getRemoteAddr();
+    }
+    return ClientAddress.resolve(request.getRemoteAddr(), Collections.list(request.getHeaders("X-Forwarded-For")),
+        trusted);
   }
 }

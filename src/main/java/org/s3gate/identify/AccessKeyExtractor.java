@@ -72,8 +72,9 @@ public final class AccessKeyExtractor {
    *     ({@code HttpServletRequest.getQueryString()}), or null
    * @param xApiKey the {@code X-API-Key} header, or null
    * @param xAccessKeyId the {@code X-Access-Key-Id} header, or null
-   * @return the identity; {@link CallerIdentity#UNKNOWN} when no source yields a trusted key; a
-   *     refusal when the Authorization header is malformed or the request names two keys
+   * @return the identity; {@link CallerIdentity#ANONYMOUS} when the request names no key at all,
+   *     {@link CallerIdentity#UNKNOWN} when it names one that is not a trusted key; a refusal when
+   *     the Authorization header is malformed or the request names two keys
    */
   public static CallerIdentity identify(
       String authorization, String rawQuery, String xApiKey, String xAccessKeyId) {
@@ -116,7 +117,10 @@ public final class AccessKeyExtractor {
         || (key = fromPlainHeader(xAccessKeyId)) != null) {
       return new CallerIdentity(key, AuthMethod.CUSTOM_HEADER);
     }
-    return CallerIdentity.UNKNOWN;
+    boolean namesAKey = authorization != null || xApiKey != null || xAccessKeyId != null
+        || (rawQuery != null && (PresignedQuery.names(rawQuery, V4_QUERY_NAME)
+            || PresignedQuery.names(rawQuery, V2_QUERY_NAME)));
+    return namesAKey ? CallerIdentity.UNKNOWN : CallerIdentity.ANONYMOUS;
   }
 
   /** Whether two signature sources both name a key and the keys differ. */

@@ -46,8 +46,21 @@ public record CallerIdentity(String accessKey, AuthMethod authMethod, Refusal re
     }
   }
 
-  /** A caller that could not be identified: key {@code "unknown"}, method {@link AuthMethod#NONE}. */
+  /**
+   * A caller that names a key the gateway cannot read (a malformed credential parameter, an
+   * untrusted custom header, an Authorization header of another scheme): key {@code "unknown"},
+   * method {@link AuthMethod#NONE}, counted under that one key (and per client address).
+   */
   public static final CallerIdentity UNKNOWN = new CallerIdentity("unknown", AuthMethod.NONE);
+
+  /**
+   * A caller that names no key at all (an unsigned request: public-read buckets, anonymous POST
+   * uploads): key {@code "anonymous"}, counted per client address, never as one shared key.
+   */
+  public static final CallerIdentity ANONYMOUS = new CallerIdentity("anonymous", AuthMethod.NONE);
+
+  /** The prefix of the per-client-address counters: {@code anonymous@203.0.113.7}. */
+  public static final String ADDRESS_COUNTER_PREFIX = KeyText.ADDRESS_COUNTER_PREFIX;
 
   static final CallerIdentity MALFORMED =
       new CallerIdentity("unknown", AuthMethod.NONE, Refusal.MALFORMED_AUTHORIZATION);
@@ -61,6 +74,11 @@ public record CallerIdentity(String accessKey, AuthMethod authMethod, Refusal re
   /** An identified caller (or {@link #UNKNOWN}): nothing to refuse. */
   public CallerIdentity(String accessKey, AuthMethod authMethod) {
     this(accessKey, authMethod, null);
+  }
+
+  /** Whether the request names no key at all: see {@link #ANONYMOUS}. */
+  public boolean anonymous() {
+    return this == ANONYMOUS;
   }
 
   /** Whether the request must be refused instead of counted. */

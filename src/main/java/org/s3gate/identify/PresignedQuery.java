@@ -85,7 +85,29 @@ final class PresignedQuery {
       }
       key[n++] = (char) c;
     }
-    return n == 0 ? null : new String(key, 0, n);
+    if (n == 0) {
+      return null;
+    }
+    String decoded = new String(key, 0, n);
+    return KeyText.isReserved(decoded) ? null : decoded;
+  }
+
+  /** Whether the query has a parameter named {@code name} at all (well-formed or not). */
+  static boolean names(String query, String name) {
+    int length = query.length();
+    int i = 0;
+    while (i <= length) {
+      int amp = query.indexOf('&', i);
+      if (amp < 0) {
+        amp = length;
+      }
+      int eq = KeyText.indexOf(query, '=', i, amp);
+      if (decodedEquals(query, i, eq < 0 ? amp : eq, name)) {
+        return true;
+      }
+      i = amp + 1;
+    }
+    return false;
   }
 
   /** Whether {@code s[from, to)} decodes to exactly {@code literal}. */

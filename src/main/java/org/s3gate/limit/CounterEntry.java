@@ -45,6 +45,8 @@ package org.s3gate.limit;
 final class CounterEntry {
 
   private static final int RETIRED = Integer.MIN_VALUE;
+  /** Added to the eviction rank of an entry with empty windows: more than any idle time a live entry can have. */
+  static final long IDLE_RANK_BONUS_NANOS = 1L << 40; // ~18 minutes, far above the 63 s a live entry can be idle
   private static final WindowRing SECOND = WindowRing.PER_SECOND;
   private static final WindowRing MINUTE = WindowRing.PER_MINUTE;
 
@@ -113,6 +115,33 @@ final class CounterEntry {
     return Decision.denied(tripped, perSecond, perMinute, Math.max(retrySecond, retryMinute));
   }
 
+  /**
+   * Takes back one admitted request counted at {@code chargedNanos} (a later part of the same
+   * decision refused it). Returns false when there is nothing to take back: the entry is retired,
+   * or the charge has left the window.
+   *
+   * <p>Which slot: a charge is counted in the slot of {@code max(chargedNanos, lastSeenNanos then)},
+   * which is at or after the slot of {@code chargedNanos}; another request may have moved the
+   * ring since. So in each ring the first non-empty slot at or after the slot of
+   * {@code chargedNanos} is decremented: that is the charge's own slot or an earlier one. Never a
+   * later one, which would be unsafe: an earlier slot expires first, so taking the unit from an
+   * earlier slot can only make the window count one too high for a while (a key under-admitted
+   * by one), never too low.
+   */
+  synchronized boolean refund(long chargedNanos) {
+    if (isRetired()) {
+      return false;
+    }
+    long lastElapsed = lastSeenNanos - originNanos;
+    long chargedElapsed = Math.min(chargedNanos - originNanos, lastElapsed);
+    boolean second = SECOND.decrementFirstFrom(counts, SECOND.slotIndex(chargedElapsed), SECOND.slotIndex(lastElapsed));
+    boolean minute = MINUTE.decrementFirstFrom(counts, MINUTE.slotIndex(chargedElapsed), MINUTE.slotIndex(lastElapsed));
+    if (second || minute) {
+      admittedTotal--;
+    }
+    return second || minute;
+  }
+
   /** The counts at {@code nowNanos}, changing nothing; null if retired. */
   synchronized Decision peek(long nowNanos) {
     if (isRetired()) {
@@ -145,9 +174,26 @@ final class CounterEntry {
     return true;
   }
 
-  /** Retires the entry if it is still at least {@code ageNanos} old: not touched since ranked. */
-  synchronized boolean retireIfOlderThan(long ageNanos, long nowNanos) {
-    if (isRetired() || nowNanos - lastSeenNanos < ageNanos) {
+  /**
+   * How readily the table may evict this entry at {@code nowNanos}, higher first: its idle time, plus
+   * {@link #IDLE_RANK_BONUS_NANOS} when nothing it counted is in either window any more (dropping it
+   * then cannot let its key over its limit). An entry idle for longer than the longer ring has
+   * empty windows for sure and is ranked without taking its lock.
+   */
+  long evictionRank(long nowNanos) {
+    long idle = nowNanos - lastSeenNanos;
+    if (idle >= MINUTE.ringNanos()) {
+      return idle + IDLE_RANK_BONUS_NANOS;
+    }
+    synchronized (this) {
+      idle = nowNanos - lastSeenNanos;
+      return countAt(SECOND, nowNanos) == 0 && countAt(MINUTE, nowNanos) == 0 ? idle + IDLE_RANK_BONUS_NANOS : idle;
+    }
+  }
+
+  /** Retires the entry if its {@link #evictionRank} is still at least {@code rank}: not touched since ranked. */
+  synchronized boolean retireIfRankAtLeast(long rank, long nowNanos) {
+    if (isRetired() || evictionRank(nowNanos) < rank) {
       return false;
     }
     counts[0] = RETIRED;

@@ -31,10 +31,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * 63 s); raised to 100/min it gets 60 more at once. {@code count.denied} likewise applies per call.
  *
  * <p><b>Bound and eviction.</b> Inserting a new key that takes the table over {@code capacity}
- * evicts, under one eviction lock, the least-recently-seen ~1% ({@code max(1, capacity / 100)})
- * of entries: one pass copies every entry's age into a reused {@code long[]}, a quickselect
- * finds the cutoff age, a second pass retires and removes entries at least that old (re-checked
- * under each entry's lock, so an entry touched meanwhile survives). That is O(capacity) per
+ * evicts, under one eviction lock, ~1% ({@code max(1, capacity / 100)}) of entries: first those
+ * whose windows are empty (dropping them cannot let a key over its limit), least recently seen
+ * first, then, only if there are not enough of those, the least recently seen live ones. One pass
+ * copies every entry's eviction rank ({@link CounterEntry#evictionRank}: idle time, raised above
+ * every live entry's for an empty one) into a reused {@code long[]}, a quickselect finds the
+ * cutoff, a second pass retires and removes entries ranked at least that high (re-checked under
+ * each entry's lock, so an entry touched meanwhile survives). So a live entry, one with requests
+ * still in its windows, is evicted only while more than {@code capacity - capacity / 100} entries
+ * are live at once; a flood of new keys evicts the empty entries first, and only then the live
+ * ones (which is what {@code anonymous@ADDRESS} budgets of the admission core keep a single
+ * client from causing). That is O(capacity) per
  * capacity/100 inserts: amortized O(100) per new key, about 0.5 ms per eviction at 100 000
  * entries. Requests for keys already in the table never touch the eviction lock; a new key that
  * finds the table over capacity waits for a running eviction, then re-checks.
@@ -60,8 +67,8 @@ public final class CounterTable {
   private final int evictionBatch;
   private final ReentrantLock evictionLock = new ReentrantLock();
   private final LongAdder evictions = new LongAdder();
-  /** Ages of entries during an eviction; guarded by {@code evictionLock}. */
-  private long[] ageScratchNanos = new long[0];
+  /** Eviction ranks of entries during an eviction; guarded by {@code evictionLock}. */
+  private long[] rankScratch = new long[0];
 
   /**
    * @param capacity the most entries the table holds ({@code table.size}); fixed for its life
@@ -104,6 +111,17 @@ public final class CounterTable {
       }
       entries.remove(key, entry); // retired by an eviction that has not removed it yet
     }
+  }
+
+  /**
+   * Takes back one request of {@code key} admitted by {@link #tryAcquire} at {@code chargedNanos},
+   * because a later check of the same decision refused it: the key is as if that request had never
+   * been counted (see {@link CounterEntry#refund} for why this can never let a key over its
+   * limit). Returns false when there was nothing to take back (the key left the table meanwhile).
+   */
+  public boolean refund(String key, long chargedNanos) {
+    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
+    return entry != null && entry.refund(chargedNanos);
   }
 
   /**
@@ -200,22 +218,21 @@ public final class CounterTable {
       if (entry == keep) {
         continue;
       }
-      if (n == ageScratchNanos.length) {
-        ageScratchNanos = Arrays.copyOf(ageScratchNanos, Math.max(16, n + (n >> 1)));
+      if (n == rankScratch.length) {
+        rankScratch = Arrays.copyOf(rankScratch, Math.max(16, n + (n >> 1)));
       }
-      ageScratchNanos[n++] = nowNanos - entry.lastSeenNanos();
+      rankScratch[n++] = entry.evictionRank(nowNanos);
     }
     if (n == 0) {
       return 0;
     }
     int target = Math.min(wanted, n);
-    long cutoffAgeNanos = LongSelection.kthLargest(ageScratchNanos, n, target);
+    long cutoffRank = LongSelection.kthLargest(rankScratch, n, target);
     int evicted = 0;
     for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
       CounterEntry entry = mapping.getValue();
       if (entry != keep
-          && nowNanos - entry.lastSeenNanos() >= cutoffAgeNanos
-          && entry.retireIfOlderThan(cutoffAgeNanos, nowNanos)) {
+          && entry.retireIfRankAtLeast(cutoffRank, nowNanos)) {
         entries.remove(mapping.getKey(), entry);
         if (++evicted == target) {
           break;

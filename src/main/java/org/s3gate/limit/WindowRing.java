@@ -52,6 +52,11 @@ record WindowRing(LimitWindow window, int offset, int ringSlots, long slotNanos)
     return new WindowRing(window, offset, windowSlots + 1, slotNanos);
   }
 
+  /** How long a request can keep counting: {@code (n + 1) * slotNanos}. */
+  long ringNanos() {
+    return ringSlots * slotNanos;
+  }
+
   /** The slot holding elapsed time {@code elapsedNanos} (which may be negative). */
   long slotIndex(long elapsedNanos) {
     return elapsedNanos >= 0 ? elapsedNanos / slotNanos : Math.floorDiv(elapsedNanos, slotNanos);
@@ -80,6 +85,25 @@ record WindowRing(LimitWindow window, int offset, int ringSlots, long slotNanos)
     if (counts[i] != Integer.MAX_VALUE) {
       counts[i]++;
     }
+  }
+
+  /**
+   * Decrements the first non-empty slot from {@code fromSlot} to {@code currentSlot} (the ring's
+   * current slot). Returns false, changing nothing, if {@code fromSlot} has left the ring or all
+   * those slots are empty.
+   */
+  boolean decrementFirstFrom(int[] counts, long fromSlot, long currentSlot) {
+    if (currentSlot - fromSlot >= ringSlots) {
+      return false;
+    }
+    for (long slot = fromSlot; slot <= currentSlot; slot++) {
+      int i = position(slot);
+      if (counts[i] > 0 && counts[i] != Integer.MAX_VALUE) {
+        counts[i]--;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The window's count of a ring just advanced to the current slot: every slot in it counts. */

@@ -52,7 +52,7 @@ final class TableControl implements TableMXBean {
       }
       shown++;
       lines.append("key=").append(encodeKey(u.key()))
-          .append(" group=").append(encodeKey(policy.policyForKey(u.key()).group()))
+          .append(" group=").append(encodeKey(policy.policyForCounter(u.key()).group()))
           .append(" per_second=").append(u.currentPerSecond())
           .append(" per_minute=").append(u.currentPerMinute())
           .append(" admitted_total=").append(u.admittedTotal())

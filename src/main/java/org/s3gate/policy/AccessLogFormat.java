@@ -19,7 +19,7 @@ public final class AccessLogFormat {
   public enum Field {
     /** Completion time, ISO-8601 UTC with milliseconds. */
     TIME,
-    /** The client's address (the TCP peer). */
+    /** The client's address: the TCP peer, or behind a trusted proxy the X-Forwarded-For hop it names. */
     CLIENT,
     METHOD,
     /** The raw request path, as sent. */

@@ -65,6 +65,11 @@ public final class Cidr {
     return a != null && matches(a.getAddress());
   }
 
+  /** Whether {@code text} is an IPv4 or IPv6 literal (never a host name; nothing is resolved). */
+  public static boolean isLiteral(String text) {
+    return parseLiteral(text) != null;
+  }
+
   /** Whether {@code literalIp} is in one of {@code ranges} (false for an empty list or a non-literal). */
   public static boolean anyContains(List<Cidr> ranges, String literalIp) {
     for (Cidr range : ranges) {

@@ -21,6 +21,7 @@ import java.util.Set;
  */
 public record GatewaySettings(
     String defaultGroup,
+    String anonymousGroup,
     int defaultLimitPerMinute,
     int defaultLimitPerSecond,
     String defaultErrorMessage,
@@ -41,6 +42,7 @@ public record GatewaySettings(
 
   public GatewaySettings {
     Objects.requireNonNull(defaultGroup, "defaultGroup");
+    Objects.requireNonNull(anonymousGroup, "anonymousGroup");
     Objects.requireNonNull(defaultErrorMessage, "defaultErrorMessage");
     Objects.requireNonNull(tableExpire, "tableExpire");
     Objects.requireNonNull(backendHealthPath, "backendHealthPath");
@@ -56,7 +58,7 @@ public record GatewaySettings(
 
   /** These settings with {@code running}'s restart-only values: what a reload keeps in force. */
   GatewaySettings withStartup(StartupSettings running) {
-    return new GatewaySettings(defaultGroup, defaultLimitPerMinute, defaultLimitPerSecond, defaultErrorMessage,
+    return new GatewaySettings(defaultGroup, anonymousGroup, defaultLimitPerMinute, defaultLimitPerSecond, defaultErrorMessage,
         denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, adminAllow, trustedProxies,
         backendHealthPath, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders, running);
   }

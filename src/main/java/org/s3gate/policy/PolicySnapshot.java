@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
+import org.s3gate.identify.CallerIdentity;
+
 /**
  * Everything one request needs to decide: which group a key is in, each group's limits and
  * message, and the gateway settings, all from one reload. The filter reads the current snapshot
@@ -37,6 +39,7 @@ public final class PolicySnapshot {
   private final Map<String, GroupPolicy> policyByGroup;
   private final Map<String, GroupPolicy> policyByKey;
   private final GroupPolicy defaultPolicy;
+  private final GroupPolicy anonymousPolicy;
 
   private PolicySnapshot(
       long version,
@@ -54,6 +57,7 @@ public final class PolicySnapshot {
 
     Map<String, GroupPolicy> byGroup = new HashMap<>();
     byGroup.put(settings.defaultGroup(), computePolicy(settings.defaultGroup()));
+    byGroup.computeIfAbsent(settings.anonymousGroup(), this::computePolicy);
     for (String group : this.keyGroups.values()) {
       byGroup.computeIfAbsent(group, this::computePolicy);
     }
@@ -64,6 +68,7 @@ public final class PolicySnapshot {
     }
     this.policyByGroup = Collections.unmodifiableMap(byGroup);
     this.defaultPolicy = byGroup.get(settings.defaultGroup());
+    this.anonymousPolicy = byGroup.get(settings.anonymousGroup());
 
     Map<String, GroupPolicy> byKey = new HashMap<>(Math.max(16, this.keyGroups.size() * 4 / 3 + 1));
     this.keyGroups.forEach((key, group) -> byKey.put(key, byGroup.get(group)));
@@ -111,6 +116,24 @@ public final class PolicySnapshot {
     }
     GroupPolicy policy = policyByKey.get(accessKey);
     return policy != null ? policy : defaultPolicy;
+  }
+
+  /** Whether {@code api_key_groups.map} lists the key (an unlisted key is also charged per client address). */
+  public boolean isListed(String accessKey) {
+    return policyByKey.containsKey(accessKey);
+  }
+
+  /** The policy of unsigned requests and of the per-client-address budget: {@code anonymous.group}'s. */
+  public GroupPolicy anonymousPolicy() {
+    return anonymousPolicy;
+  }
+
+  /**
+   * The policy a counter of the counter table is limited by: the key's, or for a per-address
+   * counter ({@code anonymous@ADDRESS}) the anonymous policy.
+   */
+  public GroupPolicy policyForCounter(String counterKey) {
+    return counterKey.startsWith(CallerIdentity.ADDRESS_COUNTER_PREFIX) ? anonymousPolicy : policyForKey(counterKey);
   }
 
   /**

@@ -37,6 +37,7 @@ final class SettingsParser {
     int errorsBefore = problems.errors().size();
     OperationsSettingsParser operations = new OperationsSettingsParser(reader);
     String defaultGroup = word(SettingKeys.DEFAULT_GROUP);
+    String anonymousGroup = optionalWord(SettingKeys.ANONYMOUS_GROUP, defaultGroup);
     Integer perMinute = reader.limit(SettingKeys.DEFAULT_LIMIT_PER_MINUTE);
     Integer perSecond = reader.limit(SettingKeys.DEFAULT_LIMIT_PER_SECOND);
     String message = message(SettingKeys.DEFAULT_ERROR_MESSAGE);
@@ -62,7 +63,7 @@ final class SettingsParser {
       return null;
     }
     StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, accessLogFile);
-    return new GatewaySettings(defaultGroup, perMinute, perSecond, message, denyStatus, countDenied,
+    return new GatewaySettings(defaultGroup, anonymousGroup, perMinute, perSecond, message, denyStatus, countDenied,
         methods, headers, exemptPaths, tableExpire, adminAllow, trusted, healthPath, healthCheck, accessLogEnabled,
         accessLogFormat, securityHeaders, startup);
   }
@@ -73,6 +74,18 @@ final class SettingsParser {
       reader.bad(key, e.value(), "must be one word without spaces or control characters");
     }
     return e == null ? null : e.value();
+  }
+
+  /** One word, or {@code orElse} when the value is empty. */
+  private String optionalWord(String key, String orElse) {
+    RawEntry e = reader.entry(key);
+    if (e == null) {
+      return null;
+    }
+    if (e.value().isEmpty()) {
+      return orElse;
+    }
+    return word(key);
   }
 
   /** A file path, or empty; no control characters. */

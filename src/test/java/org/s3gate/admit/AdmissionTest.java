@@ -27,6 +27,11 @@ class AdmissionTest {
 
   /** A request as the admission core reads it; headers as name/value pairs, names case-insensitive. */
   record Request(String method, String rawPath, String rawQuery, List<String[]> headers) implements RequestFacts {
+    @Override
+    public String remoteAddress() {
+      return "192.0.2.1";
+    }
+
     static Request get(String path, String... nameValues) {
       return of("GET", path, null, nameValues);
     }
@@ -63,7 +68,7 @@ class AdmissionTest {
   }
 
   private static Outcome decide(Request request) {
-    return new Admission(new KeyRateLimiter(new CounterTable(10))).decide(request, policy, 0L);
+    return new Admission(new CounterTable(10)).decide(request, policy, 0L);
   }
 
   @ParameterizedTest
@@ -137,7 +142,7 @@ class AdmissionTest {
   @Test
   void decide_headerAndQueryNamingTwoKeys_isRejectedAndNothingCounted() {
     CounterTable table = new CounterTable(10);
-    Outcome outcome = new Admission(new KeyRateLimiter(table))
+    Outcome outcome = new Admission(table)
         .decide(Request.of("PUT", "/bucket/key", "AWSAccessKeyId=OTHERKEY&Signature=x", "Authorization", V4), policy, 0L);
 
     assertThat(outcome.rejectionCode()).isEqualTo("InvalidRequest");
@@ -146,7 +151,7 @@ class AdmissionTest {
 
   @Test
   void decide_limitMethods_limitsTheMethodAsWritten() {
-    Admission admission = new Admission(new KeyRateLimiter(new CounterTable(10)));
+    Admission admission = new Admission(new CounterTable(10));
     for (int i = 0; i < 2; i++) {
       assertThat(admission.decide(Request.of("PUT", "/b/k", null, "Authorization", V4), policy, 0L).verdict())
           .isEqualTo(Verdict.ADMITTED);

@@ -69,8 +69,8 @@ class AccessKeyExtractorTest {
         arguments("X-API-Key with surrounding spaces", null, null, "  " + KEY + "\t", null,
             KEY, AuthMethod.CUSTOM_HEADER),
         arguments("X-Access-Key-Id", null, null, null, KEY, KEY, AuthMethod.CUSTOM_HEADER),
-        arguments("nothing", null, null, null, null, "unknown", AuthMethod.NONE),
-        arguments("unrelated query", null, "list-type=2&prefix=a%2Fb", null, null, "unknown",
+        arguments("nothing", null, null, null, null, "anonymous", AuthMethod.NONE),
+        arguments("unrelated query", null, "list-type=2&prefix=a%2Fb", null, null, "anonymous",
             AuthMethod.NONE),
         arguments("key of exactly 128 chars", null, null, KEY_128, null, KEY_128,
             AuthMethod.CUSTOM_HEADER));
@@ -157,17 +157,22 @@ class AccessKeyExtractorTest {
             "X-Amz-Credential=" + KEY + "%2F20150830%2F%2Fs3%2Faws4_request"),
         arguments("query: name without value", null, "AWSAccessKeyId&X-Amz-Credential"),
         arguments("query: empty value", null, "AWSAccessKeyId=&X-Amz-Credential="),
-        arguments("query: lower-case name", null,
-            "x-amz-credential=" + KEY + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request"),
         arguments("query: encoded control char", null, "AWSAccessKeyId=AK%00IA"),
         arguments("query: encoded non-ASCII", null, "AWSAccessKeyId=AK%C3%A4IA"),
         arguments("query: plus decodes to space", null, "AWSAccessKeyId=AK+IA"),
         arguments("query: key > 128 chars", null, "AWSAccessKeyId=" + LONG_KEY),
         arguments("query: encoded key > 128 chars", null,
             "AWSAccessKeyId=" + "%41".repeat(129)),
+        arguments("query: 10 KB of percents", null, "AWSAccessKeyId=" + "%".repeat(10 * 1024)));
+  }
+
+  /** Queries that name no key parameter at all: a caller with nothing else is anonymous, not unknown. */
+  static Stream<Arguments> namingNoKey() {
+    return Stream.of(
+        arguments("query: lower-case name", null,
+            "x-amz-credential=" + KEY + "%2F20150830%2Fus-east-1%2Fs3%2Faws4_request"),
         arguments("query: 10 KB without separators", null, TEN_KB),
         arguments("query: 10 KB of ampersands", null, "&".repeat(10 * 1024)),
-        arguments("query: 10 KB of percents", null, "AWSAccessKeyId=" + "%".repeat(10 * 1024)),
         arguments("query: only ampersand and equals", null, "&=&=="));
   }
 
@@ -196,6 +201,14 @@ class AccessKeyExtractorTest {
         AccessKeyExtractor.identify(authorization, query, xApiKey, xAccessKeyId);
 
     assertThat(identity).isEqualTo(new CallerIdentity(expectedKey, expectedMethod));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("namingNoKey")
+  void identify_queryNamingNoKeyAlone_isAnonymous(String name, String authorization, String query) {
+    assertThat(AccessKeyExtractor.identify(authorization, query, null, null)).isSameAs(CallerIdentity.ANONYMOUS);
+    assertThat(AccessKeyExtractor.identify(authorization, query, null, OTHER))
+        .isEqualTo(new CallerIdentity(OTHER, AuthMethod.CUSTOM_HEADER));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -237,8 +250,17 @@ class AccessKeyExtractorTest {
   }
 
   @Test
-  void identify_emptyQuery_isUnknown() {
-    assertThat(AccessKeyExtractor.identify(null, "", null, null)).isSameAs(CallerIdentity.UNKNOWN);
+  void identify_noKeySourceAtAll_isAnonymous() {
+    assertThat(AccessKeyExtractor.identify(null, "", null, null)).isSameAs(CallerIdentity.ANONYMOUS);
+    assertThat(AccessKeyExtractor.identify(null, "prefix=x&delimiter=%2F", null, null).anonymous()).isTrue();
+  }
+
+  @Test
+  void identify_keyNamingTheAddressCounterPrefix_isNotTrusted() {
+    assertThat(AccessKeyExtractor.identify(null, null, "anonymous@192.0.2.1", null)).isSameAs(CallerIdentity.UNKNOWN);
+    assertThat(AccessKeyExtractor.identify(null, "AWSAccessKeyId=anonymous%40192.0.2.1", null, null))
+        .isSameAs(CallerIdentity.UNKNOWN);
+    assertThat(AccessKeyExtractor.identify("AWS anonymous@192.0.2.1:sig", null, null, null).refused()).isTrue();
   }
 
   @Test
@@ -250,7 +272,7 @@ class AccessKeyExtractorTest {
         CallerIdentity identity = AccessKeyExtractor.identify(prefix, prefix, null, null);
         // "AWSAccessKeyId=AKIA" cut mid-key is a well-formed query naming a shorter key
         assertThat(identity.accessKey()).satisfiesAnyOf(
-            key -> assertThat(key).isEqualTo("unknown"),
+            key -> assertThat(key).isIn("unknown", "anonymous"),
             key -> assertThat(KEY).startsWith(key));
       }
     }

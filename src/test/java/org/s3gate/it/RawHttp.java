@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +56,15 @@ final class RawHttp {
    */
   static Response exchange(String host, int port, List<String> head, byte[] body, boolean halfClose)
       throws IOException {
+    return exchange(null, host, port, head, body, halfClose);
+  }
+
+  /**
+   * The same from the local address {@code from} (null: any), to act as another client: Linux routes
+   * all of 127.0.0.0/8 on loopback, so 127.0.0.2 is a second client without any setup.
+   */
+  static Response exchange(String from, String host, int port, List<String> head, byte[] body, boolean halfClose)
+      throws IOException {
     StringBuilder text = new StringBuilder();
     for (String line : head) {
       text.append(line).append("\r\n");
@@ -62,7 +73,11 @@ final class RawHttp {
     boolean expectContinue = head.stream().anyMatch(line -> line.toLowerCase(Locale.ROOT).startsWith("expect:")
         && line.toLowerCase(Locale.ROOT).contains("100-continue"));
     boolean isHead = head.get(0).startsWith("HEAD ");
-    try (Socket socket = new Socket(host, port)) {
+    try (Socket socket = new Socket()) {
+      if (from != null) {
+        socket.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
+      }
+      socket.connect(new InetSocketAddress(host, port), 5_000);
       socket.setSoTimeout(READ_TIMEOUT_MILLIS);
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();

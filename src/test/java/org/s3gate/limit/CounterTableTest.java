@@ -288,4 +288,27 @@ class CounterTableTest {
           .isTrue();
     }
   }
+
+  @Test
+  void tryAcquire_fullTable_evictsEntriesWithEmptyWindowsBeforeALiveLeastRecentlySeenKey() {
+    CounterTable table = new CounterTable(10);
+    long now = 0;
+    for (int i = 0; i < 97; i++) {
+      table.tryAcquire("spent", 1000, 100, false, now); // 97 of its 100 a minute, seen first
+    }
+    for (int i = 0; i < 5; i++) {
+      table.tryAcquire("blocked-" + i, 0, 0, false, now += MS); // denied, nothing counted: empty windows
+    }
+    for (int i = 0; i < 4; i++) {
+      table.tryAcquire("live-" + i, 5, 50, false, now += MS);
+    }
+    for (int i = 0; i < 5; i++) {
+      table.tryAcquire("new-" + i, 5, 50, false, now += MS); // each insert evicts one entry
+    }
+
+    assertThat(table.size()).isEqualTo(10);
+    assertThat(table.peek("spent", now).currentPerMinute()).isEqualTo(97);
+    assertThat(table.snapshot(now)).extracting(KeyUsage::key).doesNotContain("blocked-0", "blocked-1", "blocked-2",
+        "blocked-3", "blocked-4");
+  }
 }

@@ -25,6 +25,7 @@ final class PolicyTestFiles {
   static RawFile defaults() {
     return file("gateway-defaults.properties",
         "default.group unknown",
+        "anonymous.group",
         "default.limit.per_minute 50",
         "default.limit.per_second 5",
         "default.error_message Rate_limit_exceeded",

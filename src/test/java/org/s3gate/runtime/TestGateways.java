@@ -9,7 +9,6 @@ import java.util.Map;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
-import org.s3gate.admit.KeyRateLimiter;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
@@ -34,7 +33,7 @@ public final class TestGateways {
     CounterTable table = new CounterTable(tableSize);
     BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")), List.of());
     AccessLog accessLog = new AccessLog(16, null);
-    return new Gateway(config, table, new Admission(new KeyRateLimiter(table)), pool,
+    return new Gateway(config, table, new Admission(table), pool,
         new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog);
   }
 }

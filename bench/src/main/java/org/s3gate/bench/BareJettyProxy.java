@@ -23,7 +23,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.accesslog.AccessRecord;
 import org.s3gate.admit.Admission;
-import org.s3gate.admit.KeyRateLimiter;
 import org.s3gate.admit.Outcome;
 import org.s3gate.admit.RequestFacts;
 import org.s3gate.identify.CallerIdentity;
@@ -116,7 +115,7 @@ public final class BareJettyProxy {
   static final class LimitingHandler extends Handler.Wrapper {
     private static final int UNLIMITED = 1_000_000_000;
     private final PolicySnapshot snapshot;
-    private final Admission admission = new Admission(new KeyRateLimiter(new CounterTable(100_000)));
+    private final Admission admission = new Admission(new CounterTable(100_000));
     private final AccessLog accessLog;
     private final AccessLogFormat format = AccessLogFormat.parse("client=$client method=$method "
         + "path=$path status=$status bytes_in=$bytes_in bytes_out=$bytes_out "
@@ -185,6 +184,11 @@ public final class BareJettyProxy {
     @Override
     public String header(String name) {
       return request.getHeaders().get(name);
+    }
+
+    @Override
+    public String remoteAddress() {
+      return Request.getRemoteAddr(request);
     }
 
     @Override

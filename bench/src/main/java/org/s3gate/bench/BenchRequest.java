@@ -41,6 +41,11 @@ final class BenchRequest implements RequestFacts {
   }
 
   @Override
+  public String remoteAddress() {
+    return "127.0.0.1";
+  }
+
+  @Override
   public List<String> headerValues(String name) {
     return "Authorization".equalsIgnoreCase(name) ? authorizationValues : List.of();
   }

@@ -17,7 +17,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.ThreadParams;
 import org.s3gate.admit.Admission;
-import org.s3gate.admit.KeyRateLimiter;
 import org.s3gate.admit.Outcome;
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.CounterTable;
@@ -105,7 +104,7 @@ public class DecisionBenchmark {
       }
       snapshot = BenchKeys.snapshot(accessKeys, "bench", limitPerSecond, limitPerMinute);
       table = new CounterTable(Math.max(keys, 100_000));
-      admission = new Admission(new KeyRateLimiter(table));
+      admission = new Admission(table);
       order = BenchKeys.shuffledOrder(keys, 42);
       // Insert every key through the measured path once, so measurement never inserts.
       for (BenchRequest request : requests) {
