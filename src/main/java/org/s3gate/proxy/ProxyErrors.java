@@ -44,13 +44,51 @@ final class ProxyErrors {
   }
 
   /** A client that stopped sending keeps the existing answer for timeouts (408, see sendProxyResponseError). */
-  static boolean isTimeout(Throwable failure) {
+  private static boolean isTimeout(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof TimeoutException) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Answers a proxied request that failed because of the client, not the backend, and returns
+   * true; false (nothing sent) for any other failure. The client's faults: its body failed
+   * ({@code clientBodyFailure}: it ended before its Content-Length or its chunked framing broke)
+   * other than by a timeout (408, kept as it was), or its head is larger than the proxy client sends
+   * ({@link ProxyClients#MAX_REQUEST_HEAD_BYTES}). Neither counts as a backend error.
+   */
+  static boolean answeredAsClientFault(HttpServletRequest request, HttpServletResponse response,
+      Throwable clientBodyFailure, Throwable failure) {
+    if (response.isCommitted()) {
+      return false;
+    }
+    if (clientBodyFailure != null && !isTimeout(clientBodyFailure)) {
+      sendIncompleteBody(request, response);
+      return true;
+    }
+    if (isClientHeadTooLarge(failure)) {
+      sendHeadTooLarge(request, response);
+      return true;
+    }
+    return false;
+  }
+
+  private static boolean isClientHeadTooLarge(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof IllegalArgumentException && "Request headers too large".equals(cause.getMessage())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** 400 RequestHeaderSectionTooLarge, S3's answer to a request head over its limit. */
+  private static void sendHeadTooLarge(HttpServletRequest request, HttpServletResponse response) {
+    send(request, response, HttpServletResponse.SC_BAD_REQUEST, "RequestHeaderSectionTooLarge",
+        "Your request header section exceeds the maximum allowed size.");
   }
 
   /** 503 ServiceUnavailable with {@code Retry-After: 1}. */
@@ -61,7 +99,7 @@ final class ProxyErrors {
   }
 
   /** 400 IncompleteBody, as S3 and MinIO answer a body shorter than its Content-Length. */
-  static void sendIncompleteBody(HttpServletRequest request, HttpServletResponse response) {
+  private static void sendIncompleteBody(HttpServletRequest request, HttpServletResponse response) {
     send(request, response, HttpServletResponse.SC_BAD_REQUEST, "IncompleteBody",
         "You did not provide the number of bytes specified by the Content-Length HTTP header.");
   }

@@ -179,8 +179,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse, Throwable failure) {
     Throwable clientFailure = (Throwable) clientRequest.getAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE);
-    if (clientFailure != null && !ProxyErrors.isTimeout(clientFailure) && !proxyResponse.isCommitted()) {
-      ProxyErrors.sendIncompleteBody(clientRequest, proxyResponse);
+    if (ProxyErrors.answeredAsClientFault(clientRequest, proxyResponse, clientFailure, failure)) {
       return;
     }
     Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
