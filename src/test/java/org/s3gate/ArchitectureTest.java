@@ -42,6 +42,7 @@ class ArchitectureTest {
    */
   static final Map<String, Set<String>> ALLOWED = new TreeMap<>(Map.ofEntries(
       Map.entry("common", Set.of()),
+      Map.entry("jetty", Set.of()),
       Map.entry("identify", Set.of("common")),
       Map.entry("limit", Set.of("common")),
       Map.entry("policy", Set.of("common", "identify")),

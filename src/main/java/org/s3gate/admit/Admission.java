@@ -32,6 +32,10 @@ import org.s3gate.policy.PolicySnapshot;
  *       A denial carries its retry time and the limiter's description of the limit that tripped;
  *       when a later limiter denies, the earlier one's charge is refunded, so no budget is charged
  *       for a request another denied.
+ *   <li>Last, the request is counted in flight ({@link InFlightLimiter}) until {@link #complete}:
+ *       a caller with {@code concurrent_requests.map}'s limit of requests in flight is denied at
+ *       once (its rate charges refunded), so one tenant's slow transfers cannot hold every backend
+ *       connection.
  * </ol>
  * Extension: a new budget (per bucket, bytes) is another {@link Limiter} in that sequence, with the
  * same refund rule; a shared counter store (Redis) is another implementation of the budgets.
@@ -45,11 +49,13 @@ public final class Admission {
 
   private final KeyRateLimiter keyLimiter;
   private final AddressRateLimiter addressLimiter;
+  private final InFlightLimiter inFlight;
 
-  /** Both limiters charge {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
+  /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
   public Admission(CounterTable counters) {
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
+    this.inFlight = new InFlightLimiter(counters);
   }
 
   /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
@@ -83,6 +89,26 @@ public final class Admission {
       keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
       return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
     }
-    return Outcome.admitted(caller, own);
+    boolean chargesAddress = address != null;
+    InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
+    if (full != null) {
+      keyLimiter.refund(caller, nowNanos);
+      if (chargesAddress) {
+        addressLimiter.refund(caller, nowNanos);
+      }
+      return Outcome.deniedInFlight(caller, own, full.describe());
+    }
+    return Outcome.admittedInFlight(caller, own, chargesAddress);
+  }
+
+  /**
+   * Ends a request's time in flight: its response is complete (or it failed). Must be called once
+   * for every outcome {@link #decide} returned (the request's exchange does, when it reports the
+   * request); does nothing for outcomes that were not counted in flight.
+   */
+  public void complete(Outcome outcome) {
+    if (outcome.inFlight()) {
+      inFlight.exit(outcome.fullCaller(), outcome.addressInFlight());
+    }
   }
 }

@@ -15,34 +15,93 @@ import org.s3gate.policy.GroupPolicy;
 public final class Outcome {
 
   /** The outcome of every request that is never limited ({@code exempt.paths}). */
-  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null);
+  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null, 0, false);
+
+  /** How long a caller at its in-flight limit is told to wait: its transfers take as long as they take. */
+  static final long IN_FLIGHT_RETRY_NANOS = 1_000_000_000L;
 
   private final Verdict verdict;
   private final Caller caller;
   private final Decision decision;
   private final String deniedLimit;
   private final RequestScreen.Rejection rejection;
+  private final long retryAfterNanos;
+  /** Whether the request is counted in flight (its caller's counter, and its address's when addressInFlight). */
+  private final boolean inFlight;
+  private final boolean addressInFlight;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
-      RequestScreen.Rejection rejection) {
+      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight) {
+    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false);
+  }
+
+  private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
+      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight) {
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
     this.deniedLimit = deniedLimit;
     this.rejection = rejection;
+    this.retryAfterNanos = retryAfterNanos;
+    this.inFlight = inFlight;
+    this.addressInFlight = addressInFlight;
   }
 
+  /** Admitted without being counted in flight (a method {@code limit.methods} leaves out). */
   static Outcome admitted(Caller caller, Decision decision) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null);
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false);
+  }
+
+  /** Admitted and counted in flight (and its address too when {@code addressInFlight}) until {@link Admission#complete}. */
+  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight);
   }
 
   /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
   static Outcome denied(Caller caller, Decision decision, String deniedLimit) {
-    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null);
+    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false);
+  }
+
+  /** Denied because the caller has its limit of requests in flight; {@code decision} holds its rate counts. */
+  static Outcome deniedInFlight(Caller caller, Decision decision, String deniedLimit) {
+    return new Outcome(Verdict.DENIED_CONCURRENT, caller, decision, deniedLimit, null, IN_FLIGHT_RETRY_NANOS, false);
   }
 
   static Outcome rejected(Caller caller, RequestScreen.Rejection rejection) {
-    return new Outcome(Verdict.REJECTED, caller, null, null, rejection);
+    return new Outcome(Verdict.REJECTED, caller, null, null, rejection, 0, false);
+  }
+
+  /** Who called, as the limiters saw it; null when exempt. */
+  Caller fullCaller() {
+    return caller;
+  }
+
+  /** Whether the request is counted in flight until {@link Admission#complete} ends it. */
+  boolean inFlight() {
+    return inFlight;
+  }
+
+  boolean addressInFlight() {
+    return addressInFlight;
+  }
+
+  /** 0 unless denied; otherwise how long until the caller would be admitted. */
+  public long retryAfterNanos() {
+    return retryAfterNanos;
+  }
+
+  /** {@link #retryAfterNanos()} rounded up to whole milliseconds ({@code x-amz-retry-after}). */
+  public long retryAfterMillis() {
+    return ceilDiv(retryAfterNanos, 1_000_000L);
+  }
+
+  /** {@link #retryAfterNanos()} rounded up to whole seconds ({@code Retry-After}). */
+  public long retryAfterSeconds() {
+    return ceilDiv(retryAfterNanos, 1_000_000_000L);
+  }
+
+  private static long ceilDiv(long value, long divisor) {
+    return value / divisor + (value % divisor > 0 ? 1 : 0);
   }
 
   public Verdict verdict() {
@@ -78,7 +137,7 @@ public final class Outcome {
     return caller == null ? null : caller.clientAddress();
   }
 
-  /** The caller's counts and, when denied, when to retry; null when exempt or rejected. */
+  /** The caller's rate counts (and, when a rate denied it, when to retry); null when exempt or rejected. */
   public Decision decision() {
     return decision;
   }

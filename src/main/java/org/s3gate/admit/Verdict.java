@@ -5,7 +5,8 @@ import org.s3gate.limit.LimitWindow;
 
 /**
  * What happened to a request at admission, as a label for metrics and the access log: admitted,
- * denied by the per-second or the per-minute window, rejected as malformed or ambiguous before
+ * denied by the per-second or the per-minute window or by the requests the caller has in flight
+ * ({@code concurrent_requests.map}), rejected as malformed or ambiguous before
  * anything was counted ({@link RequestScreen}, a refused identity), or exempt (never limited:
  * {@code exempt.paths}).
  *
@@ -15,6 +16,7 @@ public enum Verdict {
   ADMITTED("admitted"),
   DENIED_PER_SECOND("denied_per_second"),
   DENIED_PER_MINUTE("denied_per_minute"),
+  DENIED_CONCURRENT("denied_concurrent"),
   REJECTED("rejected"),
   EXEMPT("exempt");
 

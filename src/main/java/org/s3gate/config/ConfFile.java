@@ -12,7 +12,8 @@ enum ConfFile {
   KEY_GROUPS(MapFile.KEY_GROUPS.fileName()),
   LIMITS_PER_MINUTE(MapFile.LIMITS_PER_MINUTE.fileName()),
   LIMITS_PER_SECOND(MapFile.LIMITS_PER_SECOND.fileName()),
-  ERROR_MESSAGES(MapFile.ERROR_MESSAGES.fileName());
+  ERROR_MESSAGES(MapFile.ERROR_MESSAGES.fileName()),
+  CONCURRENT_REQUESTS(MapFile.CONCURRENT_REQUESTS.fileName());
 
   final String fileName;
 
@@ -27,6 +28,7 @@ enum ConfFile {
       case LIMITS_PER_MINUTE -> LIMITS_PER_MINUTE;
       case LIMITS_PER_SECOND -> LIMITS_PER_SECOND;
       case ERROR_MESSAGES -> ERROR_MESSAGES;
+      case CONCURRENT_REQUESTS -> CONCURRENT_REQUESTS;
     };
   }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.s3gate.config.ReloadOutcome.Result;
 import org.s3gate.policy.Compilation;
+import org.s3gate.policy.MapFile;
 import org.s3gate.policy.PolicyCompiler;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.policy.PolicySources;
@@ -22,7 +23,7 @@ import org.s3gate.policy.RawFile;
  * One reload attempt, start to end: read every file, settle, read again, parse, guard, compile,
  * and commit, with the bookkeeping that {@link ReloadStatus} shows kept in {@link ReloadHistory}.
  *
- * <p>Design, half-written files: a reload reads all five files, waits {@link Tuning#settle()}
+ * <p>Design, half-written files: a reload reads every file, waits {@link Tuning#settle()}
  * (150 ms) and reads them again; if any file's bytes differ, a writer is at work and the attempt
  * ends {@code UNSETTLED} without touching anything (the trigger retries on its next tick). Then two
  * guards, because their failure would be costly and their false alarms cheap: a file that was in
@@ -138,9 +139,11 @@ final class ConfigLoader {
       raw.put(f, readRaw(f, reads.get(f), errors));
     }
     long nextVersion = snapshot == null ? 1 : snapshot.version() + 1;
-    PolicySources sources = new PolicySources(defaults, raw.get(ConfFile.GATEWAY), raw.get(ConfFile.KEY_GROUPS),
-        raw.get(ConfFile.LIMITS_PER_MINUTE), raw.get(ConfFile.LIMITS_PER_SECOND), raw.get(ConfFile.ERROR_MESSAGES),
-        backendOverride);
+    Map<MapFile, RawFile> maps = new EnumMap<>(MapFile.class);
+    for (MapFile map : MapFile.values()) {
+      maps.put(map, raw.get(ConfFile.of(map)));
+    }
+    PolicySources sources = new PolicySources(defaults, raw.get(ConfFile.GATEWAY), maps, backendOverride);
     Compilation compilation = PolicyCompiler.compile(sources, nextVersion, snapshot == null ? null : snapshot.settings());
     errors.addAll(compilation.errors());
 
@@ -247,6 +250,7 @@ final class ConfigLoader {
     counts.put(ConfFile.LIMITS_PER_MINUTE, s.limitsPerMinute().size());
     counts.put(ConfFile.LIMITS_PER_SECOND, s.limitsPerSecond().size());
     counts.put(ConfFile.ERROR_MESSAGES, s.errorMessages().size());
+    counts.put(ConfFile.CONCURRENT_REQUESTS, s.concurrentRequests().size());
     return counts;
   }
 

@@ -21,7 +21,7 @@ import org.s3gate.policy.MapFile;
  *
  * <p>Design: one commons-configuration2 {@link PeriodicReloadingTrigger} (every
  * {@code reload.interval}, 1 s by default) drives one {@link ReloadingController} whose detector
- * ({@link FileSetDetector}) watches all five files. One trigger for all files rather than a
+ * ({@link FileSetDetector}) watches every file. One trigger for all files rather than a
  * {@code ReloadingFileBasedConfigurationBuilder} per file, because the unit of reload is the whole
  * directory: every change, whichever file, re-reads and re-validates all files and publishes one
  * snapshot or nothing, so two per-file triggers can never race to publish halves of an edit. And we

@@ -90,6 +90,9 @@ public final class Exchange implements AsyncListener {
   private void report(ServletRequest request, ServletResponse response) {
     long durationNanos = System.nanoTime() - startNanos;
     Outcome decided = outcome;
+    if (decided != null) {
+      gateway.admission().complete(decided); // the one completion of this request: it leaves flight
+    }
     gateway.metrics().recordDuration(decided == null ? Verdict.EXEMPT : decided.verdict(), durationNanos);
     GatewaySettings settings = policy.settings();
     if (settings.accessLogEnabled()) {

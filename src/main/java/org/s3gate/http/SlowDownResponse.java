@@ -6,13 +6,13 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.s3gate.admit.Outcome;
-import org.s3gate.limit.Decision;
 
 /**
  * The answer to a denied request, as S3 itself throttles: status {@code deny.status} (429 by
  * default, or 503), the XML {@code SlowDown} error naming the group's message, the limit that
  * tripped and the key, plus {@code Retry-After} (whole seconds, rounded up) and
- * {@code x-amz-retry-after} (milliseconds) saying exactly when the key would be admitted again.
+ * {@code x-amz-retry-after} (milliseconds) saying exactly when the key would be admitted again
+ * (for a caller at its in-flight limit: in a second, when a transfer may have ended).
  *
  * <p>Immutable (static methods only); thread-safe.
  */
@@ -21,9 +21,8 @@ final class SlowDownResponse {
 
   static void send(HttpServletRequest request, HttpServletResponse response, int status, Outcome denied)
       throws IOException {
-    Decision decision = denied.decision();
-    response.setHeader("Retry-After", Long.toString(decision.retryAfterSeconds()));
-    response.setHeader("x-amz-retry-after", Long.toString(decision.retryAfterMillis()));
+    response.setHeader("Retry-After", Long.toString(denied.retryAfterSeconds()));
+    response.setHeader("x-amz-retry-after", Long.toString(denied.retryAfterMillis()));
     S3ErrorResponse.send(response, status, "SlowDown", denied.denialMessage(), request.getRequestURI(),
         denied.caller().accessKey());
   }

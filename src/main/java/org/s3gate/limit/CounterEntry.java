@@ -13,11 +13,12 @@ package org.s3gate.limit;
  *
  * <p>Memory (64-bit HotSpot, compressed oops and class pointers, 8-byte alignment):
  * <pre>
- *   CounterEntry: 12 header + 4 (int[] ref) + 4 x 8 (origin, lastSeen, admitted, denied) =  48
+ *   CounterEntry: 12 header + 4 (int[] ref) + 4 x 8 (origin, lastSeen, admitted, denied)
+ *                 + 4 (inFlight), padded to 8                                             =  56
  *   int[32]:      16 header + 32 x 4                                                      = 144
- *   total per key, both windows, entry included                                           = 192 bytes
+ *   total per key, both windows and the in-flight count, entry included                   = 200 bytes
  * </pre>
- * (Without compressed oops: 56 + 144 = 200.) The map node (32) and the key string (~24 + 16 +
+ * (Without compressed oops: 64 + 144 = 208.) The map node (32) and the key string (~24 + 16 +
  * length) come on top and are the same for any counter design.
  *
  * <h2>Concurrency</h2>
@@ -55,6 +56,8 @@ final class CounterEntry {
   private long admittedTotal;
   private long deniedTotal;
   private final int[] counts = new int[WindowRing.TOTAL_SLOTS];
+  /** Requests of the key between admission and completion; written under the lock, read without it by eviction. */
+  private volatile int inFlight;
 
   CounterEntry(long nowNanos) {
     this.originNanos = nowNanos;
@@ -142,6 +145,39 @@ final class CounterEntry {
     return second || minute;
   }
 
+  /** Entered: counted in flight. */
+  static final int ENTERED = 1;
+  /** Not entered: {@code limit} requests are in flight already. */
+  static final int FULL = 0;
+  /** Not entered: the entry is retired; look the key up again. */
+  static final int GONE = -1;
+
+  /** Counts one more request in flight if fewer than {@code limit} are ({@code limit <= 0}: no limit). */
+  synchronized int tryEnter(int limit) {
+    if (isRetired()) {
+      return GONE;
+    }
+    if (limit > 0 && inFlight >= limit) {
+      return FULL;
+    }
+    inFlight++; // lastSeenNanos is the rings' cursor too: only tryAcquire moves it
+    return ENTERED;
+  }
+
+  /** One request left flight; false if none was counted here (the entry was retired meanwhile). */
+  synchronized boolean exit() {
+    if (isRetired() || inFlight == 0) {
+      return false;
+    }
+    inFlight--;
+    return true;
+  }
+
+  /** Requests in flight now; may be read without the lock. */
+  int inFlight() {
+    return inFlight;
+  }
+
   /** The counts at {@code nowNanos}, changing nothing; null if retired. */
   synchronized Decision peek(long nowNanos) {
     if (isRetired()) {
@@ -160,11 +196,13 @@ final class CounterEntry {
   }
 
   /**
-   * Retires the entry if it has not been seen for {@code idleNanos} and nothing it counted is
-   * still in either window, so dropping it cannot let the key over its limit.
+   * Retires the entry if it has not been seen for {@code idleNanos}, nothing it counted is still in
+   * either window and none of its requests is in flight, so dropping it cannot let the key over a
+   * limit.
    */
   synchronized boolean retireIfExpired(long idleNanos, long nowNanos) {
     if (isRetired()
+        || inFlight > 0
         || nowNanos - lastSeenNanos < idleNanos
         || countAt(SECOND, nowNanos) != 0
         || countAt(MINUTE, nowNanos) != 0) {
@@ -176,18 +214,20 @@ final class CounterEntry {
 
   /**
    * How readily the table may evict this entry at {@code nowNanos}, higher first: its idle time, plus
-   * {@link #IDLE_RANK_BONUS_NANOS} when nothing it counted is in either window any more (dropping it
-   * then cannot let its key over its limit). An entry idle for longer than the longer ring has
-   * empty windows for sure and is ranked without taking its lock.
+   * {@link #IDLE_RANK_BONUS_NANOS} when nothing it counted is in either window any more and none of
+   * its requests is in flight (dropping it then cannot let its key over a limit). An entry idle for
+   * longer than the longer ring with nothing in flight has empty windows for sure and is ranked
+   * without taking its lock.
    */
   long evictionRank(long nowNanos) {
     long idle = nowNanos - lastSeenNanos;
-    if (idle >= MINUTE.ringNanos()) {
+    if (idle >= MINUTE.ringNanos() && inFlight == 0) {
       return idle + IDLE_RANK_BONUS_NANOS;
     }
     synchronized (this) {
       idle = nowNanos - lastSeenNanos;
-      return countAt(SECOND, nowNanos) == 0 && countAt(MINUTE, nowNanos) == 0 ? idle + IDLE_RANK_BONUS_NANOS : idle;
+      boolean empty = inFlight == 0 && countAt(SECOND, nowNanos) == 0 && countAt(MINUTE, nowNanos) == 0;
+      return empty ? idle + IDLE_RANK_BONUS_NANOS : idle;
     }
   }
 

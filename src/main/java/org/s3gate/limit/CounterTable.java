@@ -114,6 +114,53 @@ public final class CounterTable {
   }
 
   /**
+   * Counts one more request of {@code key} in flight (from admission to its response's last byte)
+   * if fewer than {@code limit} are; {@code limit <= 0} means no limit. Every {@code true} must be
+   * followed by one {@link #exit}. Inserts the key if it is absent, like {@link #tryAcquire}.
+   *
+   * <p>The count lives in the key's entry, so an entry with requests in flight is never expired and
+   * is evicted only as a live entry. Forgotten with the entry by {@link #clearKey} and {@link #clear}
+   * (their exits then find nothing to take back), like the window counts.
+   */
+  public boolean tryEnter(String key, int limit, long nowNanos) {
+    Objects.requireNonNull(key, "key");
+    while (true) {
+      CounterEntry entry = entries.get(key);
+      boolean inserted = false;
+      if (entry == null) {
+        CounterEntry fresh = new CounterEntry(nowNanos);
+        entry = entries.putIfAbsent(key, fresh);
+        if (entry == null) {
+          entry = fresh;
+          inserted = true;
+        }
+      }
+      int entered = entry.tryEnter(limit);
+      if (entered != CounterEntry.GONE) {
+        if (inserted && entries.size() > capacity) {
+          evictLeastRecentlySeen(entry, nowNanos);
+        }
+        return entered == CounterEntry.ENTERED;
+      }
+      entries.remove(key, entry); // retired by an eviction that has not removed it yet
+    }
+  }
+
+  /** One request of {@code key} counted by {@link #tryEnter} is complete. */
+  public void exit(String key) {
+    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
+    if (entry != null) {
+      entry.exit();
+    }
+  }
+
+  /** Requests of {@code key} in flight now (0 for an absent key). */
+  public int inFlight(String key) {
+    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
+    return entry == null ? 0 : entry.inFlight();
+  }
+
+  /**
    * Takes back one request of {@code key} admitted by {@link #tryAcquire} at {@code chargedNanos},
    * because a later check of the same decision refused it: the key is as if that request had never
    * been counted (see {@link CounterEntry#refund} for why this can never let a key over its

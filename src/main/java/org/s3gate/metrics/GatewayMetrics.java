@@ -26,7 +26,8 @@ import org.s3gate.limit.CounterTable;
  * The gateway's Prometheus metrics (client_java), scraped at {@code GET /_s3gate/metrics}:
  * <ul>
  *   <li>{@code s3gate_requests_total{group,decision}}: every limited request, decision
- *       {@code admitted}, {@code denied_per_second}, {@code denied_per_minute} or {@code rejected}
+ *       {@code admitted}, {@code denied_per_second}, {@code denied_per_minute},
+ *       {@code denied_concurrent} or {@code rejected}
  *       (refused as malformed or ambiguous before anything was counted);
  *   <li>{@code s3gate_request_duration_seconds{decision}}: time from the filter to the last byte
  *       of the response (histogram, also {@code exempt} for MinIO health paths);
@@ -155,7 +156,8 @@ public final class GatewayMetrics {
     long total = 0;
     for (CounterDataPoint[] counters : requestsByGroup.values()) {
       total += counters[Verdict.DENIED_PER_SECOND.ordinal()].getLongValue()
-          + counters[Verdict.DENIED_PER_MINUTE.ordinal()].getLongValue();
+          + counters[Verdict.DENIED_PER_MINUTE.ordinal()].getLongValue()
+          + counters[Verdict.DENIED_CONCURRENT.ordinal()].getLongValue();
     }
     return total;
   }

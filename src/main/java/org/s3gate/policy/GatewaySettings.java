@@ -24,6 +24,7 @@ public record GatewaySettings(
     String anonymousGroup,
     int defaultLimitPerMinute,
     int defaultLimitPerSecond,
+    int defaultLimitConcurrent,
     String defaultErrorMessage,
     int denyStatus,
     boolean countDenied,
@@ -58,7 +59,8 @@ public record GatewaySettings(
 
   /** These settings with {@code running}'s restart-only values: what a reload keeps in force. */
   GatewaySettings withStartup(StartupSettings running) {
-    return new GatewaySettings(defaultGroup, anonymousGroup, defaultLimitPerMinute, defaultLimitPerSecond, defaultErrorMessage,
+    return new GatewaySettings(defaultGroup, anonymousGroup, defaultLimitPerMinute, defaultLimitPerSecond,
+        defaultLimitConcurrent, defaultErrorMessage,
         denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, adminAllow, trustedProxies,
         backendHealthPath, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders, running);
   }
@@ -81,6 +83,11 @@ public record GatewaySettings(
   /** {@code backend.backup.urls} (restart). */
   public List<URI> backendBackupUrls() {
     return startup.backendBackupUrls();
+  }
+
+  /** {@code backend.max_connections}: connections the proxy opens to each backend at most (restart). */
+  public int backendMaxConnections() {
+    return startup.backendMaxConnections();
   }
 
   /** {@code access.log.file} (restart). */

@@ -13,7 +13,8 @@ public enum MapFile {
   KEY_GROUPS("api_key_groups"),
   LIMITS_PER_MINUTE("rate_limits_per_minute"),
   LIMITS_PER_SECOND("rate_limits_per_second"),
-  ERROR_MESSAGES("error_messages");
+  ERROR_MESSAGES("error_messages"),
+  CONCURRENT_REQUESTS("concurrent_requests");
 
   private final String baseName;
 

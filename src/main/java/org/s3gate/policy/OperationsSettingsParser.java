@@ -48,6 +48,16 @@ final class OperationsSettingsParser {
         : new HealthCheckSettings(interval, timeout, rise, fall);
   }
 
+  /** Connections per backend: 1..100000. */
+  Integer backendMaxConnections() {
+    Integer value = settings.limit(SettingKeys.BACKEND_MAX_CONNECTIONS);
+    if (value != null && (value < 1 || value > 100_000)) {
+      settings.bad(SettingKeys.BACKEND_MAX_CONNECTIONS, String.valueOf(value), "must be a whole number 1..100000");
+      return null;
+    }
+    return value;
+  }
+
   private Integer atLeastOne(String key) {
     Integer value = settings.limit(key);
     if (value != null && (value < 1 || value > 100)) {

@@ -55,6 +55,8 @@ public final class PolicyCompiler {
         e -> limit(problems, sources.limitsPerMinute(), e));
     Map<String, Integer> perSecond = parseMap(sources.limitsPerSecond(), problems, false,
         e -> limit(problems, sources.limitsPerSecond(), e));
+    Map<String, Integer> concurrent = parseMap(sources.concurrentRequests(), problems, false,
+        e -> limit(problems, sources.concurrentRequests(), e));
     Map<String, String> messages = parseMap(sources.errorMessages(), problems, false,
         e -> !e.value().isEmpty() && !Values.hasControlChar(e.value()) ? e.value()
             : reject(problems, sources.errorMessages(), e, "group", "message",
@@ -79,7 +81,7 @@ public final class PolicyCompiler {
     if (problems.hasErrors()) {
       return new Compilation(null, problems.errors(), problems.warnings());
     }
-    PolicySnapshot snapshot = PolicySnapshot.of(version, settings, keyGroups, perMinute, perSecond, messages);
+    PolicySnapshot snapshot = PolicySnapshot.of(version, settings, keyGroups, perMinute, perSecond, messages, concurrent);
     return new Compilation(snapshot, List.of(), problems.warnings());
   }
 

@@ -14,12 +14,12 @@ import org.s3gate.identify.CallerIdentity;
  * once per request and uses it for the whole decision, so a request sees one reload or the next,
  * never a mix.
  *
- * <p>Design: the four maps are kept as written (file order, first of duplicates) for JMX and the
+ * <p>Design: the maps are kept as written (file order, first of duplicates) for JMX and the
  * admin tools; for the request path a {@link GroupPolicy} is precomputed per group, plus one for
  * {@code settings.defaultGroup()}, and every key points at its group's instance, so
  * {@link #policyForKey} is one hash lookup and allocates nothing. A group missing from a limit or
- * message map gets {@code default.limit.per_minute}, {@code default.limit.per_second} and
- * {@code default.error_message} (HAProxy's {@code map(file,default)}); the default group itself is
+ * message map gets {@code default.limit.per_minute}, {@code default.limit.per_second},
+ * {@code default.limit.concurrent} and {@code default.error_message} (HAProxy's {@code map(file,default)}); the default group itself is
  * looked up in those maps too, so {@code unknown 10} in {@code rate_limits_per_minute.map} limits
  * unidentified callers to 10 a minute.
  *
@@ -36,6 +36,7 @@ public final class PolicySnapshot {
   private final Map<String, Integer> limitsPerMinute;
   private final Map<String, Integer> limitsPerSecond;
   private final Map<String, String> errorMessages;
+  private final Map<String, Integer> concurrentRequests;
   private final Map<String, GroupPolicy> policyByGroup;
   private final Map<String, GroupPolicy> policyByKey;
   private final GroupPolicy defaultPolicy;
@@ -47,13 +48,15 @@ public final class PolicySnapshot {
       Map<String, String> keyGroups,
       Map<String, Integer> limitsPerMinute,
       Map<String, Integer> limitsPerSecond,
-      Map<String, String> errorMessages) {
+      Map<String, String> errorMessages,
+      Map<String, Integer> concurrentRequests) {
     this.version = version;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.keyGroups = Collections.unmodifiableMap(new LinkedHashMap<>(keyGroups));
     this.limitsPerMinute = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerMinute));
     this.limitsPerSecond = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerSecond));
     this.errorMessages = Collections.unmodifiableMap(new LinkedHashMap<>(errorMessages));
+    this.concurrentRequests = Collections.unmodifiableMap(new LinkedHashMap<>(concurrentRequests));
 
     Map<String, GroupPolicy> byGroup = new HashMap<>();
     byGroup.put(settings.defaultGroup(), computePolicy(settings.defaultGroup()));
@@ -61,7 +64,8 @@ public final class PolicySnapshot {
     for (String group : this.keyGroups.values()) {
       byGroup.computeIfAbsent(group, this::computePolicy);
     }
-    for (Map<String, ?> m : java.util.List.<Map<String, ?>>of(this.limitsPerMinute, this.limitsPerSecond, this.errorMessages)) {
+    for (Map<String, ?> m : java.util.List.<Map<String, ?>>of(this.limitsPerMinute, this.limitsPerSecond, this.errorMessages,
+        this.concurrentRequests)) {
       for (String group : m.keySet()) {
         byGroup.computeIfAbsent(group, this::computePolicy);
       }
@@ -85,8 +89,10 @@ public final class PolicySnapshot {
       Map<String, String> keyGroups,
       Map<String, Integer> limitsPerMinute,
       Map<String, Integer> limitsPerSecond,
-      Map<String, String> errorMessages) {
-    return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages);
+      Map<String, String> errorMessages,
+      Map<String, Integer> concurrentRequests) {
+    return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages,
+        concurrentRequests);
   }
 
   private GroupPolicy computePolicy(String group) {
@@ -94,6 +100,7 @@ public final class PolicySnapshot {
         group,
         limitsPerSecond.getOrDefault(group, settings.defaultLimitPerSecond()),
         limitsPerMinute.getOrDefault(group, settings.defaultLimitPerMinute()),
+        concurrentRequests.getOrDefault(group, settings.defaultLimitConcurrent()),
         errorMessages.getOrDefault(group, settings.defaultErrorMessage()));
   }
 
@@ -162,6 +169,11 @@ public final class PolicySnapshot {
     return errorMessages;
   }
 
+  /** concurrent_requests.map: group to requests one key may have in flight. */
+  public Map<String, Integer> concurrentRequests() {
+    return concurrentRequests;
+  }
+
   /** The entries of {@code map} in force, in file order, values as text (what JMX {@code show} lists). */
   public Map<String, String> entries(MapFile map) {
     Map<String, ?> values = switch (map) {
@@ -169,6 +181,7 @@ public final class PolicySnapshot {
       case LIMITS_PER_MINUTE -> limitsPerMinute;
       case LIMITS_PER_SECOND -> limitsPerSecond;
       case ERROR_MESSAGES -> errorMessages;
+      case CONCURRENT_REQUESTS -> concurrentRequests;
     };
     Map<String, String> text = new LinkedHashMap<>();
     values.forEach((k, v) -> text.put(k, String.valueOf(v)));
@@ -179,6 +192,6 @@ public final class PolicySnapshot {
   public String toString() {
     return "PolicySnapshot[version=" + version + ", keys=" + keyGroups.size()
         + ", limitsPerMinute=" + limitsPerMinute.size() + ", limitsPerSecond=" + limitsPerSecond.size()
-        + ", errorMessages=" + errorMessages.size() + "]";
+        + ", errorMessages=" + errorMessages.size() + ", concurrentRequests=" + concurrentRequests.size() + "]";
   }
 }

@@ -1,21 +1,17 @@
 package org.s3gate.policy;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * The raw inputs of one compile: the built-in defaults, the operator's {@code gateway.properties},
- * the four maps, and the {@link #BACKEND_OVERRIDE_VARIABLE} override (null or blank when unset).
+ * every map file (a missing one is an empty {@link RawFile}), and the
+ * {@link #BACKEND_OVERRIDE_VARIABLE} override (null or blank when unset).
  *
  * <p>Immutable.
  */
-public record PolicySources(
-    RawFile defaults,
-    RawFile gateway,
-    RawFile keyGroups,
-    RawFile limitsPerMinute,
-    RawFile limitsPerSecond,
-    RawFile errorMessages,
-    String backendOverride) {
+public record PolicySources(RawFile defaults, RawFile gateway, Map<MapFile, RawFile> maps, String backendOverride) {
 
   /**
    * The environment variable whose backend URLs override {@code backend.urls}; errors about its
@@ -26,9 +22,41 @@ public record PolicySources(
   public PolicySources {
     Objects.requireNonNull(defaults, "defaults");
     Objects.requireNonNull(gateway, "gateway");
-    Objects.requireNonNull(keyGroups, "keyGroups");
-    Objects.requireNonNull(limitsPerMinute, "limitsPerMinute");
-    Objects.requireNonNull(limitsPerSecond, "limitsPerSecond");
-    Objects.requireNonNull(errorMessages, "errorMessages");
+    Map<MapFile, RawFile> all = new EnumMap<>(MapFile.class);
+    for (MapFile map : MapFile.values()) {
+      all.put(map, maps.getOrDefault(map, RawFile.empty(map.fileName())));
+    }
+    maps = Map.copyOf(all);
+  }
+
+  /** The four maps of the first release; the others are empty. */
+  public PolicySources(RawFile defaults, RawFile gateway, RawFile keyGroups, RawFile limitsPerMinute,
+      RawFile limitsPerSecond, RawFile errorMessages, String backendOverride) {
+    this(defaults, gateway, Map.of(MapFile.KEY_GROUPS, keyGroups, MapFile.LIMITS_PER_MINUTE, limitsPerMinute,
+        MapFile.LIMITS_PER_SECOND, limitsPerSecond, MapFile.ERROR_MESSAGES, errorMessages), backendOverride);
+  }
+
+  public RawFile map(MapFile map) {
+    return maps.get(map);
+  }
+
+  public RawFile keyGroups() {
+    return map(MapFile.KEY_GROUPS);
+  }
+
+  public RawFile limitsPerMinute() {
+    return map(MapFile.LIMITS_PER_MINUTE);
+  }
+
+  public RawFile limitsPerSecond() {
+    return map(MapFile.LIMITS_PER_SECOND);
+  }
+
+  public RawFile errorMessages() {
+    return map(MapFile.ERROR_MESSAGES);
+  }
+
+  public RawFile concurrentRequests() {
+    return map(MapFile.CONCURRENT_REQUESTS);
   }
 }

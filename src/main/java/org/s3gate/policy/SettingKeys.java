@@ -14,6 +14,7 @@ final class SettingKeys {
   static final String ANONYMOUS_GROUP = "anonymous.group";
   static final String DEFAULT_LIMIT_PER_MINUTE = "default.limit.per_minute";
   static final String DEFAULT_LIMIT_PER_SECOND = "default.limit.per_second";
+  static final String DEFAULT_LIMIT_CONCURRENT = "default.limit.concurrent";
   static final String DEFAULT_ERROR_MESSAGE = "default.error_message";
   static final String DENY_STATUS = "deny.status";
   static final String COUNT_DENIED = "count.denied";
@@ -28,6 +29,7 @@ final class SettingKeys {
   static final String BACKEND_URLS = "backend.urls";
   static final String BACKEND_HEALTH_PATH = "backend.health.path";
   static final String BACKEND_BACKUP_URLS = "backend.backup.urls";
+  static final String BACKEND_MAX_CONNECTIONS = "backend.max_connections";
   static final String BACKEND_HEALTH_INTERVAL = "backend.health.interval";
   static final String BACKEND_HEALTH_TIMEOUT = "backend.health.timeout";
   static final String BACKEND_HEALTH_RISE = "backend.health.rise";
@@ -41,10 +43,10 @@ final class SettingKeys {
 
   /** Every known key (besides the {@link #SECURITY_HEADER_PREFIX} family), in documentation order. */
   static final List<String> KNOWN = List.of(
-      DEFAULT_GROUP, ANONYMOUS_GROUP, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_ERROR_MESSAGE,
+      DEFAULT_GROUP, ANONYMOUS_GROUP, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_LIMIT_CONCURRENT, DEFAULT_ERROR_MESSAGE,
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, EXEMPT_PATHS, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
-      BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
+      BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
       BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
 
   private SettingKeys() {}

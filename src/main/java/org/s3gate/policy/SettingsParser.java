@@ -40,6 +40,7 @@ final class SettingsParser {
     String anonymousGroup = optionalWord(SettingKeys.ANONYMOUS_GROUP, defaultGroup);
     Integer perMinute = reader.limit(SettingKeys.DEFAULT_LIMIT_PER_MINUTE);
     Integer perSecond = reader.limit(SettingKeys.DEFAULT_LIMIT_PER_SECOND);
+    Integer concurrent = reader.limit(SettingKeys.DEFAULT_LIMIT_CONCURRENT);
     String message = message(SettingKeys.DEFAULT_ERROR_MESSAGE);
     Integer denyStatus = denyStatus();
     Boolean countDenied = reader.bool(SettingKeys.COUNT_DENIED);
@@ -54,6 +55,7 @@ final class SettingsParser {
     List<URI> backends = backendOverride != null ? backendOverride : operations.backendUrls(SettingKeys.BACKEND_URLS, false);
     String healthPath = healthPath();
     List<URI> backups = operations.backendUrls(SettingKeys.BACKEND_BACKUP_URLS, true);
+    Integer backendConnections = operations.backendMaxConnections();
     HealthCheckSettings healthCheck = operations.healthCheck();
     Boolean accessLogEnabled = reader.bool(SettingKeys.ACCESS_LOG_ENABLED);
     AccessLogFormat accessLogFormat = operations.accessLogFormat();
@@ -62,8 +64,8 @@ final class SettingsParser {
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
-    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, accessLogFile);
-    return new GatewaySettings(defaultGroup, anonymousGroup, perMinute, perSecond, message, denyStatus, countDenied,
+    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile);
+    return new GatewaySettings(defaultGroup, anonymousGroup, perMinute, perSecond, concurrent, message, denyStatus, countDenied,
         methods, headers, exemptPaths, tableExpire, adminAllow, trusted, healthPath, healthCheck, accessLogEnabled,
         accessLogFormat, securityHeaders, startup);
   }

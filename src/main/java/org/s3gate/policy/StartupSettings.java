@@ -20,7 +20,7 @@ import java.util.function.Function;
  * <p>Immutable.
  */
 public record StartupSettings(int tableSize, Duration reloadInterval, List<URI> backendUrls,
-    List<URI> backendBackupUrls, String accessLogFile) {
+    List<URI> backendBackupUrls, int backendMaxConnections, String accessLogFile) {
 
   /** Each restart-only setting: its key and its value as the restart warning shows it. */
   private record Setting(String key, Function<StartupSettings, String> text) {}
@@ -30,6 +30,7 @@ public record StartupSettings(int tableSize, Duration reloadInterval, List<URI> 
       new Setting(SettingKeys.RELOAD_INTERVAL, s -> s.reloadInterval.toMillis() + "ms"),
       new Setting(SettingKeys.BACKEND_URLS, s -> s.backendUrls.toString()),
       new Setting(SettingKeys.BACKEND_BACKUP_URLS, s -> s.backendBackupUrls.toString()),
+      new Setting(SettingKeys.BACKEND_MAX_CONNECTIONS, s -> String.valueOf(s.backendMaxConnections)),
       new Setting(SettingKeys.ACCESS_LOG_FILE, s -> "'" + s.accessLogFile + "'"));
 
   /** The keys of the restart-only settings, in documentation order. */

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.s3gate.http.S3ErrorResponse;
 
@@ -56,14 +57,20 @@ final class ProxyErrors {
   /**
    * Answers a proxied request that failed because of the client, not the backend, and returns
    * true; false (nothing sent) for any other failure. The client's faults: its body failed
-   * ({@code clientBodyFailure}: it ended before its Content-Length or its chunked framing broke)
-   * other than by a timeout (408, kept as it was), or its head is larger than the proxy client sends
+   * ({@code clientBodyFailure}: it came in below {@code s3gate.minRequestDataRate}, it ended before
+   * its Content-Length or its chunked framing broke) other than by an idle timeout (408, kept as
+   * it was), or its head is larger than the proxy client sends
    * ({@link ProxyClients#MAX_REQUEST_HEAD_BYTES}). Neither counts as a backend error.
    */
   static boolean answeredAsClientFault(HttpServletRequest request, HttpServletResponse response,
       Throwable clientBodyFailure, Throwable failure) {
     if (response.isCommitted()) {
       return false;
+    }
+    if (clientBodyFailure != null && isTooSlow(clientBodyFailure)) {
+      send(request, response, HttpServletResponse.SC_BAD_REQUEST, "RequestTimeout",
+          "Your socket connection to the server was not read from or written to within the timeout period.");
+      return true;
     }
     if (clientBodyFailure != null && !isTimeout(clientBodyFailure)) {
       sendIncompleteBody(request, response);
@@ -72,6 +79,16 @@ final class ProxyErrors {
     if (isClientHeadTooLarge(failure)) {
       sendHeadTooLarge(request, response);
       return true;
+    }
+    return false;
+  }
+
+  /** The body came in below the server's minimum data rate ({@code s3gate.minRequestDataRate}): Jetty's 408. */
+  private static boolean isTooSlow(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof BadMessageException bad && bad.getCode() == HttpServletResponse.SC_REQUEST_TIMEOUT) {
+        return true;
+      }
     }
     return false;
   }

@@ -88,6 +88,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
       getServletContext().setAttribute(JETTY_EXECUTOR_ATTRIBUTE, (Executor) ownExecutor);
     }
     super.init();
+    getHttpClient().setMaxConnectionsPerDestination(gateway.policy().settings().backendMaxConnections());
     boolean fromWar = HttpClient.class.getClassLoader() == getServletContext().getClassLoader();
     LOG.log(Level.INFO, "proxy client: Jetty HTTP client {0} from {1}", Jetty.VERSION,
         fromWar ? "the WAR" : "the server (shared with the container)");

@@ -58,10 +58,10 @@ class ConfigReloaderTest {
       PolicySnapshot s = r.store().current();
       assertThat(s.version()).isEqualTo(1);
       assertThat(s.policyForKey("5HQZO7EDOM4XBNO642GQ"))
-          .isEqualTo(new GroupPolicy("premium", 50, 2000, "Premium rate limit exceeded"));
+          .isEqualTo(new GroupPolicy("premium", 50, 2000, 32, "Premium rate limit exceeded"));
       assertThat(s.policyForKey("VSLP8GUZ6SPYILLLGHJ0").limitPerMinute()).isEqualTo(500);
       assertThat(s.policyForKey("FQ4IU19ZFZ3470XJ7GBF").limitPerSecond()).isEqualTo(10);
-      assertThat(s.policyForKey("nope")).isEqualTo(new GroupPolicy("unknown", 5, 50, "Rate_limit_exceeded"));
+      assertThat(s.policyForKey("nope")).isEqualTo(new GroupPolicy("unknown", 5, 50, 32, "Rate_limit_exceeded"));
       assertThat(s.settings().backendHealthPath()).isEqualTo("/healthz");
       assertThat(r.status().lastErrors()).isEmpty();
       assertThat(r.status().file("api_key_groups.map").entries()).isEqualTo(3);
@@ -78,7 +78,7 @@ class ConfigReloaderTest {
       assertThat(s.keyGroups()).isEmpty();
       assertThat(s.settings().backendHealthPath()).isEqualTo("/minio/health/live");
       assertThat(s.settings().reloadInterval()).isEqualTo(Duration.ofSeconds(1));
-      assertThat(s.policyForKey("K1")).isEqualTo(new GroupPolicy("unknown", 5, 50, "Rate_limit_exceeded"));
+      assertThat(s.policyForKey("K1")).isEqualTo(new GroupPolicy("unknown", 5, 50, 32, "Rate_limit_exceeded"));
     }
   }
 

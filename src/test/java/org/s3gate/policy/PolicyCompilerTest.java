@@ -19,9 +19,9 @@ class PolicyCompilerTest {
     assertThat(c.errors()).isEmpty();
     PolicySnapshot s = c.snapshot();
     assertThat(s.version()).isEqualTo(7);
-    assertThat(s.policyForKey("K1")).isEqualTo(new GroupPolicy("premium", 50, 2000, "Premium rate limit exceeded"));
+    assertThat(s.policyForKey("K1")).isEqualTo(new GroupPolicy("premium", 50, 2000, 32, "Premium rate limit exceeded"));
     assertThat(s.policyForKey("K3")).isSameAs(s.policyForGroup("basic"));
-    assertThat(s.policyForKey("nobody")).isEqualTo(new GroupPolicy("unknown", 5, 50, "Rate_limit_exceeded"))
+    assertThat(s.policyForKey("nobody")).isEqualTo(new GroupPolicy("unknown", 5, 50, 32, "Rate_limit_exceeded"))
         .isSameAs(s.policyForKey(null));
     assertThat(s.keyGroups().keySet()).containsExactly("K1", "K2", "K3");
     assertThat(s.settings().backendUrls()).containsExactly(URI.create("http://127.0.0.1:9000"));
@@ -37,7 +37,7 @@ class PolicyCompilerTest {
 
     PolicySnapshot s = PolicyCompiler.compile(src, 1, null).snapshot();
 
-    assertThat(s.policyForKey("x")).isEqualTo(new GroupPolicy("anon", 5, 7, "Go away"));
+    assertThat(s.policyForKey("x")).isEqualTo(new GroupPolicy("anon", 5, 7, 32, "Go away"));
   }
 
   @Test

@@ -150,6 +150,7 @@ public final class BareJettyProxy {
       Callback logged = new Callback.Nested(callback) {
         @Override
         public void succeeded() {
+          admission.complete(outcome);
           accessLog.submit(new AccessRecord(format, System.currentTimeMillis(),
               Request.getRemoteAddr(request), request.getMethod(), request.getHttpURI().getPath(),
               request.getConnectionMetaData().getProtocol(), response.getStatus(),
@@ -158,6 +159,12 @@ public final class BareJettyProxy {
               caller.accessKey(), group.group(), caller.authMethod().headerValue(), "admitted",
               null, null, null));
           super.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+          admission.complete(outcome);
+          super.failed(failure);
         }
       };
       return super.handle(request, response, logged);

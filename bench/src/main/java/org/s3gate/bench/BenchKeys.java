@@ -85,7 +85,7 @@ final class BenchKeys {
       keyGroups.put(key, group);
     }
     return PolicySnapshot.of(1, settings(), keyGroups, Map.of(group, limitPerMinute),
-        Map.of(group, limitPerSecond), Map.of(group, "Rate_limit_exceeded"));
+        Map.of(group, limitPerSecond), Map.of(group, "Rate_limit_exceeded"), Map.of());
   }
 
   /** The built-in defaults (count.denied=false), loaded through the real configuration path. */

@@ -118,9 +118,14 @@ public class DecisionBenchmark {
       admittedAtSetup = totals()[0];
     }
 
-    /** What the filter does per request, minus reading headers and writing the response. */
+    /**
+     * What the filter does per request, minus reading headers and writing the response: the
+     * decision, and the completion that ends the request's time in flight.
+     */
     Outcome decide(BenchRequest request) {
-      return admission.decide(request, snapshot, System.nanoTime());
+      Outcome outcome = admission.decide(request, snapshot, System.nanoTime());
+      admission.complete(outcome);
+      return outcome;
     }
 
     /** {admitted, denied} over all keys since the table was created. */
