@@ -40,6 +40,7 @@ public final class Exchange implements AsyncListener {
   private Outcome outcome;
   private volatile Backend backend;
   private volatile long bytesOut;
+  private volatile long bytesIn;
 
   Exchange(Gateway gateway, PolicySnapshot policy, long startNanos) {
     this.gateway = gateway;
@@ -66,9 +67,24 @@ public final class Exchange implements AsyncListener {
     this.backend = backend;
   }
 
-  /** The proxy wrote {@code bytes} more of the backend's body to the client (one writer at a time). */
+  /** The proxy is writing {@code bytes} more of the backend's body to the client (one writer at a time). */
   public void addBytesOut(int bytes) {
     bytesOut += bytes;
+  }
+
+  /** The proxy read {@code bytes} more of the client's body (one reader at a time). */
+  public void addBytesIn(int bytes) {
+    bytesIn += bytes;
+  }
+
+  /** Body bytes read from the client so far. */
+  public long bytesIn() {
+    return bytesIn;
+  }
+
+  /** Body bytes handed to the client so far (written, or the last chunk being written). */
+  public long bytesOut() {
+    return bytesOut;
   }
 
   /**

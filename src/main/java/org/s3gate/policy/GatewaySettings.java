@@ -36,6 +36,9 @@ public record GatewaySettings(
     List<Cidr> trustedProxies,
     String backendHealthPath,
     HealthCheckSettings healthCheck,
+    long requestMinRate,
+    long responseMinRate,
+    Duration minRateWindow,
     boolean accessLogEnabled,
     AccessLogFormat accessLogFormat,
     SecurityHeaderSettings securityHeaders,
@@ -48,6 +51,7 @@ public record GatewaySettings(
     Objects.requireNonNull(tableExpire, "tableExpire");
     Objects.requireNonNull(backendHealthPath, "backendHealthPath");
     Objects.requireNonNull(healthCheck, "healthCheck");
+    Objects.requireNonNull(minRateWindow, "minRateWindow");
     Objects.requireNonNull(accessLogFormat, "accessLogFormat");
     Objects.requireNonNull(securityHeaders, "securityHeaders");
     Objects.requireNonNull(startup, "startup");
@@ -62,7 +66,7 @@ public record GatewaySettings(
     return new GatewaySettings(defaultGroup, anonymousGroup, defaultLimitPerMinute, defaultLimitPerSecond,
         defaultLimitConcurrent, defaultErrorMessage,
         denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, adminAllow, trustedProxies,
-        backendHealthPath, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders, running);
+        backendHealthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, running);
   }
 
   /** {@code table.size} (restart). */

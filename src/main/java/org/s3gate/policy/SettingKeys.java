@@ -34,6 +34,9 @@ final class SettingKeys {
   static final String BACKEND_HEALTH_TIMEOUT = "backend.health.timeout";
   static final String BACKEND_HEALTH_RISE = "backend.health.rise";
   static final String BACKEND_HEALTH_FALL = "backend.health.fall";
+  static final String REQUEST_MIN_RATE = "request.min_rate";
+  static final String RESPONSE_MIN_RATE = "response.min_rate";
+  static final String MIN_RATE_WINDOW = "min_rate.window";
   static final String ACCESS_LOG_ENABLED = "access.log.enabled";
   static final String ACCESS_LOG_FORMAT = "access.log.format";
   static final String ACCESS_LOG_FILE = "access.log.file";
@@ -47,7 +50,7 @@ final class SettingKeys {
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, EXEMPT_PATHS, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
+      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
 
   private SettingKeys() {}
 }

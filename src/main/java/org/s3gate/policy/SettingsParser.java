@@ -57,6 +57,9 @@ final class SettingsParser {
     List<URI> backups = operations.backendUrls(SettingKeys.BACKEND_BACKUP_URLS, true);
     Integer backendConnections = operations.backendMaxConnections();
     HealthCheckSettings healthCheck = operations.healthCheck();
+    Integer requestMinRate = reader.limit(SettingKeys.REQUEST_MIN_RATE);
+    Integer responseMinRate = reader.limit(SettingKeys.RESPONSE_MIN_RATE);
+    Duration minRateWindow = reader.duration(SettingKeys.MIN_RATE_WINDOW, Duration.ofMillis(100));
     Boolean accessLogEnabled = reader.bool(SettingKeys.ACCESS_LOG_ENABLED);
     AccessLogFormat accessLogFormat = operations.accessLogFormat();
     String accessLogFile = path(SettingKeys.ACCESS_LOG_FILE);
@@ -66,7 +69,7 @@ final class SettingsParser {
     }
     StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile);
     return new GatewaySettings(defaultGroup, anonymousGroup, perMinute, perSecond, concurrent, message, denyStatus, countDenied,
-        methods, headers, exemptPaths, tableExpire, adminAllow, trusted, healthPath, healthCheck, accessLogEnabled,
+        methods, headers, exemptPaths, tableExpire, adminAllow, trusted, healthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled,
         accessLogFormat, securityHeaders, startup);
   }
 

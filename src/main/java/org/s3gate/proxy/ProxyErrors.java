@@ -57,7 +57,8 @@ final class ProxyErrors {
   /**
    * Answers a proxied request that failed because of the client, not the backend, and returns
    * true; false (nothing sent) for any other failure. The client's faults: its body failed
-   * ({@code clientBodyFailure}: it came in below {@code s3gate.minRequestDataRate}, it ended before
+   * ({@code clientBodyFailure}, or the proxied request's {@code failure}: it came in below
+   * {@code request.min_rate}, it ended before
    * its Content-Length or its chunked framing broke) other than by an idle timeout (408, kept as
    * it was), or its head is larger than the proxy client sends
    * ({@link ProxyClients#MAX_REQUEST_HEAD_BYTES}). Neither counts as a backend error.
@@ -67,7 +68,7 @@ final class ProxyErrors {
     if (response.isCommitted()) {
       return false;
     }
-    if (clientBodyFailure != null && isTooSlow(clientBodyFailure)) {
+    if ((clientBodyFailure != null && isTooSlow(clientBodyFailure)) || isTooSlow(failure)) {
       send(request, response, HttpServletResponse.SC_BAD_REQUEST, "RequestTimeout",
           "Your socket connection to the server was not read from or written to within the timeout period.");
       return true;
@@ -83,7 +84,7 @@ final class ProxyErrors {
     return false;
   }
 
-  /** The body came in below the server's minimum data rate ({@code s3gate.minRequestDataRate}): Jetty's 408. */
+  /** The body came in below {@code request.min_rate} ({@link SlowTransfers}'s 408 abort). */
   private static boolean isTooSlow(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof BadMessageException bad && bad.getCode() == HttpServletResponse.SC_REQUEST_TIMEOUT) {

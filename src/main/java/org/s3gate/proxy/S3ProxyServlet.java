@@ -2,9 +2,8 @@ package org.s3gate.proxy;
 
 import java.lang.System.Logger.Level;
 import java.time.Instant;
-import java.util.Locale;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -15,54 +14,49 @@ import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Jetty;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.s3gate.backend.Backend;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.http.Exchange;
 import org.s3gate.metrics.GatewayMetrics;
+import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.PolicySnapshot;
-import org.s3gate.policy.SecurityHeaderSettings;
 import org.s3gate.runtime.Gateway;
 
 /**
  * Forwards S3 requests to the backends, unchanged: method, raw path and raw query byte for byte
  * (S3 keys are opaque: {@code //}, {@code /./}, {@code ..}, {@code %2F} are never normalized), the
  * Host header as the client sent it, and bodies streamed both ways with back-pressure, so SigV2 /
- * SigV4 signatures, presigned URLs and aws-chunked uploads still verify at the backend.
+ * SigV4 signatures, presigned URLs and aws-chunked uploads still verify at the backend (what
+ * Jetty's proxy would change is {@link ForwardingProxyServlet}'s part).
  *
- * <p>Differences from Jetty's {@code AsyncProxyServlet.Transparent}, each for S3:
+ * <p>Here, for S3:
  * <ul>
  *   <li>no {@code URI.normalize()} of the target, and the proxy request is built from host, port
  *       and the raw path rather than a parsed {@code java.net.URI};
- *   <li>{@code X-Forwarded-For} and friends from the client are replaced with the real client
- *       address unless the client is a trusted proxy ({@link ForwardedHeaders});
- *   <li>nothing is added to or dropped from the headers a client signed: no {@code Content-Type}
- *       for a body without one ({@link UntypedRequestContent}), and {@code Expect} and
- *       {@code Content-Length: 0} of a request without a body are kept
- *       ({@link BodilessRequestHeaders});
- *   <li>a client body that ends before its Content-Length is answered 400 IncompleteBody, as S3
- *       does, not taken for a backend failure ({@link ProxyErrors});
- *   <li>every upstream failure becomes one S3 XML error ({@link #sendProxyResponseError}), and a
- *       refused connect marks the backend down at once (passive health); a request without a body
- *       whose connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
+ *   <li>the backend is chosen round-robin among the healthy ones ({@link BackendPool}); every
+ *       upstream failure becomes one S3 XML error ({@link #sendProxyResponseError}), and a refused
+ *       connect marks the backend down at once (passive health); a request without a body whose
+ *       connect failed (or, if idempotent, whose pooled connection broke) is sent to the next
  *       healthy backend instead (HAProxy's {@code option redispatch});
- *   <li>a backend's copies of the security headers the gateway sets are dropped, so clients get one;
- *   <li>the client to the backends is tuned ({@link ProxyClients});
- *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool.
+ *   <li>a failure of the client (a body shorter than its Content-Length, broken chunked framing, a
+ *       head too large, a body below {@code request.min_rate}) is answered as S3 would, never taken
+ *       for a backend failure ({@link ProxyErrors});
+ *   <li>transfers slower than {@code request.min_rate} / {@code response.min_rate} are given up
+ *       ({@link SlowTransfers}), so no client holds a backend connection for ever;
+ *   <li>on a container without a Jetty executor (Tomcat) it brings its own thread pool ({@link OwnExecutor}).
  * </ul>
  * Settings are read from the request's {@link Exchange}: the snapshot the filter decided the
  * request with, never a later one.
  *
  * <p>Thread-safe: servlet state is set in {@link #init()} and then only read.
  */
-public final class S3ProxyServlet extends AsyncProxyServlet {
+public final class S3ProxyServlet extends ForwardingProxyServlet {
   private static final System.Logger LOG = System.getLogger(S3ProxyServlet.class.getName());
-  private static final String JETTY_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
   private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
   private static final String CLIENT_BODY_FAILURE_ATTRIBUTE = S3ProxyServlet.class.getName() + ".clientBodyFailure";
@@ -70,24 +64,19 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   private Gateway gateway;
   private BackendPool pool;
   private GatewayMetrics metrics;
-  private QueuedThreadPool ownExecutor;
+  private OwnExecutor ownExecutor;
+  private SlowTransfers slowTransfers;
 
   @Override
   public void init() throws ServletException {
     gateway = Gateway.from(getServletContext());
     pool = gateway.backends();
     metrics = gateway.metrics();
-    if (getServletContext().getAttribute(JETTY_EXECUTOR_ATTRIBUTE) == null && getInitParameter("maxThreads") == null) {
-      ownExecutor = new QueuedThreadPool(200, 8);
-      ownExecutor.setName("s3gate-proxy");
-      try {
-        ownExecutor.start();
-      } catch (Exception e) {
-        throw new ServletException("cannot start the proxy thread pool", e);
-      }
-      getServletContext().setAttribute(JETTY_EXECUTOR_ATTRIBUTE, (Executor) ownExecutor);
+    if (getInitParameter("maxThreads") == null) {
+      ownExecutor = OwnExecutor.startUnlessProvided(getServletContext());
     }
     super.init();
+    slowTransfers = new SlowTransfers();
     getHttpClient().setMaxConnectionsPerDestination(gateway.policy().settings().backendMaxConnections());
     boolean fromWar = HttpClient.class.getClassLoader() == getServletContext().getClassLoader();
     LOG.log(Level.INFO, "proxy client: Jetty HTTP client {0} from {1}", Jetty.VERSION,
@@ -97,23 +86,17 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   @Override
   public void destroy() {
     super.destroy();
+    if (slowTransfers != null) {
+      slowTransfers.close();
+    }
     if (ownExecutor != null) {
-      getServletContext().removeAttribute(JETTY_EXECUTOR_ATTRIBUTE);
-      try {
-        ownExecutor.stop();
-      } catch (Exception e) {
-        LOG.log(Level.DEBUG, "stopping the proxy thread pool failed", e);
-      }
+      ownExecutor.stop();
     }
   }
 
-  @Override
-  protected HttpClient newHttpClient(ClientConnector clientConnector) {
-    return ProxyClients.newClient(clientConnector);
-  }
-
   /** The snapshot the request was decided with (the filter runs before this servlet on every request). */
-  private PolicySnapshot policyOf(HttpServletRequest request) {
+  @Override
+  PolicySnapshot policyOf(HttpServletRequest request) {
     Exchange exchange = Exchange.of(request);
     return exchange != null ? exchange.policy() : gateway.policy();
   }
@@ -150,32 +133,6 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
         .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
   }
 
-  /** Keeps what Jetty's client would drop from a request without a body ({@link BodilessRequestHeaders}). */
-  @Override
-  protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
-    super.copyRequestHeaders(clientRequest, proxyRequest);
-    if (!hasContent(clientRequest)) {
-      BodilessRequestHeaders.keep(clientRequest, proxyRequest);
-    }
-  }
-
-  /** The body goes on without a content type of its own (see {@link UntypedRequestContent}). */
-  @Override
-  protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
-      Request proxyRequest) {
-    Request.Content body = proxyRequest.getBody();
-    if (body != null && body.getContentType() != null) {
-      proxyRequest.body(new UntypedRequestContent(body));
-    }
-    super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
-  }
-
-  @Override
-  protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
-    addViaHeader(clientRequest, proxyRequest);
-    ForwardedHeaders.set(clientRequest, proxyRequest, policyOf(clientRequest).settings().trustedProxies());
-  }
-
   @Override
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse, Throwable failure) {
@@ -201,17 +158,40 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
   }
 
   /**
-   * Remembers that reading the client's body failed (it ended before its Content-Length, or its
-   * chunked encoding broke), so that failure is answered as the client's and not taken for the
-   * backend's: Jetty aborts the proxied request with it, which would otherwise become a 503
-   * ServiceUnavailable that clients retry and a backend error in the metrics.
+   * Counts the client's body into its {@link Exchange}, has {@link SlowTransfers} give an upload up
+   * below {@code request.min_rate}, and remembers that reading the body failed (it ended before
+   * its Content-Length, its chunked framing broke, or it was too slow), so the failure is answered
+   * as the client's and not taken for the backend's: Jetty aborts the proxied request with it,
+   * which would otherwise become a 503 ServiceUnavailable that clients retry and a backend error in
+   * the metrics.
    */
   @Override
   protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
       AsyncRequestContent content) {
+    Exchange exchange = Exchange.of(request);
+    GatewaySettings settings = policyOf(request).settings();
+    Object watch = exchange == null ? null : slowTransfers.watch(exchange::bytesIn, reason -> proxyRequest.abort(
+        new BadMessageException(HttpServletResponse.SC_REQUEST_TIMEOUT, "the client sends its body too slowly: "
+            + reason)), "request.min_rate", settings.requestMinRate(), settings.minRateWindow().toNanos());
     return new StreamReader(request, response, proxyRequest, content) {
       @Override
+      protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent content,
+          byte[] buffer, int offset, int length, Callback callback) {
+        if (exchange != null) {
+          exchange.addBytesIn(length);
+        }
+        super.onRequestContent(request, proxyRequest, content, buffer, offset, length, callback);
+      }
+
+      @Override
+      public void onAllDataRead() {
+        slowTransfers.done(watch);
+        super.onAllDataRead();
+      }
+
+      @Override
       public void onError(Throwable failure) {
+        slowTransfers.done(watch);
         request.setAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE, failure);
         super.onError(failure);
       }
@@ -243,11 +223,7 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
     return true;
   }
 
-  /**
-   * Copies the backend's response headers as Jetty's proxy does (hop-by-hop headers dropped),
-   * minus the security headers the gateway set itself (the filter set them already), with the
-   * request's snapshot looked up once per response rather than once per header.
-   */
+  /** Records the backend's answer (metrics, passive health), then copies its headers. */
   @Override
   protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse) {
@@ -256,27 +232,42 @@ public final class S3ProxyServlet extends AsyncProxyServlet {
       metrics.recordBackendResponse(backend, serverResponse.getStatus());
       backend.recordResponse(System.nanoTime());
     }
-    SecurityHeaderSettings security = policyOf(clientRequest).settings().securityHeaders();
-    for (HttpField field : serverResponse.getHeaders()) {
-      String name = field.getName();
-      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ENGLISH)) && !security.replaces(name)) {
-        proxyResponse.addHeader(name, field.getValue());
-      }
-    }
+    super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
   }
 
-  /** Counts the body bytes sent to the client into the request's {@link Exchange}, looked up once. */
+  /**
+   * Counts the body bytes sent to the client into the request's {@link Exchange} (looked up once),
+   * and has {@link SlowTransfers} give the response up when the client takes it slower than
+   * {@code response.min_rate}.
+   */
   @Override
   protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
     Exchange exchange = Exchange.of(request);
     if (exchange == null) {
       return super.newProxyResponseListener(request, response);
     }
+    GatewaySettings settings = exchange.policy().settings();
     return new ProxyResponseListener(request, response) {
+      private Object watch;
+
+      @Override
+      public void onHeaders(Response proxyResponse) {
+        super.onHeaders(proxyResponse);
+        watch = slowTransfers.watch(exchange::bytesOut, reason -> proxyResponse.abort(new TimeoutException(
+            "the client takes the response too slowly: " + reason)), "response.min_rate", settings.responseMinRate(),
+            settings.minRateWindow().toNanos());
+      }
+
       @Override
       public void onContent(Response proxyResponse, Content.Chunk chunk, Runnable demander) {
         exchange.addBytesOut(chunk.remaining());
         super.onContent(proxyResponse, chunk, demander);
+      }
+
+      @Override
+      public void onComplete(Result result) {
+        slowTransfers.done(watch);
+        super.onComplete(result);
       }
     };
   }

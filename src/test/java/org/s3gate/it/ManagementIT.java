@@ -39,7 +39,8 @@ class ManagementIT {
   private static final String STANDARD_KEY = "VSLP8GUZ6SPYILLLGHJ0";
   private static final Set<String> SPEC_NAMES = Set.of("s3gate:type=Gateway", "s3gate:type=Table,name=api_keys",
       "s3gate:type=Map,name=api_key_groups", "s3gate:type=Map,name=rate_limits_per_minute",
-      "s3gate:type=Map,name=rate_limits_per_second", "s3gate:type=Map,name=error_messages");
+      "s3gate:type=Map,name=rate_limits_per_second", "s3gate:type=Map,name=error_messages",
+      "s3gate:type=Map,name=concurrent_requests");
 
   private static S3Backend backend;
   private static Gateway gateway;
@@ -124,7 +125,8 @@ class ManagementIT {
     assertThat(operations("s3gate:type=Table,name=api_keys"))
         .contains("show()", "show(java.lang.String,java.lang.String,long)", "clear()", "clearKey(java.lang.String)");
 
-    for (String base : List.of("api_key_groups", "rate_limits_per_minute", "rate_limits_per_second", "error_messages")) {
+    for (String base : List.of("api_key_groups", "rate_limits_per_minute", "rate_limits_per_second", "error_messages",
+        "concurrent_requests")) {
       assertThat(attribute(map(base), "File")).isEqualTo(gateway.confDir.resolve(base + ".map").toString());
       assertThat(attribute(map(base), "Entries")).isEqualTo(3);
       assertThat((String) attribute(map(base), "LastReload")).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");

@@ -179,9 +179,14 @@ class RateLimitIT {
       assertRateLimitHeaders(response, "blocked", BLOCKED_KEY, (String) c[1], 0, 0, 0);
     }
     HttpResponse<String> anonymous = HTTP.send(request("/bucket/k").build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(anonymous.headers().firstValue("X-API-Key")).hasValue("unknown");
+    assertThat(anonymous.headers().firstValue("X-API-Key")).hasValue("anonymous"); // counted per client address
     assertThat(anonymous.headers().firstValue("X-Auth-Method")).hasValue("none");
-    assertThat(anonymous.headers().firstValue("X-RateLimit-Group")).hasValue("unknown");
+    assertThat(anonymous.headers().firstValue("X-RateLimit-Group")).hasValue("unknown"); // anonymous.group: default.group
+    HttpResponse<String> unreadable = HTTP.send(request("/bucket/k").header("X-API-Key", "not a key").build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(unreadable.headers().firstValue("X-API-Key")).hasValue("unknown");
+    assertThat(unreadable.headers().firstValue("X-Auth-Method")).hasValue("none");
+    assertThat(unreadable.headers().firstValue("X-RateLimit-Group")).hasValue("unknown");
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
 /**
  * Slow and idle clients cannot take the gateway from everyone else (issue 13, items 2 and 8),
@@ -40,7 +42,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  *       per backend; 40 uploads trickling at 2 KiB/s get 4 admitted and 36 SlowDown at once, and
  *       another tenant's requests all complete while those 4 still trickle (before the fix, the 40
  *       held every backend connection and the other tenant's requests waited behind them);
- *   <li>an upload below the minimum data rate is cut off with 400 RequestTimeout;
+ *   <li>an upload below the minimum data rate is cut off with 400 RequestTimeout, and a download the
+ *       client reads below {@code response.min_rate} is given up (the connection closes early);
  *   <li>a connection that sends its request head a byte at a time is closed at the head deadline;
  *   <li>with the connection cap reached by such connections, a normal client is still served once
  *       the deadline has shed them.
@@ -51,6 +54,10 @@ class SlowClientsIT {
   private static final String BUCKET = "slow";
   private static final String BULK_KEY = "BULKKEY0000000000001";
   private static final int BULK_IN_FLIGHT = 4;
+  private static final int LARGE_BYTES = 24 * 1024 * 1024;
+  private static final String PUBLIC_BUCKET = "slowpublic";
+  /** Anonymous uploads are stored here (s3proxy answers a private bucket's anonymous PUT at once). */
+  private static final String WRITABLE_BUCKET = "slowwritable";
 
   private static S3Backend backend;
   private static Gateway gateway;
@@ -60,16 +67,24 @@ class SlowClientsIT {
     backend = S3Backend.start("slow-clients-it-backend");
     gateway = Gateway.builder("slow-clients-it-gateway", backend.url())
         .setting("backend.max_connections", "8")
+        .setting("response.min_rate", "65536")
+        .setting("min_rate.window", "1s")
         .appendConf("api_key_groups.map", BULK_KEY + " bulk")
-        .appendConf("rate_limits_per_minute.map", "bulk 10000")
-        .appendConf("rate_limits_per_second.map", "bulk 1000")
-        .editConf("concurrent_requests.map", text -> text + "\nbulk " + BULK_IN_FLIGHT + "\n")
+        .setting("anonymous.group", "readers")
+        .appendConf("rate_limits_per_minute.map", "bulk 10000", "readers 10000")
+        .appendConf("rate_limits_per_second.map", "bulk 1000", "readers 1000")
+        .editConf("concurrent_requests.map", text -> text + "\nbulk " + BULK_IN_FLIGHT + "\nreaders 0\n")
         .jettyProperty("s3gate.requestHeadTimeout=2000")
+        .jettyProperty("jetty.http.idleTimeout=300000")
         .jettyProperty("jetty.networkConnectionLimit.maxNetworkConnectionCount=40")
         .start();
     try (S3Client direct = S3Clients.client(backend.url())) {
       direct.createBucket(b -> b.bucket(BUCKET));
       direct.putObject(b -> b.bucket(BUCKET).key("small"), RequestBody.fromString("small"));
+      direct.createBucket(b -> b.bucket(PUBLIC_BUCKET).acl("public-read"));
+      direct.createBucket(b -> b.bucket(WRITABLE_BUCKET).acl("public-read-write"));
+      direct.putObject(b -> b.bucket(PUBLIC_BUCKET).key("large").acl(ObjectCannedACL.PUBLIC_READ),
+          RequestBody.fromBytes(new byte[LARGE_BYTES]));
     }
   }
 
@@ -107,7 +122,7 @@ class SlowClientsIT {
           try (Socket socket = connect("127.0.0.1")) {
             socket.setSoTimeout(60_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("PUT /" + BUCKET + "/" + key + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + BULK_KEY
+            out.write(("PUT /" + WRITABLE_BUCKET + "/" + key + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + BULK_KEY
                 + "\r\nContent-Length: " + bodyBytes + "\r\nExpect: 100-continue\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -165,7 +180,7 @@ class SlowClientsIT {
     try (Socket socket = connect("127.0.0.1")) {
       socket.setSoTimeout(60_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("PUT /" + BUCKET + "/trickle HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
+      out.write(("PUT /" + WRITABLE_BUCKET + "/trickle HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       InputStream in = socket.getInputStream();
       int status = 0;
@@ -186,6 +201,57 @@ class SlowClientsIT {
       }
       assertThat(status).isEqualTo(400);
       assertThat(new String(in.readNBytes(4096), StandardCharsets.UTF_8)).contains("<Code>RequestTimeout</Code>");
+    }
+  }
+
+  /**
+   * As many clients as the gateway has connections to the backend (8) each read a large download
+   * at 10 KiB/s, below the 64 KiB/s minimum here; another client's request is then served, because
+   * the gateway gave those backend responses up and freed their connections. Before the fix the
+   * slow readers held all 8 for as long as they kept reading (~40 minutes for this object), and the
+   * other request waited behind them until the SDK gave up. (Their own connections stay open until
+   * their writes fail, at the latest at Jetty's idle timeout: 5 minutes for this gateway.)
+   */
+  @Test
+  void downloadsReadBelowTheMinimumRate_giveTheirBackendConnectionsUp() throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch started = new CountDownLatch(8);
+    List<Thread> readers = new ArrayList<>();
+    for (int r = 0; r < 8; r++) {
+      Thread reader = new Thread(() -> {
+        try (Socket socket = new Socket()) {
+          socket.setReceiveBufferSize(4096);
+          socket.connect(new InetSocketAddress("127.0.0.1", gateway.httpPort), 5_000);
+          socket.setSoTimeout(30_000);
+          OutputStream out = socket.getOutputStream();
+          out.write(("GET /" + PUBLIC_BUCKET + "/large HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          InputStream in = socket.getInputStream();
+          if (status(in) == 200) {
+            started.countDown();
+          }
+          byte[] buffer = new byte[1024];
+          while (!stop.get() && in.read(buffer) >= 0) {
+            Thread.sleep(100);
+          }
+        } catch (IOException | InterruptedException ended) {
+          // given up, or stopped by the test
+        }
+      }, "slow-reader-" + r);
+      reader.start();
+      readers.add(reader);
+    }
+    try {
+      assertThat(started.await(30, TimeUnit.SECONDS)).as("all 8 slow downloads started").isTrue();
+      try (S3Client other = S3Clients.noRetries(gateway.url())) {
+        assertThat(other.getObjectAsBytes(b -> b.bucket(BUCKET).key("small")).asUtf8String()).isEqualTo("small");
+      }
+    } finally {
+      stop.set(true);
+      for (Thread reader : readers) {
+        reader.join(35_000);
+      }
     }
   }
 

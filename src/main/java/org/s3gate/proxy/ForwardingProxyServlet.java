@@ -1,0 +1,88 @@
+package org.s3gate.proxy;
+
+import java.util.Locale;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.io.ClientConnector;
+import org.s3gate.policy.PolicySnapshot;
+import org.s3gate.policy.SecurityHeaderSettings;
+
+/**
+ * The byte-exact half of the proxy: what Jetty's {@code AsyncProxyServlet} forwards is changed so
+ * that a request reaches the backend, and a response the client, exactly as sent, because SigV2 and
+ * SigV4 sign headers and S3 clients compare what they get:
+ * <ul>
+ *   <li>nothing is added to or dropped from the headers a client signed: no {@code Content-Type}
+ *       for a body without one ({@link UntypedRequestContent}), and {@code Expect} and
+ *       {@code Content-Length: 0} of a request without a body are kept
+ *       ({@link BodilessRequestHeaders});
+ *   <li>{@code X-Forwarded-For} and friends from the client are replaced with the real client
+ *       address unless the client is a trusted proxy ({@link ForwardedHeaders});
+ *   <li>response headers are copied as Jetty does (hop-by-hop ones dropped), minus a backend's
+ *       copies of the security headers the gateway sets itself, so clients get one;
+ *   <li>the client to the backends is tuned ({@link ProxyClients}).
+ * </ul>
+ * Which backend, and what to do when it fails, is {@link S3ProxyServlet}'s.
+ *
+ * <p>Thread-safe: stateless beyond Jetty's servlet state, set in {@code init} and then only read.
+ */
+abstract class ForwardingProxyServlet extends AsyncProxyServlet {
+
+  /** The snapshot the request was decided with: the only one read for it. */
+  abstract PolicySnapshot policyOf(HttpServletRequest request);
+
+  @Override
+  protected HttpClient newHttpClient(ClientConnector clientConnector) {
+    return ProxyClients.newClient(clientConnector);
+  }
+
+  /** Keeps what Jetty's client would drop from a request without a body ({@link BodilessRequestHeaders}). */
+  @Override
+  protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+    super.copyRequestHeaders(clientRequest, proxyRequest);
+    if (!hasContent(clientRequest)) {
+      BodilessRequestHeaders.keep(clientRequest, proxyRequest);
+    }
+  }
+
+  /** The body goes on without a content type of its own (see {@link UntypedRequestContent}). */
+  @Override
+  protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Request proxyRequest) {
+    Request.Content body = proxyRequest.getBody();
+    if (body != null && body.getContentType() != null) {
+      proxyRequest.body(new UntypedRequestContent(body));
+    }
+    super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+  }
+
+  @Override
+  protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+    addViaHeader(clientRequest, proxyRequest);
+    ForwardedHeaders.set(clientRequest, proxyRequest, policyOf(clientRequest).settings().trustedProxies());
+  }
+
+  /**
+   * Copies the backend's response headers as Jetty's proxy does (hop-by-hop headers dropped),
+   * minus the security headers the gateway set itself (the filter set them already), with the
+   * request's snapshot looked up once per response rather than once per header.
+   */
+  @Override
+  protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Response serverResponse) {
+    SecurityHeaderSettings security = policyOf(clientRequest).settings().securityHeaders();
+    for (HttpField field : serverResponse.getHeaders()) {
+      String name = field.getName();
+      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ENGLISH)) && !security.replaces(name)) {
+        proxyResponse.addHeader(name, field.getValue());
+      }
+    }
+  }
+}
