@@ -3,6 +3,8 @@ package org.s3gate.metrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -144,6 +146,22 @@ public final class GatewayMetrics {
       }
     }
     return total;
+  }
+
+  /**
+   * Limited requests since start of each group that had any, indexed by {@link Verdict#ordinal()}
+   * ({@code admitted}, {@code denied_per_second}, {@code denied_per_minute}): the stats page's totals.
+   */
+  public Map<String, long[]> totalsByGroup() {
+    Map<String, long[]> totals = new TreeMap<>();
+    requestsByGroup.forEach((group, counters) -> {
+      long[] values = new long[counters.length];
+      for (int i = 0; i < counters.length; i++) {
+        values[i] = counters[i].getLongValue();
+      }
+      totals.put(group, values);
+    });
+    return totals;
   }
 
   /** Denied requests since start: the denied part of {@code s3gate_requests_total} (JMX {@code Denied}). */

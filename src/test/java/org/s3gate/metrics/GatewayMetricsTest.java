@@ -71,6 +71,16 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void totalsByGroup_afterDecisions_areIndexedByVerdict() {
+    metrics.recordDecision("basic", Verdict.ADMITTED);
+    metrics.recordDecision("basic", Verdict.DENIED_PER_MINUTE);
+    metrics.recordDecision("basic", Verdict.DENIED_PER_MINUTE);
+
+    assertThat(metrics.totalsByGroup()).containsOnlyKeys("basic");
+    assertThat(metrics.totalsByGroup().get("basic")).containsExactly(1, 0, 2);
+  }
+
+  @Test
   void scrape_tableAndConfig_readAtScrapeTime() throws IOException {
     table.tryAcquire("K1", 5, 50, false, 0L);
     table.tryAcquire("K2", 5, 50, false, 0L);
