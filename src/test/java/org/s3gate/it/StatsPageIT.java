@@ -60,7 +60,7 @@ class StatsPageIT {
     gateway = Gateway.builder("stats-page-it-gateway", backend.url())
         .setting("admin.allow", "127.0.0.1/32")
         .start();
-    browser = HeadlessChromium.start(1400, 2300);
+    browser = HeadlessChromium.start(1400, 1800);
     driver = browser.driver;
   }
 
