@@ -15,5 +15,5 @@ package org.s3gate.stats;
  * @param method the request method
  * @param path the raw path, without the query string
  */
-public record Denial(long sequence, long epochMillis, String key, String group, String reason, String method,
+record Denial(long sequence, long epochMillis, String key, String group, String reason, String method,
     String path) {}
