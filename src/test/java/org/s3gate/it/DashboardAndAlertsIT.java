@@ -32,7 +32,8 @@ import org.openqa.selenium.json.Json;
  * exposes: the dashboard is an importable Grafana model whose every query goes to the
  * {@code datasource} variable; every metric name either file uses appears in a real scrape of
  * {@code /_s3gate/metrics} after admitted and denied traffic; {@code promtool check rules} passes
- * on the alerts and on the dashboard's expressions (when promtool is installed: .ci/run installs
+ * on the alerts and on the dashboard's expressions, and {@code promtool test rules} on the alerts'
+ * unit tests (docs/prometheus-alerts.test.yml), when promtool is installed (.ci/run installs
  * Debian's {@code prometheus} for it); and the reload-failing alert's gauge behaves as the alert
  * assumes.
  *
@@ -47,6 +48,7 @@ import org.openqa.selenium.json.Json;
 class DashboardAndAlertsIT {
   private static final Path DASHBOARD = ManagedProcess.ROOT.resolve("docs/grafana-dashboard.json");
   private static final Path ALERTS = ManagedProcess.ROOT.resolve("docs/prometheus-alerts.yml");
+  private static final Path ALERT_TESTS = ManagedProcess.ROOT.resolve("docs/prometheus-alerts.test.yml");
   private static final Pattern METRIC_NAME = Pattern.compile("\\bs3gate_[a-z0-9_]+");
   private static final Pattern EXPR_LINE = Pattern.compile("^(\\s*)(?:- )?expr:\\s*(.*)$");
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -243,6 +245,12 @@ class DashboardAndAlertsIT {
   void alerts_promtoolCheckRules_passes() throws Exception {
     Path promtool = promtool();
     assertThat(run(promtool.toString(), "check", "rules", ALERTS.toString())).contains("SUCCESS");
+  }
+
+  @Test
+  void alerts_promtoolTestRules_fireAsTheirUnitTestsSay() throws Exception {
+    Path promtool = promtool();
+    assertThat(run(promtool.toString(), "test", "rules", ALERT_TESTS.toString())).contains("SUCCESS");
   }
 
   @Test
