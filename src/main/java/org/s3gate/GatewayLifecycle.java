@@ -24,6 +24,7 @@ import org.s3gate.management.ManagementBeans;
 import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.runtime.Gateway;
+import org.s3gate.stats.GatewayStats;
 
 /**
  * Builds the {@link Gateway} when the webapp starts and tears it down when it stops: configuration
@@ -64,7 +65,8 @@ public final class GatewayLifecycle implements ServletContextListener {
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, accessLog::dropped);
-    Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog);
+    GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
+    Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog, stats);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-table-expiry"));

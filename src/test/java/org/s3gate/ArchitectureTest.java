@@ -51,14 +51,16 @@ class ArchitectureTest {
       Map.entry("accesslog", Set.of("common", "policy")),
       Map.entry("backend", Set.of("common", "policy")),
       Map.entry("metrics", Set.of("common", "admit", "limit", "config", "backend")),
-      Map.entry("runtime", Set.of("common", "admit", "limit", "policy", "config", "accesslog", "backend", "metrics")),
+      Map.entry("stats", Set.of("common", "admit", "limit", "policy", "config", "backend", "metrics")),
+      Map.entry("runtime", Set.of("common", "admit", "limit", "policy", "config", "accesslog", "backend", "metrics",
+          "stats")),
       Map.entry("http", Set.of("common", "admit", "identify", "limit", "policy", "accesslog", "backend", "metrics",
-          "runtime")),
+          "runtime", "stats")),
       Map.entry("proxy", Set.of("common", "backend", "http", "metrics", "policy", "runtime")),
       Map.entry("management", Set.of("common", "config", "limit", "policy", "runtime")),
       Map.entry("management.cli", Set.of("common", "management", "policy")),
       Map.entry("", Set.of("common", "admit", "limit", "policy", "config", "accesslog", "backend", "metrics",
-          "runtime", "management"))));
+          "stats", "runtime", "management"))));
 
   /** The container-free core: plain Java, tested without a container. */
   static final Set<String> CONTAINER_FREE = Set.of("common", "identify", "limit", "policy", "admit");

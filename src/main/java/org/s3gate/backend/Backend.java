@@ -48,6 +48,8 @@ public final class Backend {
   private volatile boolean answered;
   /** When a proxied request last got a response, to within {@link #RESPONSE_RESOLUTION_NANOS}. */
   private volatile long lastResponseNanos;
+  /** How long the last completed health check took; -1 before the first. */
+  private volatile long lastCheckNanos = -1;
   // Confined to synchronized methods.
   private boolean checkedOnce;
   private int passesInRow;
@@ -118,6 +120,16 @@ public final class Backend {
   /** Whether a proxied request got a response within {@code windowNanos} before {@code nowNanos}. */
   boolean respondedWithin(long windowNanos, long nowNanos) {
     return answered && nowNanos - lastResponseNanos <= windowNanos;
+  }
+
+  /** How long the last completed active health check took (passed or failed), or -1 before the first. */
+  public long lastCheckNanos() {
+    return lastCheckNanos;
+  }
+
+  /** Notes how long an active health check took ({@link BackendHealthChecker}, once per check). */
+  void checkTook(long durationNanos) {
+    lastCheckNanos = durationNanos;
   }
 
   public boolean isUp() {

@@ -117,9 +117,11 @@ public final class BackendHealthChecker implements AutoCloseable {
       record(backend, "health check " + path + ": bad URL: " + e.getMessage(), rules);
       return CompletableFuture.completedFuture(null);
     }
+    long startNanos = System.nanoTime();
     return client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
         .orTimeout(rules.timeout().toMillis() + 200, TimeUnit.MILLISECONDS)
         .handle((response, failure) -> {
+          backend.checkTook(System.nanoTime() - startNanos);
           String reason;
           if (failure != null && backend.isUp()
               && backend.respondedWithin(rules.interval().plus(rules.timeout()).toNanos(), System.nanoTime())) {

@@ -13,10 +13,12 @@ import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.Cidr;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.runtime.Gateway;
+import org.s3gate.stats.StatsReport;
 
 /**
  * The gateway's own endpoints under {@code /_s3gate/} (a prefix no bucket can have: bucket names
- * have no underscore). {@code health} answers 200 {@code {"status":"UP",...}} while at least one
+ * have no underscore). {@code /} and {@code stats} answer the stats page ({@link StatsPage}), which
+ * polls {@code stats.json} ({@link StatsReport}); {@code health} answers 200 {@code {"status":"UP",...}} while at least one
  * backend (primary or backup) is healthy, else 503 {@code "DOWN"}, with each backend's URL, role,
  * state, since when, and the last check's error while it is failing. {@code metrics} answers the
  * Prometheus text format ({@link GatewayMetrics}). Only clients in
@@ -41,7 +43,25 @@ public final class AdminServlet extends HttpServlet {
       return;
     }
     String path = request.getPathInfo();
-    if ("/health".equals(path) && ("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod()))) {
+    boolean read = "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
+    if (path == null && read) {
+      response.setHeader("Cache-Control", "no-store");
+      response.sendRedirect(request.getContextPath() + "/_s3gate/"); // so the page's relative links resolve
+      return;
+    }
+    if (("/".equals(path) || "/stats".equals(path)) && read) {
+      StatsPage page = StatsPage.get();
+      response.setHeader("Content-Security-Policy", page.contentSecurityPolicy());
+      response.setHeader("Referrer-Policy", "no-referrer");
+      sendBytes(response, 200, "text/html;charset=utf-8", page.html());
+      return;
+    }
+    if ("/stats.json".equals(path) && read) {
+      sendText(response, 200, "application/json", StatsReport.json(gateway.stats(), policy, gateway.table(),
+          gateway.backends(), gateway.metrics(), gateway.config().status(), System.nanoTime()));
+      return;
+    }
+    if ("/health".equals(path) && read) {
       boolean up = gateway.backends().anyUp();
       sendText(response, up ? 200 : 503, "application/json", healthJson(up, policy.version()));
       return;
@@ -78,7 +98,11 @@ public final class AdminServlet extends HttpServlet {
   }
 
   private static void sendText(HttpServletResponse response, int status, String contentType, String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    sendBytes(response, status, contentType, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void sendBytes(HttpServletResponse response, int status, String contentType, byte[] bytes)
+      throws IOException {
     response.setStatus(status);
     response.setContentType(contentType);
     response.setHeader("Cache-Control", "no-store");

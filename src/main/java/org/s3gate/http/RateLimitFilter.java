@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.s3gate.admit.Outcome;
+import org.s3gate.admit.RequestFacts;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.runtime.Gateway;
@@ -20,8 +21,9 @@ import org.s3gate.runtime.Gateway;
  * <p>Per request: read the clock and the {@link PolicySnapshot} once, and keep both in the
  * request's {@link Exchange}, the only place the rest of the request (proxy, headers, access log,
  * metrics) reads them from; set the security headers; ask {@link org.s3gate.admit.Admission} for
- * the outcome; set the rate-limit headers; then forward, deny with SlowDown, or answer a rejected
- * request (malformed or ambiguous, nothing counted) with its 400/405 error. No body is read, so a denied
+ * the outcome; count it (metrics, and the stats page's per-second and recent-denial rings); set the
+ * rate-limit headers; then forward, deny with SlowDown, or answer a rejected request (malformed or
+ * ambiguous, nothing counted) with its 400/405 error. No body is read, so a denied
  * upload sent with {@code Expect: 100-continue} is refused before the client sends its body. The
  * exchange reports the request once its response is complete (asynchronously for proxied ones).
  * Mapped in web.xml to the proxy servlet only, so the gateway's own {@code /_s3gate/} endpoints
@@ -47,10 +49,12 @@ public final class RateLimitFilter extends HttpFilter {
     GatewaySettings settings = policy.settings();
     SecurityHeaders.apply(request, response, settings.securityHeaders());
     try {
-      Outcome outcome = gateway.admission().decide(new ServletRequestFacts(request), policy, nowNanos);
+      RequestFacts facts = new ServletRequestFacts(request);
+      Outcome outcome = gateway.admission().decide(facts, policy, nowNanos);
       exchange.decided(outcome);
       if (!outcome.exempt()) {
         gateway.metrics().recordDecision(outcome.group().group(), outcome.verdict());
+        gateway.stats().record(outcome, facts, nowNanos);
       }
       if (outcome.forwarded()) {
         setRateLimitHeaders(response, outcome, settings);

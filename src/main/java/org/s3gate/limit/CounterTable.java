@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The bounded in-memory table of per-key sliding-window counters (SPEC §6).
@@ -241,6 +242,20 @@ public final class CounterTable {
     }
     usages.sort(Comparator.comparing(KeyUsage::key));
     return usages;
+  }
+
+  /**
+   * Hands every key's usage at {@code nowNanos} to {@code action}, in no order, without copying the
+   * table (one short lock per entry, like {@link #snapshot}): for summaries that keep only a few
+   * keys, such as the stats page's top keys.
+   */
+  public void forEachUsage(long nowNanos, Consumer<KeyUsage> action) {
+    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
+      KeyUsage usage = mapping.getValue().usage(mapping.getKey(), nowNanos);
+      if (usage != null) {
+        action.accept(usage);
+      }
+    }
   }
 
   /** Brings the table back to at most capacity, keeping {@code keep} (the entry just added). */

@@ -3,6 +3,8 @@ package org.s3gate.metrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -36,7 +38,9 @@ import org.s3gate.limit.CounterTable;
  *   <li>{@code s3gate_backend_up{backend,role}}: 1 while the backend is in rotation;
  *   <li>{@code s3gate_table_keys}, {@code s3gate_table_capacity}, {@code s3gate_table_evictions_total};
  *   <li>{@code s3gate_config_reloads_total}, {@code s3gate_config_reload_failures_total},
- *       {@code s3gate_config_version}, {@code s3gate_config_last_success_timestamp_seconds};
+ *       {@code s3gate_config_last_reload_errors} (errors of the last attempt: non-zero while the
+ *       files on disk are rejected), {@code s3gate_config_version},
+ *       {@code s3gate_config_last_success_timestamp_seconds};
  *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind.
  * </ul>
  *
@@ -110,6 +114,9 @@ public final class GatewayMetrics {
     CounterWithCallback.builder().name("s3gate_config_reload_failures_total")
         .help("Configuration reloads rejected as invalid (the previous configuration stayed in force)")
         .callback(cb -> cb.call(reloads.get().failedReloads())).register(registry);
+    GaugeWithCallback.builder().name("s3gate_config_last_reload_errors")
+        .help("Errors of the last reload attempt; 0 once an attempt publishes or finds the files in force")
+        .callback(cb -> cb.call(reloads.get().lastErrors().size())).register(registry);
     GaugeWithCallback.builder().name("s3gate_config_version").help("Version of the configuration in force")
         .callback(cb -> cb.call(reloads.get().configVersion())).register(registry);
     GaugeWithCallback.builder().name("s3gate_config_last_success_timestamp_seconds")
@@ -149,6 +156,22 @@ public final class GatewayMetrics {
       }
     }
     return total;
+  }
+
+  /**
+   * Limited requests since start of each group that had any, indexed by {@link Verdict#ordinal()}
+   * ({@code admitted}, {@code denied_per_second}, {@code denied_per_minute}): the stats page's totals.
+   */
+  public Map<String, long[]> totalsByGroup() {
+    Map<String, long[]> totals = new TreeMap<>();
+    requestsByGroup.forEach((group, counters) -> {
+      long[] values = new long[counters.length];
+      for (int i = 0; i < counters.length; i++) {
+        values[i] = counters[i].getLongValue();
+      }
+      totals.put(group, values);
+    });
+    return totals;
   }
 
   /** Denied requests since start: the denied part of {@code s3gate_requests_total} (JMX {@code Denied}). */

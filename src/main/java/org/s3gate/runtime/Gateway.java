@@ -9,12 +9,13 @@ import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.PolicySnapshot;
+import org.s3gate.stats.GatewayStats;
 
 /**
  * The running gateway's shared parts, built once when the webapp starts and found by the filter,
  * the servlets and the MBeans through one servlet-context attribute: the configuration and its
  * reloader, the admission core and the counter table it charges, the backends, the metrics and
- * the access log.
+ * the access log, and the recent activity the stats page shows.
  *
  * <p>Request code reads the policy once per request ({@link #policy()}) and passes that snapshot
  * along with the request; nothing reads it again for the same request.
@@ -31,15 +32,17 @@ public final class Gateway {
   private final BackendPool backends;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
+  private final GatewayStats stats;
 
   public Gateway(ConfigReloader config, CounterTable table, Admission admission, BackendPool backends,
-      GatewayMetrics metrics, AccessLog accessLog) {
+      GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats) {
     this.config = config;
     this.table = table;
     this.admission = admission;
     this.backends = backends;
     this.metrics = metrics;
     this.accessLog = accessLog;
+    this.stats = stats;
   }
 
   /** The gateway of this webapp; fails clearly when the webapp's listener did not run. */
@@ -83,5 +86,10 @@ public final class Gateway {
   /** The access log ({@code s3gate.access}). */
   public AccessLog accessLog() {
     return accessLog;
+  }
+
+  /** Requests per second and recent denials for {@code /_s3gate/stats.json}. */
+  public GatewayStats stats() {
+    return stats;
   }
 }

@@ -103,6 +103,7 @@ class ObservabilityIT {
     assertThat(value(metrics, "s3gate_table_keys", "")).isGreaterThanOrEqualTo(2);
     assertThat(value(metrics, "s3gate_config_reloads_total", "")).isGreaterThanOrEqualTo(1);
     assertThat(value(metrics, "s3gate_config_reload_failures_total", "")).isEqualTo(0);
+    assertThat(value(metrics, "s3gate_config_last_reload_errors", "")).isEqualTo(0);
   }
 
   @Test

@@ -18,7 +18,8 @@ import org.s3gate.limit.CounterTable;
 class GatewayMetricsTest {
   private final CounterTable table = new CounterTable(10);
   private final BackendPool pool = new BackendPool(List.of(URI.create("http://a:9000")), List.of(URI.create("http://b:9000")));
-  private final ReloadStatus status = new ReloadStatus(Instant.ofEpochSecond(1_700_000_000L), 4, List.of(), 7, 2, List.of());
+  private final ReloadStatus status = new ReloadStatus(Instant.ofEpochSecond(1_700_000_000L), 4, List.of(), 7, 2,
+      List.of("rate_limits_per_second.map:7: group 'basic' has limit 'abc': must be a whole number >= 0"));
   private final GatewayMetrics metrics = new GatewayMetrics(table, pool, () -> status, () -> 5);
 
   private String scrape() throws IOException {
@@ -71,6 +72,16 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void totalsByGroup_afterDecisions_areIndexedByVerdict() {
+    metrics.recordDecision("basic", Verdict.ADMITTED);
+    metrics.recordDecision("basic", Verdict.DENIED_PER_MINUTE);
+    metrics.recordDecision("basic", Verdict.DENIED_PER_MINUTE);
+
+    assertThat(metrics.totalsByGroup()).containsOnlyKeys("basic");
+    assertThat(metrics.totalsByGroup().get("basic")).containsExactly(1, 0, 2, 0, 0); // admitted, per s, per min, in flight, rejected
+  }
+
+  @Test
   void scrape_tableAndConfig_readAtScrapeTime() throws IOException {
     table.tryAcquire("K1", 5, 50, false, 0L);
     table.tryAcquire("K2", 5, 50, false, 0L);
@@ -81,6 +92,7 @@ class GatewayMetricsTest {
         "s3gate_table_evictions_total 0.0",
         "s3gate_config_reloads_total 7.0",
         "s3gate_config_reload_failures_total 2.0",
+        "s3gate_config_last_reload_errors 1.0",
         "s3gate_config_version 4.0",
         "s3gate_config_last_success_timestamp_seconds 1.7E9",
         "s3gate_access_log_dropped_total 5.0");

@@ -13,6 +13,7 @@ import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.metrics.GatewayMetrics;
+import org.s3gate.stats.GatewayStats;
 
 /**
  * Builds a {@link Gateway} over a small configuration directory, for unit tests of other packages.
@@ -34,6 +35,7 @@ public final class TestGateways {
     BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")), List.of());
     AccessLog accessLog = new AccessLog(16, null);
     return new Gateway(config, table, new Admission(table), pool,
-        new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog);
+        new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog,
+        new GatewayStats(System.nanoTime(), System.currentTimeMillis()));
   }
 }
