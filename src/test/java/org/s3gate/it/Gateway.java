@@ -76,6 +76,11 @@ final class Gateway implements AutoCloseable {
     return "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi";
   }
 
+  /** The environment {@code bin/s3gate-admin} needs to manage this gateway (besides {@code --jmx}). */
+  Map<String, String> adminEnvironment() {
+    return Map.of();
+  }
+
   long pid() {
     return process.pid();
   }

@@ -176,7 +176,7 @@ class ManagementIT {
         .satisfies(b -> assertThat(Files.readString(b)).isEqualTo(before));
     assertThat(auditLines()).last().asString()
         .matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z map=rate_limits_per_minute.map op=set key=basic old=100 new=4 who=local"
-            + " version=" + (versionBefore + 1));
+            + " version=" + (versionBefore + 1) + " removed=\"line \\d+: basic 100\"");
   }
 
   @Test
