@@ -48,6 +48,12 @@ final class SettingsParser {
     Duration tableExpire = reader.duration(SettingKeys.TABLE_EXPIRE, Duration.ofMillis(1));
     Duration reloadInterval = reader.duration(SettingKeys.RELOAD_INTERVAL, MIN_RELOAD_INTERVAL);
     List<Cidr> adminAllow = cidrs(SettingKeys.ADMIN_ALLOW);
+    if (adminAllow != null && adminAllow.isEmpty()) {
+      // Valid (an operator may close /_s3gate/ on purpose), but it also locks out health checks
+      // and Prometheus, so it must never pass silently.
+      reader.warn(SettingKeys.ADMIN_ALLOW, "admin.allow is empty: /_s3gate/ answers 403 to every client"
+          + " (health checks and metrics scrapes included)");
+    }
     List<Cidr> trusted = cidrs(SettingKeys.TRUSTED_PROXIES);
     List<URI> backends = backendOverride != null ? backendOverride : operations.backendUrls(SettingKeys.BACKEND_URLS, false);
     String healthPath = healthPath();

@@ -83,6 +83,12 @@ final class SettingsReader {
     problems.error(s.file(), s.entry().line(), key + " has value " + Values.quote(value) + ": " + rule);
   }
 
+  /** Warns about {@code key}'s value (in force, but probably not what the operator wants), naming its file and line. */
+  void warn(String key, String message) {
+    Sourced s = merged.get(key);
+    problems.warn(s.file(), s.entry().line(), message);
+  }
+
   /** Reports a reason about {@code key} without quoting its value (e.g. a URL that may hold a secret). */
   void badWithoutValue(String key, String reason) {
     Sourced s = merged.get(key);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * Issue 13's attacks on the configuration path, replayed against the real stack (Jetty + WAR +
  * s3proxy, edits through the real {@code bin/s3gate-admin} over JMX), each showing it no longer
  * works: a lone CR that made an edit hit the wrong line (item 3), a message starting with
- * {@code =} and NUL bytes trimmed silently (item 12).
+ * {@code =}, NUL bytes trimmed silently and an empty {@code admin.allow} that locked everyone out
+ * without a word (item 12).
  *
  * <p>Not thread-safe: JUnit runs its tests one after the other; each restores what it changed.
  */
@@ -134,6 +135,15 @@ class ConfigHardeningIT {
           .firstValue("X-RateLimit-Limit-Per-Second")).hasValue("10");
     } finally {
       writeAndReload("rate_limits_per_second.map", original);
+    }
+  }
+
+  @Test
+  void emptyAdminAllow_loadsWithAWarning_andAdminEndpointsAnswer403() throws Exception {
+    try (Gateway closed = Gateway.builder("config-hardening-it-closed-admin", backend.url())
+        .setting("admin.allow", "").expectHealthStatus(403).start()) {
+      assertThat(closed.output()).contains("admin.allow is empty: /_s3gate/ answers 403 to every client");
+      assertThat(SigV4Requests.status(closed.url(), "/_s3gate/metrics", BASIC_KEY)).isEqualTo(403);
     }
   }
 }

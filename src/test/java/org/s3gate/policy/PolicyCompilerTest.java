@@ -238,4 +238,17 @@ class PolicyCompilerTest {
     assertThat(c.warnings()).anySatisfy(w -> assertThat(w).startsWith("gateway.properties:1: backend.backup.urls")
         .contains("needs a restart"));
   }
+
+  @Test
+  void compile_emptyAdminAllow_validButWarnsThatEveryAdminRequestIsRefused() {
+    PolicySources src = sources(file("gateway.properties", "deny.status 429", "admin.allow "), file("a"), file("b"),
+        file("c"), file("d"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.errors()).isEmpty();
+    assertThat(c.snapshot().settings().adminAllow()).isEmpty();
+    assertThat(c.warnings()).contains("gateway.properties:2: admin.allow is empty: /_s3gate/ answers 403 to every"
+        + " client (health checks and metrics scrapes included)");
+  }
 }
