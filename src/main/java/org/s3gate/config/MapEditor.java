@@ -61,6 +61,10 @@ final class MapEditor {
     String oldText = base.exists() ? new String(base.bytesForParsing(), StandardCharsets.UTF_8) : "";
     MapText.Change change = MapText.apply(name, oldText, edit);
     byte[] newBytes = change.text().getBytes(StandardCharsets.UTF_8);
+    if (newBytes.length > loader.mapMaxFileBytes()) {
+      throw new IllegalArgumentException("refused, nothing changed: " + name + " would be " + newBytes.length
+          + " bytes, over reload.max_file_bytes (" + loader.mapMaxFileBytes() + " bytes), and no reload would read it");
+    }
 
     PolicySnapshot before = loader.snapshot();
     String oldValue = valueOf(map, before, edit);
@@ -80,7 +84,7 @@ final class MapEditor {
     Instant now = loader.tuning().clock().instant();
     Path backup = null;
     try {
-      if (!FileRead.of(path).sameAs(base)) {
+      if (!loader.read(f).sameAs(base)) {
         throw new IllegalStateException("refused, nothing changed: " + name + " was changed on disk while this edit"
             + " was being made; try again (it reloads the file first)");
       }

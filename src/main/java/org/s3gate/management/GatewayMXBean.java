@@ -17,6 +17,22 @@ public interface GatewayMXBean {
   /** The version of the configuration in force; +1 with every reload or map change that publishes. */
   long getConfigVersion();
 
+  /**
+   * Whether hot reload is alive: {@code OK}, {@code FAILING} (the last check of the files failed
+   * unexpectedly, e.g. out of memory; checks go on) or {@code STUCK} (no check has completed for
+   * 3 x reload.interval + 5 s: edits on disk are not being picked up).
+   */
+  String getReloadState();
+
+  /** When the reload trigger last completed a check of the files (ISO-8601 UTC). */
+  String getLastReloadCheck();
+
+  /**
+   * The last unexpected failure of a check, with its time
+   * ({@code 2025-06-01T12:00:00Z java.lang.OutOfMemoryError: Java heap space}), or null.
+   */
+  String getReloadFailure();
+
   /** One line per backend: {@code http://host:9000 UP since 2025-06-01T12:00:00Z} (plus {@code error: ...} when down). */
   String[] getBackends();
 

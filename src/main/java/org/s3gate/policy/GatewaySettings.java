@@ -29,6 +29,7 @@ public record GatewaySettings(
     Set<String> limitMethods,
     boolean headersEnabled,
     Duration tableExpire,
+    long reloadMaxFileBytes,
     List<Cidr> adminAllow,
     List<Cidr> trustedProxies,
     String backendHealthPath,
@@ -55,7 +56,8 @@ public record GatewaySettings(
   /** These settings with {@code running}'s restart-only values: what a reload keeps in force. */
   GatewaySettings withStartup(StartupSettings running) {
     return new GatewaySettings(defaultGroup, defaultLimitPerMinute, defaultLimitPerSecond, defaultErrorMessage,
-        denyStatus, countDenied, limitMethods, headersEnabled, tableExpire, adminAllow, trustedProxies,
+        denyStatus, countDenied, limitMethods, headersEnabled, tableExpire, reloadMaxFileBytes, adminAllow,
+        trustedProxies,
         backendHealthPath, healthCheck, accessLogEnabled, accessLogFormat, securityHeaders, running);
   }
 

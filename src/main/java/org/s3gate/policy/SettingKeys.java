@@ -21,6 +21,7 @@ final class SettingKeys {
   static final String TABLE_SIZE = "table.size";
   static final String TABLE_EXPIRE = "table.expire";
   static final String RELOAD_INTERVAL = "reload.interval";
+  static final String RELOAD_MAX_FILE_BYTES = "reload.max_file_bytes";
   static final String ADMIN_ALLOW = "admin.allow";
   static final String TRUSTED_PROXIES = "trusted.proxies";
   static final String BACKEND_URLS = "backend.urls";
@@ -41,7 +42,7 @@ final class SettingKeys {
   static final List<String> KNOWN = List.of(
       DEFAULT_GROUP, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_ERROR_MESSAGE,
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
-      RELOAD_INTERVAL, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
+      RELOAD_INTERVAL, RELOAD_MAX_FILE_BYTES, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
       BACKEND_HEALTH_FALL, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
 

@@ -121,6 +121,22 @@ final class SettingsReader {
     return value;
   }
 
+  /** A size in bytes from {@code minimum} to {@code maximum}, or null (reported). */
+  Long byteSize(String key, long minimum, long maximum) {
+    RawEntry e = entry(key);
+    if (e == null) {
+      return null;
+    }
+    Long value = Values.parseByteSize(e.value());
+    if (value == null) {
+      bad(key, e.value(), Values.BYTE_SIZE_RULE);
+    } else if (value < minimum || value > maximum) {
+      bad(key, e.value(), "must be from " + minimum + " bytes to " + maximum + " bytes (1GiB)");
+      return null;
+    }
+    return value;
+  }
+
   /** A duration from {@code minimum} to 24 h, or null (reported). */
   Duration duration(String key, Duration minimum) {
     Duration maximum = Duration.ofDays(1);

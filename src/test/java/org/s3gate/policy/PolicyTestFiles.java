@@ -35,6 +35,7 @@ final class PolicyTestFiles {
         "table.size 100000",
         "table.expire 2m",
         "reload.interval 1s",
+        "reload.max_file_bytes 16MiB",
         "admin.allow 127.0.0.1/8,::1/128",
         "trusted.proxies",
         "backend.urls http://127.0.0.1:9000",
