@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.management.JMX;
+import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanInfo;
 import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
@@ -138,6 +140,32 @@ class ManagementIT {
     assertThat(invoke(map("rate_limits_per_second"), "show")).isEqualTo("premium 50\nstandard 25\nbasic 10\n");
     assertThat(invoke(map("api_key_groups"), "get", BASIC_KEY)).isEqualTo("basic");
     assertThat(invoke(map("api_key_groups"), "get", "NOSUCHKEY")).isNull();
+  }
+
+  @Test
+  @Order(1)
+  void mbeanInfo_overJmx_everyOperationAndParameterNamedAndDescribed() throws Exception {
+    // Issue 13 item 13: JConsole showed p0, p1, p2 and "Operation exposed for management".
+    for (String mbean : SPEC_NAMES) {
+      MBeanInfo info = mbeans.getMBeanInfo(name(mbean));
+      assertThat(info.getDescription()).as(mbean).isNotBlank().doesNotContain("Information on the management interface");
+      for (MBeanAttributeInfo attribute : info.getAttributes()) {
+        assertThat(attribute.getDescription()).as(mbean + " " + attribute.getName()).isNotBlank()
+            .isNotEqualTo("Attribute exposed for management");
+      }
+      for (MBeanOperationInfo op : info.getOperations()) {
+        assertThat(op.getDescription()).as(mbean + " " + signature(op)).isNotBlank()
+            .isNotEqualTo("Operation exposed for management");
+        for (MBeanParameterInfo p : op.getSignature()) {
+          assertThat(p.getName()).as(mbean + " " + signature(op)).doesNotMatch("p\\d+");
+          assertThat(p.getDescription()).as(mbean + " " + signature(op) + " " + p.getName()).isNotBlank()
+              .isNotEqualTo(p.getName());
+        }
+      }
+    }
+    MBeanOperationInfo set = Arrays.stream(mbeans.getMBeanInfo(name(map("rate_limits_per_minute"))).getOperations())
+        .filter(o -> o.getName().equals("set")).findFirst().orElseThrow();
+    assertThat(Arrays.stream(set.getSignature()).map(MBeanParameterInfo::getName)).containsExactly("key", "value");
   }
 
   private static List<String> operations(String mbean) throws Exception {
