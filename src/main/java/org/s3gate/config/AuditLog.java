@@ -15,7 +15,7 @@ import org.s3gate.policy.RawEntry;
 /**
  * {@code conf/audit.log}: one line per accepted map edit, appended and forced to disk:
  * <pre>
- * 2025-06-01T12:00:00.123Z map=rate_limits_per_minute.map op=set key=premium old=2000 new=3000 who=local version=7 removed="line 2: premium 2000"
+ * 2025-06-01T12:00:00.123Z map=rate_limits_per_minute.map op=set key=premium old=2000 new=3000 who=admin version=7 removed="line 2: premium 2000"
  * </pre>
  * Fields are {@code name=value} separated by one space, always in this order. A value that is
  * absent is {@code -}; a value that is empty, is {@code -}, or contains whitespace, {@code "} or

@@ -32,7 +32,7 @@ import org.s3gate.management.MapMXBean;
 
 /**
  * The s3gate MBeans of the real gateway (Jetty + WAR + s3proxy) through a real RMI JMX connector,
- * the way JConsole connects: every MBean, attribute and operation; a limit set over JMX limiting
+ * the way JConsole connects (with the password the gateway generated): every MBean, attribute and operation; a limit set over JMX limiting
  * the next requests; what an edit leaves on disk; clearKey; a refused value; a redeploy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -51,8 +51,10 @@ class ManagementIT {
   @BeforeAll
   static void startStack() throws Exception {
     backend = S3Backend.start("management-it-backend");
-    gateway = Gateway.builder("management-it-gateway", backend.url()).start();
-    connector = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()));
+    // The redeploy test stops and starts Jetty's webapp context over JMX: allow changes in its domain too.
+    gateway = Gateway.builder("management-it-gateway", backend.url())
+        .jettyProperty("s3gate.jmx.writableDomains=s3gate,org.eclipse.jetty.ee10.webapp").start();
+    connector = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()), gateway.jmxEnvironment());
     mbeans = connector.getMBeanServerConnection();
   }
 
@@ -203,7 +205,7 @@ class ManagementIT {
     assertThat(backups("rate_limits_per_minute.map")).singleElement()
         .satisfies(b -> assertThat(Files.readString(b)).isEqualTo(before));
     assertThat(auditLines()).last().asString()
-        .matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z map=rate_limits_per_minute.map op=set key=basic old=100 new=4 who=local"
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z map=rate_limits_per_minute.map op=set key=basic old=100 new=4 who=admin"
             + " version=" + (versionBefore + 1) + " removed=\"line \\d+: basic 100\"");
   }
 

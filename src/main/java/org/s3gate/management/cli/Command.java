@@ -75,7 +75,7 @@ enum Command {
   }
 
   String help() {
-    return "usage: s3gate-admin [--jmx HOST:PORT] [--user NAME] [--ssl] " + synopsis() + "\n\n" + description + "\n";
+    return "usage: s3gate-admin " + AdminCli.OPTIONS + " " + synopsis() + "\n\n" + description + "\n";
   }
 
   void checkArity(List<String> args) {
