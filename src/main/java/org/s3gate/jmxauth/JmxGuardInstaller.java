@@ -1,18 +1,15 @@
 package org.s3gate.jmxauth;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.management.Attribute;
-import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
-import javax.management.ListenerNotFoundException;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerDelegate;
 import javax.management.MBeanServerNotification;
-import javax.management.Notification;
 import javax.management.NotificationListener;
 import javax.management.ObjectName;
-import javax.management.remote.MBeanServerForwarder;
 
 import org.eclipse.jetty.util.component.LifeCycle;
 
@@ -31,7 +28,8 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * ObjectName was not the one expected), the connector is stopped again and an error is logged,
  * rather than left open to every operation of every MBean.
  *
- * <p>Thread-safe: the listener runs once, in the thread that starts Jetty; the flag is atomic.
+ * <p>Thread-safe: the listeners run in the thread that starts (or stops) Jetty's connector; the
+ * flag is atomic.
  */
 public final class JmxGuardInstaller {
 
@@ -49,35 +47,31 @@ public final class JmxGuardInstaller {
       throws JMException {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     ObjectName name = new ObjectName(objectName);
-    MBeanServerForwarder guard = JmxGuard.forwarder(writableDomains);
+    List<String> domains = JmxGuard.domainsOf(JmxGuard.forwarder(writableDomains));
     AtomicBoolean installed = new AtomicBoolean();
-    NotificationListener onRegistration = new NotificationListener() {
-      @Override
-      public void handleNotification(Notification notification, Object handback) {
-        if (!(notification instanceof MBeanServerNotification n)
-            || !MBeanServerNotification.REGISTRATION_NOTIFICATION.equals(n.getType())
-            || !name.equals(n.getMBeanName())) {
-          return;
-        }
+    // Every start of the ConnectorServer creates and registers a new JDK connector: guard each one.
+    NotificationListener onRegistration = (notification, handback) -> {
+      if (notification instanceof MBeanServerNotification n
+          && MBeanServerNotification.REGISTRATION_NOTIFICATION.equals(n.getType()) && name.equals(n.getMBeanName())) {
         try {
           // JMXConnectorServerMBean.setMBeanServerForwarder, which standard-MBean naming makes a
           // write-only attribute.
-          server.setAttribute(name, new Attribute("MBeanServerForwarder", guard));
+          server.setAttribute(name, new Attribute("MBeanServerForwarder", JmxGuard.forwarder(writableDomains)));
           installed.set(true);
-          LOG.log(System.Logger.Level.INFO, "JMX: {0} in front of the connector {1}", guard, name);
+          LOG.log(System.Logger.Level.INFO, "JMX: s3gate JMX guard (writable domains {0}) in front of the"
+              + " connector {1}", domains, name);
         } catch (JMException | RuntimeException e) {
           LOG.log(System.Logger.Level.ERROR, "JMX: cannot put s3gate's guard in front of " + name, e);
-        } finally {
-          try {
-            server.removeNotificationListener(MBeanServerDelegate.DELEGATE_NAME, this);
-          } catch (InstanceNotFoundException | ListenerNotFoundException e) {
-            // removed already
-          }
         }
       }
     };
     server.addNotificationListener(MBeanServerDelegate.DELEGATE_NAME, onRegistration, null, null);
     connectorServer.addEventListener(new LifeCycle.Listener() {
+      @Override
+      public void lifeCycleStarting(LifeCycle event) {
+        installed.set(false);
+      }
+
       @Override
       public void lifeCycleStarted(LifeCycle event) {
         if (!installed.get()) {
@@ -85,6 +79,11 @@ public final class JmxGuardInstaller {
               + " it, so JMX stays closed rather than open to every MBean", event, name);
           LifeCycle.stop(event);
         }
+      }
+
+      @Override
+      public void lifeCycleStopped(LifeCycle event) {
+        installed.set(false);
       }
     });
   }
