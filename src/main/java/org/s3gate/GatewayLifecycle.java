@@ -3,6 +3,7 @@ package org.s3gate;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +65,9 @@ public final class GatewayLifecycle implements ServletContextListener {
     Admission admission = new Admission(table);
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
-    GatewayMetrics metrics = new GatewayMetrics(table, pool, config::status, accessLog::dropped);
+    ConfigReloader reloader = config;
+    GatewayMetrics metrics = new GatewayMetrics(table, pool, reloader::status,
+        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped);
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
     Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog, stats);
 

@@ -59,6 +59,7 @@ class ArchitectureTest {
       Map.entry("proxy", Set.of("common", "backend", "http", "metrics", "policy", "runtime")),
       Map.entry("management", Set.of("common", "config", "limit", "policy", "runtime")),
       Map.entry("management.cli", Set.of("common", "management", "policy")),
+      Map.entry("jmxauth", Set.of()),
       Map.entry("", Set.of("common", "admit", "limit", "policy", "config", "accesslog", "backend", "metrics",
           "stats", "runtime", "management"))));
 

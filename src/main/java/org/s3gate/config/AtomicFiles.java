@@ -68,21 +68,28 @@ final class AtomicFiles {
   }
 
   /**
-   * Copies {@code file} to {@code backupDir} under a timestamped name and prunes older backups of the
-   * same file beyond {@code retainPerFile}. Returns the backup's path.
+   * Writes {@code bytes} (the content of {@code file} as last read) to {@code backupDir} under a
+   * timestamped name, with {@code file}'s POSIX permissions, and prunes older backups of the same
+   * file beyond {@code retainPerFile}. Returns the backup's path. The bytes are passed in rather
+   * than copied from {@code file}, so a file that was swapped for a FIFO is never opened.
    */
-  static Path backup(Path file, Path backupDir, Instant now, int retainPerFile) throws IOException {
+  static Path backup(Path file, byte[] bytes, Path backupDir, Instant now, int retainPerFile) throws IOException {
     Files.createDirectories(backupDir);
     String base = file.getFileName() + "." + STAMP.format(now);
     Path backup = backupDir.resolve(base);
     for (int n = 1; ; n++) {
-      try {
-        Files.copy(file, backup, StandardCopyOption.COPY_ATTRIBUTES);
+      try (FileChannel channel = FileChannel.open(backup, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
         break;
       } catch (FileAlreadyExistsException e) {
         backup = backupDir.resolve(base + "-" + n);
       }
     }
+    copyPermissions(file, backup);
     prune(backupDir, file.getFileName().toString(), retainPerFile);
     return backup;
   }

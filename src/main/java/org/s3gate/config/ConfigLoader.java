@@ -35,6 +35,8 @@ import org.s3gate.policy.RawFile;
  * of {@code premium 2000}); and two files edited one after the other more than the settle time
  * apart, which can be published as a state with only the first edit. Writers that need more should
  * write a temporary file and rename it over the old one (atomic; what the JMX write-back does).
+ * Only regular files of at most {@code reload.max_file_bytes} are read ({@link #readAll}); anything
+ * else is an error naming the file, so the previous snapshot stays in force.
  * We deliberately do not treat "last line lost its trailing newline" as still-being-written: a file
  * saved without a final newline is valid and would then never load.
  *
@@ -52,6 +54,8 @@ final class ConfigLoader {
   private final String backendOverride;
   private final Tuning tuning;
   private final FileSetDetector detector;
+  /** {@code reload.max_file_bytes} of the built-in defaults: the least gateway.properties is read with. */
+  private final long defaultMaxFileBytes;
 
   private Map<ConfFile, FileRead> inForce; // the bytes of the published version; null before the first
   private PolicySnapshot snapshot;
@@ -66,6 +70,10 @@ final class ConfigLoader {
     this.backendOverride = environment == null ? null : environment.get(PolicySources.BACKEND_OVERRIDE_VARIABLE);
     this.tuning = tuning;
     this.detector = new FileSetDetector(List.copyOf(paths.values()));
+    this.defaultMaxFileBytes = PolicyCompiler.maxFileBytes(defaults, RawFile.empty(ConfFile.GATEWAY.fileName), -1);
+    if (defaultMaxFileBytes < 0) {
+      throw new ConfigException("built-in defaults have no valid reload.max_file_bytes (a broken build)", List.of());
+    }
   }
 
   FileSetDetector detector() {
@@ -102,12 +110,40 @@ final class ConfigLoader {
         changing.stream().map(n -> n + ": still being written (content changed while reading)").toList(), List.of());
   }
 
+  /**
+   * Reads every file, none over its cap and none that is not a regular file ({@link FileRead}).
+   * gateway.properties is read first, with the larger of the built-in and the in-force
+   * {@code reload.max_file_bytes} (so lowering the setting can never lock gateway.properties itself
+   * out); the maps with the value that gateway.properties, as just read, sets.
+   */
   private Map<ConfFile, FileRead> readAll() {
     Map<ConfFile, FileRead> reads = new EnumMap<>(ConfFile.class);
+    FileRead gateway = FileRead.of(paths.get(ConfFile.GATEWAY), gatewayMaxFileBytes());
+    reads.put(ConfFile.GATEWAY, gateway);
+    RawFile settings = gateway.exists() && gateway.error() == null
+        ? PropertiesText.parse(ConfFile.GATEWAY.fileName, gateway.bytesForParsing(), new ArrayList<>())
+        : RawFile.empty(ConfFile.GATEWAY.fileName);
+    long mapMaxFileBytes = PolicyCompiler.maxFileBytes(defaults, settings, mapMaxFileBytes());
     for (ConfFile f : ConfFile.values()) {
-      reads.put(f, FileRead.of(paths.get(f)));
+      if (f != ConfFile.GATEWAY) {
+        reads.put(f, FileRead.of(paths.get(f), mapMaxFileBytes));
+      }
     }
     return reads;
+  }
+
+  /** Reads one file as the version in force caps it (what a map edit compares with and writes within). */
+  FileRead read(ConfFile f) {
+    return FileRead.of(paths.get(f), f == ConfFile.GATEWAY ? gatewayMaxFileBytes() : mapMaxFileBytes());
+  }
+
+  /** {@code reload.max_file_bytes} in force for the map files (the built-in default before the first load). */
+  long mapMaxFileBytes() {
+    return snapshot == null ? defaultMaxFileBytes : snapshot.settings().reloadMaxFileBytes();
+  }
+
+  private long gatewayMaxFileBytes() {
+    return Math.max(defaultMaxFileBytes, mapMaxFileBytes());
   }
 
   /**
@@ -195,7 +231,10 @@ final class ConfigLoader {
     return new EnumMap<>(inForce);
   }
 
-  /** The files whose bytes on disk differ from what is in force (someone edited them); empty if none. */
+  /**
+   * The files whose bytes on disk differ from what is in force (someone edited them); empty if
+   * none. Never blocks: {@link FileRead} opens regular files only.
+   */
   List<String> changedOnDisk() {
     Map<ConfFile, FileRead> now = readAll();
     List<String> changed = new ArrayList<>();

@@ -20,8 +20,11 @@ import org.s3gate.policy.PolicySnapshot;
  * same files would do; any error is thrown as an {@link IllegalArgumentException} listing every
  * error ({@code file:line: reason}) before anything is written. Only then the backup is made (a
  * failed backup also leaves everything as it was), the file is replaced atomically
- * ({@link AtomicFiles#replace}), and the candidate is committed; the caller publishes it. The
- * audit line comes last: if it cannot be written the change stands and the failure is logged at
+ * ({@link AtomicFiles#replace}), and the candidate is committed; the caller publishes it. An edit
+ * whose text does not verify ({@link MapText}: any entry but the intended ones would change) is
+ * refused at the start, before the backup. The backup is written from the bytes in force, which
+ * were just compared with the file on disk, so making it never opens the file again. The audit
+ * line comes last: if it cannot be written the change stands and the failure is logged at
  * ERROR (the file, the backup and the configuration version tell what happened).
  *
  * <p>Lost updates: the caller ({@link ConfigReloader#editMap}) first reloads any file that changed on
@@ -56,7 +59,12 @@ final class MapEditor {
     String name = f.fileName;
     FileRead base = loader.inForce().get(f);
     String oldText = base.exists() ? new String(base.bytesForParsing(), StandardCharsets.UTF_8) : "";
-    byte[] newBytes = MapText.apply(name, oldText, edit).getBytes(StandardCharsets.UTF_8);
+    MapText.Change change = MapText.apply(name, oldText, edit);
+    byte[] newBytes = change.text().getBytes(StandardCharsets.UTF_8);
+    if (newBytes.length > loader.mapMaxFileBytes()) {
+      throw new IllegalArgumentException("refused, nothing changed: " + name + " would be " + newBytes.length
+          + " bytes, over reload.max_file_bytes (" + loader.mapMaxFileBytes() + " bytes), and no reload would read it");
+    }
 
     PolicySnapshot before = loader.snapshot();
     String oldValue = valueOf(map, before, edit);
@@ -76,12 +84,13 @@ final class MapEditor {
     Instant now = loader.tuning().clock().instant();
     Path backup = null;
     try {
-      if (base.exists()) {
-        backup = AtomicFiles.backup(path, loader.confDir().resolve(BACKUP_DIRECTORY), now, backupsPerFile);
-      }
-      if (!FileRead.of(path).sameAs(base)) {
+      if (!loader.read(f).sameAs(base)) {
         throw new IllegalStateException("refused, nothing changed: " + name + " was changed on disk while this edit"
             + " was being made; try again (it reloads the file first)");
+      }
+      if (base.exists()) {
+        backup = AtomicFiles.backup(path, base.bytesForParsing(), loader.confDir().resolve(BACKUP_DIRECTORY), now,
+            backupsPerFile);
       }
       AtomicFiles.replace(path, newBytes);
     } catch (IOException e) {
@@ -90,7 +99,7 @@ final class MapEditor {
     ReloadOutcome outcome = loader.commit(candidate);
     try {
       AuditLog.append(loader.confDir().resolve(AuditLog.FILE_NAME), AuditLog.line(now, name, edit.operation(),
-          edit.key(), oldValue, newValue, who, outcome.version()));
+          edit.key(), oldValue, newValue, who, outcome.version(), change.removed()));
     } catch (IOException e) {
       LOG.log(System.Logger.Level.ERROR, "map edit of {0} applied (version {1}) but not recorded in {2}: {3}",
           name, outcome.version(), AuditLog.FILE_NAME, e.toString());

@@ -31,13 +31,23 @@ import org.s3gate.policy.RawFile;
  * involved, so {@code a,b} stays one value. Text must be UTF-8 (checked strictly, a leading BOM is
  * ignored): a byte that is not UTF-8 is an error naming its line, not a silent replacement char.
  *
+ * <p>Lines are split by {@link Lines} (the splitter the map editor uses too) and handed to the
+ * reader joined with {@code \n}, so the line numbers here are {@link Lines}'s by construction. A
+ * control character other than tab and form feed (both whitespace in properties syntax) anywhere
+ * in a line is an error naming the line: the reader would trim it silently at either end of a key
+ * or value ({@code basic 1\0\0} loaded as {@code 1}, issue 13) or take it as a separator. Escapes
+ * such as {@code \u0000} are not raw control characters; the compiler refuses them in values.
+ *
  * <p>Immutable (static functions only).
  */
 final class PropertiesText {
 
   private PropertiesText() {}
 
-  /** Parses the bytes; problems (invalid UTF-8) are added to {@code errors} as {@code name:line: reason}. */
+  /**
+   * Parses the bytes; problems (invalid UTF-8, control characters) are added to {@code errors} as
+   * {@code name:line: reason}.
+   */
   static RawFile parse(String name, byte[] bytes, List<String> errors) {
     String text = decodeUtf8(name, bytes, errors);
     if (text == null) {
@@ -46,8 +56,15 @@ final class PropertiesText {
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
+    List<Lines.Line> lines = Lines.split(text);
+    StringBuilder normalized = new StringBuilder(text.length());
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).text();
+      checkControlCharacters(name, i + 1, line, errors);
+      normalized.append(line).append('\n');
+    }
     List<RawEntry> entries = new ArrayList<>();
-    try (PropertiesReader reader = new PropertiesReader(new StringReader(text))) {
+    try (PropertiesReader reader = new PropertiesReader(new StringReader(normalized.toString()))) {
       while (true) {
         int linesBefore = reader.getLineNumber();
         if (!reader.nextProperty()) {
@@ -62,6 +79,18 @@ final class PropertiesText {
     return new RawFile(name, entries);
   }
 
+  private static void checkControlCharacters(String name, int line, String text, List<String> errors) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) && c != '\t' && c != '\f') {
+        errors.add(name + ":" + line + ": contains the control character " + String.format("U+%04X", (int) c)
+            + " (column " + (i + 1) + "); remove it: a control character at the end of a key or value would be"
+            + " dropped silently");
+        return;
+      }
+    }
+  }
+
   private static String decodeUtf8(String name, byte[] bytes, List<String> errors) {
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
@@ -73,9 +102,9 @@ final class PropertiesText {
       result = decoder.flush(out);
     }
     if (result.isError()) {
-      int line = 1;
+      int line = 1; // counted as Lines splits: CRLF, lone LF, lone CR
       for (int i = 0; i < in.position(); i++) {
-        if (bytes[i] == '\n') {
+        if (bytes[i] == '\n' || (bytes[i] == '\r' && (i + 1 >= bytes.length || bytes[i + 1] != '\n'))) {
           line++;
         }
       }

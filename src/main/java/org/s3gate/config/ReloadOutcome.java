@@ -20,7 +20,9 @@ public record ReloadOutcome(Result result, long version, List<String> changedFil
     /** At least one error: the previous snapshot stays in force; {@code errors} says why. */
     REJECTED,
     /** A file was still changing while being read (a writer is at work); retried on the next tick. */
-    UNSETTLED
+    UNSETTLED,
+    /** Another reload or edit held the reload lock for longer than the wait; nothing was read; try again. */
+    BUSY
   }
 
   public ReloadOutcome {

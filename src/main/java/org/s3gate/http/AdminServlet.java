@@ -2,6 +2,7 @@ package org.s3gate.http;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -14,13 +15,16 @@ import org.s3gate.policy.Cidr;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.runtime.Gateway;
 import org.s3gate.stats.StatsReport;
+import org.s3gate.runtime.ReloadHealth;
 
 /**
  * The gateway's own endpoints under {@code /_s3gate/} (a prefix no bucket can have: bucket names
  * have no underscore). {@code /} and {@code stats} answer the stats page ({@link StatsPage}), which
  * polls {@code stats.json} ({@link StatsReport}); {@code health} answers 200 {@code {"status":"UP",...}} while at least one
  * backend (primary or backup) is healthy, else 503 {@code "DOWN"}, with each backend's URL, role,
- * state, since when, and the last check's error while it is failing. {@code metrics} answers the
+ * state, since when, and the last check's error while it is failing, and the health of hot reload
+ * ({@code reload}: {@link ReloadHealth}; a stuck reload does not make the gateway DOWN, since S3
+ * traffic is still served with the configuration in force). {@code metrics} answers the
  * Prometheus text format ({@link GatewayMetrics}). Only clients in
  * {@code admin.allow} are answered; others get 403.
  *
@@ -63,7 +67,8 @@ public final class AdminServlet extends HttpServlet {
     }
     if ("/health".equals(path) && read) {
       boolean up = gateway.backends().anyUp();
-      sendText(response, up ? 200 : 503, "application/json", healthJson(up, policy.version()));
+      sendText(response, up ? 200 : 503, "application/json",
+          healthJson(up, policy.version(), gateway.reloadHealth(Instant.now())));
       return;
     }
     if ("/metrics".equals(path) && "GET".equals(request.getMethod())) {
@@ -76,7 +81,7 @@ public final class AdminServlet extends HttpServlet {
     sendText(response, HttpServletResponse.SC_NOT_FOUND, "text/plain", "not found\n");
   }
 
-  private String healthJson(boolean up, long configVersion) {
+  private String healthJson(boolean up, long configVersion, ReloadHealth reload) {
     StringBuilder json = new StringBuilder(128).append("{\"status\":\"").append(up ? "UP" : "DOWN")
         .append("\",\"configVersion\":").append(configVersion).append(",\"backends\":[");
     boolean first = true;
@@ -94,7 +99,34 @@ public final class AdminServlet extends HttpServlet {
       json.append('}');
       first = false;
     }
-    return json.append("]}\n").toString();
+    json.append("],\"reload\":");
+    reloadJson(reload, json);
+    return json.append("}\n").toString();
+  }
+
+  /** {@code {"state":"OK","lastCheck":"...",...}}; optional fields only when set. */
+  private static void reloadJson(ReloadHealth reload, StringBuilder json) {
+    json.append("{\"state\":\"").append(reload.state()).append("\",\"lastCheck\":\"").append(reload.lastCheck())
+        .append('"');
+    if (reload.checkingSince() != null) {
+      json.append(",\"checkingSince\":\"").append(reload.checkingSince()).append('"');
+    }
+    json.append(",\"failures\":").append(reload.failures());
+    if (reload.lastFailure() != null) {
+      json.append(",\"lastFailureAt\":\"").append(reload.lastFailureAt()).append("\",\"lastFailure\":\"");
+      Escape.json(reload.lastFailure(), json);
+      json.append('"');
+    }
+    if (!reload.errors().isEmpty()) {
+      json.append(",\"errors\":[");
+      for (int i = 0; i < reload.errors().size(); i++) {
+        json.append(i == 0 ? "\"" : ",\"");
+        Escape.json(reload.errors().get(i), json);
+        json.append('"');
+      }
+      json.append(']');
+    }
+    json.append('}');
   }
 
   private static void sendText(HttpServletResponse response, int status, String contentType, String text) throws IOException {

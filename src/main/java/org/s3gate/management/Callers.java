@@ -9,8 +9,8 @@ import javax.security.auth.Subject;
 
 /**
  * Who is calling a JMX operation, for {@code audit.log}: the name of the authenticated JMX
- * principal (the user of {@code jmxremote.password}, or the certificate's subject), or
- * {@code local} when the connector does not authenticate (the default: loopback only).
+ * principal (the user of {@code jmxremote.password}, {@code admin} by default, or the certificate's
+ * subject), or {@code local} when the connector does not authenticate (not the shipped setup).
  *
  * <p>Immutable (static functions only).
  */

@@ -1,5 +1,8 @@
 package org.s3gate.management;
 
+import java.time.Instant;
+
+import org.s3gate.config.ReloadTriggerHealth;
 import org.s3gate.runtime.Gateway;
 
 /**
@@ -28,6 +31,22 @@ final class GatewayControl implements GatewayMXBean {
   @Override
   public long getConfigVersion() {
     return gateway.policy().version();
+  }
+
+  @Override
+  public String getReloadState() {
+    return gateway.config().triggerHealth(Instant.now()).state().name();
+  }
+
+  @Override
+  public String getLastReloadCheck() {
+    return gateway.config().triggerHealth(Instant.now()).lastCheck().toString();
+  }
+
+  @Override
+  public String getReloadFailure() {
+    ReloadTriggerHealth health = gateway.config().triggerHealth(Instant.now());
+    return health.lastFailure() == null ? null : health.lastFailureAt() + " " + health.lastFailure();
   }
 
   @Override

@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.Map;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
@@ -81,13 +85,41 @@ public final class ManagementBeans implements AutoCloseable {
 
   /**
    * An MXBean that tells its registration when it leaves the server, so that a registration whose
-   * names were taken over by a newer deployment does not unregister the newer one's MBeans.
+   * names were taken over by a newer deployment does not unregister the newer one's MBeans; and
+   * whose {@code MBeanInfo} carries the {@link Description}s of its interface (names and one-line
+   * descriptions of the MBean, its attributes, operations and parameters, for JConsole).
    */
   private final class Owned<T> extends StandardMBean {
     private volatile ObjectName name;
 
     Owned(T implementation, Class<T> mxbeanInterface) {
       super(implementation, mxbeanInterface, true);
+    }
+
+    @Override
+    protected String getDescription(MBeanInfo info) {
+      return Descriptions.ofType(getMBeanInterface(), super.getDescription(info));
+    }
+
+    @Override
+    protected String getDescription(MBeanAttributeInfo info) {
+      return Descriptions.ofAttribute(getMBeanInterface(), info, super.getDescription(info));
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo info) {
+      return Descriptions.ofOperation(getMBeanInterface(), info, super.getDescription(info));
+    }
+
+    @Override
+    protected String getParameterName(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+      return Descriptions.parameterName(getMBeanInterface(), op, sequence, super.getParameterName(op, param, sequence));
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+      return Descriptions.parameterDescription(getMBeanInterface(), op, sequence,
+          super.getDescription(op, param, sequence));
     }
 
     @Override

@@ -18,36 +18,52 @@ package org.s3gate.management;
  *
  * <p>Thread-safe (changes are serialized with reloads by the configuration reloader).
  */
+@Description("One map file of the configuration directory: show, get and change its entries (HAProxy's show/set/add/del"
+    + " map)")
 public interface MapMXBean {
 
   /** The map file's absolute path. */
+  @Description("The map file's absolute path")
   String getFile();
 
   /** Entries in force (distinct valid keys). */
+  @Description("Entries in force (distinct valid keys)")
   int getEntries();
 
   /** When the file's content last went into force (ISO-8601 UTC), or null if it never existed. */
+  @Description("When the file's content last went into force (ISO-8601 UTC), or null if it never existed")
   String getLastReload();
 
   /** Why the last reload refused this file ({@code file:line: reason; ...}), or null. */
+  @Description("Why the last reload refused this file (file:line: reason; ...), or null")
   String getLastReloadError();
 
   /** Every entry in force, one {@code key value} per line. */
+  @Description("Every entry in force, one 'key value' line per entry, in file order")
   String show();
 
   /** The value in force for {@code key}, or null if the map has no such key. */
-  String get(String key);
+  @Description("The value in force for a key, or null if the map has no such key")
+  String get(@Description(name = "key", value = "The key: an access key, or a group name") String key);
 
   /** Sets {@code key} to {@code value}, adding the entry if it is absent. */
-  String set(String key, String value);
+  @Description("Sets a key's value (adds the entry if absent); validated like a reload, written back with a backup")
+  String set(@Description(name = "key", value = "The key: an access key, or a group name") String key,
+      @Description(name = "value", value = "The new value: a group, a limit (whole number >= 0) or a message")
+      String value);
 
   /** Adds an entry; refused if {@code key} is already there (use {@code set}). */
-  String add(String key, String value);
+  @Description("Adds an entry; refused if the key is already there (use set)")
+  String add(@Description(name = "key", value = "The key: an access key, or a group name") String key,
+      @Description(name = "value", value = "The value: a group, a limit (whole number >= 0) or a message")
+      String value);
 
   /** Removes {@code key} (every line of it); refused if absent. */
-  String del(String key);
+  @Description("Removes a key, every line of it; refused if the key is absent")
+  String del(@Description(name = "key", value = "The key to remove") String key);
 
   /** Removes every entry (comments stay). */
+  @Description("Removes every entry of the map (comments stay)")
   String clear();
 
   /**
@@ -55,5 +71,6 @@ public interface MapMXBean {
    * together or nothing. Returns e.g. {@code PUBLISHED version 8 (changed: [...])}; throws
    * {@link IllegalStateException} with every error when the files are rejected.
    */
+  @Description("Reloads the configuration from disk now: every file, all or nothing")
   String reload();
 }

@@ -17,9 +17,12 @@ package org.s3gate.management;
  *
  * <p>Thread-safe (implementations read the thread-safe counter table).
  */
+@Description("The live per-access-key counters of the sliding second and minute windows (HAProxy's stick table)")
 public interface TableMXBean {
 
   /** Every key, in the format above. */
+  @Description("Every key's counters, one line per key: key= group= per_second= per_minute= admitted_total="
+      + " denied_total= idle_millis=")
   String show();
 
   /**
@@ -29,20 +32,30 @@ public interface TableMXBean {
    * @param data {@code per_second}, {@code per_minute}, {@code admitted} or {@code denied} (totals)
    * @param op {@code gt}, {@code ge}, {@code lt}, {@code le}, {@code eq} or {@code ne}
    */
-  String show(String data, String op, long value);
+  @Description("The keys whose counter compares to a value, e.g. show(\"per_minute\", \"gt\", 100)")
+  String show(
+      @Description(name = "data", value = "The counter: per_second, per_minute, admitted or denied (totals)")
+      String data,
+      @Description(name = "op", value = "The comparison: gt, ge, lt, le, eq or ne") String op,
+      @Description(name = "value", value = "The number to compare with") long value);
 
   /** Forgets every key's counts. */
+  @Description("Forgets every key's counts (every key is judged on empty windows from its next request)")
   void clear();
 
   /** Forgets one key's counts, so its next request is admitted (if its limits are not 0); false if absent. */
-  boolean clearKey(String key);
+  @Description("Forgets one key's counts, so its next request is judged on empty windows; false if it is not there")
+  boolean clearKey(@Description(name = "key", value = "The access key, e.g. FQ4IU19ZFZ3470XJ7GBF") String key);
 
   /** Keys in the table now. */
+  @Description("Access keys in the table now")
   int getSize();
 
   /** The most keys the table holds ({@code table.size}, fixed at start). */
+  @Description("The most keys the table holds (table.size, fixed at start)")
   int getCapacity();
 
   /** Keys evicted because the table was full, since start. */
+  @Description("Keys evicted because the table was full, since start")
   long getEvictions();
 }

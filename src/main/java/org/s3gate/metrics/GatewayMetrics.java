@@ -22,6 +22,7 @@ import org.s3gate.admit.Verdict;
 import org.s3gate.backend.Backend;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ReloadStatus;
+import org.s3gate.config.ReloadTriggerHealth;
 import org.s3gate.limit.CounterTable;
 
 /**
@@ -41,6 +42,8 @@ import org.s3gate.limit.CounterTable;
  *       {@code s3gate_config_last_reload_errors} (errors of the last attempt: non-zero while the
  *       files on disk are rejected), {@code s3gate_config_version},
  *       {@code s3gate_config_last_success_timestamp_seconds};
+ *   <li>{@code s3gate_config_reload_last_check_timestamp_seconds}, {@code s3gate_config_reload_stuck},
+ *       {@code s3gate_config_reload_trigger_failures_total}: whether hot reload is alive;
  *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind.
  * </ul>
  *
@@ -70,7 +73,7 @@ public final class GatewayMetrics {
   private final CounterDataPoint[][] backendResponses;
 
   public GatewayMetrics(CounterTable table, BackendPool pool, Supplier<ReloadStatus> reloads,
-      LongSupplier accessLogDropped) {
+      Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped) {
     requests = Counter.builder().name("s3gate_requests_total")
         .help("Requests checked by the rate limiter, by group and decision")
         .labelNames("group", "decision").withoutExemplars().register(registry);
@@ -127,6 +130,15 @@ public final class GatewayMetrics {
             cb.call(status.lastSuccessfulReload().toEpochMilli() / 1000.0);
           }
         }).register(registry);
+    GaugeWithCallback.builder().name("s3gate_config_reload_last_check_timestamp_seconds")
+        .help("When the reload trigger last completed a check of the files (Unix time)")
+        .callback(cb -> cb.call(trigger.get().lastCheck().toEpochMilli() / 1000.0)).register(registry);
+    GaugeWithCallback.builder().name("s3gate_config_reload_stuck")
+        .help("1 while no check of the files has completed for 3 x reload.interval + 5 s (hot reload is not running)")
+        .callback(cb -> cb.call(trigger.get().state() == ReloadTriggerHealth.State.STUCK ? 1 : 0)).register(registry);
+    CounterWithCallback.builder().name("s3gate_config_reload_trigger_failures_total")
+        .help("Checks of the files that failed unexpectedly (e.g. OutOfMemoryError); the trigger kept running")
+        .callback(cb -> cb.call(trigger.get().failures())).register(registry);
     CounterWithCallback.builder().name("s3gate_access_log_dropped_total")
         .help("Access log lines dropped because the log writer fell behind")
         .callback(cb -> cb.call(accessLogDropped.getAsLong())).register(registry);

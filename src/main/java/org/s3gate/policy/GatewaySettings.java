@@ -32,6 +32,7 @@ public record GatewaySettings(
     boolean headersEnabled,
     Set<String> exemptPaths,
     Duration tableExpire,
+    long reloadMaxFileBytes,
     List<Cidr> adminAllow,
     List<Cidr> trustedProxies,
     String backendHealthPath,
@@ -65,8 +66,9 @@ public record GatewaySettings(
   GatewaySettings withStartup(StartupSettings running) {
     return new GatewaySettings(defaultGroup, anonymousGroup, defaultLimitPerMinute, defaultLimitPerSecond,
         defaultLimitConcurrent, defaultErrorMessage,
-        denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, adminAllow, trustedProxies,
-        backendHealthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, running);
+        denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, reloadMaxFileBytes, adminAllow,
+        trustedProxies, backendHealthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled,
+        accessLogFormat, securityHeaders, running);
   }
 
   /** {@code table.size} (restart). */

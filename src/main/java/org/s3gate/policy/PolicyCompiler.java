@@ -85,6 +85,17 @@ public final class PolicyCompiler {
     return new Compilation(snapshot, List.of(), problems.warnings());
   }
 
+  /**
+   * The {@code reload.max_file_bytes} that {@code gateway} sets over {@code defaults}, or
+   * {@code fallback} if it is missing or invalid: what the loader reads the map files with, before
+   * it compiles them (a compile of the same files reports an invalid value with file and line).
+   * Read from the files being loaded, so raising the cap and adding a bigger map in one go works.
+   */
+  public static long maxFileBytes(RawFile defaults, RawFile gateway, long fallback) {
+    Long value = SettingsParser.maxFileBytes(new SettingsReader(defaults, gateway, new Problems()));
+    return value == null ? fallback : value;
+  }
+
   private static <T> Map<String, T> parseMap(
       RawFile file, Problems problems, boolean accessKeys, Function<RawEntry, T> parseValue) {
     Map<String, T> values = new LinkedHashMap<>();

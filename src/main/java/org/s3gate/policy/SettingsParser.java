@@ -19,6 +19,9 @@ import java.util.Set;
 final class SettingsParser {
 
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
+  /** {@code reload.max_file_bytes} bounds: a cap under 1 KiB is no use, a file over 1 GiB is read twice per reload. */
+  static final long MIN_MAX_FILE_BYTES = 1L << 10;
+  static final long MAX_MAX_FILE_BYTES = 1L << 30;
 
   private final SettingsReader reader;
 
@@ -50,7 +53,14 @@ final class SettingsParser {
     Duration tableExpire = reader.duration(SettingKeys.TABLE_EXPIRE, Duration.ofMillis(1));
     Duration reloadInterval = reader.duration(SettingKeys.RELOAD_INTERVAL, MIN_RELOAD_INTERVAL);
     Set<String> exemptPaths = exemptPaths();
+    Long maxFileBytes = maxFileBytes(reader);
     List<Cidr> adminAllow = cidrs(SettingKeys.ADMIN_ALLOW);
+    if (adminAllow != null && adminAllow.isEmpty()) {
+      // Valid (an operator may close /_s3gate/ on purpose), but it also locks out health checks
+      // and Prometheus, so it must never pass silently.
+      reader.warn(SettingKeys.ADMIN_ALLOW, "admin.allow is empty: /_s3gate/ answers 403 to every client"
+          + " (health checks and metrics scrapes included)");
+    }
     List<Cidr> trusted = cidrs(SettingKeys.TRUSTED_PROXIES);
     List<URI> backends = backendOverride != null ? backendOverride : operations.backendUrls(SettingKeys.BACKEND_URLS, false);
     String healthPath = healthPath();
@@ -69,8 +79,13 @@ final class SettingsParser {
     }
     StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile);
     return new GatewaySettings(defaultGroup, anonymousGroup, perMinute, perSecond, concurrent, message, denyStatus, countDenied,
-        methods, headers, exemptPaths, tableExpire, adminAllow, trusted, healthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled,
-        accessLogFormat, securityHeaders, startup);
+        methods, headers, exemptPaths, tableExpire, maxFileBytes, adminAllow, trusted, healthPath, healthCheck,
+        requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, startup);
+  }
+
+  /** {@code reload.max_file_bytes}, or null (reported). */
+  static Long maxFileBytes(SettingsReader reader) {
+    return reader.byteSize(SettingKeys.RELOAD_MAX_FILE_BYTES, MIN_MAX_FILE_BYTES, MAX_MAX_FILE_BYTES);
   }
 
   private String word(String key) {

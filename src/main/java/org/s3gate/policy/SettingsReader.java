@@ -83,6 +83,12 @@ final class SettingsReader {
     problems.error(s.file(), s.entry().line(), key + " has value " + Values.quote(value) + ": " + rule);
   }
 
+  /** Warns about {@code key}'s value (in force, but probably not what the operator wants), naming its file and line. */
+  void warn(String key, String message) {
+    Sourced s = merged.get(key);
+    problems.warn(s.file(), s.entry().line(), message);
+  }
+
   /** Reports a reason about {@code key} without quoting its value (e.g. a URL that may hold a secret). */
   void badWithoutValue(String key, String reason) {
     Sourced s = merged.get(key);
@@ -111,6 +117,22 @@ final class SettingsReader {
     Boolean value = Values.parseBoolean(e.value());
     if (value == null) {
       bad(key, e.value(), "must be true or false");
+    }
+    return value;
+  }
+
+  /** A size in bytes from {@code minimum} to {@code maximum}, or null (reported). */
+  Long byteSize(String key, long minimum, long maximum) {
+    RawEntry e = entry(key);
+    if (e == null) {
+      return null;
+    }
+    Long value = Values.parseByteSize(e.value());
+    if (value == null) {
+      bad(key, e.value(), Values.BYTE_SIZE_RULE);
+    } else if (value < minimum || value > maximum) {
+      bad(key, e.value(), "must be from " + minimum + " bytes to " + maximum + " bytes (1GiB)");
+      return null;
     }
     return value;
   }

@@ -19,7 +19,10 @@ final class Values {
   static final String WHOLE_NUMBER_RULE = "must be a whole number >= 0";
   static final String DURATION_RULE = "must be a duration like 500ms, 30s, 2m, 1h or a number of milliseconds";
 
+  static final String BYTE_SIZE_RULE = "must be a size like 16MiB, 512KiB, 1GiB or a number of bytes";
+
   private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h)?");
+  private static final Pattern BYTE_SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KiB|MiB|GiB)?");
 
   private Values() {}
 
@@ -61,6 +64,22 @@ final class Values {
       case "m" -> Duration.ofMinutes(amount);
       default -> Duration.ofHours(amount);
     };
+  }
+
+  /** {@code 16MiB}, {@code 512KiB}, {@code 1GiB} (binary units) or bytes ({@code 4096}, {@code 4096B}); else null. */
+  static Long parseByteSize(String text) {
+    Matcher m = BYTE_SIZE.matcher(text.strip());
+    if (!m.matches()) {
+      return null;
+    }
+    long amount = Long.parseLong(m.group(1));
+    int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+      case "KiB" -> 10;
+      case "MiB" -> 20;
+      case "GiB" -> 30;
+      default -> 0;
+    };
+    return amount > (Long.MAX_VALUE >> shift) ? null : amount << shift;
   }
 
   /** {@code true}/{@code false} in any case, else null. */

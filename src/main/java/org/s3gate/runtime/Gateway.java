@@ -59,6 +59,11 @@ public final class Gateway {
     return config;
   }
 
+  /** Whether hot reload is alive at {@code now}, for {@code /_s3gate/health}. */
+  public ReloadHealth reloadHealth(java.time.Instant now) {
+    return ReloadHealth.of(config, now);
+  }
+
   /** The policy in force now; read it once per request. */
   public PolicySnapshot policy() {
     return config.store().current();

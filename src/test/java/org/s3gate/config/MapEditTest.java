@@ -114,11 +114,11 @@ class MapEditTest {
       assertThat(Files.readString(backup)).isEqualTo(PER_MINUTE);
       assertThat(Files.readAllLines(dir.resolve("audit.log"))).containsExactly(
           "2025-06-01T12:00:00Z map=rate_limits_per_minute.map op=set key=premium old=2000 new=3000 who=operator1"
-              + " version=2");
+              + " version=2 removed=\"line 2: premium 2000\"");
       r.editMap(MapFile.ERROR_MESSAGES, MapEdit.del("premium"), "local");
       assertThat(Files.readAllLines(dir.resolve("audit.log"))).hasSize(2).last().isEqualTo(
           "2025-06-01T12:00:00Z map=error_messages.map op=del key=premium old=\"Premium rate limit exceeded\" new=-"
-              + " who=local version=3");
+              + " who=local version=3 removed=\"line 1: premium Premium rate limit exceeded\"");
     }
   }
 
@@ -128,9 +128,9 @@ class MapEditTest {
     Path backups = dir.resolve("backups");
     Path file = dir.resolve("rate_limits_per_minute.map");
     for (int i = 0; i < 5; i++) {
-      AtomicFiles.backup(file, backups, Instant.parse("2025-06-01T12:00:0" + i + "Z"), 3);
+      AtomicFiles.backup(file, Files.readAllBytes(file), backups, Instant.parse("2025-06-01T12:00:0" + i + "Z"), 3);
     }
-    AtomicFiles.backup(file, backups, Instant.parse("2025-06-01T12:00:04Z"), 3); // same millisecond: -1
+    AtomicFiles.backup(file, Files.readAllBytes(file), backups, Instant.parse("2025-06-01T12:00:04Z"), 3); // same ms: -1
     assertThat(backups().stream().map(p -> p.getFileName().toString())).containsExactly(
         "rate_limits_per_minute.map.20250601T120003.000Z",
         "rate_limits_per_minute.map.20250601T120004.000Z",
@@ -240,6 +240,83 @@ class MapEditTest {
       write("rate_limits_per_second.map", "premium 50\r\nbasic 10\r\n");
       r.editMap(MapFile.LIMITS_PER_SECOND, MapEdit.set("basic", "11"), "local");
       assertThat(read("rate_limits_per_second.map")).isEqualTo("premium 50\r\nbasic 11\r\n");
+    }
+  }
+
+  @Test
+  void del_fileWithLoneCrInComment_removesExactlyThatKey_andKeepsTheCr() throws IOException {
+    try (ConfigReloader r = start()) {
+      // Issue 13: the parser reads "# a\r# b" as two lines, the editor used to read one, so
+      // del K2 removed the next line (K3's).
+      String text = "# keys\r# more comment\nK1 premium\nK2 basic\nK3 basic\n";
+      write("api_key_groups.map", text);
+      EditResult result = r.editMap(MapFile.KEY_GROUPS, MapEdit.del("K2"), "local");
+      assertThat(read("api_key_groups.map")).isEqualTo("# keys\r# more comment\nK1 premium\nK3 basic\n");
+      assertThat(r.store().current().keyGroups()).containsOnlyKeys("K1", "K3");
+      assertThat(result.oldValue()).isEqualTo("basic");
+      assertThat(Files.readAllLines(dir.resolve("audit.log"))).last().asString()
+          .endsWith("op=del key=K2 old=basic new=- who=local version=3 removed=\"line 4: K2 basic\"");
+    }
+  }
+
+  @Test
+  void set_fileWithLoneCrs_replacesTheKeysOwnLine() throws IOException {
+    try (ConfigReloader r = start()) {
+      write("error_messages.map", "# messages\rpremium Premium\rbasic Basic\r");
+      r.editMap(MapFile.ERROR_MESSAGES, MapEdit.set("premium", "X"), "local");
+      assertThat(read("error_messages.map")).isEqualTo("# messages\rpremium X\rbasic Basic\r");
+      assertThat(r.store().current().errorMessages()).containsEntry("premium", "X").containsEntry("basic", "Basic");
+    }
+  }
+
+  @Test
+  void set_entryWithContinuationAndDuplicate_auditNamesEveryEntryRemovedOrReplaced() throws IOException {
+    try (ConfigReloader r = start()) {
+      write("rate_limits_per_minute.map", "premium 2000\nbasic 1\\\n  00\nbasic 7\n");
+      r.editMap(MapFile.LIMITS_PER_MINUTE, MapEdit.set("basic", "120"), "local");
+      assertThat(read("rate_limits_per_minute.map")).isEqualTo("premium 2000\nbasic 120\nbasic 7\n");
+      assertThat(Files.readAllLines(dir.resolve("audit.log"))).last().asString()
+          .endsWith("old=100 new=120 who=local version=3 removed=\"line 2: basic 100\"");
+      r.editMap(MapFile.LIMITS_PER_MINUTE, MapEdit.del("basic"), "local");
+      assertThat(Files.readAllLines(dir.resolve("audit.log"))).last().asString()
+          .endsWith("removed=\"line 2: basic 120; line 3: basic 7\"");
+    }
+  }
+
+  @Test
+  void set_valueStartingWithSeparator_escapedAndReadBackExactly() throws IOException {
+    try (ConfigReloader r = start()) {
+      r.editMap(MapFile.ERROR_MESSAGES, MapEdit.set("premium", "=x"), "local");
+      r.editMap(MapFile.ERROR_MESSAGES, MapEdit.set("basic", ":y = z"), "local");
+      assertThat(read("error_messages.map")).isEqualTo("premium \\=x\nbasic \\:y = z\n");
+      assertThat(r.store().current().errorMessages()).containsEntry("premium", "=x").containsEntry("basic", ":y = z");
+      assertThat(r.reloadNow().result()).isEqualTo(ReloadOutcome.Result.UNCHANGED);
+    }
+  }
+
+  @Test
+  void verify_entriesOtherThanTheEditedOneDiffer_refusedNamingTheEntry() {
+    List<org.s3gate.policy.RawEntry> expected = List.of(new org.s3gate.policy.RawEntry("K1", "premium", 1),
+        new org.s3gate.policy.RawEntry("K3", "basic", 3));
+    List<org.s3gate.policy.RawEntry> actual = List.of(new org.s3gate.policy.RawEntry("K1", "premium", 1),
+        new org.s3gate.policy.RawEntry("K2", "standard", 2));
+    assertThatThrownBy(() -> MapText.verify("api_key_groups.map", MapEdit.del("K2"), expected, actual))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("refused, nothing changed: the del of 'K2' in api_key_groups.map did not verify:"
+            + " entry 2 would be 'K2 standard' (line 2) instead of 'K3 basic' (line 3)");
+    assertThatThrownBy(() -> MapText.verify("x.map", MapEdit.clear(), List.of(), actual))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("instead of absent");
+  }
+
+  @Test
+  void edit_mapWithNulByte_refusedNamingFileAndLine_andNothingWritten() throws IOException {
+    try (ConfigReloader r = start()) {
+      write("rate_limits_per_second.map", "premium 50\nbasic 1\0\0\n");
+      assertThatThrownBy(() -> r.editMap(MapFile.LIMITS_PER_SECOND, MapEdit.set("premium", "60"), "local"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("rate_limits_per_second.map:2: contains the control character U+0000 (column 8)");
+      assertThat(read("rate_limits_per_second.map")).isEqualTo("premium 50\nbasic 1\0\0\n");
+      assertThat(backups()).isEmpty();
     }
   }
 }

@@ -67,4 +67,41 @@ class PropertiesTextTest {
   void parse_byteOrderMark_isIgnored() {
     assertThat(parse("\uFEFFa 1\n", new ArrayList<>()).entries()).containsExactly(new RawEntry("a", "1", 1));
   }
+
+  @Test
+  void parse_loneCrCrlfAndLf_areEachOneLineEnd_likeLines() {
+    RawFile f = parse("# a\r# b\r\na 1\rb 2\nc 3", new ArrayList<>());
+    assertThat(f.entries()).containsExactly(new RawEntry("a", "1", 3), new RawEntry("b", "2", 4),
+        new RawEntry("c", "3", 5));
+    assertThat(Lines.split("# a\r# b\r\na 1\rb 2\nc 3")).extracting(Lines.Line::text)
+        .containsExactly("# a", "# b", "a 1", "b 2", "c 3");
+  }
+
+  @Test
+  void parse_rawControlCharacters_areErrorsNamingLine_tabAndFormFeedAreWhitespace() {
+    List<String> errors = new ArrayList<>();
+    RawFile f = parse("a\t1\f\nbasic 1\0\0\nk\u0001 v\n# bell \u0007\n", errors);
+    assertThat(f.entries()).startsWith(new RawEntry("a", "1", 1));
+    assertThat(errors).containsExactly(
+        "x.map:2: contains the control character U+0000 (column 8); remove it: a control character at the end of"
+            + " a key or value would be dropped silently",
+        "x.map:3: contains the control character U+0001 (column 2); remove it: a control character at the end of"
+            + " a key or value would be dropped silently",
+        "x.map:4: contains the control character U+0007 (column 8); remove it: a control character at the end of"
+            + " a key or value would be dropped silently");
+  }
+
+  @Test
+  void parse_invalidUtf8AfterLoneCr_namesTheLineLinesCounts() {
+    List<String> errors = new ArrayList<>();
+    PropertiesText.parse("x.map", new byte[] {'a', '\r', 'b', ' ', (byte) 0xC3, (byte) 0x28}, errors);
+    assertThat(errors).singleElement().asString().startsWith("x.map:2: not valid UTF-8");
+  }
+
+  @Test
+  void lines_joinOfSplit_givesTheTextBack() {
+    for (String text : new String[] {"", "a", "a\n", "\r\n\r", "a\rb\r\nc\n\nd"}) {
+      assertThat(Lines.join(Lines.split(text))).isEqualTo(text);
+    }
+  }
 }

@@ -3,12 +3,9 @@ package org.s3gate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,18 +24,6 @@ class AdminCliIT {
   private static S3Backend backend;
   private static Gateway gateway;
 
-  record Run(int exit, String out, String err) {
-    void assertOneLineFailure(int expectedExit, String expectedText) {
-      assertThat(exit).as("exit status; stderr: %s", err).isEqualTo(expectedExit);
-      assertThat(err.strip()).doesNotContain("\n").startsWith("s3gate-admin: ").contains(expectedText)
-          .doesNotContain("Exception").doesNotContain("\tat ");
-    }
-
-    void assertOk() {
-      assertThat(exit).as("exit status; stderr: %s", err).isZero();
-    }
-  }
-
   @BeforeAll
   static void startStack() throws Exception {
     backend = S3Backend.start("admin-cli-it-backend");
@@ -50,28 +35,12 @@ class AdminCliIT {
     Closeables.closeAll(gateway, backend);
   }
 
-  private static Run admin(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("bin/s3gate-admin", "--jmx", "127.0.0.1:" + gateway.jmxPort));
-    command.addAll(List.of(args));
-    return run(command);
+  private static AdminProcess.Run admin(String... args) throws IOException, InterruptedException {
+    return AdminProcess.admin(gateway.jmxPort, gateway.adminEnvironment(), args);
   }
 
-  private static Run run(List<String> command) throws IOException, InterruptedException {
-    Path out = Files.createTempFile("s3gate-admin", ".out");
-    Path err = Files.createTempFile("s3gate-admin", ".err");
-    try {
-      Process process = new ProcessBuilder(command).directory(ManagedProcess.ROOT.toFile())
-          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError("s3gate-admin did not finish within 60 s: " + command);
-      }
-      return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+  private static AdminProcess.Run run(List<String> command) throws IOException, InterruptedException {
+    return AdminProcess.run(command, gateway.adminEnvironment());
   }
 
   private static String conf(String file) throws IOException {
@@ -80,11 +49,11 @@ class AdminCliIT {
 
   @Test
   void setMinuteLimit_validValue_changesFileAndNextRequests_andShowConfigReadsItBack() throws Exception {
-    Run set = admin("set-minute-limit", "basic", "3");
+    AdminProcess.Run set = admin("set-minute-limit", "basic", "3");
     set.assertOk();
     assertThat(set.out()).startsWith("rate_limits_per_minute.map: set basic 100 -> 3 (version ");
     assertThat(conf("rate_limits_per_minute.map")).contains("\nbasic 3\n");
-    assertThat(Files.readString(gateway.confDir.resolve("audit.log"))).contains("op=set key=basic old=100 new=3 who=local");
+    assertThat(Files.readString(gateway.confDir.resolve("audit.log"))).contains("op=set key=basic old=100 new=3 who=admin");
 
     admin("clear-table", BASIC_KEY).assertOk();
     for (int i = 0; i < 3; i++) {
@@ -92,18 +61,18 @@ class AdminCliIT {
     }
     assertThat(SigV4Requests.status(gateway.url(), "/cli-bucket", BASIC_KEY)).isEqualTo(429);
 
-    Run table = admin("show-table", "--filter", "per_minute", "ge", "3");
+    AdminProcess.Run table = admin("show-table", "--filter", "per_minute", "ge", "3");
     table.assertOk();
     assertThat(table.out()).contains("key=" + BASIC_KEY + " group=basic ");
     assertThat(admin("show-table", "--filter", "per_minute", "gt", "100000").out()).doesNotContain("key=");
 
-    Run clear = admin("clear-table", BASIC_KEY);
+    AdminProcess.Run clear = admin("clear-table", BASIC_KEY);
     clear.assertOk();
     assertThat(clear.out()).startsWith("cleared " + BASIC_KEY);
     assertThat(SigV4Requests.status(gateway.url(), "/cli-bucket", BASIC_KEY)).isEqualTo(403);
     admin("clear-table").assertOk();
 
-    Run config = admin("show-config");
+    AdminProcess.Run config = admin("show-config");
     config.assertOk();
     assertThat(config.out()).containsPattern("(?m)^basic +3 +10  Basic rate limit exceeded$")
         .contains(BASIC_KEY + " basic");
@@ -114,7 +83,7 @@ class AdminCliIT {
   void setSecondLimitAndMessage_written_andReadBack() throws Exception {
     admin("set-second-limit", "standard", "30").assertOk();
     assertThat(conf("rate_limits_per_second.map")).contains("\nstandard 30\n");
-    Run message = admin("set-message", "standard", "Standard", "tier:", "slow", "down");
+    AdminProcess.Run message = admin("set-message", "standard", "Standard", "tier:", "slow", "down");
     message.assertOk();
     assertThat(message.out()).contains("-> Standard tier: slow down");
     assertThat(conf("error_messages.map")).contains("\nstandard Standard tier: slow down\n");
@@ -122,7 +91,7 @@ class AdminCliIT {
 
   @Test
   void addAndRemoveKey_knownGroup_takesEffect_unknownGroupOrKey_fails() throws Exception {
-    Run add = admin("add-key", "NEWKEY0000000000000A", "basic");
+    AdminProcess.Run add = admin("add-key", "NEWKEY0000000000000A", "basic");
     add.assertOk();
     assertThat(conf("api_key_groups.map")).contains("\nNEWKEY0000000000000A basic\n");
     assertThat(SigV4Requests.get(gateway.url(), "/cli-bucket", "NEWKEY0000000000000A").headers()
@@ -148,10 +117,10 @@ class AdminCliIT {
 
   @Test
   void reloadAndInfo_succeed_andReloadOfBrokenFileFails() throws Exception {
-    Run reload = admin("reload");
+    AdminProcess.Run reload = admin("reload");
     reload.assertOk();
     assertThat(reload.out()).startsWith("UNCHANGED version");
-    Run info = admin("info");
+    AdminProcess.Run info = admin("info");
     info.assertOk();
     assertThat(info.out()).contains("config version: ", "backend:        " + backend.url(),
         "table:          size ", "map rate_limits_per_second: 3 entries");
@@ -181,13 +150,14 @@ class AdminCliIT {
 
   @Test
   void help_onEveryCommand_printsUsageAndExitsZero() throws Exception {
-    Run help = run(List.of("bin/s3gate-admin", "--help"));
+    AdminProcess.Run help = run(List.of("bin/s3gate-admin", "--help"));
     help.assertOk();
     for (String command : COMMANDS) {
       assertThat(help.out()).contains("  " + command);
-      Run one = run(List.of("bin/s3gate-admin", command, "--help"));
+      AdminProcess.Run one = run(List.of("bin/s3gate-admin", command, "--help"));
       one.assertOk();
-      assertThat(one.out()).startsWith("usage: s3gate-admin [--jmx HOST:PORT] [--user NAME] [--ssl] " + command);
+      assertThat(one.out()).startsWith("usage: s3gate-admin [--jmx HOST:PORT] [--user NAME] [--password-file FILE]"
+          + " [--ssl] " + command);
     }
   }
 }

@@ -96,7 +96,7 @@ class ClientAddressIT {
     RawHttp.Response otherReader = get(gateway, "127.0.0.3", "/" + BUCKET + "/readme");
     assertThat(otherReader.status()).isEqualTo(200);
 
-    try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()))) {
+    try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()), gateway.jmxEnvironment())) {
       TableMXBean table = JMX.newMXBeanProxy(jmx.getMBeanServerConnection(), ObjectNames.of(ObjectNames.TABLE),
           TableMXBean.class);
       assertThat(table.show()).contains("key=anonymous@127.0.0.2 group=public per_second=")

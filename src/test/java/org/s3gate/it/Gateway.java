@@ -18,7 +18,10 @@ import java.util.stream.Stream;
  * The real gateway for integration tests: jetty-home (unpacked by the build) running
  * {@code jetty-base} with the built {@code target/s3gate.war}, started through
  * {@code bin/s3gate-jetty} exactly as {@code make run} does, on free loopback ports, with its own
- * copy of {@code conf/} (so tests may edit maps) and its own keystore, logs and work directory.
+ * copy of {@code conf/} (so tests may edit maps) and its own keystore, logs and work directory, and
+ * its own JMX password and access files, which the gateway generates on its start as it does on the
+ * first {@code make run} (JMX authentication is on by default): {@link #jmxEnvironment()} and
+ * {@link #adminEnvironment()} hand its credentials to JMX clients and {@code bin/s3gate-admin}.
  *
  * <p>Not thread-safe: owned by one test class.
  */
@@ -28,6 +31,8 @@ final class Gateway implements AutoCloseable {
   final int jmxPort;
   final Path dir;
   final Path confDir;
+  /** The JMX password file the gateway uses (generated on its start unless a test provides one). */
+  final Path jmxPasswordFile;
   private final ManagedProcess process;
 
   private Gateway(Builder builder) throws IOException, InterruptedException {
@@ -36,6 +41,8 @@ final class Gateway implements AutoCloseable {
     this.jmxPort = ManagedProcess.freePort();
     this.dir = Files.createTempDirectory("s3gate-it-");
     this.confDir = dir.resolve("conf");
+    this.jmxPasswordFile = builder.jmxPasswordFile != null ? builder.jmxPasswordFile : dir.resolve("jmxremote.password");
+    Path jmxAccessFile = builder.jmxAccessFile != null ? builder.jmxAccessFile : dir.resolve("jmxremote.access");
     copyTree(ManagedProcess.ROOT.resolve("conf"), confDir);
     setSetting(confDir.resolve("gateway.properties"), "access.log.file", dir.resolve("access.log").toString());
     for (Map.Entry<String, String> setting : builder.settings.entrySet()) {
@@ -52,7 +59,9 @@ final class Gateway implements AutoCloseable {
         "jetty.jmxremote.rmiregistryport=" + jmxPort,
         "jetty.sslContext.keyStorePath=" + dir.resolve("keystore.p12"),
         "jetty.requestlog.dir=" + dir.resolve("logs"),
-        "s3gate.work.dir=" + dir.resolve("work")));
+        "s3gate.work.dir=" + dir.resolve("work"),
+        "s3gate.jmx.passwordFile=" + jmxPasswordFile,
+        "s3gate.jmx.accessFile=" + jmxAccessFile));
     command.addAll(builder.jettyProperties);
     String javaOpts = "-Xmx" + builder.heap + " -Ds3gate.conf.dir=" + confDir + " " + builder.javaOpts;
     this.process = ManagedProcess.start(builder.name, command,
@@ -74,6 +83,27 @@ final class Gateway implements AutoCloseable {
 
   String jmxUrl() {
     return "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi";
+  }
+
+  /** What {@code bin/s3gate-admin} needs, besides {@code --jmx}, to manage this gateway: its password file. */
+  Map<String, String> adminEnvironment() {
+    return Map.of("S3GATE_JMX_PASSWORD_FILE", jmxPasswordFile.toString());
+  }
+
+  /** The first user of the JMX password file and its password ({@code admin} and the generated one by default). */
+  String[] jmxCredentials() throws IOException {
+    for (String line : Files.readAllLines(jmxPasswordFile)) {
+      String[] fields = line.strip().split("\\s+");
+      if (fields.length == 2 && !fields[0].startsWith("#")) {
+        return fields;
+      }
+    }
+    throw new IllegalStateException("no user in " + jmxPasswordFile);
+  }
+
+  /** The environment for {@code JMXConnectorFactory.connect}: this gateway's credentials. */
+  Map<String, Object> jmxEnvironment() throws IOException {
+    return Map.of(javax.management.remote.JMXConnector.CREDENTIALS, jmxCredentials());
   }
 
   long pid() {
@@ -157,6 +187,8 @@ final class Gateway implements AutoCloseable {
     private final List<String> jettyProperties = new ArrayList<>();
     private final List<Map.Entry<String, java.util.function.UnaryOperator<String>>> confEdits = new ArrayList<>();
     private final Map<String, String> settings = new java.util.LinkedHashMap<>();
+    private Path jmxPasswordFile;
+    private Path jmxAccessFile;
 
     private Builder(String name, String backendUrls) {
       this.name = name;
@@ -175,6 +207,13 @@ final class Gateway implements AutoCloseable {
 
     Builder expectHealthStatus(int status) {
       this.expectHealthStatus = status;
+      return this;
+    }
+
+    /** JMX password and access files of the test's own, instead of the ones the gateway generates. */
+    Builder jmxFiles(Path passwordFile, Path accessFile) {
+      this.jmxPasswordFile = passwordFile;
+      this.jmxAccessFile = accessFile;
       return this;
     }
 

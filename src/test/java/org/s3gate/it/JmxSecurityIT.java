@@ -19,9 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the README documents for non-loopback JMX, on the real gateway: the s3gate-jmx-auth module
- * (password and access files) and the s3gate-jmx-ssl module (TLS with the HTTPS certificate),
- * exercised with bin/s3gate-admin --ssl --user.
+ * What docs/OPERATIONS.md documents for non-loopback JMX, on the real gateway: the s3gate-jmx-auth
+ * module with the operator's own password and access files (nothing is generated over them) and the
+ * s3gate-jmx-ssl module (TLS with the HTTPS certificate), exercised with bin/s3gate-admin --ssl
+ * --user.
  */
 class JmxSecurityIT {
   private static final String KEYSTORE_PASSWORD = "s3gate-self-signed";
@@ -57,10 +58,8 @@ class JmxSecurityIT {
     gateway = Gateway.builder("jmx-security-it-gateway", backend.url())
         .javaOpts(trustStoreOptions())
         .jettyProperty("jetty.sslContext.keyStorePath=" + keystore)
-        .jettyProperty("--module=s3gate-jmx-auth")
+        .jmxFiles(passwords, access)
         .jettyProperty("--module=s3gate-jmx-ssl")
-        .jettyProperty("s3gate.jmx.passwordFile=" + passwords)
-        .jettyProperty("s3gate.jmx.accessFile=" + access)
         .start();
   }
 
@@ -92,6 +91,7 @@ class JmxSecurityIT {
           .redirectOutput(out.toFile()).redirectError(err.toFile());
       Map<String, String> env = builder.environment();
       env.put("S3GATE_ADMIN_JAVA_OPTS", trustStoreOptions());
+      env.put("S3GATE_JMX_PASSWORD_FILE", ""); // no password file: only what each test passes
       if (password != null) {
         env.put("S3GATE_JMX_PASSWORD", password);
       }
@@ -143,5 +143,12 @@ class JmxSecurityIT {
     assertThatThrownBy(() -> JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()),
         Map.of("jmx.remote.credentials", new String[] {"operator", "op-secret"})).close())
         .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void operatorsOwnFiles_usedAsWritten_nothingGeneratedOverThem() throws Exception {
+    assertThat(Files.readString(secrets.resolve("jmxremote.password"))).isEqualTo("operator op-secret\nviewer view-secret\n");
+    assertThat(Files.readString(secrets.resolve("jmxremote.access"))).isEqualTo("operator readwrite\nviewer readonly\n");
+    assertThat(gateway.dir.resolve("jmxremote.password")).doesNotExist();
   }
 }

@@ -27,12 +27,14 @@ final class ManagedProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Path log;
+  private final long logStart;
   private final Thread shutdownHook;
 
-  private ManagedProcess(String name, Process process, Path log) {
+  private ManagedProcess(String name, Process process, Path log, long logStart) {
     this.name = name;
     this.process = process;
     this.log = log;
+    this.logStart = logStart;
     this.shutdownHook = new Thread(process::destroyForcibly, "stop-" + name);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -41,12 +43,13 @@ final class ManagedProcess implements AutoCloseable {
     Path logDir = ROOT.resolve("target/it-logs");
     Files.createDirectories(logDir);
     Path log = logDir.resolve(name + ".log");
+    long logStart = Files.exists(log) ? Files.size(log) : 0;
     ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().remove("S3GATE_BACKEND");
     builder.environment().remove("S3GATE_CONF");
     builder.environment().putAll(environment);
-    return new ManagedProcess(name, builder.start(), log);
+    return new ManagedProcess(name, builder.start(), log, logStart);
   }
 
   /** Polls {@code url} until it answers {@code expectedStatus}, failing with the log's tail after {@code timeout}. */
@@ -80,9 +83,11 @@ final class ManagedProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** The whole output so far (the file is appended to across runs: match on values unique to this run). */
+  /** Everything this run printed so far (the log file is appended to across runs; earlier runs are left out). */
   String output() throws IOException {
-    return Files.readString(log);
+    byte[] bytes = Files.readAllBytes(log);
+    int from = (int) Math.min(logStart, bytes.length);
+    return new String(bytes, from, bytes.length - from, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   String tail() {

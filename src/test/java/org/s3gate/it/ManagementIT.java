@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.management.JMX;
+import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanInfo;
 import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
@@ -30,7 +32,7 @@ import org.s3gate.management.MapMXBean;
 
 /**
  * The s3gate MBeans of the real gateway (Jetty + WAR + s3proxy) through a real RMI JMX connector,
- * the way JConsole connects: every MBean, attribute and operation; a limit set over JMX limiting
+ * the way JConsole connects (with the password the gateway generated): every MBean, attribute and operation; a limit set over JMX limiting
  * the next requests; what an edit leaves on disk; clearKey; a refused value; a redeploy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -50,8 +52,10 @@ class ManagementIT {
   @BeforeAll
   static void startStack() throws Exception {
     backend = S3Backend.start("management-it-backend");
-    gateway = Gateway.builder("management-it-gateway", backend.url()).start();
-    connector = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()));
+    // The redeploy test stops and starts Jetty's webapp context over JMX: allow changes in its domain too.
+    gateway = Gateway.builder("management-it-gateway", backend.url())
+        .jettyProperty("s3gate.jmx.writableDomains=s3gate,org.eclipse.jetty.ee10.webapp").start();
+    connector = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()), gateway.jmxEnvironment());
     mbeans = connector.getMBeanServerConnection();
   }
 
@@ -142,6 +146,32 @@ class ManagementIT {
     assertThat(invoke(map("api_key_groups"), "get", "NOSUCHKEY")).isNull();
   }
 
+  @Test
+  @Order(1)
+  void mbeanInfo_overJmx_everyOperationAndParameterNamedAndDescribed() throws Exception {
+    // Issue 13 item 13: JConsole showed p0, p1, p2 and "Operation exposed for management".
+    for (String mbean : SPEC_NAMES) {
+      MBeanInfo info = mbeans.getMBeanInfo(name(mbean));
+      assertThat(info.getDescription()).as(mbean).isNotBlank().doesNotContain("Information on the management interface");
+      for (MBeanAttributeInfo attribute : info.getAttributes()) {
+        assertThat(attribute.getDescription()).as(mbean + " " + attribute.getName()).isNotBlank()
+            .isNotEqualTo("Attribute exposed for management");
+      }
+      for (MBeanOperationInfo op : info.getOperations()) {
+        assertThat(op.getDescription()).as(mbean + " " + signature(op)).isNotBlank()
+            .isNotEqualTo("Operation exposed for management");
+        for (MBeanParameterInfo p : op.getSignature()) {
+          assertThat(p.getName()).as(mbean + " " + signature(op)).doesNotMatch("p\\d+");
+          assertThat(p.getDescription()).as(mbean + " " + signature(op) + " " + p.getName()).isNotBlank()
+              .isNotEqualTo(p.getName());
+        }
+      }
+    }
+    MBeanOperationInfo set = Arrays.stream(mbeans.getMBeanInfo(name(map("rate_limits_per_minute"))).getOperations())
+        .filter(o -> o.getName().equals("set")).findFirst().orElseThrow();
+    assertThat(Arrays.stream(set.getSignature()).map(MBeanParameterInfo::getName)).containsExactly("key", "value");
+  }
+
   private static List<String> operations(String mbean) throws Exception {
     return Arrays.stream(mbeans.getMBeanInfo(name(mbean)).getOperations())
         .map(ManagementIT::signature).toList();
@@ -177,8 +207,8 @@ class ManagementIT {
     assertThat(backups("rate_limits_per_minute.map")).singleElement()
         .satisfies(b -> assertThat(Files.readString(b)).isEqualTo(before));
     assertThat(auditLines()).last().asString()
-        .matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z map=rate_limits_per_minute.map op=set key=basic old=100 new=4 who=local"
-            + " version=" + (versionBefore + 1));
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z map=rate_limits_per_minute.map op=set key=basic old=100 new=4 who=admin"
+            + " version=" + (versionBefore + 1) + " removed=\"line \\d+: basic 100\"");
   }
 
   @Test

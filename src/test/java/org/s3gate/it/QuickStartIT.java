@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * nothing test-only, then the README's own shell commands (the real aws-cli and curl), then what a
  * user does next: {@code aws s3 ls} must show the uploaded object (through the gateway, and directly
  * on the embedded s3proxy, ListObjects v2 and v1), {@code s3 cp} back gives identical bytes, {@code
- * s3 rm}, {@code s3 rb}, {@code curl /_s3gate/health}; finally {@code make stop} must leave no
+ * s3 rm}, {@code s3 rb}, {@code curl /_s3gate/health}, {@code bin/s3gate-admin info} with the JMX
+ * password the first start generated; finally {@code make stop} must leave no
  * process from the PID files alive, the ports free and {@code conf/} as it was.
  *
  * <p>The commands come from the README itself ({@link ReadmeQuickStart}: the {@code ```sh} blocks
@@ -198,6 +199,16 @@ class QuickStartIT {
     Shell.Result health = shell.runOk("the health check", "curl -sS " + endpoint + "/_s3gate/health", CLIENT_TIMEOUT);
     assertThat(health.output()).as("the gateway's health after the quick start").startsWith("{\"status\":\"UP\"")
         .contains(backendEndpoint);
+
+    // JMX is password-protected by default: the first start generated jetty-base/etc/jmxremote.password
+    // (kept by later starts), which bin/s3gate-admin finds by itself when run as the same user, and
+    // which git ignores.
+    Shell.Result admin = shell.runOk("s3gate-admin with the generated JMX password", "bin/s3gate-admin info",
+        CLIENT_TIMEOUT);
+    assertThat(admin.output()).as("`bin/s3gate-admin info` (%s)", admin).contains("config version: ");
+    assertThat(ROOT.resolve("jetty-base/etc/jmxremote.password")).as("the generated JMX password file").exists();
+    shell.runOk("git ignores the generated JMX files", "git check-ignore -q jetty-base/etc/jmxremote.password"
+        + " && git check-ignore -q jetty-base/etc/jmxremote.access", CLIENT_TIMEOUT);
   }
 
   private void runMake(ReadmeQuickStart.Command command, String target, Shell shell) throws Exception {

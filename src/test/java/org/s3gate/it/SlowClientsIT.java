@@ -289,7 +289,7 @@ class SlowClientsIT {
         socket.getOutputStream().write("GET /".getBytes(StandardCharsets.US_ASCII));
         slow.add(socket);
       }
-      try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()))) {
+      try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()), gateway.jmxEnvironment())) {
         MBeanServerConnection server = jmx.getMBeanServerConnection();
         ObjectName limit = server.queryNames(new ObjectName("org.eclipse.jetty.server:type=networkconnectionlimit,*"),
             null).iterator().next();

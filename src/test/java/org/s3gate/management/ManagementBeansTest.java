@@ -3,9 +3,16 @@ package org.s3gate.management;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.management.JMX;
+import javax.management.MBeanInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
 
@@ -86,5 +93,39 @@ class ManagementBeansTest {
     assertThat(gatewayBean.getConfigVersion()).isEqualTo(2);
     assertThat(gatewayBean.reloadAll()).isEqualTo("UNCHANGED version 2");
     beans.close();
+  }
+
+  @Test
+  void mxbeanInterfaces_everyMethodAndParameterHasADescription_andEveryParameterAName() {
+    for (Class<?> mxbean : List.of(GatewayMXBean.class, TableMXBean.class, MapMXBean.class)) {
+      assertThat(mxbean.getAnnotation(Description.class)).as(mxbean.getSimpleName()).isNotNull();
+      for (Method m : mxbean.getMethods()) {
+        assertThat(m.getAnnotation(Description.class)).as(m.toString()).isNotNull();
+        assertThat(m.getAnnotation(Description.class).value()).as(m.toString()).isNotBlank();
+        for (Parameter p : m.getParameters()) {
+          Description d = p.getAnnotation(Description.class);
+          assertThat(d).as(p + " of " + m).isNotNull();
+          assertThat(d.name()).as(p + " of " + m).matches("[a-z][a-zA-Z]*");
+          assertThat(d.value()).as(p + " of " + m).isNotBlank();
+        }
+      }
+    }
+  }
+
+  @Test
+  void register_mbeanInfo_carriesNamesAndDescriptionsOfTheInterfaces() throws Exception {
+    gateway = TestGateways.start(dir, 10);
+    try (ManagementBeans beans = ManagementBeans.register(gateway, server)) {
+      MBeanInfo table = server.getMBeanInfo(ObjectNames.of(ObjectNames.TABLE));
+      assertThat(table.getDescription()).startsWith("The live per-access-key counters");
+      MBeanOperationInfo filtered = Arrays.stream(table.getOperations())
+          .filter(o -> o.getName().equals("show") && o.getSignature().length == 3).findFirst().orElseThrow();
+      assertThat(filtered.getDescription()).startsWith("The keys whose counter compares to a value");
+      assertThat(Arrays.stream(filtered.getSignature()).map(MBeanParameterInfo::getName)).containsExactly("data", "op",
+          "value");
+      assertThat(filtered.getSignature()[1].getDescription()).isEqualTo("The comparison: gt, ge, lt, le, eq or ne");
+      assertThat(Arrays.stream(table.getAttributes()).filter(a -> a.getName().equals("Capacity")).findFirst()
+          .orElseThrow().getDescription()).isEqualTo("The most keys the table holds (table.size, fixed at start)");
+    }
   }
 }

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.s3gate.admit.Verdict;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ReloadStatus;
+import org.s3gate.config.ReloadTriggerHealth;
 import org.s3gate.limit.CounterTable;
 
 class GatewayMetricsTest {
@@ -20,7 +22,10 @@ class GatewayMetricsTest {
   private final BackendPool pool = new BackendPool(List.of(URI.create("http://a:9000")), List.of(URI.create("http://b:9000")));
   private final ReloadStatus status = new ReloadStatus(Instant.ofEpochSecond(1_700_000_000L), 4, List.of(), 7, 2,
       List.of("rate_limits_per_second.map:7: group 'basic' has limit 'abc': must be a whole number >= 0"));
-  private final GatewayMetrics metrics = new GatewayMetrics(table, pool, () -> status, () -> 5);
+  private final ReloadTriggerHealth trigger = new ReloadTriggerHealth(ReloadTriggerHealth.State.STUCK,
+      Instant.ofEpochSecond(1_700_000_100L), Instant.ofEpochSecond(1_700_000_101L), Duration.ofSeconds(8), 3,
+      Instant.ofEpochSecond(1_700_000_050L), "java.lang.OutOfMemoryError: Java heap space");
+  private final GatewayMetrics metrics = new GatewayMetrics(table, pool, () -> status, () -> trigger, () -> 5);
 
   private String scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -95,6 +100,9 @@ class GatewayMetricsTest {
         "s3gate_config_last_reload_errors 1.0",
         "s3gate_config_version 4.0",
         "s3gate_config_last_success_timestamp_seconds 1.7E9",
+        "s3gate_config_reload_last_check_timestamp_seconds 1.7000001E9",
+        "s3gate_config_reload_stuck 1.0",
+        "s3gate_config_reload_trigger_failures_total 3.0",
         "s3gate_access_log_dropped_total 5.0");
   }
 }

@@ -238,4 +238,37 @@ class PolicyCompilerTest {
     assertThat(c.warnings()).anySatisfy(w -> assertThat(w).startsWith("gateway.properties:1: backend.backup.urls")
         .contains("needs a restart"));
   }
+
+  @Test
+  void compile_emptyAdminAllow_validButWarnsThatEveryAdminRequestIsRefused() {
+    PolicySources src = sources(file("gateway.properties", "deny.status 429", "admin.allow "), file("a"), file("b"),
+        file("c"), file("d"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.errors()).isEmpty();
+    assertThat(c.snapshot().settings().adminAllow()).isEmpty();
+    assertThat(c.warnings()).contains("gateway.properties:2: admin.allow is empty: /_s3gate/ answers 403 to every"
+        + " client (health checks and metrics scrapes included)");
+  }
+
+  @Test
+  void compile_reloadMaxFileBytes_sizesWithUnits_andBadValuesNamedWithFileAndLine() {
+    assertThat(PolicyCompiler.compile(sources(file("gateway.properties", "reload.max_file_bytes 512KiB"), file("a"),
+        file("b"), file("c"), file("d")), 1, null).snapshot().settings().reloadMaxFileBytes()).isEqualTo(512 * 1024);
+    assertThat(PolicyCompiler.maxFileBytes(defaults(), file("gateway.properties", "reload.max_file_bytes 2MiB"), 7))
+        .isEqualTo(2 * 1024 * 1024);
+    assertThat(PolicyCompiler.maxFileBytes(defaults(), file("gateway.properties", "reload.max_file_bytes lots"), 7))
+        .isEqualTo(7);
+
+    Compilation c = PolicyCompiler.compile(sources(file("gateway.properties", "reload.max_file_bytes lots"),
+        file("a"), file("b"), file("c"), file("d")), 1, null);
+    Compilation tooBig = PolicyCompiler.compile(sources(file("gateway.properties", "reload.max_file_bytes 2GiB"),
+        file("a"), file("b"), file("c"), file("d")), 1, null);
+
+    assertThat(c.errors()).containsExactly("gateway.properties:1: reload.max_file_bytes has value 'lots': "
+        + Values.BYTE_SIZE_RULE);
+    assertThat(tooBig.errors()).containsExactly("gateway.properties:1: reload.max_file_bytes has value '2GiB': must be"
+        + " from 1024 bytes to 1073741824 bytes (1GiB)");
+  }
 }

@@ -38,6 +38,7 @@ final class PolicyTestFiles {
         "table.expire 2m",
         "reload.interval 1s",
         "exempt.paths /minio/health/live,/minio/health/ready,/minio/health/cluster,/minio/health/cluster/read",
+        "reload.max_file_bytes 16MiB",
         "admin.allow 127.0.0.1/8,::1/128",
         "trusted.proxies",
         "backend.urls http://127.0.0.1:9000",

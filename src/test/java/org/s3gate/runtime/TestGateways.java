@@ -35,7 +35,8 @@ public final class TestGateways {
     BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")), List.of());
     AccessLog accessLog = new AccessLog(16, null);
     return new Gateway(config, table, new Admission(table), pool,
-        new GatewayMetrics(table, pool, config::status, accessLog::dropped), accessLog,
+        new GatewayMetrics(table, pool, config::status, () -> config.triggerHealth(java.time.Instant.now()),
+            accessLog::dropped), accessLog,
         new GatewayStats(System.nanoTime(), System.currentTimeMillis()));
   }
 }

@@ -15,19 +15,20 @@ import javax.management.RuntimeOperationsException;
  * successor of HAProxy's runtime-socket commands and the {@code manage-dynamic-limits} script.
  *
  * <pre>
- * s3gate-admin [--jmx HOST:PORT] [--user NAME] [--ssl] COMMAND [ARGS]    (s3gate-admin --help)
+ * s3gate-admin [--jmx HOST:PORT] [--user NAME] [--password-file FILE] [--ssl] COMMAND [ARGS]
  * </pre>
  * Exit status 0 on success, 1 when the operation failed (refused value, unknown key or group,
- * unreachable gateway, failed verification), 2 on bad usage; the reason is one line on stderr.
- * The password for {@code --user} is read from the environment variable
- * {@code S3GATE_JMX_PASSWORD}, never from the command line (it would show in {@code ps}).
+ * unreachable gateway, failed verification, refused credentials), 2 on bad usage; the reason is
+ * one line on stderr. The user and password come from {@code S3GATE_JMX_PASSWORD} or the
+ * gateway's password file ({@link Credentials}), never from the command line (it would show in
+ * {@code ps}).
  *
  * <p>Not thread-safe; runs once on the main thread.
  */
 public final class AdminCli {
 
   static final String DEFAULT_JMX = "127.0.0.1:1099";
-  static final String PASSWORD_ENV = "S3GATE_JMX_PASSWORD";
+  static final String OPTIONS = "[--jmx HOST:PORT] [--user NAME] [--password-file FILE] [--ssl]";
 
   private AdminCli() {}
 
@@ -51,18 +52,21 @@ public final class AdminCli {
   private static int execute(String[] args, PrintStream out, Map<String, String> env) {
     String jmx = DEFAULT_JMX;
     String user = null;
+    String passwordFile = null;
     boolean ssl = false;
     List<String> rest = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
-      if (a.equals("--jmx") || a.equals("--user")) {
+      if (a.equals("--jmx") || a.equals("--user") || a.equals("--password-file")) {
         if (i + 1 >= args.length) {
           throw CliException.usage(a + " needs a value (see --help)");
         }
         if (a.equals("--jmx")) {
           jmx = checkHostPort(args[++i]);
-        } else {
+        } else if (a.equals("--user")) {
           user = args[++i];
+        } else {
+          passwordFile = args[++i];
         }
       } else if (a.startsWith("--jmx=")) {
         jmx = checkHostPort(a.substring("--jmx=".length()));
@@ -87,7 +91,8 @@ public final class AdminCli {
       return 0;
     }
     command.checkArity(commandArgs);
-    try (JmxSession session = JmxSession.connect(jmx, user, env.get(PASSWORD_ENV), ssl)) {
+    Credentials credentials = Credentials.resolve(user, passwordFile, env);
+    try (JmxSession session = JmxSession.connect(jmx, credentials, ssl)) {
       try {
         new AdminCommands(session, out).run(command, commandArgs);
       } catch (UndeclaredThrowableException | RuntimeMBeanException | RuntimeOperationsException e) {
@@ -116,10 +121,13 @@ public final class AdminCli {
 
   static String usage() {
     StringBuilder s = new StringBuilder();
-    s.append("usage: s3gate-admin [--jmx HOST:PORT] [--user NAME] [--ssl] COMMAND [ARGS]\n\n")
+    s.append("usage: s3gate-admin ").append(OPTIONS).append(" COMMAND [ARGS]\n\n")
         .append("Manages a running s3gate over JMX (default --jmx ").append(DEFAULT_JMX).append(").\n")
         .append("Every change is read back and verified. Exit status: 0 ok, 1 failed, 2 bad usage.\n")
-        .append("With --user, the password is taken from $").append(PASSWORD_ENV).append(".\n\ncommands:\n");
+        .append("Credentials: $").append(Credentials.PASSWORD_ENV).append(" (user --user, default ")
+        .append(Credentials.DEFAULT_USER).append("), else the gateway's password file (--password-file,\n")
+        .append("else $").append(Credentials.PASSWORD_FILE_ENV)
+        .append(", set by bin/s3gate-admin to this checkout's), readable when run as its owner.\n\ncommands:\n");
     for (Command c : Command.values()) {
       s.append(String.format("  %-40s %s%n", c.synopsis(), c.summary()));
     }

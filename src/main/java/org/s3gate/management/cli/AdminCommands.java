@@ -183,6 +183,9 @@ final class AdminCommands {
     out.println("requests:       " + gateway.getRequests());
     out.println("denied:         " + gateway.getDenied());
     out.println("config version: " + gateway.getConfigVersion());
+    String failure = gateway.getReloadFailure();
+    out.println("hot reload:     " + gateway.getReloadState() + ", last check " + gateway.getLastReloadCheck()
+        + (failure == null ? "" : ", last failure " + failure));
     for (String backend : gateway.getBackends()) {
       out.println("backend:        " + backend);
     }

@@ -36,8 +36,9 @@ enum Command {
   RELOAD("reload", "", 0, 0, "reload every configuration file now",
       "Reloads all files from disk now (all-or-nothing); fails listing every error if they are rejected."),
   INFO("info", "", 0, 0, "show totals, configuration version, backends, table and map status",
-      "Prints the Gateway, Table and Map attributes: requests, denied, config version, backends, table\n"
-          + "size/capacity/evictions, and each map's file, entries, last reload and last error.");
+      "Prints the Gateway, Table and Map attributes: requests, denied, config version, hot reload state\n"
+          + "(OK, FAILING or STUCK), backends, table size/capacity/evictions, and each map's file, entries, last\n"
+          + "reload and last error.");
 
   final String name;
   final String arguments;
@@ -74,7 +75,7 @@ enum Command {
   }
 
   String help() {
-    return "usage: s3gate-admin [--jmx HOST:PORT] [--user NAME] [--ssl] " + synopsis() + "\n\n" + description + "\n";
+    return "usage: s3gate-admin " + AdminCli.OPTIONS + " " + synopsis() + "\n\n" + description + "\n";
   }
 
   void checkArity(List<String> args) {

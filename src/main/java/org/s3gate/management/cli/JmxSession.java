@@ -27,8 +27,9 @@ import org.s3gate.policy.MapFile;
 /**
  * One JMX connection to a running gateway, as JConsole makes it
  * ({@code service:jmx:rmi:///jndi/rmi://HOST:PORT/jmxrmi}), with MXBean proxies for the s3gate MBeans.
- * Credentials are sent when a user is given; {@code ssl} uses TLS for the RMI registry and connector
- * (trust store from the usual {@code javax.net.ssl.trustStore} system properties).
+ * Credentials ({@link Credentials}) are sent when there is a user; {@code ssl} uses TLS for the RMI
+ * registry and connector (trust store from the usual {@code javax.net.ssl.trustStore} system
+ * properties).
  *
  * <p>Not thread-safe; confined to the CLI's main thread.
  */
@@ -47,11 +48,11 @@ final class JmxSession implements AutoCloseable {
   }
 
   /** Connects, or fails with a one-line {@link CliException}. */
-  static JmxSession connect(String hostPort, String user, String password, boolean ssl) {
+  static JmxSession connect(String hostPort, Credentials credentials, boolean ssl) {
     String url = "service:jmx:rmi:///jndi/rmi://" + hostPort + "/jmxrmi";
     Map<String, Object> env = new HashMap<>();
-    if (user != null) {
-      env.put(JMXConnector.CREDENTIALS, new String[] {user, password == null ? "" : password});
+    if (credentials.user() != null) {
+      env.put(JMXConnector.CREDENTIALS, new String[] {credentials.user(), credentials.password()});
     }
     if (ssl) {
       SslRMIClientSocketFactory sockets = new SslRMIClientSocketFactory();
@@ -72,8 +73,10 @@ final class JmxSession implements AutoCloseable {
       throw new CliException("cannot connect to JMX at " + hostPort + ": no answer within " + CONNECT_TIMEOUT_SECONDS
           + " s (is the gateway running? --jmx host:port)");
     } catch (ExecutionException e) {
-      throw new CliException("cannot connect to JMX at " + hostPort + ": " + AdminCli.rootMessage(e.getCause())
-          + " (is the gateway running? --jmx host:port)");
+      String reason = AdminCli.rootMessage(e.getCause());
+      throw new CliException("cannot connect to JMX at " + hostPort + ": " + reason
+          + (e.getCause() instanceof SecurityException ? " (" + credentials.hint() + ")"
+              : " (is the gateway running? --jmx host:port)"));
     } catch (IOException e) {
       throw new CliException("cannot talk to JMX at " + hostPort + ": " + AdminCli.rootMessage(e));
     } catch (InterruptedException e) {
