@@ -119,6 +119,10 @@ class StatsPageIT {
     int denied = send(BASIC_KEY, 16, "?X-Amz-Signature=SIGNATURE0123456789"); // 10/s: 6 denied unless a second ends
     assertThat(denied).isPositive();
     assertThat(send(SCRIPT_KEY, 7, "") + send(IMG_KEY, 7, "")).isPositive(); // unknown group: 5/s
+    HttpResponse<Void> twoKeys = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/stats-bucket/x"))
+        .header("Authorization", "AWS " + PREMIUM_KEY + ":c2lnbmF0dXJl").header("Authorization", "AWS " + BASIC_KEY + ":c2lnbmF0dXJl")
+        .build(), HttpResponse.BodyHandlers.discarding());
+    assertThat(twoKeys.statusCode()).as("two Authorization headers are rejected").isEqualTo(400);
 
     openPage();
     await("the denials in the last-minute figures", d -> !text("denied-per-second-last-minute").equals("0")
@@ -129,6 +133,8 @@ class StatsPageIT {
     assertThat(backendRow.get(2)).isEqualTo("UP");
     assertThat(backendRow.get(4)).endsWith(" ms");
     assertThat(text("backends-up")).isEqualTo("1 / 1");
+    await("the rejected request in the last-minute figures", d -> text("refused-other-last-minute").equals("1"));
+    assertThat(text("refused-other-detail")).isEqualTo("0 over the in-flight limit, 1 rejected as malformed");
 
     assertThat(row("groups", 0, "premium").subList(1, 3)).containsExactly("50", "2,000");
     assertThat(row("groups", 0, "standard").subList(1, 3)).containsExactly("25", "500");
