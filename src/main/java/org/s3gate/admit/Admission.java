@@ -6,6 +6,7 @@ import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.GroupPolicy;
+import org.s3gate.policy.MethodClass;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
@@ -27,7 +28,9 @@ import org.s3gate.policy.PolicySnapshot;
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
  *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
- *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then, for a key
+ *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
+ *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
+ *       ({@link ClassRateLimiter}), then, for a key
  *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}).
  *       A denial carries its retry time and the limiter's description of the limit that tripped;
  *       when a later limiter denies, the earlier one's charge is refunded, so no budget is charged
@@ -50,6 +53,8 @@ public final class Admission {
   private final KeyRateLimiter keyLimiter;
   private final AddressRateLimiter addressLimiter;
   private final InFlightLimiter inFlight;
+  private final ClassRateLimiter readLimiter;
+  private final ClassRateLimiter writeLimiter;
   private final ForgedRequestLimiter forged;
 
   /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
@@ -57,6 +62,8 @@ public final class Admission {
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
     this.inFlight = new InFlightLimiter(counters);
+    this.readLimiter = new ClassRateLimiter(MethodClass.READ, counters);
+    this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE, counters);
     this.forged = new ForgedRequestLimiter(counters);
   }
 
@@ -90,15 +97,30 @@ public final class Admission {
     if (!own.admitted()) {
       return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
     }
+    MethodClass methodClass = MethodClass.of(request.method());
+    ClassRateLimiter classLimiter = methodClass == MethodClass.READ ? readLimiter
+        : methodClass == MethodClass.WRITE ? writeLimiter : null;
+    Decision ofClass = classLimiter == null ? null : classLimiter.tryAcquire(request, caller, policy, nowNanos);
+    if (ofClass != null && !ofClass.admitted()) {
+      keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
+      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass));
+    }
+    boolean chargesClass = ofClass != null;
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
-      keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
+      keyLimiter.refund(caller, nowNanos);
+      if (chargesClass) {
+        classLimiter.refund(caller, nowNanos);
+      }
       return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
     }
     boolean chargesAddress = address != null;
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
       keyLimiter.refund(caller, nowNanos);
+      if (chargesClass) {
+        classLimiter.refund(caller, nowNanos);
+      }
       if (chargesAddress) {
         addressLimiter.refund(caller, nowNanos);
       }

@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.s3gate.admit.Outcome;
 import org.s3gate.admit.RequestFacts;
 import org.s3gate.policy.GatewaySettings;
+import org.s3gate.policy.MethodClass;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.runtime.Gateway;
 
@@ -57,14 +58,14 @@ public final class RateLimitFilter extends HttpFilter {
         gateway.stats().record(outcome, facts, nowNanos);
       }
       if (outcome.forwarded()) {
-        setRateLimitHeaders(response, outcome, settings);
+        setRateLimitHeaders(request, response, outcome, settings);
         chain.doFilter(request, response);
       } else if (outcome.rejected()) {
         response.setHeader("Connection", "close");
         S3ErrorResponse.send(response, outcome.rejectionStatus(), outcome.rejectionCode(), outcome.rejectionMessage(),
             request.getRequestURI(), null);
       } else {
-        setRateLimitHeaders(response, outcome, settings);
+        setRateLimitHeaders(request, response, outcome, settings);
         SlowDownResponse.send(request, response, settings.denyStatus(), outcome);
       }
     } finally {
@@ -72,9 +73,10 @@ public final class RateLimitFilter extends HttpFilter {
     }
   }
 
-  private static void setRateLimitHeaders(HttpServletResponse response, Outcome outcome, GatewaySettings settings) {
+  private static void setRateLimitHeaders(HttpServletRequest request, HttpServletResponse response, Outcome outcome,
+      GatewaySettings settings) {
     if (!outcome.exempt() && settings.headersEnabled()) {
-      RateLimitHeaders.set(response, outcome);
+      RateLimitHeaders.set(response, outcome, MethodClass.of(request.getMethod()));
     }
   }
 }

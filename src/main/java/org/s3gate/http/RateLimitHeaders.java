@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.s3gate.admit.Outcome;
 import org.s3gate.limit.Decision;
 import org.s3gate.policy.GroupPolicy;
+import org.s3gate.policy.MethodClass;
 
 /**
  * The rate-limit headers every limited response carries (admitted or denied), unless
@@ -21,11 +22,19 @@ final class RateLimitHeaders {
   static final String LIMIT_PER_SECOND = "X-RateLimit-Limit-Per-Second";
   static final String CURRENT_PER_MINUTE = "X-RateLimit-Current-Per-Minute";
   static final String CURRENT_PER_SECOND = "X-RateLimit-Current-Per-Second";
+  static final String CLASS = "X-RateLimit-Class";
+  static final String CLASS_LIMIT_PER_MINUTE = "X-RateLimit-Class-Limit-Per-Minute";
+  static final String CLASS_LIMIT_PER_SECOND = "X-RateLimit-Class-Limit-Per-Second";
 
   private RateLimitHeaders() {}
 
-  /** Sets the headers of a request that was not exempt. */
-  static void set(HttpServletResponse response, Outcome outcome) {
+  /**
+   * Sets the headers of a request that was not exempt; {@code methodClass} is the request's
+   * ({@link MethodClass#of}). When its group has limits of that class, the class and its limits are
+   * shown too (a window the class leaves to the group shows the group's limit); the counts are the
+   * group's, or the class's when the class's limit denied the request.
+   */
+  static void set(HttpServletResponse response, Outcome outcome, MethodClass methodClass) {
     GroupPolicy group = outcome.group();
     Decision decision = outcome.decision();
     response.setHeader(GROUP, group.group());
@@ -35,5 +44,11 @@ final class RateLimitHeaders {
     response.setIntHeader(LIMIT_PER_SECOND, group.limitPerSecond());
     response.setIntHeader(CURRENT_PER_MINUTE, decision.currentPerMinute());
     response.setIntHeader(CURRENT_PER_SECOND, decision.currentPerSecond());
+    GroupPolicy.ClassLimits limits = group.limitsOf(methodClass);
+    if (limits != null) {
+      response.setHeader(CLASS, methodClass.label());
+      response.setIntHeader(CLASS_LIMIT_PER_MINUTE, Math.min(limits.limitPerMinute(), group.limitPerMinute()));
+      response.setIntHeader(CLASS_LIMIT_PER_SECOND, Math.min(limits.limitPerSecond(), group.limitPerSecond()));
+    }
   }
 }

@@ -4,7 +4,9 @@ import java.util.Objects;
 
 /**
  * What one rate-limit group is allowed: its per-second and per-minute limits, how many requests one
- * of its keys may have in flight at once, and the message a denied caller reads. {@link PolicySnapshot} precomputes one instance per group, so looking a
+ * of its keys may have in flight at once, the message a denied caller reads, and the limits of its
+ * method classes ({@code GROUP:read}, {@code GROUP:write}; null when the maps set neither window
+ * for that class). {@link PolicySnapshot} precomputes one instance per group, so looking a
  * policy up on the request path allocates nothing.
  *
  * <p>A limit of 0 denies every request of the group (the way to block a key without removing it).
@@ -12,7 +14,20 @@ import java.util.Objects;
  * <p>Immutable.
  */
 public record GroupPolicy(String group, int limitPerSecond, int limitPerMinute, int limitConcurrent,
-    String errorMessage) {
+    String errorMessage, ClassLimits read, ClassLimits write) {
+
+  /**
+   * A method class's own limits. A window the maps leave unset for the class is
+   * {@link Integer#MAX_VALUE}: only the group's limit applies there.
+   */
+  public record ClassLimits(int limitPerSecond, int limitPerMinute) {
+    public ClassLimits {
+      if (limitPerSecond < 0 || limitPerMinute < 0) {
+        throw new IllegalArgumentException("class limits must be >= 0: " + limitPerSecond + "/s, "
+            + limitPerMinute + "/min");
+      }
+    }
+  }
 
   public GroupPolicy {
     Objects.requireNonNull(group, "group");
@@ -21,5 +36,18 @@ public record GroupPolicy(String group, int limitPerSecond, int limitPerMinute, 
       throw new IllegalArgumentException("limits must be >= 0: " + limitPerSecond + "/s, " + limitPerMinute
           + "/min, " + limitConcurrent + " in flight");
     }
+  }
+
+  /** A group without method-class limits. */
+  public GroupPolicy(String group, int limitPerSecond, int limitPerMinute, int limitConcurrent, String errorMessage) {
+    this(group, limitPerSecond, limitPerMinute, limitConcurrent, errorMessage, null, null);
+  }
+
+  /** The limits of {@code methodClass}, or null when the group has none for it (or the class is null). */
+  public ClassLimits limitsOf(MethodClass methodClass) {
+    if (methodClass == null) {
+      return null;
+    }
+    return methodClass == MethodClass.READ ? read : write;
   }
 }

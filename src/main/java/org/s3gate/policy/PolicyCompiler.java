@@ -21,6 +21,8 @@ import org.s3gate.identify.AccessKeyExtractor;
  * <ul>
  *   <li>keys must not contain control characters; group names (values of api_key_groups.map, keys
  *       of the other maps) are one word;
+ *   <li>keys of the per-second and per-minute maps with a {@code ':'} are method-class entries
+ *       and must be {@code GROUP:read} or {@code GROUP:write};
  *   <li>limits are whole numbers 0..2147483647; messages are non-empty without control characters
  *       and kept as written (escaping is the HTTP layer's job);
  *   <li>a duplicate key is a warning naming both lines, and the first one wins (HAProxy's
@@ -51,10 +53,10 @@ public final class PolicyCompiler {
         e -> Values.isWord(e.value()) ? e.value()
             : reject(problems, sources.keyGroups(), e, "key", "group",
                 "a group must be one word without spaces or control characters"));
-    Map<String, Integer> perMinute = parseMap(sources.limitsPerMinute(), problems, false,
-        e -> limit(problems, sources.limitsPerMinute(), e));
-    Map<String, Integer> perSecond = parseMap(sources.limitsPerSecond(), problems, false,
-        e -> limit(problems, sources.limitsPerSecond(), e));
+    RawFile minuteFile = withClassKeys(sources.limitsPerMinute());
+    RawFile secondFile = withClassKeys(sources.limitsPerSecond());
+    Map<String, Integer> perMinute = parseMap(minuteFile, problems, false, e -> classedLimit(problems, minuteFile, e));
+    Map<String, Integer> perSecond = parseMap(secondFile, problems, false, e -> classedLimit(problems, secondFile, e));
     Map<String, Integer> concurrent = parseMap(sources.concurrentRequests(), problems, false,
         e -> limit(problems, sources.concurrentRequests(), e));
     Map<String, String> messages = parseMap(sources.errorMessages(), problems, false,
@@ -126,6 +128,37 @@ public final class PolicyCompiler {
       }
     }
     return values;
+  }
+
+  /**
+   * The entries of a limit map with method-class entries under their {@code GROUP:CLASS} key. The
+   * properties syntax takes an unescaped {@code ':'} as the end of the key, so the line
+   * {@code basic:write 2} reads as key {@code basic} with value {@code write 2}: such a value
+   * (a class label, whitespace, the limit) is turned back into key {@code basic:write} with
+   * value {@code 2}, so duplicates and errors are reported per class. The escaped form
+   * {@code basic\:write 2} reads as that key directly.
+   */
+  private static RawFile withClassKeys(RawFile file) {
+    List<RawEntry> entries = new ArrayList<>(file.entries().size());
+    for (RawEntry e : file.entries()) {
+      String value = e.value();
+      int space = value.indexOf(' ');
+      if (space > 0 && e.key().indexOf(':') < 0 && MethodClass.ofLabel(value.substring(0, space)) != null) {
+        entries.add(new RawEntry(e.key() + ":" + value.substring(0, space), value.substring(space + 1).strip(), e.line()));
+      } else {
+        entries.add(e);
+      }
+    }
+    return new RawFile(file.name(), entries);
+  }
+
+  /** A limit of a group ({@code basic}) or of one of its method classes ({@code basic:write}). */
+  private static Integer classedLimit(Problems problems, RawFile file, RawEntry e) {
+    int colon = e.key().indexOf(':');
+    if (colon >= 0 && (colon == 0 || MethodClass.ofLabel(e.key().substring(colon + 1)) == null)) {
+      return reject(problems, file, e, "key", "limit", "a method-class entry is GROUP:read or GROUP:write");
+    }
+    return limit(problems, file, e);
   }
 
   private static Integer limit(Problems problems, RawFile file, RawEntry e) {

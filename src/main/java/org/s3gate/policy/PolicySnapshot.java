@@ -67,6 +67,9 @@ public final class PolicySnapshot {
     for (Map<String, ?> m : java.util.List.<Map<String, ?>>of(this.limitsPerMinute, this.limitsPerSecond, this.errorMessages,
         this.concurrentRequests)) {
       for (String group : m.keySet()) {
+        if (group.indexOf(':') >= 0) {
+          continue; // a method-class entry (basic:write) is part of its group's policy
+        }
         byGroup.computeIfAbsent(group, this::computePolicy);
       }
     }
@@ -101,7 +104,21 @@ public final class PolicySnapshot {
         limitsPerSecond.getOrDefault(group, settings.defaultLimitPerSecond()),
         limitsPerMinute.getOrDefault(group, settings.defaultLimitPerMinute()),
         concurrentRequests.getOrDefault(group, settings.defaultLimitConcurrent()),
-        errorMessages.getOrDefault(group, settings.defaultErrorMessage()));
+        errorMessages.getOrDefault(group, settings.defaultErrorMessage()),
+        classLimits(group, MethodClass.READ),
+        classLimits(group, MethodClass.WRITE));
+  }
+
+  /** {@code GROUP:read} or {@code GROUP:write} limits, null when neither map has an entry for the class. */
+  private GroupPolicy.ClassLimits classLimits(String group, MethodClass methodClass) {
+    String key = group + ":" + methodClass.label();
+    Integer perSecond = limitsPerSecond.get(key);
+    Integer perMinute = limitsPerMinute.get(key);
+    if (perSecond == null && perMinute == null) {
+      return null;
+    }
+    return new GroupPolicy.ClassLimits(perSecond == null ? Integer.MAX_VALUE : perSecond,
+        perMinute == null ? Integer.MAX_VALUE : perMinute);
   }
 
   /** Increases by 1 with every successful publish; the first loaded configuration is version 1. */
@@ -137,10 +154,13 @@ public final class PolicySnapshot {
 
   /**
    * The policy a counter of the counter table is limited by: the key's, or for a per-address
-   * counter ({@code anonymous@ADDRESS}) the anonymous policy.
+   * counter ({@code anonymous@ADDRESS}) the anonymous policy; a method-class counter
+   * ({@code KEY write}) is its owner's.
    */
   public GroupPolicy policyForCounter(String counterKey) {
-    return counterKey.startsWith(CallerIdentity.ADDRESS_COUNTER_PREFIX) ? anonymousPolicy : policyForKey(counterKey);
+    int space = counterKey.indexOf(' ');
+    String owner = space < 0 ? counterKey : counterKey.substring(0, space); // "KEY write": a method-class counter
+    return owner.startsWith(CallerIdentity.ADDRESS_COUNTER_PREFIX) ? anonymousPolicy : policyForKey(owner);
   }
 
   /**

@@ -271,4 +271,37 @@ class PolicyCompilerTest {
     assertThat(tooBig.errors()).containsExactly("gateway.properties:1: reload.max_file_bytes has value '2GiB': must be"
         + " from 1024 bytes to 1073741824 bytes (1GiB)");
   }
+
+  @Test
+  void compile_methodClassEntries_becomeTheGroupsClassLimits() {
+    PolicySources src = sources(file("gateway.properties"), file("api_key_groups.map", "K1 basic", "K2 premium"),
+        file("rate_limits_per_minute.map", "basic 100", "basic:read 80"),
+        file("rate_limits_per_second.map", "basic 10", "basic:write 2"), file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.errors()).isEmpty();
+    GroupPolicy basic = c.snapshot().policyForKey("K1");
+    assertThat(basic.write()).isEqualTo(new GroupPolicy.ClassLimits(2, Integer.MAX_VALUE));
+    assertThat(basic.read()).isEqualTo(new GroupPolicy.ClassLimits(Integer.MAX_VALUE, 80));
+    assertThat(basic.limitsOf(MethodClass.of("DELETE"))).isSameAs(basic.write());
+    assertThat(basic.limitsOf(MethodClass.of("OPTIONS"))).isNull();
+    assertThat(c.snapshot().policyForKey("K2").read()).isNull();
+    assertThat(c.snapshot().policyForCounter("K1 write")).isSameAs(basic);
+    assertThat(c.snapshot().limitsPerSecond()).containsEntry("basic:write", 2); // listed as written (JMX show)
+  }
+
+  @Test
+  void compile_unknownMethodClass_isAnErrorNamingTheRule() {
+    PolicySources src = sources(file("gateway.properties"), file("api_key_groups.map"),
+        file("rate_limits_per_minute.map", "basic:wirte 5", ":read 3"), file("rate_limits_per_second.map"),
+        file("error_messages.map"));
+
+    Compilation c = PolicyCompiler.compile(src, 1, null);
+
+    assertThat(c.snapshot()).isNull();
+    assertThat(c.errors()).containsExactly(
+        "rate_limits_per_minute.map:1: key 'basic:wirte' has limit '5': a method-class entry is GROUP:read or GROUP:write",
+        "rate_limits_per_minute.map:2: key ':read' has limit '3': a method-class entry is GROUP:read or GROUP:write");
+  }
 }

@@ -80,12 +80,24 @@ final class BenchKeys {
   /** Every key of {@code keys} in group {@code group} with the given limits; defaults otherwise. */
   static PolicySnapshot snapshot(String[] keys, String group, int limitPerSecond,
       int limitPerMinute) {
+    return snapshot(keys, group, limitPerSecond, limitPerMinute, false);
+  }
+
+  /** As above; with {@code readClass}, the group also has {@code GROUP:read} limits of the same size. */
+  static PolicySnapshot snapshot(String[] keys, String group, int limitPerSecond, int limitPerMinute,
+      boolean readClass) {
     Map<String, String> keyGroups = new HashMap<>(keys.length * 4 / 3 + 1);
     for (String key : keys) {
       keyGroups.put(key, group);
     }
-    return PolicySnapshot.of(1, settings(), keyGroups, Map.of(group, limitPerMinute),
-        Map.of(group, limitPerSecond), Map.of(group, "Rate_limit_exceeded"), Map.of());
+    Map<String, Integer> perMinute = new HashMap<>(Map.of(group, limitPerMinute));
+    Map<String, Integer> perSecond = new HashMap<>(Map.of(group, limitPerSecond));
+    if (readClass) {
+      perMinute.put(group + ":read", limitPerMinute);
+      perSecond.put(group + ":read", limitPerSecond);
+    }
+    return PolicySnapshot.of(1, settings(), keyGroups, perMinute, perSecond, Map.of(group, "Rate_limit_exceeded"),
+        Map.of());
   }
 
   /** The built-in defaults (count.denied=false), loaded through the real configuration path. */

@@ -78,6 +78,12 @@ public class DecisionBenchmark {
     return world.decide(world.requests[cursor.next(world.order)]);
   }
 
+  /** {@link #admit} with the group's {@code GROUP:read} limits set too: two counters per request. */
+  @Benchmark
+  public Outcome admitWithReadClass(AdmitReadClassWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
+  }
+
   @Benchmark
   public Outcome deny(DenyWorld world, Cursor cursor) {
     return world.decide(world.requests[cursor.next(world.order)]);
@@ -95,6 +101,11 @@ public class DecisionBenchmark {
     long admittedAtSetup;
 
     void build(int keys, int limitPerSecond, int limitPerMinute) {
+      build(keys, limitPerSecond, limitPerMinute, false);
+    }
+
+    /** With {@code readClass}, every key also has a read-class counter: two table entries per key. */
+    void build(int keys, int limitPerSecond, int limitPerMinute, boolean readClass) {
       String[] accessKeys = BenchKeys.accessKeys(keys);
       authorizations = new String[keys];
       requests = new BenchRequest[keys];
@@ -102,8 +113,9 @@ public class DecisionBenchmark {
         authorizations[i] = BenchKeys.sigV4Authorization(accessKeys[i]);
         requests[i] = new BenchRequest(authorizations[i]);
       }
-      snapshot = BenchKeys.snapshot(accessKeys, "bench", limitPerSecond, limitPerMinute);
-      table = new CounterTable(Math.max(keys, 100_000));
+      snapshot = BenchKeys.snapshot(accessKeys, "bench", limitPerSecond, limitPerMinute, readClass);
+      int entries = readClass ? 2 * keys : keys;
+      table = new CounterTable(Math.max(entries, 100_000));
       admission = new Admission(table);
       order = BenchKeys.shuffledOrder(keys, 42);
       // Insert every key through the measured path once, so measurement never inserts.
@@ -112,8 +124,8 @@ public class DecisionBenchmark {
           throw new IllegalStateException("setup: first request of a key was denied");
         }
       }
-      if (table.size() != keys) {
-        throw new IllegalStateException("setup: table holds " + table.size() + ", not " + keys);
+      if (table.size() != entries) {
+        throw new IllegalStateException("setup: table holds " + table.size() + ", not " + entries);
       }
       admittedAtSetup = totals()[0];
     }
@@ -148,7 +160,12 @@ public class DecisionBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-      build(keys, UNREACHED_LIMIT, UNREACHED_LIMIT);
+      build(keys, UNREACHED_LIMIT, UNREACHED_LIMIT, readClass());
+    }
+
+    /** Whether the group also has {@code GROUP:read} limits. */
+    boolean readClass() {
+      return false;
     }
 
     @TearDown(Level.Trial)
@@ -159,6 +176,16 @@ public class DecisionBenchmark {
       }
     }
   }
+
+  /** Every request is admitted, and also counted in its key's read-class counter. */
+  @State(Scope.Benchmark)
+  public static class AdmitReadClassWorld extends AdmitWorld {
+    @Override
+    boolean readClass() {
+      return true;
+    }
+  }
+
 
   /** Every request is denied by the per-minute window (for 60 s after setup). */
   @State(Scope.Benchmark)

@@ -1,0 +1,63 @@
+package org.s3gate.admit;
+
+import org.s3gate.limit.CounterTable;
+import org.s3gate.limit.Decision;
+import org.s3gate.limit.LimitWindow;
+import org.s3gate.policy.GroupPolicy;
+import org.s3gate.policy.MethodClass;
+import org.s3gate.policy.PolicySnapshot;
+
+/**
+ * One method class's budget ({@code GROUP:read} or {@code GROUP:write} in the per-second and
+ * per-minute maps): the caller's requests of that class per sliding second and minute, on top of
+ * the group's limits ({@link KeyRateLimiter}). One instance per class.
+ *
+ * <p>Counted in the same {@link CounterTable} as the caller's own budget, under
+ * {@code "COUNTER CLASS"} (e.g. {@code "AKIA... write"}): a space never occurs in a key a request
+ * can name, so no request can reach a class counter under its own name, and the table's
+ * exactness, bound and expiry apply unchanged. A caller whose group has no entry for the class is
+ * never looked up here: no entry, no allocation, no extra memory. A caller with class limits costs
+ * one more table entry per class it uses (so up to three entries of {@code table.size}) and one
+ * string per request of that class.
+ *
+ * <p>Thread-safe: stateless besides the thread-safe table.
+ */
+final class ClassRateLimiter implements Limiter {
+
+  private final MethodClass methodClass;
+  private final String suffix;
+  private final CounterTable counters;
+
+  ClassRateLimiter(MethodClass methodClass, CounterTable counters) {
+    this.methodClass = methodClass;
+    this.suffix = " " + methodClass.label();
+    this.counters = counters;
+  }
+
+  private String counterOf(Caller caller) {
+    return KeyRateLimiter.counterOf(caller) + suffix;
+  }
+
+  @Override
+  public Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
+    GroupPolicy.ClassLimits limits = caller.group().limitsOf(methodClass);
+    if (limits == null) {
+      return null;
+    }
+    return counters.tryAcquire(counterOf(caller), limits.limitPerSecond(), limits.limitPerMinute(),
+        policy.settings().countDenied(), nowNanos);
+  }
+
+  @Override
+  public void refund(Caller caller, long chargedNanos) {
+    counters.refund(counterOf(caller), chargedNanos);
+  }
+
+  @Override
+  public String describeLimit(Caller caller, PolicySnapshot policy, Decision denied) {
+    GroupPolicy.ClassLimits limits = caller.group().limitsOf(methodClass);
+    int limit = denied.trippedWindow() == LimitWindow.SECOND ? limits.limitPerSecond() : limits.limitPerMinute();
+    return limit + " " + methodClass.label() + " requests/" + denied.trippedWindow().unitLabel() + " per "
+        + (caller.identity().anonymous() ? "client address" : "API key");
+  }
+}
