@@ -126,13 +126,13 @@ public final class Admission {
       }
       return Outcome.deniedInFlight(caller, own, full.describe());
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargesClass ? methodClass : null);
   }
 
   /**
    * The backend refused a forwarded request as not its key's owner's (403 {@code InvalidAccessKeyId}
    * or {@code SignatureDoesNotMatch}): the charge made at {@code chargedNanos} is taken back from the
-   * key (and from its address's budget for unlisted keys), and the request is counted as a forged
+   * key (and from its method class's and its address's budgets where they were charged), and the request is counted as a forged
    * request of the client address instead ({@link ForgedRequestLimiter}).
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
@@ -152,6 +152,9 @@ public final class Admission {
       keyLimiter.refund(caller, chargedNanos);
       if (outcome.addressInFlight()) {
         addressLimiter.refund(caller, chargedNanos);
+      }
+      if (outcome.chargedClass() != null) { // else a forger could drain the owner's write budget
+        (outcome.chargedClass() == MethodClass.READ ? readLimiter : writeLimiter).refund(caller, chargedNanos);
       }
     }
     forged.record(caller, nowNanos);

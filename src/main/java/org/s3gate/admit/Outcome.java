@@ -3,6 +3,7 @@ package org.s3gate.admit;
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.Decision;
 import org.s3gate.policy.GroupPolicy;
+import org.s3gate.policy.MethodClass;
 
 /**
  * What admission decided for one request: the verdict, who called (identity, group policy, client
@@ -29,14 +30,17 @@ public final class Outcome {
   /** Whether the request is counted in flight (its caller's counter, and its address's when addressInFlight). */
   private final boolean inFlight;
   private final boolean addressInFlight;
+  /** The method class whose counter was charged ({@link ClassRateLimiter}), or null. */
+  private final MethodClass chargedClass;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight) {
-    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false);
+    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false, null);
   }
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
-      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight) {
+      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
+      MethodClass chargedClass) {
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
@@ -45,6 +49,7 @@ public final class Outcome {
     this.retryAfterNanos = retryAfterNanos;
     this.inFlight = inFlight;
     this.addressInFlight = addressInFlight;
+    this.chargedClass = chargedClass;
   }
 
   /** Admitted without being counted in flight (a method {@code limit.methods} leaves out). */
@@ -52,9 +57,13 @@ public final class Outcome {
     return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false);
   }
 
-  /** Admitted and counted in flight (and its address too when {@code addressInFlight}) until {@link Admission#complete}. */
-  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight);
+  /**
+   * Admitted and counted in flight (and its address too when {@code addressInFlight}) until
+   * {@link Admission#complete}; {@code chargedClass} is the method class also charged, or null.
+   */
+  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
+      MethodClass chargedClass) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass);
   }
 
   /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
@@ -83,6 +92,11 @@ public final class Outcome {
 
   boolean addressInFlight() {
     return addressInFlight;
+  }
+
+  /** The method class whose counter this request charged, or null. */
+  MethodClass chargedClass() {
+    return chargedClass;
   }
 
   /** 0 unless denied; otherwise how long until the caller would be admitted. */

@@ -81,6 +81,24 @@ class ClassLimitsAdmissionTest {
     assertThat(table.peek(KEY + " write", 0L).currentPerSecond()).isZero();
   }
 
+  @Test
+  void refundForged_givesBackTheClassCharge_soForgersCannotDrainTheOwnersWrites(@TempDir Path dir)
+      throws IOException {
+    PolicySnapshot policy = load(dir, "basic 5\nbasic:write 2\nplain 5\n");
+    CounterTable table = new CounterTable(10);
+    Admission admission = new Admission(table);
+    for (int i = 0; i < 2; i++) { // the backend refuses both as forged
+      Outcome forged = admission.decide(request("PUT", KEY), policy, 0L);
+      assertThat(forged.verdict()).isEqualTo(Verdict.ADMITTED);
+      admission.refundForged(forged, 0L, 0L);
+      admission.complete(forged);
+    }
+
+    assertThat(table.peek(KEY + " write", 0L).currentPerSecond()).isZero();
+    assertThat(admission.decide(request("PUT", KEY), policy, 0L).verdict()).isEqualTo(Verdict.ADMITTED);
+    assertThat(admission.decide(request("PUT", KEY), policy, 0L).verdict()).isEqualTo(Verdict.ADMITTED);
+  }
+
   /**
    * Random GETs and PUTs at random times against an exact sliding log: in no sliding second are
    * more requests admitted than the group limit, nor more of a class than the class's limit.
