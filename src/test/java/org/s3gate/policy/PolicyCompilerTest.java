@@ -271,4 +271,19 @@ class PolicyCompilerTest {
     assertThat(tooBig.errors()).containsExactly("gateway.properties:1: reload.max_file_bytes has value '2GiB': must be"
         + " from 1024 bytes to 1073741824 bytes (1GiB)");
   }
+
+  @Test
+  void compile_postIdentifyMaxBytes_defaultAndSizes_andOutOfRangeRefused() {
+    assertThat(PolicyCompiler.compile(sources(file("gateway.properties"), file("a"), file("b"), file("c"), file("d")),
+        1, null).snapshot().settings().postIdentifyMaxBytes()).isEqualTo(64 * 1024);
+    assertThat(PolicyCompiler.compile(sources(file("gateway.properties", "post.identify.max_bytes 4KiB"), file("a"),
+        file("b"), file("c"), file("d")), 1, null).snapshot().settings().postIdentifyMaxBytes()).isEqualTo(4096);
+
+    Compilation tooBig = PolicyCompiler.compile(sources(file("gateway.properties", "post.identify.max_bytes 2MiB"),
+        file("a"), file("b"), file("c"), file("d")), 1, null);
+
+    assertThat(tooBig.snapshot()).isNull();
+    assertThat(tooBig.errors()).containsExactly("gateway.properties:1: post.identify.max_bytes has value '2MiB':"
+        + " must be from 1024 bytes to 1048576 bytes (1MiB)");
+  }
 }
