@@ -20,10 +20,12 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  * the caller is identified from the form's {@code AWSAccessKeyId} / {@code X-Amz-Credential}
  * field ({@code X-Auth-Method: post_policy}) and counted against its key's limit, the form reaches
  * the backend unchanged, and a key field beyond {@code post.identify.max_bytes} leaves the upload
- * anonymous (issue 14, point 3). The uploader's group allows {@value #PER_MINUTE} requests a minute.
+ * anonymous (issue 14, point 3), and a file field larger than the gateway's heap streams through. The uploader's group allows {@value #PER_MINUTE} requests a minute.
  */
 class PostUploadIT {
   private static final int PER_MINUTE = 3;
+  private static final String HEAP = "64m";
+  private static final int LARGE_FILE_BYTES = 80 * 1024 * 1024; // more than the gateway's whole heap
   private static final String MAX_BYTES = "4KiB"; // a V4 form's fields ahead of its file take about 2KB
 
   private static S3Backend backend;
@@ -36,6 +38,7 @@ class PostUploadIT {
     backend = S3Backend.start("post-upload-it-backend");
     gateway = Gateway.builder("post-upload-it-gateway", backend.url())
         .setting("post.identify.max_bytes", MAX_BYTES)
+        .heap(HEAP)
         .editConf("api_key_groups.map", text -> S3Backend.ACCESS_KEY + " uploader\n") // the shipped map lists it
         .appendConf("rate_limits_per_minute.map", "uploader " + PER_MINUTE)
         .appendConf("rate_limits_per_second.map", "uploader 1000")
@@ -94,5 +97,21 @@ class PostUploadIT {
     assertThat(response.header("X-API-Key")).isEqualTo("anonymous");
     assertThat(response.header("X-Auth-Method")).isEqualTo("none");
     assertThat(stored("padded").asString(StandardCharsets.UTF_8)).isEqualTo("late key");
+  }
+
+  @Test
+  void fileLargerThanTheGatewaysHeap_isStreamedThroughAfterTheFormRead_andStoredWhole() throws Exception {
+    String file = "0123456789abcdef".repeat(LARGE_FILE_BYTES / 16);
+    // Padded past the bound (so anonymous: the key's budget is the other test's): the gateway reads
+    // all of post.identify.max_bytes, then replays it ahead of the 80 MiB it streams.
+    Map<String, String> padded = Map.of("x-amz-meta-pad", "p".repeat(2000), "x-amz-meta-pad2", "q".repeat(2100));
+    RawHttp.Response response = upload(PostForms.of(PostForms.Signing.V2, "large", padded, file)
+        .maxLength(LARGE_FILE_BYTES));
+
+    assertThat(response.status()).as(response.toString()).isBetween(200, 204);
+    assertThat(response.header("X-API-Key")).isEqualTo("anonymous");
+    assertThat(direct.headObject(b -> b.bucket(through.bucket(TransparencyTarget.BucketKind.PRIVATE)).key("large"))
+        .contentLength()).isEqualTo(LARGE_FILE_BYTES);
+    assertThat(gateway.output()).doesNotContain("OutOfMemoryError");
   }
 }
