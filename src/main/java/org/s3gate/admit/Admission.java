@@ -50,12 +50,14 @@ public final class Admission {
   private final KeyRateLimiter keyLimiter;
   private final AddressRateLimiter addressLimiter;
   private final InFlightLimiter inFlight;
+  private final ForgedRequestLimiter forged;
 
   /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
   public Admission(CounterTable counters) {
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
     this.inFlight = new InFlightLimiter(counters);
+    this.forged = new ForgedRequestLimiter(counters);
   }
 
   /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
@@ -83,6 +85,10 @@ public final class Admission {
     if (!settings.isLimited(request.method())) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
+    Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
+    if (forgery != null) { // checked first: a forger's denied request charges no key
+      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery));
+    }
     Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (!own.admitted()) {
       return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
@@ -102,6 +108,34 @@ public final class Admission {
       return Outcome.deniedInFlight(caller, own, full.describe());
     }
     return Outcome.admittedInFlight(caller, own, chargesAddress);
+  }
+
+  /**
+   * The backend refused a forwarded request as not its key's owner's (403 {@code InvalidAccessKeyId}
+   * or {@code SignatureDoesNotMatch}): the charge made at {@code chargedNanos} is taken back from the
+   * key (and from its address's budget for unlisted keys), and the request is counted as a forged
+   * request of the client address instead ({@link ForgedRequestLimiter}).
+   *
+   * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
+   * request added to the key's windows, from its own slot or an earlier one
+   * ({@code CounterEntry.refund}), never more; so the window counts every admitted request the
+   * backend served under the key. A refunded request was refused by the backend, so it never used
+   * the key: requests served under the key in any sliding window stay within its limit. Taking
+   * from an earlier slot can only leave the count one too high for a while (the key under-admitted
+   * by one), never too low. A charge already out of the window is not taken back (nothing to free).
+   */
+  public void refundForged(Outcome outcome, long chargedNanos, long nowNanos) {
+    Caller caller = outcome.fullCaller();
+    if (caller == null || !outcome.forwarded()) {
+      return;
+    }
+    if (outcome.inFlight()) { // charged: a limited method (an unlimited one was only peeked)
+      keyLimiter.refund(caller, chargedNanos);
+      if (outcome.addressInFlight()) {
+        addressLimiter.refund(caller, chargedNanos);
+      }
+    }
+    forged.record(caller, nowNanos);
   }
 
   /**

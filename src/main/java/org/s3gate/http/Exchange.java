@@ -77,6 +77,19 @@ public final class Exchange implements AsyncListener {
     bytesIn += bytes;
   }
 
+  /**
+   * The backend refused this request's credentials (403 InvalidAccessKeyId / SignatureDoesNotMatch):
+   * refund it to its key and count it against its client address. Called at most once, from the
+   * proxy's response completion, which follows the filter's {@link #decided}.
+   */
+  public void credentialsRefused(long nowNanos) {
+    Outcome decided = outcome;
+    if (decided != null) {
+      gateway.admission().refundForged(decided, startNanos, nowNanos);
+      gateway.metrics().recordRefund();
+    }
+  }
+
   /** Body bytes read from the client so far. */
   public long bytesIn() {
     return bytesIn;

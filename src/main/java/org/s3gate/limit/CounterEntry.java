@@ -76,6 +76,21 @@ final class CounterEntry {
    */
   synchronized Decision tryAcquire(
       int limitPerSecond, int limitPerMinute, boolean countDenied, long nowNanos) {
+    return decide(limitPerSecond, limitPerMinute, countDenied, true, nowNanos);
+  }
+
+  /**
+   * The denial {@link #tryAcquire} would give now, counting nothing; null when it would admit (or
+   * the entry is retired). See {@link CounterTable#deniedAt}.
+   */
+  synchronized Decision deniedAt(int limitPerSecond, int limitPerMinute, long nowNanos) {
+    Decision decision = decide(limitPerSecond, limitPerMinute, false, false, nowNanos);
+    return decision == null || decision.admitted() ? null : decision;
+  }
+
+  /** Caller holds the lock; {@code charge} false counts nothing (admitted or denied). */
+  private Decision decide(
+      int limitPerSecond, int limitPerMinute, boolean countDenied, boolean charge, long nowNanos) {
     if (isRetired()) {
       return null;
     }
@@ -94,12 +109,17 @@ final class CounterEntry {
     boolean secondFull = perSecond >= limitPerSecond;
     boolean minuteFull = perMinute >= limitPerMinute;
     if (!secondFull && !minuteFull) {
+      if (!charge) {
+        return Decision.admitted(perSecond, perMinute);
+      }
       SECOND.increment(counts, secondSlot);
       MINUTE.increment(counts, minuteSlot);
       admittedTotal++;
       return Decision.admitted(perSecond + 1, perMinute + 1);
     }
-    deniedTotal++;
+    if (charge) {
+      deniedTotal++;
+    }
     if (countDenied) {
       SECOND.increment(counts, secondSlot);
       MINUTE.increment(counts, minuteSlot);

@@ -173,6 +173,17 @@ public final class CounterTable {
   }
 
   /**
+   * The denial {@link #tryAcquire} would give {@code key} at {@code nowNanos} with these limits,
+   * counting and inserting nothing; null when it would admit (or the key is absent). For budgets
+   * charged after the fact, such as a client address's forged requests, which are counted when the
+   * backend has refused them and only checked at admission.
+   */
+  public Decision deniedAt(String key, int limitPerSecond, int limitPerMinute, long nowNanos) {
+    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
+    return entry == null ? null : entry.deniedAt(limitPerSecond, limitPerMinute, nowNanos);
+  }
+
+  /**
    * The key's counts at {@code nowNanos} without counting or inserting, for requests whose
    * method is not limited: always admitted (never deny on it), zero counts for an unknown key.
    */

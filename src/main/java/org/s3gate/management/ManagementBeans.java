@@ -51,8 +51,8 @@ public final class ManagementBeans implements AutoCloseable {
     ManagementBeans registration = new ManagementBeans(server);
     Map<String, StandardMBean> beans = new LinkedHashMap<>();
     beans.put(ObjectNames.GATEWAY, registration.new Owned<>(new GatewayControl(gateway), GatewayMXBean.class));
-    beans.put(ObjectNames.TABLE,
-        registration.new Owned<>(new TableControl(gateway, System::nanoTime), TableMXBean.class));
+    beans.put(ObjectNames.TABLE, registration.new Owned<>(
+        new TableControl(ObjectNames.API_KEYS, gateway.table(), gateway, System::nanoTime), TableMXBean.class));
     for (MapFile map : MapFile.values()) {
       beans.put(ObjectNames.map(map), registration.new Owned<>(new MapControl(gateway, map), MapMXBean.class));
     }

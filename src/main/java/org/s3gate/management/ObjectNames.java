@@ -16,9 +16,16 @@ public final class ObjectNames {
 
   public static final String DOMAIN = "s3gate";
   public static final String GATEWAY = DOMAIN + ":type=Gateway";
-  public static final String TABLE = DOMAIN + ":type=Table,name=api_keys";
+  /** The name of the per-key counter table, and the table {@code bin/s3gate-admin} shows by default. */
+  public static final String API_KEYS = "api_keys";
+  public static final String TABLE = table(API_KEYS);
 
   private ObjectNames() {}
+
+  /** {@code s3gate:type=Table,name=<table name>}. */
+  public static String table(String name) {
+    return DOMAIN + ":type=Table,name=" + name;
+  }
 
   /** {@code s3gate:type=Map,name=<base name of the map file>}. */
   public static String map(MapFile map) {

@@ -7,22 +7,29 @@ import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
+import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.KeyUsage;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.runtime.Gateway;
 
 /**
- * The {@link TableMXBean} over the gateway's counter table. Reads the clock ({@code nanoClock}) once
- * per call and passes the time to the table, like the filter does.
+ * The {@link TableMXBean} over one named counter table ({@code s3gate:type=Table,name=NAME}:
+ * {@code api_keys} is the gateway's per-key table; each further table a capability keeps is
+ * another instance under its own name). Reads the clock ({@code nanoClock}) once per call and
+ * passes the time to the table, like the filter does.
  *
  * <p>Thread-safe: stateless; the counter table is thread-safe.
  */
 final class TableControl implements TableMXBean {
 
+  private final String name;
+  private final CounterTable table;
   private final Gateway gateway;
   private final LongSupplier nanoClock;
 
-  TableControl(Gateway gateway, LongSupplier nanoClock) {
+  TableControl(String name, CounterTable table, Gateway gateway, LongSupplier nanoClock) {
+    this.name = name;
+    this.table = table;
     this.gateway = gateway;
     this.nanoClock = nanoClock;
   }
@@ -41,7 +48,7 @@ final class TableControl implements TableMXBean {
 
   private String render(java.util.function.Predicate<KeyUsage> filter) {
     long nowNanos = nanoClock.getAsLong();
-    List<KeyUsage> usages = gateway.table().snapshot(nowNanos);
+    List<KeyUsage> usages = table.snapshot(nowNanos);
     PolicySnapshot policy = gateway.policy();
     StringBuilder out = new StringBuilder(64 + usages.size() * 120);
     StringBuilder lines = new StringBuilder();
@@ -60,8 +67,8 @@ final class TableControl implements TableMXBean {
           .append(" idle_millis=").append(Math.max(0, TimeUnit.NANOSECONDS.toMillis(nowNanos - u.lastSeenNanos())))
           .append('\n');
     }
-    out.append("# table: api_keys, size: ").append(usages.size()).append(", capacity: ")
-        .append(gateway.table().capacity()).append(", shown: ").append(shown).append('\n');
+    out.append("# table: ").append(name).append(", size: ").append(usages.size()).append(", capacity: ")
+        .append(table.capacity()).append(", shown: ").append(shown).append('\n');
     return out.append(lines).toString();
   }
 
@@ -112,7 +119,7 @@ final class TableControl implements TableMXBean {
 
   @Override
   public void clear() {
-    gateway.table().clear();
+    table.clear();
   }
 
   @Override
@@ -120,21 +127,21 @@ final class TableControl implements TableMXBean {
     if (key == null || key.isEmpty()) {
       throw new IllegalArgumentException("clearKey: the key must not be empty");
     }
-    return gateway.table().clearKey(key);
+    return table.clearKey(key);
   }
 
   @Override
   public int getSize() {
-    return gateway.table().size();
+    return table.size();
   }
 
   @Override
   public int getCapacity() {
-    return gateway.table().capacity();
+    return table.capacity();
   }
 
   @Override
   public long getEvictions() {
-    return gateway.table().evictions();
+    return table.evictions();
   }
 }

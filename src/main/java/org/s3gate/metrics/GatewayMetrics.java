@@ -44,7 +44,9 @@ import org.s3gate.limit.CounterTable;
  *       {@code s3gate_config_last_success_timestamp_seconds};
  *   <li>{@code s3gate_config_reload_last_check_timestamp_seconds}, {@code s3gate_config_reload_stuck},
  *       {@code s3gate_config_reload_trigger_failures_total}: whether hot reload is alive;
- *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind.
+ *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind;
+ *   <li>{@code s3gate_refunds_total}: requests refunded to their key because the backend refused
+ *       their credentials (forged under someone's key).
  * </ul>
  *
  * <p>Request path cost: counters are bound to their label values ahead of time (per group on the
@@ -71,6 +73,7 @@ public final class GatewayMetrics {
   private final ConcurrentHashMap<String, CounterDataPoint[]> requestsByGroup = new ConcurrentHashMap<>();
   private final DistributionDataPoint[] durationByVerdict;
   private final CounterDataPoint[][] backendResponses;
+  private final Counter refunds;
 
   public GatewayMetrics(CounterTable table, BackendPool pool, Supplier<ReloadStatus> reloads,
       Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped) {
@@ -139,9 +142,18 @@ public final class GatewayMetrics {
     CounterWithCallback.builder().name("s3gate_config_reload_trigger_failures_total")
         .help("Checks of the files that failed unexpectedly (e.g. OutOfMemoryError); the trigger kept running")
         .callback(cb -> cb.call(trigger.get().failures())).register(registry);
+    refunds = Counter.builder().name("s3gate_refunds_total")
+        .help("Requests refunded to their access key because the backend refused their credentials "
+            + "(403 InvalidAccessKeyId or SignatureDoesNotMatch): counted against the client address instead")
+        .withoutExemplars().register(registry);
     CounterWithCallback.builder().name("s3gate_access_log_dropped_total")
         .help("Access log lines dropped because the log writer fell behind")
         .callback(cb -> cb.call(accessLogDropped.getAsLong())).register(registry);
+  }
+
+  /** Counts one request refunded to its key because the backend refused its credentials. */
+  public void recordRefund() {
+    refunds.inc();
   }
 
   /** Counts one limited request of {@code group} with its verdict (never {@link Verdict#EXEMPT}). */

@@ -249,9 +249,12 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
     GatewaySettings settings = exchange.policy().settings();
     return new ProxyResponseListener(request, response) {
       private Object watch;
+      private CredentialRefusal refusal;
 
       @Override
       public void onHeaders(Response proxyResponse) {
+        refusal = CredentialRefusal.watch(proxyResponse.getStatus(),
+            proxyResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE));
         super.onHeaders(proxyResponse);
         watch = slowTransfers.watch(exchange::bytesOut, reason -> proxyResponse.abort(new TimeoutException(
             "the client takes the response too slowly: " + reason)), "response.min_rate", settings.responseMinRate(),
@@ -261,12 +264,18 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
       @Override
       public void onContent(Response proxyResponse, Content.Chunk chunk, Runnable demander) {
         exchange.addBytesOut(chunk.remaining());
+        if (refusal != null) {
+          refusal.copy(chunk.getByteBuffer());
+        }
         super.onContent(proxyResponse, chunk, demander);
       }
 
       @Override
       public void onComplete(Result result) {
         slowTransfers.done(watch);
+        if (refusal != null && refusal.refused()) {
+          exchange.credentialsRefused(System.nanoTime());
+        }
         super.onComplete(result);
       }
     };

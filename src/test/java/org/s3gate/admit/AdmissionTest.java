@@ -124,6 +124,27 @@ class AdmissionTest {
   }
 
   @Test
+  void refundForged_requestsTheBackendRefused_leaveTheKeyWholeAndDenyTheirAddress() {
+    CounterTable table = new CounterTable(10);
+    Admission admission = new Admission(table);
+    Request put = Request.of("PUT", "/bucket/key", null, "Authorization", V4);
+    // basic allows 2 PUTs a second; the anonymous budget (the defaults) 5 forged requests a second
+    for (int i = 0; i < 5; i++) {
+      long nowNanos = i * 1_000_000L;
+      Outcome forged = admission.decide(put, policy, nowNanos);
+      assertThat(forged.verdict()).as("forged request %d", i).isEqualTo(Verdict.ADMITTED);
+      admission.refundForged(forged, nowNanos, nowNanos);
+      admission.complete(forged);
+    }
+
+    Outcome sixth = admission.decide(put, policy, 6_000_000L);
+
+    assertThat(sixth.verdict()).isEqualTo(Verdict.DENIED_PER_SECOND);
+    assertThat(sixth.denialMessage()).contains("5 requests/second per client address in forged requests");
+    assertThat(table.peek(KEY, 6_000_000L).currentPerSecond()).as("the key's own count").isZero();
+  }
+
+  @Test
   void decide_twoAuthorizationHeaders_isRejected400() {
     Outcome outcome = decide(Request.get("/bucket/key", "Authorization", V4, "Authorization", V4));
 

@@ -61,12 +61,12 @@ class AdminCliIT {
     }
     assertThat(SigV4Requests.status(gateway.url(), "/cli-bucket", BASIC_KEY)).isEqualTo(429);
 
-    AdminProcess.Run table = admin("show-table", "--filter", "per_minute", "ge", "3");
+    AdminProcess.Run table = admin("show-table", "--table", "api_keys", "--filter", "per_minute", "ge", "3");
     table.assertOk();
     assertThat(table.out()).contains("key=" + BASIC_KEY + " group=basic ");
     assertThat(admin("show-table", "--filter", "per_minute", "gt", "100000").out()).doesNotContain("key=");
 
-    AdminProcess.Run clear = admin("clear-table", BASIC_KEY);
+    AdminProcess.Run clear = admin("clear-table", "--table", "api_keys", BASIC_KEY);
     clear.assertOk();
     assertThat(clear.out()).startsWith("cleared " + BASIC_KEY);
     assertThat(SigV4Requests.status(gateway.url(), "/cli-bucket", BASIC_KEY)).isEqualTo(403);
@@ -145,6 +145,8 @@ class AdminCliIT {
     admin("set-minute-limit", "premium").assertOneLineFailure(2, "expected GROUP N");
     admin("show-table", "--filter", "per_minute", "gt").assertOneLineFailure(2, "expected --filter DATA OP VALUE");
     admin("show-table", "--filter", "bytes", "gt", "5").assertOneLineFailure(1, "unknown data 'bytes'");
+    admin("show-table", "--table", "nosuch").assertOneLineFailure(1, "no table 'nosuch'");
+    admin("clear-table", "--table").assertOneLineFailure(2, "--table: expected a table name");
     run(List.of("bin/s3gate-admin", "--jmx", "nohostport", "info")).assertOneLineFailure(2, "--jmx must be HOST:PORT");
   }
 

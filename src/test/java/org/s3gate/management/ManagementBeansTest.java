@@ -57,7 +57,7 @@ class ManagementBeansTest {
   void tableShow_formatAndFilters() throws Exception {
     gateway = TestGateways.start(dir, 10);
     long[] nowNanos = {TimeUnit.SECONDS.toNanos(100)};
-    TableControl table = new TableControl(gateway, () -> nowNanos[0]);
+    TableControl table = new TableControl(ObjectNames.API_KEYS, gateway.table(), gateway, () -> nowNanos[0]);
     for (int i = 0; i < 12; i++) {
       gateway.table().tryAcquire("K3", 10, 100, false, nowNanos[0]);
     }

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import org.s3gate.management.GatewayMXBean;
 import org.s3gate.management.MapMXBean;
+import org.s3gate.management.ObjectNames;
 import org.s3gate.management.TableMXBean;
 import org.s3gate.policy.MapFile;
 
@@ -38,7 +39,7 @@ final class AdminCommands {
       case ADD_KEY -> addKey(args.get(0), args.get(1));
       case REMOVE_KEY -> removeKey(args.get(0));
       case SHOW_TABLE -> showTable(args);
-      case CLEAR_TABLE -> clearTable(args.isEmpty() ? null : args.get(0));
+      case CLEAR_TABLE -> clearTable(args);
       case RELOAD -> out.println(session.gateway().reloadAll());
       case INFO -> info();
       default -> throw new AssertionError(command);
@@ -120,8 +121,26 @@ final class AdminCommands {
     keys.forEach((k, g) -> out.println(k + " " + g));
   }
 
-  private void showTable(List<String> args) {
-    TableMXBean table = session.table();
+  /**
+   * The table a {@code --table NAME} option in {@code args} names ({@code api_keys} without one);
+   * the option is removed from {@code args}.
+   */
+  private TableMXBean table(List<String> args) {
+    int at = args.indexOf("--table");
+    if (at < 0) {
+      return session.table(ObjectNames.API_KEYS);
+    }
+    if (at + 1 >= args.size()) {
+      throw CliException.usage("--table: expected a table name, e.g. --table " + ObjectNames.API_KEYS);
+    }
+    String name = args.get(at + 1);
+    args.subList(at, at + 2).clear();
+    return session.table(name);
+  }
+
+  private void showTable(List<String> arguments) {
+    List<String> args = new java.util.ArrayList<>(arguments);
+    TableMXBean table = table(args);
     if (args.isEmpty()) {
       out.print(table.show());
       return;
@@ -138,8 +157,13 @@ final class AdminCommands {
     out.print(table.show(args.get(1), args.get(2), value));
   }
 
-  private void clearTable(String key) {
-    TableMXBean table = session.table();
+  private void clearTable(List<String> arguments) {
+    List<String> args = new java.util.ArrayList<>(arguments);
+    TableMXBean table = table(args);
+    if (args.size() > 1) {
+      throw CliException.usage("clear-table: expected [--table NAME] [KEY]");
+    }
+    String key = args.isEmpty() ? null : args.get(0);
     if (key == null) {
       int before = table.getSize();
       table.clear();
@@ -178,7 +202,7 @@ final class AdminCommands {
 
   private void info() {
     GatewayMXBean gateway = session.gateway();
-    TableMXBean table = session.table();
+    TableMXBean table = session.table(ObjectNames.API_KEYS);
     out.println("jmx:            " + session.address());
     out.println("requests:       " + gateway.getRequests());
     out.println("denied:         " + gateway.getDenied());

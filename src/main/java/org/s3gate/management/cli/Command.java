@@ -26,13 +26,14 @@ enum Command {
           + "another key in it (create a group with set-minute-limit / set-second-limit first)."),
   REMOVE_KEY("remove-key", "KEY", 1, 1, "remove access KEY from api_key_groups.map",
       "Removes KEY from api_key_groups.map; it then gets the default group's limits. Fails if absent."),
-  SHOW_TABLE("show-table", "[--filter DATA OP VALUE]", 0, 4, "show the live per-key counters",
-      "Prints the counter table, one line per key:\n"
+  SHOW_TABLE("show-table", "[--table NAME] [--filter DATA OP VALUE]", 0, 6, "show the live per-key counters",
+      "Prints a counter table (--table: its name, default api_keys), one line per key:\n"
           + "  key=K group=G per_second=N per_minute=N admitted_total=N denied_total=N idle_millis=N\n"
           + "--filter: DATA is per_second, per_minute, admitted or denied; OP is gt, ge, lt, le, eq or ne;\n"
           + "e.g. show-table --filter per_minute gt 100"),
-  CLEAR_TABLE("clear-table", "[KEY]", 0, 1, "reset the counters of KEY (or of every key)",
-      "Forgets KEY's counts so its next request is admitted at once; without KEY, forgets every key."),
+  CLEAR_TABLE("clear-table", "[--table NAME] [KEY]", 0, 3, "reset the counters of KEY (or of every key)",
+      "Forgets KEY's counts so its next request is admitted at once; without KEY, forgets every key\n"
+          + "(--table: the table's name, default api_keys)."),
   RELOAD("reload", "", 0, 0, "reload every configuration file now",
       "Reloads all files from disk now (all-or-nothing); fails listing every error if they are rejected."),
   INFO("info", "", 0, 0, "show totals, configuration version, backends, table and map status",

@@ -95,8 +95,17 @@ final class JmxSession implements AutoCloseable {
     return JMX.newMXBeanProxy(connection, ObjectNames.of(ObjectNames.GATEWAY), GatewayMXBean.class);
   }
 
-  TableMXBean table() {
-    return JMX.newMXBeanProxy(connection, ObjectNames.of(ObjectNames.TABLE), TableMXBean.class);
+  /** The table named {@code name} ({@code s3gate:type=Table,name=NAME}); fails clearly if there is none. */
+  TableMXBean table(String name) {
+    javax.management.ObjectName objectName = ObjectNames.of(ObjectNames.table(name));
+    try {
+      if (!connection.isRegistered(objectName)) {
+        throw new CliException("no table '" + name + "' (no MBean " + objectName + ")");
+      }
+    } catch (java.io.IOException e) {
+      throw new CliException("JMX connection failed: " + e.getMessage());
+    }
+    return JMX.newMXBeanProxy(connection, objectName, TableMXBean.class);
   }
 
   MapMXBean map(MapFile map) {
