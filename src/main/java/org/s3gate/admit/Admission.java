@@ -80,6 +80,9 @@ public final class Admission {
     }
     CallerIdentity identity = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
         request.header("X-API-Key"), request.header("X-Access-Key-Id"));
+    if (identity.anonymous() && request.formIdentity() != null) {
+      identity = request.formIdentity();
+    }
     if (identity.refused()) {
       return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress),
           new RequestScreen.Rejection(400, identity.refusal().errorCode(), identity.refusal().message()));

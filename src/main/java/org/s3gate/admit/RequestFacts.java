@@ -2,6 +2,8 @@ package org.s3gate.admit;
 
 import java.util.List;
 
+import org.s3gate.identify.CallerIdentity;
+
 /**
  * What the admission core reads of one request, without the container: the request line, header
  * values and the client's address. The HTTP layer adapts its request to this; benchmarks and tests
@@ -29,4 +31,13 @@ public interface RequestFacts {
 
   /** The TCP peer's address (an IP literal), as the container reports it. */
   String remoteAddress();
+
+  /**
+   * The caller a POST upload's form names ({@code AWSAccessKeyId} or {@code X-Amz-Credential}
+   * ahead of its file), or null when the request is not such an upload or its form was not read.
+   * Used only when the headers and query name no caller.
+   */
+  default CallerIdentity formIdentity() {
+    return null;
+  }
 }

@@ -2,6 +2,7 @@ package org.s3gate.http;
 
 import java.io.IOException;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -43,14 +44,23 @@ public final class RateLimitFilter extends HttpFilter {
   @Override
   protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
+    PostFormUpload upload = PostFormUpload.of(request);
+    if (upload == null && request.getDispatcherType() != DispatcherType.REQUEST) {
+      chain.doFilter(request, response);
+      return;
+    }
+    // the one snapshot of this request; a POST upload keeps the one it was read with
+    PolicySnapshot policy = upload != null ? upload.policy() : gateway.policy();
+    if (upload == null && PostFormUpload.start(request, policy)) {
+      return; // decided once the form's fields are read, on the ASYNC dispatch that follows
+    }
     long nowNanos = System.nanoTime();
-    PolicySnapshot policy = gateway.policy(); // the one snapshot of this request
     Exchange exchange = new Exchange(gateway, policy, nowNanos);
     request.setAttribute(Exchange.ATTRIBUTE, exchange);
     GatewaySettings settings = policy.settings();
     SecurityHeaders.apply(request, response, settings.securityHeaders());
     try {
-      RequestFacts facts = new ServletRequestFacts(request);
+      RequestFacts facts = new ServletRequestFacts(request, upload == null ? null : upload.identity());
       Outcome outcome = gateway.admission().decide(facts, policy, nowNanos);
       exchange.decided(outcome);
       if (!outcome.exempt()) {
@@ -59,7 +69,7 @@ public final class RateLimitFilter extends HttpFilter {
       }
       if (outcome.forwarded()) {
         setRateLimitHeaders(request, response, outcome, settings);
-        chain.doFilter(request, response);
+        chain.doFilter(upload == null ? request : new ReplayedBodyRequest(request, upload.replay()), response);
       } else if (outcome.rejected()) {
         response.setHeader("Connection", "close");
         S3ErrorResponse.send(response, outcome.rejectionStatus(), outcome.rejectionCode(), outcome.rejectionMessage(),

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import org.s3gate.admit.ClientAddress;
 import org.s3gate.admit.RequestFacts;
+import org.s3gate.identify.CallerIdentity;
 import org.s3gate.policy.Cidr;
 import org.s3gate.policy.PolicySnapshot;
 
@@ -19,9 +20,16 @@ import org.s3gate.policy.PolicySnapshot;
  */
 final class ServletRequestFacts implements RequestFacts {
   private final HttpServletRequest request;
+  private final CallerIdentity formIdentity;
 
-  ServletRequestFacts(HttpServletRequest request) {
+  ServletRequestFacts(HttpServletRequest request, CallerIdentity formIdentity) {
     this.request = request;
+    this.formIdentity = formIdentity;
+  }
+
+  @Override
+  public CallerIdentity formIdentity() {
+    return formIdentity;
   }
 
   @Override

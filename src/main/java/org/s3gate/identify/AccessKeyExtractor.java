@@ -196,7 +196,7 @@ public final class AccessKeyExtractor {
   }
 
   /** Key of {@code KEY/date/region/service/aws4_request} in {@code s[from, to)}, not encoded. */
-  private static String credentialKey(String s, int from, int to) {
+  static String credentialKey(String s, int from, int to) {
     int elementEnd = to;
     for (int n = 0; n < KeyText.CREDENTIAL_SCOPE_ELEMENTS; n++) {
       // String.lastIndexOf scans the string's bytes directly (no per-character charAt checks);

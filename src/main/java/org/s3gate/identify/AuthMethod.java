@@ -11,6 +11,8 @@ public enum AuthMethod {
   V2_HEADER("v2_header"),
   V4_PRESIGNED("v4_presigned"),
   V2_PRESIGNED("v2_presigned"),
+  /** The {@code AWSAccessKeyId} or {@code X-Amz-Credential} field of a POST Object form. */
+  POST_POLICY("post_policy"),
   CUSTOM_HEADER("custom_header"),
   NONE("none");
 

@@ -22,6 +22,7 @@ import java.util.Set;
 public record GatewaySettings(
     String defaultGroup,
     String anonymousGroup,
+    int postIdentifyMaxBytes,
     int defaultLimitPerMinute,
     int defaultLimitPerSecond,
     int defaultLimitConcurrent,
@@ -64,7 +65,7 @@ public record GatewaySettings(
 
   /** These settings with {@code running}'s restart-only values: what a reload keeps in force. */
   GatewaySettings withStartup(StartupSettings running) {
-    return new GatewaySettings(defaultGroup, anonymousGroup, defaultLimitPerMinute, defaultLimitPerSecond,
+    return new GatewaySettings(defaultGroup, anonymousGroup, postIdentifyMaxBytes, defaultLimitPerMinute, defaultLimitPerSecond,
         defaultLimitConcurrent, defaultErrorMessage,
         denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, reloadMaxFileBytes, adminAllow,
         trustedProxies, backendHealthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled,

@@ -12,6 +12,7 @@ import java.util.List;
 final class SettingKeys {
   static final String DEFAULT_GROUP = "default.group";
   static final String ANONYMOUS_GROUP = "anonymous.group";
+  static final String POST_IDENTIFY_MAX_BYTES = "post.identify.max_bytes";
   static final String DEFAULT_LIMIT_PER_MINUTE = "default.limit.per_minute";
   static final String DEFAULT_LIMIT_PER_SECOND = "default.limit.per_second";
   static final String DEFAULT_LIMIT_CONCURRENT = "default.limit.concurrent";
@@ -47,7 +48,7 @@ final class SettingKeys {
 
   /** Every known key (besides the {@link #SECURITY_HEADER_PREFIX} family), in documentation order. */
   static final List<String> KNOWN = List.of(
-      DEFAULT_GROUP, ANONYMOUS_GROUP, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_LIMIT_CONCURRENT, DEFAULT_ERROR_MESSAGE,
+      DEFAULT_GROUP, ANONYMOUS_GROUP, POST_IDENTIFY_MAX_BYTES, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_LIMIT_CONCURRENT, DEFAULT_ERROR_MESSAGE,
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, RELOAD_MAX_FILE_BYTES, EXEMPT_PATHS, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,

@@ -21,6 +21,9 @@ final class SettingsParser {
   static final Duration MIN_RELOAD_INTERVAL = Duration.ofMillis(100);
   /** {@code reload.max_file_bytes} bounds: a cap under 1 KiB is no use, a file over 1 GiB is read twice per reload. */
   static final long MIN_MAX_FILE_BYTES = 1L << 10;
+  /** {@code post.identify.max_bytes}: a form's fields ahead of its file, buffered per upload. */
+  static final long MIN_POST_IDENTIFY_BYTES = 1L << 10;
+  static final long MAX_POST_IDENTIFY_BYTES = 1L << 20;
   static final long MAX_MAX_FILE_BYTES = 1L << 30;
 
   private final SettingsReader reader;
@@ -41,6 +44,8 @@ final class SettingsParser {
     OperationsSettingsParser operations = new OperationsSettingsParser(reader);
     String defaultGroup = word(SettingKeys.DEFAULT_GROUP);
     String anonymousGroup = optionalWord(SettingKeys.ANONYMOUS_GROUP, defaultGroup);
+    Long postIdentifyMaxBytes = reader.byteSize(SettingKeys.POST_IDENTIFY_MAX_BYTES, MIN_POST_IDENTIFY_BYTES,
+        MAX_POST_IDENTIFY_BYTES);
     Integer perMinute = reader.limit(SettingKeys.DEFAULT_LIMIT_PER_MINUTE);
     Integer perSecond = reader.limit(SettingKeys.DEFAULT_LIMIT_PER_SECOND);
     Integer concurrent = reader.limit(SettingKeys.DEFAULT_LIMIT_CONCURRENT);
@@ -78,7 +83,7 @@ final class SettingsParser {
       return null;
     }
     StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile);
-    return new GatewaySettings(defaultGroup, anonymousGroup, perMinute, perSecond, concurrent, message, denyStatus, countDenied,
+    return new GatewaySettings(defaultGroup, anonymousGroup, postIdentifyMaxBytes.intValue(), perMinute, perSecond, concurrent, message, denyStatus, countDenied,
         methods, headers, exemptPaths, tableExpire, maxFileBytes, adminAllow, trusted, healthPath, healthCheck,
         requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, startup);
   }

@@ -131,7 +131,8 @@ final class SettingsReader {
     if (value == null) {
       bad(key, e.value(), Values.BYTE_SIZE_RULE);
     } else if (value < minimum || value > maximum) {
-      bad(key, e.value(), "must be from " + minimum + " bytes to " + maximum + " bytes (1GiB)");
+      bad(key, e.value(), "must be from " + minimum + " bytes to " + maximum + " bytes ("
+          + (maximum >= 1L << 30 ? (maximum >> 30) + "GiB)" : (maximum >> 20) + "MiB)"));
       return null;
     }
     return value;

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.identify.AuthMethod;
+import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.policy.PolicySnapshot;
 
@@ -67,7 +69,7 @@ class AdmissionTest {
     }
   }
 
-  private static Outcome decide(Request request) {
+  private static Outcome decide(RequestFacts request) {
     return new Admission(new CounterTable(10)).decide(request, policy, 0L);
   }
 
@@ -181,5 +183,34 @@ class AdmissionTest {
         .isEqualTo(Verdict.DENIED_PER_SECOND);
     assertThat(admission.decide(Request.of("GET", "/b/k", null, "Authorization", V4), policy, 0L).verdict())
         .isEqualTo(Verdict.ADMITTED); // GET is not in limit.methods
+  }
+
+  /** A request whose POST form named {@code form} (what the filter found ahead of the file part). */
+  record FormRequest(Request base, CallerIdentity form) implements RequestFacts {
+    @Override public String method() { return base.method(); }
+    @Override public String rawPath() { return base.rawPath(); }
+    @Override public String rawQuery() { return base.rawQuery(); }
+    @Override public String header(String name) { return base.header(name); }
+    @Override public List<String> headerValues(String name) { return base.headerValues(name); }
+    @Override public String remoteAddress() { return base.remoteAddress(); }
+    @Override public CallerIdentity formIdentity() { return form; }
+  }
+
+  @Test
+  void decide_unsignedPostWithFormKey_isCountedUnderTheFormsKey() {
+    CallerIdentity form = new CallerIdentity(KEY, AuthMethod.POST_POLICY);
+    Outcome outcome = decide(new FormRequest(Request.of("POST", "/bucket", null), form));
+
+    assertThat(outcome.caller()).isEqualTo(form);
+    assertThat(outcome.group().group()).isEqualTo("basic");
+  }
+
+  @Test
+  void decide_headerSignedPost_formKeyIgnored() {
+    CallerIdentity form = new CallerIdentity("OTHERKEY", AuthMethod.POST_POLICY);
+    Outcome outcome = decide(new FormRequest(Request.of("POST", "/bucket", "uploads", "Authorization", V4), form));
+
+    assertThat(outcome.caller().accessKey()).isEqualTo(KEY);
+    assertThat(outcome.caller().authMethod()).isEqualTo(AuthMethod.V4_HEADER);
   }
 }

@@ -163,4 +163,22 @@ class TomcatIT {
     }
     assertThat(tomcat.output()).contains("key=TOMCATKEY0000000001 group=tomcatgrp auth=custom_header decision=denied_per_minute");
   }
+
+  @Test
+  void postPolicyUpload_throughTomcat_identifiedFromTheFormAndStored() throws Exception {
+    try (S3Client direct = S3Clients.noRetries(backend.url());
+        TransparencyTarget through = new TransparencyTarget("tomcat", port, "tomcat-post", S3Clients.noRetries(url()),
+            S3Clients.presigner(url()))) {
+      String bucket = through.bucket(TransparencyTarget.BucketKind.PRIVATE);
+      direct.createBucket(b -> b.bucket(bucket));
+
+      RawHttp.Response response = RawRequest.post(null).anonymous()
+          .form(PostForms.of(PostForms.Signing.V4, "posted", Map.of(), "via form")).send(through);
+
+      assertThat(response.status()).as(response.toString()).isBetween(200, 204);
+      assertThat(response.header("X-API-Key")).isEqualTo(S3Backend.ACCESS_KEY);
+      assertThat(response.header("X-Auth-Method")).isEqualTo("post_policy");
+      assertThat(direct.getObjectAsBytes(b -> b.bucket(bucket).key("posted")).asUtf8String()).isEqualTo("via form");
+    }
+  }
 }

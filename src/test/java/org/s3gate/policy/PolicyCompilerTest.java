@@ -304,4 +304,19 @@ class PolicyCompilerTest {
         "rate_limits_per_minute.map:1: key 'basic:wirte' has limit '5': a method-class entry is GROUP:read or GROUP:write",
         "rate_limits_per_minute.map:2: key ':read' has limit '3': a method-class entry is GROUP:read or GROUP:write");
   }
+
+  @Test
+  void compile_postIdentifyMaxBytes_defaultAndSizes_andOutOfRangeRefused() {
+    assertThat(PolicyCompiler.compile(sources(file("gateway.properties"), file("a"), file("b"), file("c"), file("d")),
+        1, null).snapshot().settings().postIdentifyMaxBytes()).isEqualTo(64 * 1024);
+    assertThat(PolicyCompiler.compile(sources(file("gateway.properties", "post.identify.max_bytes 4KiB"), file("a"),
+        file("b"), file("c"), file("d")), 1, null).snapshot().settings().postIdentifyMaxBytes()).isEqualTo(4096);
+
+    Compilation tooBig = PolicyCompiler.compile(sources(file("gateway.properties", "post.identify.max_bytes 2MiB"),
+        file("a"), file("b"), file("c"), file("d")), 1, null);
+
+    assertThat(tooBig.snapshot()).isNull();
+    assertThat(tooBig.errors()).containsExactly("gateway.properties:1: post.identify.max_bytes has value '2MiB':"
+        + " must be from 1024 bytes to 1048576 bytes (1MiB)");
+  }
 }

@@ -26,6 +26,7 @@ final class PolicyTestFiles {
     return file("gateway-defaults.properties",
         "default.group unknown",
         "anonymous.group",
+        "post.identify.max_bytes 64KiB",
         "default.limit.per_minute 50",
         "default.limit.per_second 5",
         "default.limit.concurrent 32",
