@@ -3,13 +3,17 @@ package org.s3gate.http;
 import java.io.IOException;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.identify.PostFormPrefix;
+import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
@@ -60,11 +64,14 @@ final class PostFormUpload implements ReadListener {
       return false;
     }
     AsyncContext async = request.startAsync();
-    async.setTimeout(0); // the slow-transfer rules bound the body, not a whole-request timeout
+    // The proxy's own async cycle (after the dispatch) sets its own timeout; this one bounds only
+    // the prefix, which the proxy's slow-transfer watcher does not see yet.
+    async.setTimeout(prefixDeadlineMillis(policy.settings()));
     ServletInputStream input = request.getInputStream();
     PostFormUpload upload = new PostFormUpload(async, input, policy,
         new PostFormPrefix(boundary, policy.settings().postIdentifyMaxBytes()));
     request.setAttribute(ATTRIBUTE, upload);
+    async.addListener(upload.new PrefixDeadline());
     input.setReadListener(upload);
     return true;
   }
@@ -132,6 +139,47 @@ final class PostFormUpload implements ReadListener {
   private void dispatch() {
     dispatched = true;
     async.dispatch();
+  }
+
+  /**
+   * How long the form prefix may take: the time {@code request.min_rate} allows for
+   * {@code post.identify.max_bytes}, plus {@code min_rate.window} of grace (the same rule the proxy
+   * applies to the rest of the body); 0 (no deadline) when {@code request.min_rate} is off. Without
+   * it a client trickling its fields would keep an async context and up to
+   * {@code post.identify.max_bytes} of buffer until the connector's idle timeout, per connection.
+   */
+  static long prefixDeadlineMillis(GatewaySettings settings) {
+    long minRate = settings.requestMinRate();
+    if (minRate <= 0) {
+      return 0;
+    }
+    return settings.minRateWindow().toMillis() + (settings.postIdentifyMaxBytes() * 1000L + minRate - 1) / minRate;
+  }
+
+  /** Answers a form prefix that missed its deadline with S3's {@code RequestTimeout}; nothing is forwarded. */
+  private final class PrefixDeadline implements AsyncListener {
+    @Override
+    public void onTimeout(AsyncEvent event) throws IOException {
+      if (dispatched) { // the container runs this and the read callbacks one at a time per request
+        return;
+      }
+      dispatched = true; // the read listener forwards nothing from now on
+      HttpServletResponse response = (HttpServletResponse) event.getSuppliedResponse();
+      response.setHeader("Connection", "close");
+      S3ErrorResponse.send(response, 400, "RequestTimeout",
+          "Your socket connection to the server was not read from or written to within the timeout period.",
+          null, null);
+      async.complete();
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {}
+
+    @Override
+    public void onError(AsyncEvent event) {}
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
   }
 
   /** The body for the proxy: the bytes read here, then the rest of the input. */

@@ -114,4 +114,29 @@ class PostUploadIT {
         .contentLength()).isEqualTo(LARGE_FILE_BYTES);
     assertThat(gateway.output()).doesNotContain("OutOfMemoryError");
   }
+
+  /**
+   * A client trickling its form holds no thread and not forever either: with the defaults
+   * (request.min_rate 1024 B/s, min_rate.window 10 s) and 4 KiB to read, the prefix has 14 s, then
+   * gets S3's RequestTimeout and the connection is closed; nothing reaches the backend.
+   */
+  @Test
+  void formPrefixThatStalls_getsRequestTimeout_andNothingIsStored() throws Exception {
+    String boundary = "stall";
+    String start = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nstalled\r\n";
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.httpPort)) {
+      socket.setSoTimeout(60_000); // a bound for the test, not a timing assertion
+      String head = "POST /" + through.bucket(TransparencyTarget.BucketKind.PRIVATE) + " HTTP/1.1\r\n"
+          + "Host: 127.0.0.1:" + gateway.httpPort + "\r\n"
+          + "Content-Type: multipart/form-data; boundary=" + boundary + "\r\n"
+          + "Content-Length: 100000\r\n\r\n";
+      socket.getOutputStream().write((head + start).getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertThat(answer).startsWith("HTTP/1.1 400").contains("<Code>RequestTimeout</Code>");
+    }
+    assertThatThrownBy(() -> stored("stalled")).isInstanceOf(NoSuchKeyException.class);
+  }
 }
