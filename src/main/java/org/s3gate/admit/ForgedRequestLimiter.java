@@ -19,12 +19,25 @@ import org.s3gate.policy.PolicySnapshot;
  * minute is denied everything, under any key. Bound: an address reaches the backend with at most
  * that many forged requests per window, plus those in flight when it crossed the limit.
  *
- * <p>Thread-safe: stateless besides the thread-safe table.
+ * <p>Thread-safe: the table is; the two volatile fields are only a skip hint (see lastForgedNanos).
  */
 final class ForgedRequestLimiter implements Limiter {
   private static final String PREFIX = "anonymous@forged/";
+  /**
+   * How long after the last forged request any forged count may still deny: the minute window
+   * plus its slot rounding, with room to spare. Past it every forged counter is empty.
+   */
+  private static final long QUIET_NANOS = 2 * 60_000_000_000L;
 
   private final CounterTable counters;
+  /**
+   * When a forged request was last recorded, valid once {@code anyForged}; lets admission skip the
+   * lookup (and the counter name it builds) while nobody has forged anything for two minutes, the
+   * common case. Racy by design: a stale read can only skip a check within nanoseconds of the first
+   * forged request after a quiet spell, which the limits' bound already allows for (in flight).
+   */
+  private volatile long lastForgedNanos;
+  private volatile boolean anyForged;
 
   ForgedRequestLimiter(CounterTable counters) {
     this.counters = counters;
@@ -32,12 +45,17 @@ final class ForgedRequestLimiter implements Limiter {
 
   /** Counts one forged request of this caller's address at {@code nowNanos}. */
   void record(Caller caller, long nowNanos) {
+    lastForgedNanos = nowNanos;
+    anyForged = true;
     counters.tryAcquire(PREFIX + caller.clientAddress(), Integer.MAX_VALUE, Integer.MAX_VALUE, true, nowNanos);
   }
 
   /** A denial when the address is over its forged-request budget, else null (nothing is charged). */
   @Override
   public Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
+    if (!anyForged || nowNanos - lastForgedNanos > QUIET_NANOS) {
+      return null;
+    }
     GroupPolicy budget = policy.anonymousPolicy();
     return counters.deniedAt(PREFIX + caller.clientAddress(), budget.limitPerSecond(), budget.limitPerMinute(),
         nowNanos);
