@@ -25,17 +25,15 @@ import org.s3gate.policy.PolicySnapshot;
 final class ClassRateLimiter implements Limiter {
 
   private final MethodClass methodClass;
-  private final String suffix;
   private final CounterTable counters;
 
   ClassRateLimiter(MethodClass methodClass, CounterTable counters) {
     this.methodClass = methodClass;
-    this.suffix = " " + methodClass.label();
     this.counters = counters;
   }
 
   private String counterOf(Caller caller) {
-    return KeyRateLimiter.counterOf(caller) + suffix;
+    return methodClass.counterOf(KeyRateLimiter.counterOf(caller));
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.util.function.ToLongFunction;
 
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.KeyUsage;
+import org.s3gate.policy.MethodClass;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.runtime.Gateway;
 
@@ -127,7 +128,13 @@ final class TableControl implements TableMXBean {
     if (key == null || key.isEmpty()) {
       throw new IllegalArgumentException("clearKey: the key must not be empty");
     }
-    return table.clearKey(key);
+    boolean cleared = table.clearKey(key);
+    if (key.indexOf(' ') < 0) { // a key, not a class counter: its class counters go with it
+      for (MethodClass methodClass : MethodClass.values()) {
+        cleared |= table.clearKey(methodClass.counterOf(key));
+      }
+    }
+    return cleared;
   }
 
   @Override

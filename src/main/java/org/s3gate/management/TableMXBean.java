@@ -43,8 +43,12 @@ public interface TableMXBean {
   @Description("Forgets every key's counts (every key is judged on empty windows from its next request)")
   void clear();
 
-  /** Forgets one key's counts, so its next request is admitted (if its limits are not 0); false if absent. */
-  @Description("Forgets one key's counts, so its next request is judged on empty windows; false if it is not there")
+  /**
+   * Forgets one key's counts, and its method-class counters ({@code KEY read}, {@code KEY write}),
+   * so its next request is admitted (if its limits are not 0); false if none was there.
+   */
+  @Description("Forgets one key's counts, its read/write class counters too, so its next request is judged on"
+      + " empty windows; false if it is not there")
   boolean clearKey(@Description(name = "key", value = "The access key, e.g. FQ4IU19ZFZ3470XJ7GBF") String key);
 
   /** Keys in the table now. */

@@ -23,6 +23,14 @@ public enum MethodClass {
     return label;
   }
 
+  /**
+   * The name of {@code owner}'s counter of this class in the counter table ({@code "KEY write"}):
+   * a space never occurs in a key a request can name, so no request reaches it under its own name.
+   */
+  public String counterOf(String owner) {
+    return owner + " " + label;
+  }
+
   /** The class of an S3 method as received (upper case), or null for a method of no class. */
   public static MethodClass of(String method) {
     return switch (method) {
