@@ -101,42 +101,47 @@ public final class Admission {
       return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
     }
     MethodClass methodClass = MethodClass.of(request.method());
-    ClassRateLimiter classLimiter = methodClass == MethodClass.READ ? readLimiter
-        : methodClass == MethodClass.WRITE ? writeLimiter : null;
+    ClassRateLimiter classLimiter = classLimiterOf(methodClass);
     Decision ofClass = classLimiter == null ? null : classLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (ofClass != null && !ofClass.admitted()) {
       keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
       return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass));
     }
-    boolean chargesClass = ofClass != null;
+    MethodClass chargedClass = ofClass != null ? methodClass : null;
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
-      keyLimiter.refund(caller, nowNanos);
-      if (chargesClass) {
-        classLimiter.refund(caller, nowNanos);
-      }
+      refundCharges(caller, chargedClass, false, nowNanos);
       return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
     }
     boolean chargesAddress = address != null;
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
-      keyLimiter.refund(caller, nowNanos);
-      if (chargesClass) {
-        classLimiter.refund(caller, nowNanos);
-      }
-      if (chargesAddress) {
-        addressLimiter.refund(caller, nowNanos);
-      }
+      refundCharges(caller, chargedClass, chargesAddress, nowNanos);
       return Outcome.deniedInFlight(caller, own, full.describe());
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargesClass ? methodClass : null);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
+  }
+
+  /**
+   * Takes back the charges one request made at {@code chargedNanos}: always its key's (or anonymous
+   * address's) own, its method class's when {@code chargedClass} is not null, and its address's
+   * budget when {@code chargedAddress}.
+   */
+  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, long chargedNanos) {
+    keyLimiter.refund(caller, chargedNanos);
+    if (chargedClass != null) {
+      classLimiterOf(chargedClass).refund(caller, chargedNanos);
+    }
+    if (chargedAddress) {
+      addressLimiter.refund(caller, chargedNanos);
+    }
   }
 
   /**
    * The backend refused a forwarded request as not its key's owner's (403 {@code InvalidAccessKeyId}
    * or {@code SignatureDoesNotMatch}): the charge made at {@code chargedNanos} is taken back from the
-   * key (and from its method class's and its address's budgets where they were charged), and the request is counted as a forged
-   * request of the client address instead ({@link ForgedRequestLimiter}).
+   * key (and from its method class's and its address's budgets where they were charged), and the
+   * request is counted as a forged request of the client address instead ({@link ForgedRequestLimiter}).
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
    * request added to the key's windows, from its own slot or an earlier one
@@ -152,15 +157,15 @@ public final class Admission {
       return;
     }
     if (outcome.inFlight()) { // charged: a limited method (an unlimited one was only peeked)
-      keyLimiter.refund(caller, chargedNanos);
-      if (outcome.addressInFlight()) {
-        addressLimiter.refund(caller, chargedNanos);
-      }
-      if (outcome.chargedClass() != null) { // else a forger could drain the owner's write budget
-        (outcome.chargedClass() == MethodClass.READ ? readLimiter : writeLimiter).refund(caller, chargedNanos);
-      }
+      // every charge, the class's too: else a forger could drain the owner's write budget
+      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
     }
     forged.record(caller, nowNanos);
+  }
+
+  /** The limiter of a method class's counters, or null for a method of no class. */
+  private ClassRateLimiter classLimiterOf(MethodClass methodClass) {
+    return methodClass == MethodClass.READ ? readLimiter : methodClass == MethodClass.WRITE ? writeLimiter : null;
   }
 
   /**

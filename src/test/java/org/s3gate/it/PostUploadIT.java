@@ -20,7 +20,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  * the caller is identified from the form's {@code AWSAccessKeyId} / {@code X-Amz-Credential}
  * field ({@code X-Auth-Method: post_policy}) and counted against its key's limit, the form reaches
  * the backend unchanged, and a key field beyond {@code post.identify.max_bytes} leaves the upload
- * anonymous (issue 14, point 3), and a file field larger than the gateway's heap streams through. The uploader's group allows {@value #PER_MINUTE} requests a minute.
+ * anonymous (issue 14, point 3), a file field larger than the gateway's heap streams through, and
+ * a stalled form gets RequestTimeout. The uploader's group allows {@value #PER_MINUTE} requests a
+ * minute.
  */
 class PostUploadIT {
   private static final int PER_MINUTE = 3;
