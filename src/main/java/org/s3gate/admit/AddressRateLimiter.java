@@ -1,6 +1,5 @@
 package org.s3gate.admit;
 
-import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.PolicySnapshot;
@@ -18,33 +17,23 @@ import org.s3gate.policy.PolicySnapshot;
  * limit, and a flood of invented keys can evict a live listed key only from more addresses than
  * {@code table.size / limit per minute}.
  *
- * <p>Thread-safe: stateless besides the thread-safe table.
+ * <p>Thread-safe: stateless.
  */
 public final class AddressRateLimiter implements Limiter {
 
-  private final CounterTable counters;
-
-  public AddressRateLimiter(CounterTable counters) {
-    this.counters = counters;
-  }
+  public AddressRateLimiter() {}
 
   private static boolean applies(Caller caller, PolicySnapshot policy) {
     return !caller.identity().anonymous() && !policy.isListed(caller.identity().accessKey());
   }
 
   @Override
-  public Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
+  public Budget budgetOf(RequestFacts request, Caller caller, PolicySnapshot policy) {
     if (!applies(caller, policy)) {
       return null;
     }
     GroupPolicy budget = policy.anonymousPolicy();
-    return counters.tryAcquire(caller.addressCounter(), budget.limitPerSecond(), budget.limitPerMinute(),
-        policy.settings().countDenied(), nowNanos);
-  }
-
-  @Override
-  public void refund(Caller caller, long chargedNanos) {
-    counters.refund(caller.addressCounter(), chargedNanos);
+    return new Budget(caller.addressCounter(), budget.limitPerSecond(), budget.limitPerMinute());
   }
 
   @Override

@@ -27,22 +27,23 @@ import org.s3gate.policy.PolicySnapshot;
  *       policy is looked up in the snapshot (one hash lookup).
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
- *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
+ *   <li>Otherwise the {@link Limiter}s name the request's budgets: the caller's own
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
  *       ({@link ClassRateLimiter}), then, for a key
  *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}).
- *       A denial carries its retry time and the limiter's description of the limit that tripped;
- *       when a later limiter denies, the earlier one's charge is refunded, so no budget is charged
- *       for a request another denied.
+ *       The {@link CounterStore} ({@code counters.store}) decides all of them in one atomic step
+ *       (one Redis round trip in cluster mode): every budget is charged or none is. A denial
+ *       carries its retry time and the denying limiter's description of the limit that tripped.
  *   <li>Last, the request is counted in flight ({@link InFlightLimiter}) until {@link #complete}:
  *       a caller with {@code concurrent_requests.map}'s limit of requests in flight is denied at
  *       once (its rate charges refunded), so one tenant's slow transfers cannot hold every backend
  *       connection.
  * </ol>
- * Extension: a new budget (per bucket, bytes) is another {@link Limiter} in that sequence, with the
- * same refund rule; a shared counter store (Redis) is another implementation of the budgets.
- * Nothing in the HTTP layer changes for either.
+ * Extension: a new budget (per bucket, bytes) is another {@link Limiter} whose {@link Budget} joins
+ * the request's budgets; a shared counter store (Redis) is another {@link CounterStore}. Nothing in
+ * the HTTP layer changes for either. The in-flight counts and the forged-request budget stay in this
+ * instance's own table in every mode.
  *
  * <p>The time is a parameter, read once per request by the caller; nothing here reads a clock.
  *
@@ -50,6 +51,10 @@ import org.s3gate.policy.PolicySnapshot;
  */
 public final class Admission {
 
+  /** Most budgets one request is charged to: its own, its method class's, its address's. */
+  private static final int MAX_BUDGETS = 3;
+
+  private final CounterStore store;
   private final KeyRateLimiter keyLimiter;
   private final AddressRateLimiter addressLimiter;
   private final InFlightLimiter inFlight;
@@ -59,11 +64,20 @@ public final class Admission {
 
   /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
   public Admission(CounterTable counters) {
-    this.keyLimiter = new KeyRateLimiter(counters);
-    this.addressLimiter = new AddressRateLimiter(counters);
+    this(counters, new LocalCounterStore(counters));
+  }
+
+  /**
+   * The request budgets are decided by {@code store}; the in-flight counts and forged requests are
+   * kept in {@code counters}, this instance's own table.
+   */
+  public Admission(CounterTable counters, CounterStore store) {
+    this.store = store;
+    this.keyLimiter = new KeyRateLimiter();
+    this.addressLimiter = new AddressRateLimiter();
     this.inFlight = new InFlightLimiter(counters);
-    this.readLimiter = new ClassRateLimiter(MethodClass.READ, counters);
-    this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE, counters);
+    this.readLimiter = new ClassRateLimiter(MethodClass.READ);
+    this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE);
     this.forged = new ForgedRequestLimiter(counters);
   }
 
@@ -90,51 +104,42 @@ public final class Admission {
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
     Caller caller = new Caller(identity, group, clientAddress);
     if (!settings.isLimited(request.method())) {
-      return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
+      return Outcome.admitted(caller, store.peek(KeyRateLimiter.counterOf(caller), nowNanos));
     }
     Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
     if (forgery != null) { // checked first: a forger's denied request charges no key
       return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery));
     }
-    Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
-    if (!own.admitted()) {
-      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
-    }
     MethodClass methodClass = MethodClass.of(request.method());
     ClassRateLimiter classLimiter = classLimiterOf(methodClass);
-    Decision ofClass = classLimiter == null ? null : classLimiter.tryAcquire(request, caller, policy, nowNanos);
-    if (ofClass != null && !ofClass.admitted()) {
-      keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
-      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass));
+    Budget[] budgets = new Budget[MAX_BUDGETS];
+    Limiter[] limiters = new Limiter[MAX_BUDGETS];
+    int count = 0;
+    budgets[count] = keyLimiter.budgetOf(request, caller, policy);
+    limiters[count++] = keyLimiter;
+    Budget ofClass = classLimiter == null ? null : classLimiter.budgetOf(request, caller, policy);
+    if (ofClass != null) {
+      budgets[count] = ofClass;
+      limiters[count++] = classLimiter;
+    }
+    Budget address = addressLimiter.budgetOf(request, caller, policy);
+    if (address != null) {
+      budgets[count] = address;
+      limiters[count++] = addressLimiter;
+    }
+    Charge charge = store.tryAcquire(budgets, count, settings, nowNanos);
+    if (!charge.admitted()) { // no budget is charged for a request another denies
+      Decision denial = charge.decision();
+      return Outcome.denied(caller, denial, limiters[charge.deniedIndex()].describeLimit(caller, policy, denial));
     }
     MethodClass chargedClass = ofClass != null ? methodClass : null;
-    Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
-    if (address != null && !address.admitted()) {
-      refundCharges(caller, chargedClass, false, nowNanos);
-      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
-    }
     boolean chargesAddress = address != null;
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
-      refundCharges(caller, chargedClass, chargesAddress, nowNanos);
-      return Outcome.deniedInFlight(caller, own, full.describe());
+      store.refund(charge, nowNanos);
+      return Outcome.deniedInFlight(caller, charge.decision(), full.describe());
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
-  }
-
-  /**
-   * Takes back the charges one request made at {@code chargedNanos}: always its key's (or anonymous
-   * address's) own, its method class's when {@code chargedClass} is not null, and its address's
-   * budget when {@code chargedAddress}.
-   */
-  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, long chargedNanos) {
-    keyLimiter.refund(caller, chargedNanos);
-    if (chargedClass != null) {
-      classLimiterOf(chargedClass).refund(caller, chargedNanos);
-    }
-    if (chargedAddress) {
-      addressLimiter.refund(caller, chargedNanos);
-    }
+    return Outcome.admittedInFlight(caller, charge.decision(), chargesAddress, chargedClass, charge);
   }
 
   /**
@@ -156,9 +161,9 @@ public final class Admission {
     if (caller == null || !outcome.forwarded()) {
       return;
     }
-    if (outcome.inFlight()) { // charged: a limited method (an unlimited one was only peeked)
+    if (outcome.inFlight() && outcome.charge() != null) { // charged: a limited method (not only peeked)
       // every charge, the class's too: else a forger could drain the owner's write budget
-      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
+      store.refund(outcome.charge(), chargedNanos);
     }
     forged.record(caller, nowNanos);
   }

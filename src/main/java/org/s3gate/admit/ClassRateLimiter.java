@@ -1,6 +1,5 @@
 package org.s3gate.admit;
 
-import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.LimitWindow;
 import org.s3gate.policy.GroupPolicy;
@@ -12,7 +11,7 @@ import org.s3gate.policy.PolicySnapshot;
  * per-minute maps): the caller's requests of that class per sliding second and minute, on top of
  * the group's limits ({@link KeyRateLimiter}). One instance per class.
  *
- * <p>Counted in the same {@link CounterTable} as the caller's own budget, under
+ * <p>Counted in the same {@link CounterStore} as the caller's own budget, under
  * {@code "COUNTER CLASS"} (e.g. {@code "AKIA... write"}): a space never occurs in a key a request
  * can name, so no request can reach a class counter under its own name, and the table's
  * exactness, bound and expiry apply unchanged. A caller whose group has no entry for the class is
@@ -20,16 +19,14 @@ import org.s3gate.policy.PolicySnapshot;
  * one more table entry per class it uses (so up to three entries of {@code table.size}) and one
  * string per request of that class.
  *
- * <p>Thread-safe: stateless besides the thread-safe table.
+ * <p>Thread-safe: stateless.
  */
 final class ClassRateLimiter implements Limiter {
 
   private final MethodClass methodClass;
-  private final CounterTable counters;
 
-  ClassRateLimiter(MethodClass methodClass, CounterTable counters) {
+  ClassRateLimiter(MethodClass methodClass) {
     this.methodClass = methodClass;
-    this.counters = counters;
   }
 
   private String counterOf(Caller caller) {
@@ -37,18 +34,12 @@ final class ClassRateLimiter implements Limiter {
   }
 
   @Override
-  public Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
+  public Budget budgetOf(RequestFacts request, Caller caller, PolicySnapshot policy) {
     GroupPolicy.ClassLimits limits = caller.group().limitsOf(methodClass);
     if (limits == null) {
       return null;
     }
-    return counters.tryAcquire(counterOf(caller), limits.limitPerSecond(), limits.limitPerMinute(),
-        policy.settings().countDenied(), nowNanos);
-  }
-
-  @Override
-  public void refund(Caller caller, long chargedNanos) {
-    counters.refund(counterOf(caller), chargedNanos);
+    return new Budget(counterOf(caller), limits.limitPerSecond(), limits.limitPerMinute());
   }
 
   @Override

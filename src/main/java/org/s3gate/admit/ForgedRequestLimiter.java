@@ -19,9 +19,13 @@ import org.s3gate.policy.PolicySnapshot;
  * minute is denied everything, under any key. Bound: an address reaches the backend with at most
  * that many forged requests per window, plus those in flight when it crossed the limit.
  *
+ * <p>Kept in this instance's own table in every {@code counters.store} mode: a forger's budget is
+ * per instance (with N instances it reaches the backend with up to N times the limit), which keeps
+ * the backend's refusals off the shared store's hot path.
+ *
  * <p>Thread-safe: the table is; the two volatile fields are only a skip hint (see lastForgedNanos).
  */
-final class ForgedRequestLimiter implements Limiter {
+final class ForgedRequestLimiter {
   private static final String PREFIX = "anonymous@forged/";
   /**
    * How long after the last forged request any forged count may still deny: the minute window
@@ -51,8 +55,7 @@ final class ForgedRequestLimiter implements Limiter {
   }
 
   /** A denial when the address is over its forged-request budget, else null (nothing is charged). */
-  @Override
-  public Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
+  Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
     if (!anyForged || nowNanos - lastForgedNanos > QUIET_NANOS) {
       return null;
     }
@@ -61,13 +64,7 @@ final class ForgedRequestLimiter implements Limiter {
         nowNanos);
   }
 
-  @Override
-  public void refund(Caller caller, long chargedNanos) {
-    // tryAcquire charges nothing
-  }
-
-  @Override
-  public String describeLimit(Caller caller, PolicySnapshot policy, Decision denied) {
+  String describeLimit(Caller caller, PolicySnapshot policy, Decision denied) {
     return KeyRateLimiter.describe(policy.anonymousPolicy(), denied, "client address in forged requests");
   }
 }

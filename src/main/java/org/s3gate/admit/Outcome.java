@@ -32,15 +32,17 @@ public final class Outcome {
   private final boolean addressInFlight;
   /** The method class whose counter was charged ({@link ClassRateLimiter}), or null. */
   private final MethodClass chargedClass;
+  /** What the counter store charged, for {@link Admission#refundForged}; null when nothing was. */
+  private final Charge charge;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight) {
-    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false, null);
+    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false, null, null);
   }
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
-      MethodClass chargedClass) {
+      MethodClass chargedClass, Charge charge) {
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
@@ -50,6 +52,7 @@ public final class Outcome {
     this.inFlight = inFlight;
     this.addressInFlight = addressInFlight;
     this.chargedClass = chargedClass;
+    this.charge = charge;
   }
 
   /** Admitted without being counted in flight (a method {@code limit.methods} leaves out). */
@@ -62,8 +65,9 @@ public final class Outcome {
    * {@link Admission#complete}; {@code chargedClass} is the method class also charged, or null.
    */
   static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
-      MethodClass chargedClass) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass);
+      MethodClass chargedClass, Charge charge) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass,
+        charge);
   }
 
   /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
@@ -92,6 +96,11 @@ public final class Outcome {
 
   boolean addressInFlight() {
     return addressInFlight;
+  }
+
+  /** What the counter store charged for this request (every budget of it), or null. */
+  Charge charge() {
+    return charge;
   }
 
   /** The method class whose counter this request charged, or null. */

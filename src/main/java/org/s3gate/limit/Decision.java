@@ -27,11 +27,11 @@ public final class Decision {
     this.retryAfterNanos = retryAfterNanos;
   }
 
-  static Decision admitted(int currentPerSecond, int currentPerMinute) {
+  public static Decision admitted(int currentPerSecond, int currentPerMinute) {
     return new Decision(true, null, currentPerSecond, currentPerMinute, 0L);
   }
 
-  static Decision denied(LimitWindow trippedWindow, int currentPerSecond, int currentPerMinute,
+  public static Decision denied(LimitWindow trippedWindow, int currentPerSecond, int currentPerMinute,
       long retryAfterNanos) {
     return new Decision(false, trippedWindow, currentPerSecond, currentPerMinute, retryAfterNanos);
   }

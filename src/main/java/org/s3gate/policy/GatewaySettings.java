@@ -97,6 +97,11 @@ public record GatewaySettings(
     return startup.backendMaxConnections();
   }
 
+  /** {@code counters.store}, {@code redis.*} and {@code cluster.instances} (restart). */
+  public ClusterSettings cluster() {
+    return startup.cluster();
+  }
+
   /** {@code access.log.file} (restart). */
   public String accessLogFile() {
     return startup.accessLogFile();

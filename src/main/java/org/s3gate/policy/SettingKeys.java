@@ -43,6 +43,11 @@ final class SettingKeys {
   static final String ACCESS_LOG_FORMAT = "access.log.format";
   static final String ACCESS_LOG_FILE = "access.log.file";
   static final String SECURITY_HSTS = "security.hsts";
+  static final String COUNTERS_STORE = "counters.store";
+  static final String REDIS_URI = "redis.uri";
+  static final String REDIS_TIMEOUT = "redis.timeout";
+  static final String REDIS_FAILURE = "redis.failure";
+  static final String CLUSTER_INSTANCES = "cluster.instances";
   /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
   static final String SECURITY_HEADER_PREFIX = "security.header.";
 
@@ -52,7 +57,8 @@ final class SettingKeys {
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, RELOAD_MAX_FILE_BYTES, EXEMPT_PATHS, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
+      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS,
+      COUNTERS_STORE, REDIS_URI, REDIS_TIMEOUT, REDIS_FAILURE, CLUSTER_INSTANCES);
 
   private SettingKeys() {}
 }

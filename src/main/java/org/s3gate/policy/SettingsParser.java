@@ -79,10 +79,12 @@ final class SettingsParser {
     AccessLogFormat accessLogFormat = operations.accessLogFormat();
     String accessLogFile = path(SettingKeys.ACCESS_LOG_FILE);
     SecurityHeaderSettings securityHeaders = new SecurityHeadersParser(reader).parse();
+    ClusterSettings cluster = new ClusterSettingsParser(reader).parse();
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
-    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile);
+    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile,
+        cluster);
     return new GatewaySettings(defaultGroup, anonymousGroup, postIdentifyMaxBytes.intValue(), perMinute, perSecond, concurrent, message, denyStatus, countDenied,
         methods, headers, exemptPaths, tableExpire, maxFileBytes, adminAllow, trusted, healthPath, healthCheck,
         requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, startup);

@@ -56,6 +56,11 @@ final class PolicyTestFiles {
         "access.log.enabled true",
         "access.log.format client=$client key=$key decision=$decision",
         "access.log.file",
+        "counters.store local",
+        "redis.uri",
+        "redis.timeout 20ms",
+        "redis.failure local",
+        "cluster.instances 1",
         "security.hsts max-age=31536000",
         "security.header.X-Content-Type-Options nosniff");
   }

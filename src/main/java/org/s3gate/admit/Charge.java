@@ -1,0 +1,63 @@
+package org.s3gate.admit;
+
+import org.s3gate.limit.Decision;
+
+/**
+ * What a {@link CounterStore} decided for the budgets of one request: admitted (every budget
+ * charged) or denied by one of them (none charged), the decision to report (the first budget's
+ * counts when admitted, the denying budget's counts and retry time when denied), and what the
+ * store needs to take the charges back ({@link CounterStore#refund}).
+ *
+ * <p>Immutable (the budgets array is never modified after the store returns it).
+ */
+public final class Charge {
+
+  private final Budget[] budgets;
+  private final int count;
+  private final int deniedIndex;
+  private final Decision decision;
+  private final long storeStamp;
+
+  /**
+   * @param budgets the budgets decided, {@code count} of them from index 0
+   * @param deniedIndex the index of the budget that denied, or -1 when all were charged
+   * @param decision the first budget's decision when admitted, the denying budget's when denied
+   * @param storeStamp what the store needs to find its charges again (its own time of the charge)
+   */
+  public Charge(Budget[] budgets, int count, int deniedIndex, Decision decision, long storeStamp) {
+    this.budgets = budgets;
+    this.count = count;
+    this.deniedIndex = deniedIndex;
+    this.decision = decision;
+    this.storeStamp = storeStamp;
+  }
+
+  public boolean admitted() {
+    return deniedIndex < 0;
+  }
+
+  /** The index of the budget that denied the request; -1 when it was admitted. */
+  public int deniedIndex() {
+    return deniedIndex;
+  }
+
+  public Decision decision() {
+    return decision;
+  }
+
+  public int count() {
+    return count;
+  }
+
+  public Budget budget(int index) {
+    if (index < 0 || index >= count) {
+      throw new IndexOutOfBoundsException(index);
+    }
+    return budgets[index];
+  }
+
+  /** The store's own note of when it charged (e.g. the Redis time); meaningful only to that store. */
+  public long storeStamp() {
+    return storeStamp;
+  }
+}
