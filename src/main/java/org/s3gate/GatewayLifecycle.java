@@ -14,15 +14,21 @@ import jakarta.servlet.ServletContextListener;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
+import org.s3gate.admit.CounterStore;
+import org.s3gate.admit.LocalCounterStore;
+import org.s3gate.admit.StoreStatus;
 import org.s3gate.backend.BackendHealthChecker;
 import org.s3gate.backend.BackendPool;
+import org.s3gate.cluster.RedisCounterStore;
 import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
+import org.s3gate.limit.UsageTable;
 import org.s3gate.management.ManagementBeans;
 import org.s3gate.metrics.GatewayMetrics;
+import org.s3gate.policy.ClusterSettings;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.runtime.Gateway;
 import org.s3gate.stats.GatewayStats;
@@ -49,6 +55,7 @@ public final class GatewayLifecycle implements ServletContextListener {
   private ScheduledExecutorService maintenance;
   private ManagementBeans managementBeans;
   private AccessLog accessLog;
+  private RedisCounterStore redisStore;
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
@@ -62,14 +69,27 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
-    Admission admission = new Admission(table);
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     ConfigReloader reloader = config;
     GatewayMetrics metrics = new GatewayMetrics(table, pool, reloader::status,
         () -> reloader.triggerHealth(Instant.now()), accessLog::dropped);
+    ClusterSettings cluster = settings.cluster();
+    LocalCounterStore localStore = new LocalCounterStore(table);
+    CounterStore store = localStore;
+    UsageTable usageTable = table;
+    StoreStatus storeStatus = StoreStatus.LOCAL_ONLY;
+    if (cluster.store() == ClusterSettings.Store.REDIS) {
+      redisStore = new RedisCounterStore(cluster, localStore, metrics.redisLatencyRecorder());
+      store = redisStore;
+      usageTable = redisStore.table();
+      storeStatus = redisStore;
+    }
+    metrics.registerCounterStore(storeStatus, redisStore != null);
+    Admission admission = new Admission(table, store);
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
-    Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog, stats);
+    Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog, stats, usageTable,
+        storeStatus);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-table-expiry"));
@@ -83,8 +103,9 @@ public final class GatewayLifecycle implements ServletContextListener {
       // Limiting and proxying work without JMX; an operator sees this and the missing MBeans.
       LOG.log(Level.ERROR, "s3gate MBeans not registered; runtime management over JMX is unavailable", e);
     }
-    LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3}",
-        confDir, gateway.policy().version(), settings.tableSize(), pool.describe());
+    LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3},"
+        + " counters.store {4}", confDir, gateway.policy().version(), settings.tableSize(), pool.describe(),
+        cluster.store() == ClusterSettings.Store.REDIS ? "redis (" + cluster.redisUriForDisplay() + ")" : "local");
   }
 
   private static void expireIdleKeys(Gateway gateway) {
@@ -136,6 +157,10 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     if (accessLog != null) {
       accessLog.close();
+    }
+    if (redisStore != null) {
+      redisStore.close(); // the probe thread and Lettuce's threads end here
+      redisStore = null;
     }
     event.getServletContext().removeAttribute(Gateway.ATTRIBUTE);
     LOG.log(Level.INFO, "s3gate stopped");

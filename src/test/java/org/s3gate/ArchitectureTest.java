@@ -50,6 +50,7 @@ class ArchitectureTest {
       Map.entry("config", Set.of("common", "policy")),
       Map.entry("accesslog", Set.of("common", "policy")),
       Map.entry("backend", Set.of("common", "policy")),
+      Map.entry("cluster", Set.of("common", "admit", "limit", "policy")),
       Map.entry("metrics", Set.of("common", "admit", "limit", "config", "backend")),
       Map.entry("stats", Set.of("common", "admit", "limit", "policy", "config", "backend", "metrics")),
       Map.entry("runtime", Set.of("common", "admit", "limit", "policy", "config", "accesslog", "backend", "metrics",
@@ -57,11 +58,11 @@ class ArchitectureTest {
       Map.entry("http", Set.of("common", "admit", "identify", "limit", "policy", "accesslog", "backend", "metrics",
           "runtime", "stats")),
       Map.entry("proxy", Set.of("common", "backend", "http", "metrics", "policy", "runtime")),
-      Map.entry("management", Set.of("common", "config", "limit", "policy", "runtime")),
+      Map.entry("management", Set.of("common", "admit", "config", "limit", "policy", "runtime")),
       Map.entry("management.cli", Set.of("common", "management", "policy")),
       Map.entry("jmxauth", Set.of()),
       Map.entry("", Set.of("common", "admit", "limit", "policy", "config", "accesslog", "backend", "metrics",
-          "stats", "runtime", "management"))));
+          "stats", "runtime", "management", "cluster"))));
 
   /** The container-free core: plain Java, tested without a container. */
   static final Set<String> CONTAINER_FREE = Set.of("common", "identify", "limit", "policy", "admit");

@@ -61,7 +61,7 @@ import java.util.function.Consumer;
  * <p>Thread-safe: lock-free map reads, one short monitor per key, one eviction lock taken only
  * by inserts into a full table.
  */
-public final class CounterTable {
+public final class CounterTable implements UsageTable {
 
   private final ConcurrentHashMap<String, CounterEntry> entries;
   private final int capacity;
@@ -214,12 +214,14 @@ public final class CounterTable {
   }
 
   /** Forgets {@code key}'s counts, so its next request is judged on an empty window. */
+  @Override
   public boolean clearKey(String key) {
     CounterEntry entry = entries.remove(Objects.requireNonNull(key, "key"));
     return entry != null && entry.retire();
   }
 
   /** Forgets every key. */
+  @Override
   public void clear() {
     for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
       if (entries.remove(mapping.getKey(), mapping.getValue())) {
@@ -229,20 +231,24 @@ public final class CounterTable {
   }
 
   /** Entries currently in the table (a moment's estimate while others insert or evict). */
+  @Override
   public int size() {
     return entries.size();
   }
 
+  @Override
   public int capacity() {
     return capacity;
   }
 
   /** Entries evicted because the table was full (not those expired or cleared). */
+  @Override
   public long evictions() {
     return evictions.sum();
   }
 
   /** Every key's usage at {@code nowNanos}, sorted by key; a consistent view per key. */
+  @Override
   public List<KeyUsage> snapshot(long nowNanos) {
     List<KeyUsage> usages = new ArrayList<>(entries.size());
     for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {

@@ -52,7 +52,9 @@ public final class ManagementBeans implements AutoCloseable {
     Map<String, StandardMBean> beans = new LinkedHashMap<>();
     beans.put(ObjectNames.GATEWAY, registration.new Owned<>(new GatewayControl(gateway), GatewayMXBean.class));
     beans.put(ObjectNames.TABLE, registration.new Owned<>(
-        new TableControl(ObjectNames.API_KEYS, gateway.table(), gateway, System::nanoTime), TableMXBean.class));
+        new TableControl(ObjectNames.API_KEYS, gateway.usageTable(), gateway, System::nanoTime), TableMXBean.class));
+    beans.put(ObjectNames.COUNTER_STORE, registration.new Owned<>(
+        new CounterStoreControl(gateway), CounterStoreMXBean.class));
     for (MapFile map : MapFile.values()) {
       beans.put(ObjectNames.map(map), registration.new Owned<>(new MapControl(gateway, map), MapMXBean.class));
     }

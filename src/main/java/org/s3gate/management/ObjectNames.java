@@ -16,6 +16,8 @@ public final class ObjectNames {
 
   public static final String DOMAIN = "s3gate";
   public static final String GATEWAY = DOMAIN + ":type=Gateway";
+  /** The counter store ({@code counters.store}): its mode, Redis failures and latency. */
+  public static final String COUNTER_STORE = DOMAIN + ":type=CounterStore";
   /** The name of the per-key counter table, and the table {@code bin/s3gate-admin} shows by default. */
   public static final String API_KEYS = "api_keys";
   public static final String TABLE = table(API_KEYS);

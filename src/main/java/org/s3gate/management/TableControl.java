@@ -7,7 +7,7 @@ import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
-import org.s3gate.limit.CounterTable;
+import org.s3gate.limit.UsageTable;
 import org.s3gate.limit.KeyUsage;
 import org.s3gate.policy.MethodClass;
 import org.s3gate.policy.PolicySnapshot;
@@ -24,11 +24,11 @@ import org.s3gate.runtime.Gateway;
 final class TableControl implements TableMXBean {
 
   private final String name;
-  private final CounterTable table;
+  private final UsageTable table;
   private final Gateway gateway;
   private final LongSupplier nanoClock;
 
-  TableControl(String name, CounterTable table, Gateway gateway, LongSupplier nanoClock) {
+  TableControl(String name, UsageTable table, Gateway gateway, LongSupplier nanoClock) {
     this.name = name;
     this.table = table;
     this.gateway = gateway;

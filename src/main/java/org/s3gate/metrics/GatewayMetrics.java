@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -18,6 +19,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import org.s3gate.admit.StoreStatus;
 import org.s3gate.admit.Verdict;
 import org.s3gate.backend.Backend;
 import org.s3gate.backend.BackendPool;
@@ -46,7 +48,12 @@ import org.s3gate.limit.CounterTable;
  *       {@code s3gate_config_reload_trigger_failures_total}: whether hot reload is alive;
  *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind;
  *   <li>{@code s3gate_refunds_total}: requests refunded to their key because the backend refused
- *       their credentials (forged under someone's key).
+ *       their credentials (forged under someone's key);
+ *   <li>{@code s3gate_counter_store_mode{mode}}: 1 for the mode deciding now ({@code local},
+ *       {@code shared}, {@code fallback_local}, {@code fallback_open}, {@code fallback_closed}), 0 for
+ *       the others; {@code s3gate_redis_failures_total}, {@code s3gate_redis_outages_total},
+ *       {@code s3gate_redis_latency_seconds} (histogram of every call's round trip) in cluster mode
+ *       ({@link #registerCounterStore}).
  * </ul>
  *
  * <p>Request path cost: counters are bound to their label values ahead of time (per group on the
@@ -149,6 +156,46 @@ public final class GatewayMetrics {
     CounterWithCallback.builder().name("s3gate_access_log_dropped_total")
         .help("Access log lines dropped because the log writer fell behind")
         .callback(cb -> cb.call(accessLogDropped.getAsLong())).register(registry);
+  }
+
+  /** Redis calls: 100 us to 100 ms (redis.timeout is at most 5 s; slower calls have failed). */
+  private static final double[] REDIS_LATENCY_BOUNDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+      0.025, 0.05, 0.1};
+  private static final String[] STORE_MODES = {StoreStatus.LOCAL, StoreStatus.SHARED, StoreStatus.FALLBACK_LOCAL,
+      StoreStatus.FALLBACK_OPEN, StoreStatus.FALLBACK_CLOSED};
+
+  /**
+   * Registers {@code s3gate_redis_latency_seconds} (call once, before the Redis store is built) and
+   * returns what records one Redis call's round trip in nanoseconds.
+   */
+  public LongConsumer redisLatencyRecorder() {
+    DistributionDataPoint latency = Histogram.builder().name("s3gate_redis_latency_seconds")
+        .help("Round trip of each Redis call on the request path")
+        .classicUpperBounds(REDIS_LATENCY_BOUNDS).classicOnly().withoutExemplars().register(registry);
+    return nanos -> latency.observe(nanos / 1e9);
+  }
+
+  /** Registers the counter store's mode (and, when {@code shared}, Redis failure) metrics; call once. */
+  public void registerCounterStore(StoreStatus status, boolean shared) {
+    GaugeWithCallback.builder().name("s3gate_counter_store_mode")
+        .help("1 for the counter store mode deciding now (local, shared, fallback_local, fallback_open,"
+            + " fallback_closed), else 0")
+        .labelNames("mode")
+        .callback(cb -> {
+          String mode = status.mode();
+          for (String m : STORE_MODES) {
+            cb.call(m.equals(mode) ? 1 : 0, m);
+          }
+        }).register(registry);
+    if (!shared) {
+      return;
+    }
+    CounterWithCallback.builder().name("s3gate_redis_failures_total")
+        .help("Redis calls that failed (timed out, rejected while disconnected, or answered an error)")
+        .callback(cb -> cb.call(status.failures())).register(registry);
+    CounterWithCallback.builder().name("s3gate_redis_outages_total")
+        .help("Times Redis became unreachable and redis.failure took over")
+        .callback(cb -> cb.call(status.outages())).register(registry);
   }
 
   /** Counts one request refunded to its key because the backend refused its credentials. */

@@ -4,9 +4,11 @@ import jakarta.servlet.ServletContext;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
+import org.s3gate.admit.StoreStatus;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.CounterTable;
+import org.s3gate.limit.UsageTable;
 import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.stats.GatewayStats;
@@ -33,9 +35,24 @@ public final class Gateway {
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final GatewayStats stats;
+  private final UsageTable usageTable;
+  private final StoreStatus storeStatus;
 
+  /** A gateway that keeps its counters to itself ({@code counters.store=local}). */
   public Gateway(ConfigReloader config, CounterTable table, Admission admission, BackendPool backends,
       GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats) {
+    this(config, table, admission, backends, metrics, accessLog, stats, table, StoreStatus.LOCAL_ONLY);
+  }
+
+  /**
+   * @param usageTable what JMX's table shows: {@code table}, or the counters shared through Redis
+   * @param storeStatus the counter store's mode, failures and latency
+   */
+  public Gateway(ConfigReloader config, CounterTable table, Admission admission, BackendPool backends,
+      GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats, UsageTable usageTable,
+      StoreStatus storeStatus) {
+    this.usageTable = usageTable;
+    this.storeStatus = storeStatus;
     this.config = config;
     this.table = table;
     this.admission = admission;
@@ -72,6 +89,19 @@ public final class Gateway {
   /** The access keys' counters (what JMX shows and clears). */
   public CounterTable table() {
     return table;
+  }
+
+  /**
+   * The request counters JMX's {@code api_keys} table shows and clears: {@link #table()} in local
+   * mode, the counters every instance shares in cluster mode.
+   */
+  public UsageTable usageTable() {
+    return usageTable;
+  }
+
+  /** Which counter store decides now ({@code counters.store}, the Redis circuit), for metrics and JMX. */
+  public StoreStatus storeStatus() {
+    return storeStatus;
   }
 
   /** Decides every S3 request. */

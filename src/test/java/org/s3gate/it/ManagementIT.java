@@ -42,7 +42,7 @@ class ManagementIT {
   private static final Set<String> SPEC_NAMES = Set.of("s3gate:type=Gateway", "s3gate:type=Table,name=api_keys",
       "s3gate:type=Map,name=api_key_groups", "s3gate:type=Map,name=rate_limits_per_minute",
       "s3gate:type=Map,name=rate_limits_per_second", "s3gate:type=Map,name=error_messages",
-      "s3gate:type=Map,name=concurrent_requests");
+      "s3gate:type=Map,name=concurrent_requests", "s3gate:type=CounterStore");
 
   private static S3Backend backend;
   private static Gateway gateway;

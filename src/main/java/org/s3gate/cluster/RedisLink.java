@@ -1,0 +1,228 @@
+package org.s3gate.cluster;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+
+import org.s3gate.common.DaemonThreads;
+
+/**
+ * The webapp's one connection to Redis (Lettuce), shared by every request: a single multiplexed
+ * connection pipelines all requests' commands, so there is no pool to size and no request holds a
+ * connection.
+ *
+ * <h2>Design</h2>
+ * {@code redis.uri} is parsed by Lettuce ({@code redis://}, {@code rediss://} for TLS,
+ * {@code redis-sentinel://} for Sentinel, {@code redis-socket://}; password, database and TLS
+ * options as the URI allows), except {@code redis-cluster://h1:p1,h2:p2} (and
+ * {@code rediss-cluster://}), which names Redis Cluster seed nodes and connects a
+ * {@link RedisClusterClient}. Options chosen so that no request waits for a Redis that is not there:
+ * commands are <b>rejected, not queued</b>, while disconnected
+ * ({@code DisconnectedBehavior.REJECT_COMMANDS}); every command times out after
+ * {@code redis.timeout}; the connection reconnects by itself every 100 ms
+ * ({@code autoReconnect}, constant delay instead of Lettuce's exponential one up to 30 s, so
+ * shared mode can return within a second of Redis coming back).
+ *
+ * <p>Threads: Lettuce's I/O and computation pools (2 + 1 daemon threads named
+ * {@code s3gate-redis-...}) and its timer; {@link #close} shuts the client and its resources down
+ * and waits for them, so an undeploy leaves none behind.
+ *
+ * <p>Thread-safe: the connection is thread-safe (Lettuce); {@link #connect} and {@link #close}
+ * are synchronized.
+ */
+final class RedisLink implements AutoCloseable {
+  static final String LIBRARY = loadLibrary();
+  private static final Duration RECONNECT_DELAY = Duration.ofMillis(100);
+
+  private final ClientResources resources;
+  private final AbstractRedisClient client;
+  private final boolean cluster;
+  private final Duration timeout;
+  private volatile StatefulConnection<String, String> connection;
+  private volatile RedisClusterAsyncCommands<String, String> commands;
+
+  RedisLink(String uri, Duration timeout) {
+    this.timeout = timeout;
+    this.resources = ClientResources.builder()
+        .ioThreadPoolSize(2)
+        .computationThreadPoolSize(1)
+        .reconnectDelay(Delay.constant(RECONNECT_DELAY))
+        .threadFactoryProvider(pool -> DaemonThreads.named("s3gate-redis-" + pool))
+        .build();
+    SocketOptions socket = SocketOptions.builder()
+        .connectTimeout(Duration.ofMillis(Math.max(200, timeout.toMillis())))
+        .keepAlive(true)
+        .build();
+    TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+    String scheme = uri.substring(0, Math.max(0, uri.indexOf("://")));
+    this.cluster = scheme.endsWith("-cluster");
+    if (cluster) {
+      RedisClusterClient clusterClient = RedisClusterClient.create(resources, clusterSeeds(uri));
+      clusterClient.setOptions(ClusterClientOptions.builder()
+          .autoReconnect(true)
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .socketOptions(socket)
+          .timeoutOptions(timeouts)
+          .build());
+      this.client = clusterClient;
+    } else {
+      RedisClient redisClient = RedisClient.create(resources, RedisURI.create(uri));
+      redisClient.setOptions(ClientOptions.builder()
+          .autoReconnect(true)
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .socketOptions(socket)
+          .timeoutOptions(timeouts)
+          .build());
+      this.client = redisClient;
+    }
+  }
+
+  /** {@code redis-cluster://[user:pass@]h1:p1,h2:p2[/?opts]} as one {@code redis://} URI per seed. */
+  static List<RedisURI> clusterSeeds(String uri) {
+    int schemeEnd = uri.indexOf("://");
+    String scheme = uri.startsWith("rediss-") ? "rediss://" : "redis://";
+    String rest = uri.substring(schemeEnd + 3);
+    int at = rest.lastIndexOf('@');
+    String userInfo = at < 0 ? "" : rest.substring(0, at + 1);
+    String hostsAndPath = rest.substring(at + 1);
+    int pathStart = indexOfAny(hostsAndPath, "/?");
+    String hosts = pathStart < 0 ? hostsAndPath : hostsAndPath.substring(0, pathStart);
+    String path = pathStart < 0 ? "" : hostsAndPath.substring(pathStart);
+    List<RedisURI> seeds = new ArrayList<>();
+    for (String host : hosts.split(",")) {
+      if (!host.isBlank()) {
+        seeds.add(RedisURI.create(scheme + userInfo + host.strip() + path));
+      }
+    }
+    if (seeds.isEmpty()) {
+      throw new IllegalArgumentException("redis.uri names no cluster node");
+    }
+    return seeds;
+  }
+
+  private static int indexOfAny(String text, String chars) {
+    for (int i = 0; i < text.length(); i++) {
+      if (chars.indexOf(text.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String loadLibrary() {
+    try (InputStream in = RedisLink.class.getResourceAsStream("s3gate-counters.lua")) {
+      if (in == null) {
+        throw new IllegalStateException("s3gate-counters.lua missing from the WAR");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  boolean cluster() {
+    return cluster;
+  }
+
+  /**
+   * Connects if not connected yet and (re)loads the counter functions on every primary: they
+   * are lost when a Redis without persistence restarts, so every return to shared mode loads them
+   * again (FUNCTION LOAD REPLACE is idempotent). Blocks up to a few timeouts; never called on a
+   * request thread.
+   *
+   * @throws RuntimeException when Redis cannot be reached or refuses
+   */
+  synchronized void connectAndLoad() {
+    if (connection == null) {
+      if (client instanceof RedisClusterClient clusterClient) {
+        StatefulRedisClusterConnection<String, String> c = clusterClient.connect();
+        connection = c;
+        commands = c.async();
+      } else {
+        StatefulRedisConnection<String, String> c = ((RedisClient) client).connect();
+        connection = c;
+        commands = c.async();
+      }
+    }
+    Duration wait = timeout.multipliedBy(10).plusMillis(500);
+    if (connection instanceof StatefulRedisClusterConnection<String, String> c) {
+      for (RedisClusterNode node : c.getPartitions()) {
+        if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+          await(c.getConnection(node.getNodeId()).async().functionLoad(LIBRARY, true).toCompletableFuture(), wait);
+        }
+      }
+    } else {
+      await(commands.functionLoad(LIBRARY, true).toCompletableFuture(), wait);
+    }
+    await(commands.ping().toCompletableFuture(), wait);
+  }
+
+  private static void await(CompletableFuture<?> future, Duration wait) {
+    try {
+      future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (Exception e) {
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  /** The shared commands, or null before the first connection. */
+  RedisClusterAsyncCommands<String, String> commands() {
+    return commands;
+  }
+
+  /** {@code FCALL name keys args}, not waited for; null before the first connection. */
+  CompletableFuture<List<Object>> fcall(String function, String[] keys, String... args) {
+    RedisClusterAsyncCommands<String, String> c = commands;
+    if (c == null) {
+      return null;
+    }
+    return c.<List<Object>>fcall(function, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
+  }
+
+  /** {@code FCALL_RO name keys args}, not waited for; null before the first connection. */
+  CompletableFuture<List<Object>> fcallReadOnly(String function, String[] keys, String... args) {
+    RedisClusterAsyncCommands<String, String> c = commands;
+    if (c == null) {
+      return null;
+    }
+    return c.<List<Object>>fcallReadOnly(function, ScriptOutputType.MULTI, keys, args).toCompletableFuture();
+  }
+
+  @Override
+  public synchronized void close() {
+    StatefulConnection<String, String> c = connection;
+    connection = null;
+    commands = null;
+    if (c != null) {
+      c.close();
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);
+  }
+}

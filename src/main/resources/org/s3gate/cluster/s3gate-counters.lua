@@ -1,0 +1,292 @@
+#!lua name=s3gate
+-- s3gate's shared request counters (counters.store=redis): one atomic step per decision.
+-- Loaded by org.s3gate.cluster.RedisFunctions (FUNCTION LOAD REPLACE); read that class first.
+--
+-- Design: each counter keeps an exact sliding log of its most recent requests per window, as a
+-- ring of 4-byte timestamps (milliseconds since the counter's base) in a Redis string, one ring per
+-- window: at most `limit` entries (capped at MAX_RING), oldest at `head`. The sliding-log rule
+-- "admit while fewer than L requests are in the window" depends only on the L-th most recent
+-- request, which is the entry at `head` of a ring of L: the request is admitted when that entry is
+-- empty or out of the window. So one GETRANGE per window decides, one SETRANGE records.
+--
+-- Keys of a counter (all under the owner's hash tag, so one request's counters share a slot):
+--   s3gate:c:{OWNER}[ QUALIFIER]  hash: b base ms, t last time ms, hs/hm ring heads, ns/nm ring
+--                                 sizes, a admitted total, d denied total
+--   s3gate:s:{OWNER}[ QUALIFIER]  per-second ring, s3gate:m:{OWNER}[ QUALIFIER] per-minute ring
+-- Every write sets a TTL of 61 s on all three: past it nothing the counter holds can count.
+--
+-- Time: Redis TIME in ms (truncated), or the caller's ms in ARGV[1] (tests). Guarded: a decision
+-- uses the largest of that and every involved counter's last time `t`, so a counter's time never
+-- runs backwards (a failover to a replica whose clock is behind, a test turning its clock back):
+-- the rings stay sorted and nothing leaves a window early.
+--
+-- Rounding: an entry e (ms, truncated) counts at time n (ms, truncated) while e >= n - W, i.e. up to
+-- 1 ms longer than the exact log over real time: never over-admits, under-admits by <= 1 ms.
+
+local WINDOW_MS = { 1000, 60000 }
+local RING_FIELD = { 's', 'm' }
+local MAX_RING = 100000
+local TTL_MS = 61000
+local MAX_OFFSET = 4294967295
+
+local function clock(arg)
+  if arg ~= nil and arg ~= '' then
+    return tonumber(arg)
+  end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function ring_get(key, i)
+  local s = redis.call('GETRANGE', key, i * 4, i * 4 + 3)
+  if #s < 4 then
+    return 0
+  end
+  return (struct.unpack('>I4', s))
+end
+
+local function ring_set(key, i, v)
+  redis.call('SETRANGE', key, i * 4, struct.pack('>I4', v))
+end
+
+-- The ring's entries as absolute ms, oldest first, skipping empty ones.
+local function entries(key, head, size, base)
+  local out = {}
+  if size <= 0 then
+    return out
+  end
+  local blob = redis.call('GET', key) or ''
+  for k = 0, size - 1 do
+    local p = (head + k) % size
+    if #blob >= p * 4 + 4 then
+      local v = struct.unpack('>I4', blob, p * 4 + 1)
+      if v ~= 0 then
+        out[#out + 1] = base + v
+      end
+    end
+  end
+  return out
+end
+
+-- Writes `list` (absolute ms, oldest first) as a ring of `size`, relative to `base`; head becomes 0.
+local function write_ring(key, list, size, base)
+  if size <= 0 then
+    redis.call('DEL', key)
+    return
+  end
+  local parts = {}
+  local from = math.max(1, #list - size + 1)
+  local kept = #list - from + 1
+  parts[1] = string.rep('\0', 4 * (size - kept))
+  for k = from, #list do
+    parts[#parts + 1] = struct.pack('>I4', list[k] - base)
+  end
+  redis.call('SET', key, table.concat(parts))
+end
+
+-- Entries still counting at `now` (the rest can never count again: time only moves forward).
+local function counting(list, now, w)
+  local out = {}
+  for _, e in ipairs(list) do
+    if e >= now - w then
+      out[#out + 1] = e
+    end
+  end
+  return out
+end
+
+-- One counter's state, read once per call.
+local function load(meta, now)
+  local m = redis.call('HMGET', meta, 'b', 't', 'hs', 'ns', 'hm', 'nm', 'a', 'd')
+  local c = {
+    base = tonumber(m[1]), last = tonumber(m[2]),
+    head = { tonumber(m[3]) or 0, tonumber(m[5]) or 0 },
+    size = { tonumber(m[4]) or 0, tonumber(m[6]) or 0 },
+    admitted = tonumber(m[7]) or 0, denied = tonumber(m[8]) or 0,
+  }
+  if c.base == nil then
+    c.base = now - 1
+  end
+  return c
+end
+
+-- Makes each ring of `c` hold `want[w]` entries and fit a base that keeps offsets in 32 bits.
+local function fit(c, rings, want, now)
+  local rebase = now - c.base >= MAX_OFFSET
+  local newBase = rebase and (now - WINDOW_MS[2] - 1) or c.base
+  for w = 1, 2 do
+    if rebase or c.size[w] ~= want[w] then
+      local list = counting(entries(rings[w], c.head[w], c.size[w], c.base), now, WINDOW_MS[w])
+      write_ring(rings[w], list, want[w], newBase)
+      c.head[w] = 0
+      c.size[w] = want[w]
+      c.dirty = true
+    end
+  end
+  c.base = newBase
+end
+
+local function ring_size(limit)
+  if limit <= 0 then
+    return 0
+  end
+  return math.min(limit, MAX_RING)
+end
+
+-- Requests counting at `now` in window w: the ring is sorted (time never runs backwards for a
+-- counter), empty entries only at its old end, so a binary search finds the first counting one.
+local function count(c, ring, w, now)
+  local size = c.size[w]
+  local lo, hi = 0, size
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local v = ring_get(ring, (c.head[w] + mid) % size)
+    if v ~= 0 and c.base + v >= now - WINDOW_MS[w] then
+      hi = mid
+    else
+      lo = mid + 1
+    end
+  end
+  return size - lo
+end
+
+-- 0 when window w has room at `now`, else the ms until it has.
+local function wait_ms(c, ring, w, limit, now)
+  if limit <= 0 then
+    return WINDOW_MS[w]
+  end
+  local v = ring_get(ring, c.head[w])
+  if v == 0 then
+    return 0
+  end
+  local e = c.base + v
+  if e >= now - WINDOW_MS[w] then
+    return e + WINDOW_MS[w] + 1 - now
+  end
+  return 0
+end
+
+local function record(c, ring, w, now)
+  if c.size[w] > 0 then
+    ring_set(ring, c.head[w], now - c.base)
+    c.head[w] = (c.head[w] + 1) % c.size[w]
+  end
+end
+
+local function store(meta, rings, c, now)
+  redis.call('HSET', meta, 'b', c.base, 't', now, 'hs', c.head[1], 'ns', c.size[1], 'hm', c.head[2],
+    'nm', c.size[2], 'a', c.admitted, 'd', c.denied)
+  redis.call('PEXPIRE', meta, TTL_MS)
+  for w = 1, 2 do
+    if c.size[w] > 0 then
+      redis.call('PEXPIRE', rings[w], TTL_MS)
+    end
+  end
+end
+
+-- FCALL s3gate_acquire 3N meta1 sec1 min1 ... ARGV: now_ms|'' count_denied(0|1) ls1 lm1 ...
+-- Returns { admitted 1|0, budget index (1-based; the denying one when denied), tripped window
+-- 's'|'m'|'', count per second, count per minute, retry ms, the time used (ms) }.
+local function acquire(keys, args)
+  local n = #keys / 3
+  local now = clock(args[1])
+  local countDenied = args[2] == '1'
+  local cs = {}
+  for i = 1, n do
+    local c = load(keys[3 * i - 2], now)
+    if c.last ~= nil and c.last > now then
+      now = c.last
+    end
+    cs[i] = c
+  end
+  local denyAt, denyWindow, denyWait = 0, '', 0
+  for i = 1, n do
+    local c = cs[i]
+    local rings = { keys[3 * i - 1], keys[3 * i] }
+    local limits = { tonumber(args[1 + 2 * i]), tonumber(args[2 + 2 * i]) }
+    fit(c, rings, { ring_size(limits[1]), ring_size(limits[2]) }, now)
+    c.rings = rings
+    if denyAt == 0 then
+      local ws = wait_ms(c, rings[1], 1, limits[1], now)
+      local wm = wait_ms(c, rings[2], 2, limits[2], now)
+      if ws > 0 or wm > 0 then
+        denyAt = i
+        if wm >= ws then
+          denyWindow, denyWait = 'm', wm
+        else
+          denyWindow, denyWait = 's', ws
+        end
+      end
+    end
+  end
+  if denyAt == 0 then
+    for i = 1, n do
+      local c = cs[i]
+      record(c, c.rings[1], 1, now)
+      record(c, c.rings[2], 2, now)
+      c.admitted = c.admitted + 1
+      store(keys[3 * i - 2], c.rings, c, now)
+    end
+    local c = cs[1]
+    return { 1, 1, '', count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), 0, now }
+  end
+  local c = cs[denyAt]
+  c.denied = c.denied + 1
+  if countDenied then
+    record(c, c.rings[1], 1, now)
+    record(c, c.rings[2], 2, now)
+  end
+  for i = 1, n do
+    if i == denyAt or cs[i].dirty then -- a resized ring's new head and size
+      store(keys[3 * i - 2], cs[i].rings, cs[i], now)
+    end
+  end
+  return { 0, denyAt, denyWindow, count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), denyWait, now }
+end
+
+-- FCALL s3gate_refund 3N ... ARGV: stamp_ms (the time acquire returned). Takes back, from each
+-- counter's windows, the newest entry at or before the stamp: the request's own (or one of equal
+-- or earlier time, which frees no more than the request's own would have: never over-admits).
+local function refund(keys, args)
+  local stamp = tonumber(args[1])
+  local n = #keys / 3
+  for i = 1, n do
+    local meta = keys[3 * i - 2]
+    if redis.call('EXISTS', meta) == 1 then
+      local c = load(meta, stamp)
+      local rings = { keys[3 * i - 1], keys[3 * i] }
+      for w = 1, 2 do
+        local list = entries(rings[w], c.head[w], c.size[w], c.base)
+        for k = #list, 1, -1 do
+          if list[k] <= stamp then
+            table.remove(list, k)
+            write_ring(rings[w], list, c.size[w], c.base)
+            c.head[w] = 0
+            break
+          end
+        end
+      end
+      c.admitted = math.max(0, c.admitted - 1)
+      redis.call('HSET', meta, 'hs', c.head[1], 'hm', c.head[2], 'a', c.admitted)
+    end
+  end
+  return 1
+end
+
+-- FCALL_RO s3gate_peek 3 meta sec min ARGV: now_ms|''. Returns { count per second, count per
+-- minute, admitted total, denied total, last time ms or -1, the time used }; changes nothing.
+local function peek(keys, args)
+  local now = clock(args[1])
+  local c = load(keys[1], now)
+  if c.last == nil then
+    return { 0, 0, 0, 0, -1, now }
+  end
+  if c.last > now then
+    now = c.last
+  end
+  return { count(c, keys[2], 1, now), count(c, keys[3], 2, now), c.admitted, c.denied, c.last, now }
+end
+
+redis.register_function('s3gate_acquire', acquire)
+redis.register_function('s3gate_refund', refund)
+redis.register_function{ function_name = 's3gate_peek', callback = peek, flags = { 'no-writes' } }
