@@ -199,7 +199,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         return new Charge(budgets, n, -1, Decision.admitted(perSecond, perMinute), stamp);
       }
       LimitWindow window = "s".equals(String.valueOf(reply.get(2))) ? LimitWindow.SECOND : LimitWindow.MINUTE;
-      Decision denied = Decision.denied(window, perSecond, perMinute, number(reply.get(5)) * 1_000_000L);
+      Decision denied = Decision.denied(window, perSecond, perMinute, number(reply.get(5)) * 1_000L);
       if (!countDenied) {
         shortcuts.remember(budgets[from + index], denied, nowNanos);
       }

@@ -103,7 +103,7 @@ final class SharedCounterTable implements UsageTable {
       if (last < 0) {
         continue; // expired between SCAN and peek
       }
-      long idleNanos = Math.max(0, number(r.get(5)) - last) * 1_000_000L;
+      long idleNanos = Math.max(0, number(r.get(5)) - last) * 1_000L;
       usages.add(new KeyUsage(counters.get(i), (int) number(r.get(0)), (int) number(r.get(1)), number(r.get(2)),
           number(r.get(3)), nowNanos - idleNanos));
     }

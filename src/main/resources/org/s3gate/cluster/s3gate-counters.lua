@@ -3,28 +3,33 @@
 -- Loaded by org.s3gate.cluster.RedisFunctions (FUNCTION LOAD REPLACE); read that class first.
 --
 -- Design: each counter keeps an exact sliding log of its most recent requests per window, as a
--- ring of 4-byte timestamps (milliseconds since the counter's base) in a Redis string, one ring per
--- window: at most `limit` entries (capped at MAX_RING), oldest at `head`. The sliding-log rule
--- "admit while fewer than L requests are in the window" depends only on the L-th most recent
--- request, which is the entry at `head` of a ring of L: the request is admitted when that entry is
--- empty or out of the window. So one GETRANGE per window decides, one SETRANGE records.
+-- ring of S 4-byte timestamps (microseconds since the counter's base) in a Redis string, one ring
+-- per window, oldest at `head`. The sliding-log rule "admit while fewer than L requests are in the
+-- window" depends only on the L-th most recent request, the entry L places before `head` (at
+-- logical index S - L): the request is admitted when that entry is empty or out of the window. So
+-- one GETRANGE per window decides, one SETRANGE records (overwriting the oldest entry, which is out
+-- of the window whenever a request is admitted, since it is older than the L-th most recent).
+-- S is the limit L (capped at MAX_RING), except after a limit was lowered while more than the new
+-- limit still count: S stays until they have left, so raising the limit again finds every request
+-- still in the window (the log forgets nothing that counts). A limit <= 0 denies everything and
+-- leaves the ring as it is.
 --
 -- Keys of a counter (all under the owner's hash tag, so one request's counters share a slot):
---   s3gate:c:{OWNER}[ QUALIFIER]  hash: b base ms, t last time ms, hs/hm ring heads, ns/nm ring
+--   s3gate:c:{OWNER}[ QUALIFIER]  hash: b base us, t last time us, hs/hm ring heads, ns/nm ring
 --                                 sizes, a admitted total, d denied total
 --   s3gate:s:{OWNER}[ QUALIFIER]  per-second ring, s3gate:m:{OWNER}[ QUALIFIER] per-minute ring
 -- Every write sets a TTL of 61 s on all three: past it nothing the counter holds can count.
 --
--- Time: Redis TIME in ms (truncated), or the caller's ms in ARGV[1] (tests). Guarded: a decision
+-- Time: Redis TIME in microseconds, or the caller's microseconds in ARGV[1] (tests). Guarded: a decision
 -- uses the largest of that and every involved counter's last time `t`, so a counter's time never
 -- runs backwards (a failover to a replica whose clock is behind, a test turning its clock back):
 -- the rings stay sorted and nothing leaves a window early.
 --
--- Rounding: an entry e (ms, truncated) counts at time n (ms, truncated) while e >= n - W, i.e. up to
--- 1 ms longer than the exact log over real time: never over-admits, under-admits by <= 1 ms.
+-- Exactness: an entry e counts at time n while e > n - W: the exact sliding log over Redis's
+-- microsecond clock. Offsets are 32-bit (71 minutes); a counter whose base is older is rebased,
+-- dropping what no longer counts (O(limit), once per 71 minutes of a counter's life).
 
-local WINDOW_MS = { 1000, 60000 }
-local RING_FIELD = { 's', 'm' }
+local WINDOW_US = { 1000000, 60000000 }
 local MAX_RING = 100000
 local TTL_MS = 61000
 local MAX_OFFSET = 4294967295
@@ -34,7 +39,7 @@ local function clock(arg)
     return tonumber(arg)
   end
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 
 local function ring_get(key, i)
@@ -49,7 +54,7 @@ local function ring_set(key, i, v)
   redis.call('SETRANGE', key, i * 4, struct.pack('>I4', v))
 end
 
--- The ring's entries as absolute ms, oldest first, skipping empty ones.
+-- The ring's entries as absolute microseconds, oldest first, skipping empty ones.
 local function entries(key, head, size, base)
   local out = {}
   if size <= 0 then
@@ -68,7 +73,7 @@ local function entries(key, head, size, base)
   return out
 end
 
--- Writes `list` (absolute ms, oldest first) as a ring of `size`, relative to `base`; head becomes 0.
+-- Writes `list` (absolute microseconds, oldest first) as a ring of `size`, relative to `base`; head becomes 0.
 local function write_ring(key, list, size, base)
   if size <= 0 then
     redis.call('DEL', key)
@@ -88,7 +93,7 @@ end
 local function counting(list, now, w)
   local out = {}
   for _, e in ipairs(list) do
-    if e >= now - w then
+    if e > now - w then
       out[#out + 1] = e
     end
   end
@@ -110,13 +115,28 @@ local function load(meta, now)
   return c
 end
 
+local count
+
+-- The ring size window w needs for `limit` at `now` (see Design): grow to the limit at once,
+-- shrink to it only once no more than the limit still count.
+local function ring_size(c, ring, w, limit, now)
+  if limit <= 0 then
+    return c.size[w]
+  end
+  local want = math.min(limit, MAX_RING)
+  if want < c.size[w] and count(c, ring, w, now) > want then
+    return c.size[w]
+  end
+  return want
+end
+
 -- Makes each ring of `c` hold `want[w]` entries and fit a base that keeps offsets in 32 bits.
 local function fit(c, rings, want, now)
   local rebase = now - c.base >= MAX_OFFSET
-  local newBase = rebase and (now - WINDOW_MS[2] - 1) or c.base
+  local newBase = rebase and (now - WINDOW_US[2] - 1) or c.base
   for w = 1, 2 do
     if rebase or c.size[w] ~= want[w] then
-      local list = counting(entries(rings[w], c.head[w], c.size[w], c.base), now, WINDOW_MS[w])
+      local list = counting(entries(rings[w], c.head[w], c.size[w], c.base), now, WINDOW_US[w])
       write_ring(rings[w], list, want[w], newBase)
       c.head[w] = 0
       c.size[w] = want[w]
@@ -126,22 +146,15 @@ local function fit(c, rings, want, now)
   c.base = newBase
 end
 
-local function ring_size(limit)
-  if limit <= 0 then
-    return 0
-  end
-  return math.min(limit, MAX_RING)
-end
-
 -- Requests counting at `now` in window w: the ring is sorted (time never runs backwards for a
 -- counter), empty entries only at its old end, so a binary search finds the first counting one.
-local function count(c, ring, w, now)
+count = function(c, ring, w, now)
   local size = c.size[w]
   local lo, hi = 0, size
   while lo < hi do
     local mid = math.floor((lo + hi) / 2)
     local v = ring_get(ring, (c.head[w] + mid) % size)
-    if v ~= 0 and c.base + v >= now - WINDOW_MS[w] then
+    if v ~= 0 and c.base + v > now - WINDOW_US[w] then
       hi = mid
     else
       lo = mid + 1
@@ -150,18 +163,19 @@ local function count(c, ring, w, now)
   return size - lo
 end
 
--- 0 when window w has room at `now`, else the ms until it has.
-local function wait_ms(c, ring, w, limit, now)
+-- 0 when window w has room at `now`, else the microseconds until it has.
+local function wait_us(c, ring, w, limit, now)
   if limit <= 0 then
-    return WINDOW_MS[w]
+    return WINDOW_US[w]
   end
-  local v = ring_get(ring, c.head[w])
+  local size = c.size[w]
+  local v = ring_get(ring, (c.head[w] + size - math.min(limit, size)) % size)
   if v == 0 then
     return 0
   end
   local e = c.base + v
-  if e >= now - WINDOW_MS[w] then
-    return e + WINDOW_MS[w] + 1 - now
+  if e > now - WINDOW_US[w] then
+    return e + WINDOW_US[w] - now
   end
   return 0
 end
@@ -184,9 +198,9 @@ local function store(meta, rings, c, now)
   end
 end
 
--- FCALL s3gate_acquire 3N meta1 sec1 min1 ... ARGV: now_ms|'' count_denied(0|1) ls1 lm1 ...
+-- FCALL s3gate_acquire 3N meta1 sec1 min1 ... ARGV: now_us|'' count_denied(0|1) ls1 lm1 ...
 -- Returns { admitted 1|0, budget index (1-based; the denying one when denied), tripped window
--- 's'|'m'|'', count per second, count per minute, retry ms, the time used (ms) }.
+-- 's'|'m'|'', count per second, count per minute, retry us, the time used (us) }.
 local function acquire(keys, args)
   local n = #keys / 3
   local now = clock(args[1])
@@ -204,11 +218,12 @@ local function acquire(keys, args)
     local c = cs[i]
     local rings = { keys[3 * i - 1], keys[3 * i] }
     local limits = { tonumber(args[1 + 2 * i]), tonumber(args[2 + 2 * i]) }
-    fit(c, rings, { ring_size(limits[1]), ring_size(limits[2]) }, now)
+    fit(c, rings, { ring_size(c, rings[1], 1, limits[1], now), ring_size(c, rings[2], 2, limits[2], now) }, now)
     c.rings = rings
+    c.limits = limits
     if denyAt == 0 then
-      local ws = wait_ms(c, rings[1], 1, limits[1], now)
-      local wm = wait_ms(c, rings[2], 2, limits[2], now)
+      local ws = wait_us(c, rings[1], 1, limits[1], now)
+      local wm = wait_us(c, rings[2], 2, limits[2], now)
       if ws > 0 or wm > 0 then
         denyAt = i
         if wm >= ws then
@@ -233,8 +248,11 @@ local function acquire(keys, args)
   local c = cs[denyAt]
   c.denied = c.denied + 1
   if countDenied then
-    record(c, c.rings[1], 1, now)
-    record(c, c.rings[2], 2, now)
+    for w = 1, 2 do
+      if c.limits[w] > 0 then
+        record(c, c.rings[w], w, now)
+      end
+    end
   end
   for i = 1, n do
     if i == denyAt or cs[i].dirty then -- a resized ring's new head and size
@@ -244,7 +262,7 @@ local function acquire(keys, args)
   return { 0, denyAt, denyWindow, count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), denyWait, now }
 end
 
--- FCALL s3gate_refund 3N ... ARGV: stamp_ms (the time acquire returned). Takes back, from each
+-- FCALL s3gate_refund 3N ... ARGV: stamp_us (the time acquire returned). Takes back, from each
 -- counter's windows, the newest entry at or before the stamp: the request's own (or one of equal
 -- or earlier time, which frees no more than the request's own would have: never over-admits).
 local function refund(keys, args)
@@ -273,8 +291,8 @@ local function refund(keys, args)
   return 1
 end
 
--- FCALL_RO s3gate_peek 3 meta sec min ARGV: now_ms|''. Returns { count per second, count per
--- minute, admitted total, denied total, last time ms or -1, the time used }; changes nothing.
+-- FCALL_RO s3gate_peek 3 meta sec min ARGV: now_us|''. Returns { count per second, count per
+-- minute, admitted total, denied total, last time us or -1, the time used }; changes nothing.
 local function peek(keys, args)
   local now = clock(args[1])
   local c = load(keys[1], now)
