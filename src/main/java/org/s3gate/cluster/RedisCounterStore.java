@@ -38,13 +38,17 @@ import org.s3gate.policy.GatewaySettings;
  *       time has passed, without a call ({@link DenyShortcuts}, which says why this cannot deny what
  *       Redis would admit).
  *   <li><b>Bounded wait.</b> A call waits at most {@code redis.timeout}; Lettuce rejects commands at
- *       once while disconnected. A failed call (timeout, rejection, error) opens the circuit: from
- *       then on, until a probe succeeds, every decision is taken by {@code redis.failure} without
- *       touching Redis ({@code local}: this instance's table with each limit divided by
+ *       once while disconnected. A failed call (timeout, rejection, error) is decided by
+ *       {@code redis.failure}; the circuit opens on the third failure in a row, or on any failure
+ *       when Redis has not answered for {@link #OPEN_AFTER_SILENCE_NANOS} (so a single slow answer
+ *       on a busy host does not flip the mode, and a lost Redis opens it within half a second even
+ *       at one request a second). While open, until a probe succeeds, every decision is taken by
+ *       {@code redis.failure} without touching Redis ({@code local}: this instance's table with each limit divided by
  *       {@code cluster.instances}; {@code open}: admitted; {@code closed}: denied as over the
  *       per-second limit, retry in 1 s). One ERROR line per outage, one INFO line when it ends.
- *   <li><b>Probing.</b> A probe thread ({@code s3gate-redis-probe-1}) tries every 100 ms while the
- *       circuit is open: connect, FUNCTION LOAD REPLACE (a restarted Redis without persistence has
+ *   <li><b>Probing.</b> A probe thread ({@code s3gate-redis-probe-1}) checks every 100 ms that the
+ *       connection is up (opening the circuit when it is not, even with no request in sight), and
+ *       while the circuit is open tries to return: connect, FUNCTION LOAD REPLACE (a restarted Redis without persistence has
  *       lost the functions) and PING, each bounded; on success shared mode returns. With Lettuce
  *       reconnecting every 100 ms, shared mode returns within about 200 ms of Redis answering.
  *   <li>A call that times out may still have been executed by Redis: it then holds a charge for a
@@ -66,6 +70,10 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   /** Admissions of {@code redis.failure=open}: nothing was charged. */
   private static final long OPEN_STAMP = Long.MIN_VALUE + 1;
   private static final long CLOSED_RETRY_NANOS = 1_000_000_000L;
+  /** Failures in a row that open the circuit. */
+  private static final int OPEN_AFTER_FAILURES = 3;
+  /** A failure this long after Redis last answered opens the circuit at once. */
+  static final long OPEN_AFTER_SILENCE_NANOS = 500_000_000L;
   private static final String NO_TIME = "";
 
   private final RedisLink link;
@@ -80,6 +88,9 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private final LongAdder outages = new LongAdder();
   private final ScheduledExecutorService probe;
   private volatile long outageStartNanos;
+  /** Failures since the last answer; written by request threads (racy counts are fine: a hint). */
+  private volatile int failuresInARow;
+  private volatile long lastAnswerNanos = System.nanoTime();
   private long probes;
 
   /**
@@ -223,7 +234,12 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     long start = System.nanoTime();
     try {
       T value = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
-      long took = System.nanoTime() - start;
+      long end = System.nanoTime();
+      long took = end - start;
+      lastAnswerNanos = end;
+      if (failuresInARow != 0) {
+        failuresInARow = 0;
+      }
       latency.record(took);
       latencyRecorder.accept(took);
       return value;
@@ -308,6 +324,11 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
 
   private void onFailure(Throwable e) {
     failures.increment();
+    int inARow = ++failuresInARow;
+    if (inARow < OPEN_AFTER_FAILURES && System.nanoTime() - lastAnswerNanos < OPEN_AFTER_SILENCE_NANOS) {
+      LOG.log(Level.DEBUG, "Redis call failed ({0}); decided by redis.failure", describe(e));
+      return;
+    }
     if (shared.compareAndSet(true, false)) {
       outages.increment();
       outageStartNanos = System.nanoTime();
@@ -333,10 +354,16 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         shortcuts.sweep(System.nanoTime());
       }
       if (shared.get()) {
+        if (!link.connected()) { // lost without a request noticing (idle, or every request shortcut)
+          failuresInARow = OPEN_AFTER_FAILURES;
+          onFailure(new IllegalStateException("connection closed"));
+        }
         return;
       }
       link.connectAndLoad();
       shortcuts.clear(); // decided by others meanwhile: start from what Redis says
+      failuresInARow = 0;
+      lastAnswerNanos = System.nanoTime();
       shared.set(true);
       LOG.log(Level.INFO, "s3gate reaches Redis at {0} again after {1} ms: shared counters in force",
           settings.redisUriForDisplay(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));

@@ -191,6 +191,12 @@ final class RedisLink implements AutoCloseable {
     }
   }
 
+  /** Whether the connection is up now (Lettuce reconnects a lost one by itself). */
+  boolean connected() {
+    StatefulConnection<String, String> c = connection;
+    return c != null && c.isOpen();
+  }
+
   /** The shared commands, or null before the first connection. */
   RedisClusterAsyncCommands<String, String> commands() {
     return commands;

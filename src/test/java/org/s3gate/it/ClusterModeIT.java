@@ -327,7 +327,13 @@ class ClusterModeIT {
     }
     for (Gateway g : new Gateway[] {first, second}) {
       String output = g.output();
-      assertThat(count(output, "s3gate lost Redis")).as("one ERROR line per outage").isEqualTo(1);
+      // one ERROR line per outage, not per request: as many as the outages the metrics count (a
+      // busy host may add a short one of its own when Redis answers too slowly three times in a row)
+      long outages = metricValue(g, "s3gate_redis_outages_total");
+      assertThat(outages).isPositive();
+      assertThat((long) count(output, "s3gate lost Redis")).as("%s", output.lines().filter(l -> l.contains("Redis"))
+          .toList()).isEqualTo(outages);
+      assertThat(metricValue(g, "s3gate_redis_failures_total")).isGreaterThanOrEqualTo(outages);
       assertThat(output).contains("s3gate reaches Redis at " + redis.uri() + " again");
     }
     // after the outage the shared budget decides again: one more request on each goes through Redis
@@ -335,6 +341,12 @@ class ClusterModeIT {
     send(first, 0, "CLUSTERAFTER00000001");
     send(second, 1, "CLUSTERAFTER00000001");
     assertThat(redis.calls("fcall") - callsBefore).isEqualTo(2);
+  }
+
+  private static long metricValue(Gateway gateway, String name) throws Exception {
+    Matcher m = Pattern.compile("(?m)^" + name + " ([0-9.eE+]+)$").matcher(metrics(gateway));
+    assertThat(m.find()).as(name).isTrue();
+    return (long) Double.parseDouble(m.group(1));
   }
 
   private static int count(String text, String needle) {
