@@ -1,0 +1,159 @@
+package org.s3gate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3gate.admit.Budget;
+import org.s3gate.admit.Charge;
+import org.s3gate.admit.LocalCounterStore;
+import org.s3gate.admit.StoreStatus;
+import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.policy.ClusterSettings;
+import org.s3gate.policy.GatewaySettings;
+
+/**
+ * The Redis store's decisions, deny shortcuts, fallback and refunds, against a real
+ * {@code redis-server} this test starts (and kills) itself.
+ */
+class RedisCounterStoreTest {
+  private static final long SECOND = 1_000_000_000L;
+
+  private RedisServer redis;
+  private RedisCounterStore store;
+  private CounterTable table;
+  private final LongAdder latencies = new LongAdder();
+  private static GatewaySettings settings;
+
+  @BeforeAll
+  static void loadSettings(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("gateway.properties"), "reload.interval 1h\n");
+    try (ConfigReloader config = ConfigReloader.start(dir, Map.of())) {
+      settings = config.store().current().settings();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    redis = RedisServer.start();
+    table = new CounterTable(1_000);
+    ClusterSettings cluster = new ClusterSettings(ClusterSettings.Store.REDIS, redis.uri(), Duration.ofMillis(200),
+        ClusterSettings.Failure.LOCAL, 2);
+    store = new RedisCounterStore(cluster, new LocalCounterStore(table), nanos -> latencies.increment());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (store != null) {
+      store.close();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  private Charge acquire(long nowNanos, Budget... budgets) {
+    return store.tryAcquire(budgets, budgets.length, settings, nowNanos);
+  }
+
+  @Test
+  void tryAcquire_allBudgetsInOneCall_noneChargedWhenOneDenies() {
+    Budget own = new Budget("KEY1", 5, 100);
+    Budget ofClass = new Budget("KEY1 write", 1, 100);
+    long calls = redis.calls("fcall");
+    assertThat(acquire(0, own, ofClass).admitted()).isTrue();
+    Charge denied = acquire(1, own, ofClass);
+    assertThat(denied.admitted()).isFalse();
+    assertThat(denied.deniedIndex()).isEqualTo(1);
+    assertThat(redis.calls("fcall") - calls).as("one round trip per decision").isEqualTo(2);
+    assertThat(acquire(2, own).decision().currentPerSecond()).as("the denied request charged nothing").isEqualTo(2);
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(latencies.sum()).isEqualTo(3);
+  }
+
+  @Test
+  void tryAcquire_afterADenial_deniesLocallyUntilTheRetryTime_withoutCallingRedis() {
+    Budget own = new Budget("FLOOD", 1, 100);
+    assertThat(acquire(0, own).admitted()).isTrue();
+    Charge first = acquire(10, own);
+    assertThat(first.admitted()).isFalse();
+    long calls = redis.calls("fcall");
+    for (int i = 0; i < 50; i++) {
+      Charge again = acquire(20 + i, own);
+      assertThat(again.admitted()).isFalse();
+      assertThat(again.decision().retryAfterNanos()).isPositive().isLessThanOrEqualTo(first.decision().retryAfterNanos());
+    }
+    assertThat(redis.calls("fcall")).as("a denied flood costs Redis nothing").isEqualTo(calls);
+    // another limit (a reload raised it) is not covered by the shortcut: Redis decides
+    assertThat(acquire(100, new Budget("FLOOD", 2, 100)).admitted()).isTrue();
+    assertThat(redis.calls("fcall")).isEqualTo(calls + 1);
+  }
+
+  @Test
+  void tryAcquire_redisKilled_decidesOnLocalCountersWithTheLimitDividedByTheInstances() throws Exception {
+    redis.kill();
+    Budget own = new Budget("OUTAGE", 6, 100);
+    int admitted = 0;
+    for (int i = 0; i < 10; i++) {
+      admitted += acquire(i, own).admitted() ? 1 : 0; // the first failures decide locally too
+    }
+    assertThat(admitted).as("6 / cluster.instances 2").isEqualTo(3);
+    assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+    assertThat(store.outages()).isEqualTo(1);
+    assertThat(store.failures()).isPositive(); // the probe may notice the closed connection first
+    Charge local = acquire(2 * SECOND, own); // past the local ring's slot rounding
+    assertThat(local.admitted()).isTrue();
+    store.refund(local, 2 * SECOND);
+    assertThat(table.peek("OUTAGE", 2 * SECOND + 1).currentPerSecond()).as("refunded to the local table").isEqualTo(0);
+
+    redis.restart();
+    long deadline = System.nanoTime() + 10 * SECOND;
+    while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(10);
+    }
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(acquire(3 * SECOND, own).admitted()).isTrue();
+    assertThat(redis.calls("fcall")).as("shared again: the function was loaded into the new server").isEqualTo(1);
+  }
+
+  @Test
+  void refund_ofAnAdmittedCharge_freesItsUnitInEveryBudget() throws Exception {
+    Budget own = new Budget("REFUND", 1, 100);
+    Budget address = new Budget("anonymous@10.1.1.1", 1, 100);
+    Charge charge = acquire(0, own, address);
+    assertThat(charge.admitted()).isTrue();
+    store.refund(charge, 0);
+    long deadline = System.nanoTime() + 5 * SECOND; // the refund is sent without waiting for it
+    while (store.peek("anonymous@10.1.1.1", 0).currentPerSecond() != 0 && System.nanoTime() - deadline < 0) {
+      Thread.sleep(5);
+    }
+    assertThat(store.peek("REFUND", 0).currentPerSecond()).isZero();
+    assertThat(store.peek("anonymous@10.1.1.1", 0).currentPerSecond()).isZero();
+    assertThat(acquire(1, own, address).admitted()).isTrue();
+  }
+
+  @Test
+  void table_showsClearsAndCountsTheSharedCounters() {
+    acquire(0, new Budget("SHOWN", 5, 100));
+    acquire(1, new Budget("SHOWN write", 5, 100));
+    SharedCounterTable shared = store.table();
+    assertThat(shared.size()).isEqualTo(2);
+    assertThat(shared.snapshot(0)).extracting(u -> u.key() + "=" + u.currentPerSecond() + "/" + u.admittedTotal())
+        .containsExactly("SHOWN=1/1", "SHOWN write=1/1");
+    assertThat(shared.clearKey("SHOWN write")).isTrue();
+    assertThat(shared.snapshot(0)).extracting(u -> u.key()).containsExactly("SHOWN");
+    shared.clear();
+    assertThat(shared.size()).isZero();
+  }
+}
