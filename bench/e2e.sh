@@ -182,7 +182,7 @@ results=$out/e2e-results.md
 } > "$results"
 
 # Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 c32 think nginx1m admit1m
-# bare-servlet bare-core core-limit s3proxy gateway-s3proxy
+# bare-servlet bare-core core-limit redis-admit redis-think redis-deny s3proxy gateway-s3proxy
 ROWS=${BENCH_ROWS:-all}
 wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
 
@@ -262,6 +262,63 @@ export BENCH_URL_PATH=/bench/obj1k
 bare_row bare-servlet servlet "bare Jetty proxy, servlet API (AsyncProxyServlet)"
 bare_row bare-core core "bare Jetty proxy, core API (ProxyHandler)"
 bare_row core-limit core-limit "core API + s3gate's admit-path work (projection)"
+
+# Cluster mode: the admit, think-time and deny rows again with counters.store=redis, a
+# redis-server (no persistence) on core 1 beside wrk and the backend. Besides the gateway's core-0
+# CPU per request, each run reads Redis's INFO commandstats (FCALLs and all commands per request)
+# and redis-server's own CPU time (/proc/PID/stat) per FCALL. The admitted keys' group has
+# realistic limits here (100/s, 6000/min: each key is asked ~10/s, so all are admitted): Redis
+# keeps 4 bytes per unit of limit per key, and the local rows' limits of 10^9 would be capped at
+# 100 000 per window (400 KB per key).
+REDIS_PORT=18379
+redis_stat() { # "fcalls all_calls cpu_jiffies" of the bench redis-server
+  local stats cpu
+  stats=$(redis-cli -p $REDIS_PORT INFO commandstats | tr -d '\r')
+  cpu=$(awk '{ print $14 + $15 }' /proc/"$redis_pid"/stat)
+  echo "$stats" | awk -v cpu="$cpu" -F'[:=,]' '/^cmdstat_fcall:/ { f = $3 } /^cmdstat_/ { a += $3 } END { printf "%d %d %d\n", f, a, cpu }'
+}
+# redis_row ID NAME URL CONNECTIONS: like row, plus FCALLs/request, Redis commands/request and
+# Redis CPU µs per FCALL, medians over the runs
+redis_row() {
+  wanted "$1" || return 0
+  shift
+  local name=$1 url=$2 connections=$3 runs=() i before after w
+  for ((i = 0; i < REPEATS; i++)); do
+    before=$(redis_stat)
+    w=$(wrk_once "$url" "$connections" "$DURATION")
+    after=$(redis_stat)
+    runs+=("$w $(echo "$before $after $w" | awk -v hz="$(getconf CLK_TCK)" '{
+      f = $4 - $1; a = $5 - $2; cpu = $6 - $3; req = $11
+      printf "%.3f %.2f %.1f", req ? f / req : 0, req ? a / req : 0, f ? cpu * 1e6 / hz / f : 0 }')")
+  done
+  col() { printf '%s\n' "${runs[@]}" | awk -v c="$1" '{ print $c }'; }
+  local line
+  line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) | $(col 8 | median) | FCALL/req $(col 9 | median) ($(col 9 | spread)), Redis cmds/req $(col 10 | median), Redis CPU µs/FCALL $(col 11 | median) ($(col 11 | spread)) |"
+  echo "$line" | tee -a "$results"
+}
+if wanted redis-admit || wanted redis-think || wanted redis-deny; then
+  command -v redis-server >/dev/null || { echo "e2e.sh: the redis rows need redis-server (Debian: redis-server)" >&2; exit 1; }
+  taskset -c 1 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no > "$out/redis.log" 2>&1 &
+  redis_pid=$!
+  pids+=($redis_pid)
+  for ((i = 0; i < 100; i++)); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
+  write_conf
+  printf 'counters.store=redis\nredis.uri=redis://127.0.0.1:%s\nredis.timeout=20ms\nredis.failure=local\n' \
+    $REDIS_PORT >> "$out/conf/gateway.properties"
+  printf 'open 6000\nclosed 0\n' > "$out/conf/rate_limits_per_minute.map"
+  printf 'open 100\nclosed 0\n' > "$out/conf/rate_limits_per_second.map"
+  start_gateway "http://127.0.0.1:$BACKEND_PORT"
+  grep -q "counters shared through Redis" "$out/gateway.log" || { echo "e2e.sh: gateway not in redis mode" >&2; exit 1; }
+  warm $((WARMUP * 3 / 4)) 1000 BENCHA
+  warm $((WARMUP / 4)) 1000 BENCHD
+  export BENCH_URL_PATH=/bench/obj1k
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA redis_row redis-admit "gateway admit, counters.store=redis, 1,000 keys, 1 KiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+  BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA redis_row redis-think "gateway admit, counters.store=redis, 32 connections, 2 ms think time" "http://127.0.0.1:$GATEWAY_PORT" 32
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHD redis_row redis-deny "gateway deny, counters.store=redis, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+  stop_gateway
+  kill "$redis_pid" 2>/dev/null || true
+  write_conf
+fi
 
 # s3proxy: a real S3 server on core 1, SigV2 presigned GETs of a 1 KiB object.
 if ! wanted s3proxy && ! wanted gateway-s3proxy; then
