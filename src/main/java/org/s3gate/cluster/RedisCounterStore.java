@@ -45,7 +45,9 @@ import org.s3gate.policy.GatewaySettings;
  *       at one request a second). While open, until a probe succeeds, every decision is taken by
  *       {@code redis.failure} without touching Redis ({@code local}: this instance's table with each limit divided by
  *       {@code cluster.instances}; {@code open}: admitted; {@code closed}: denied as over the
- *       per-second limit, retry in 1 s). One ERROR line per outage, one INFO line when it ends.
+ *       per-second limit, retry in 1 s). One ERROR line per outage, one INFO line when it ends;
+ *       outages starting within a minute of the last one reported are only counted (and summed up
+ *       in the next ERROR line), so a flapping Redis does not flood the log.
  *   <li><b>Probing.</b> A probe thread ({@code s3gate-redis-probe-1}) checks every 100 ms that the
  *       connection is up (opening the circuit when it is not, even with no request in sight), and
  *       while the circuit is open tries to return: connect, FUNCTION LOAD REPLACE (a restarted Redis without persistence has
@@ -74,6 +76,12 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private static final int OPEN_AFTER_FAILURES = 3;
   /** A failure this long after Redis last answered opens the circuit at once. */
   static final long OPEN_AFTER_SILENCE_NANOS = 500_000_000L;
+  /**
+   * An outage that begins within this long of the last one logged at ERROR is logged at DEBUG (and
+   * counted; the next ERROR says how many): a Redis that flaps, or answers just above
+   * {@code redis.timeout} on a saturated host, must not flood the log.
+   */
+  private static final long ERROR_LOG_INTERVAL_NANOS = 60_000_000_000L;
   private static final String NO_TIME = "";
 
   private final RedisLink link;
@@ -91,6 +99,12 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   /** Failures since the last answer; written by request threads (racy counts are fine: a hint). */
   private volatile int failuresInARow;
   private volatile long lastAnswerNanos = System.nanoTime();
+  /** When the last outage was logged at ERROR; guarded by the {@code shared} flip (one thread at a time). */
+  private long lastErrorLogNanos;
+  private boolean errorLogged;
+  private long outagesNotLogged;
+  /** Whether the outage in progress was logged at ERROR (so its end is logged at INFO). */
+  private volatile boolean outageLogged = true;
   private long probes;
 
   /**
@@ -331,10 +345,24 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     }
     if (shared.compareAndSet(true, false)) {
       outages.increment();
-      outageStartNanos = System.nanoTime();
-      LOG.log(Level.ERROR, "s3gate lost Redis at {0} ({1}); redis.failure={2} decides until it answers again"
-          + " (probing every {3} ms)", settings.redisUriForDisplay(), describe(e), settings.redisFailure().label(),
-          PROBE_MILLIS);
+      long now = System.nanoTime();
+      outageStartNanos = now;
+      synchronized (this) {
+        if (!errorLogged || now - lastErrorLogNanos >= ERROR_LOG_INTERVAL_NANOS) {
+          LOG.log(Level.ERROR, "s3gate lost Redis at {0} ({1}); redis.failure={2} decides until it answers again"
+              + " (probing every {3} ms){4}", settings.redisUriForDisplay(), describe(e),
+              settings.redisFailure().label(), PROBE_MILLIS,
+              outagesNotLogged == 0 ? "" : "; " + outagesNotLogged + " shorter outages since the last report");
+          errorLogged = true;
+          lastErrorLogNanos = now;
+          outagesNotLogged = 0;
+          outageLogged = true;
+        } else {
+          outagesNotLogged++;
+          outageLogged = false;
+          LOG.log(Level.DEBUG, "s3gate lost Redis again ({0})", describe(e));
+        }
+      }
     }
   }
 
@@ -365,8 +393,9 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       failuresInARow = 0;
       lastAnswerNanos = System.nanoTime();
       shared.set(true);
-      LOG.log(Level.INFO, "s3gate reaches Redis at {0} again after {1} ms: shared counters in force",
-          settings.redisUriForDisplay(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
+      LOG.log(outageLogged ? Level.INFO : Level.DEBUG, "s3gate reaches Redis at {0} again after {1} ms: shared"
+          + " counters in force", settings.redisUriForDisplay(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, "Redis probe failed: {0}", describe(e));
     }

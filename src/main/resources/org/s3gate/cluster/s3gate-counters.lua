@@ -6,9 +6,11 @@
 -- ring of S 4-byte timestamps (microseconds since the counter's base) in a Redis string, one ring
 -- per window, oldest at `head`. The sliding-log rule "admit while fewer than L requests are in the
 -- window" depends only on the L-th most recent request, the entry L places before `head` (at
--- logical index S - L): the request is admitted when that entry is empty or out of the window. So
--- one GETRANGE per window decides, one SETRANGE records (overwriting the oldest entry, which is out
--- of the window whenever a request is admitted, since it is older than the L-th most recent).
+-- logical index S - L): the request is admitted when that entry is empty or out of the window.
+-- `live` counts the newest entries that may still count; each call first drops from it the oldest
+-- ones that have left the window (a GETRANGE each, so about one per recorded request in all), which
+-- gives the window's count for the headers and the decision (count < L). One SETRANGE records
+-- (overwriting the oldest entry, which is out of the window whenever a request is admitted).
 -- S is the limit L (capped at MAX_RING), except after a limit was lowered while more than the new
 -- limit still count: S stays until they have left, so raising the limit again finds every request
 -- still in the window (the log forgets nothing that counts). A limit <= 0 denies everything and
@@ -16,7 +18,7 @@
 --
 -- Keys of a counter (all under the owner's hash tag, so one request's counters share a slot):
 --   s3gate:c:{OWNER}[ QUALIFIER]  hash: b base us, t last time us, hs/hm ring heads, ns/nm ring
---                                 sizes, a admitted total, d denied total
+--                                 sizes, ls/lm live entries, a admitted total, d denied total
 --   s3gate:s:{OWNER}[ QUALIFIER]  per-second ring, s3gate:m:{OWNER}[ QUALIFIER] per-minute ring
 -- Every write sets a TTL of 61 s on all three: past it nothing the counter holds can count.
 --
@@ -73,11 +75,12 @@ local function entries(key, head, size, base)
   return out
 end
 
--- Writes `list` (absolute microseconds, oldest first) as a ring of `size`, relative to `base`; head becomes 0.
+-- Writes `list` (absolute microseconds, oldest first) as a ring of `size`, relative to `base`; head
+-- becomes 0. Returns how many entries it kept (the newest `size`).
 local function write_ring(key, list, size, base)
   if size <= 0 then
     redis.call('DEL', key)
-    return
+    return 0
   end
   local parts = {}
   local from = math.max(1, #list - size + 1)
@@ -87,6 +90,7 @@ local function write_ring(key, list, size, base)
     parts[#parts + 1] = struct.pack('>I4', list[k] - base)
   end
   redis.call('SET', key, table.concat(parts))
+  return kept
 end
 
 -- Entries still counting at `now` (the rest can never count again: time only moves forward).
@@ -102,12 +106,13 @@ end
 
 -- One counter's state, read once per call.
 local function load(meta, now)
-  local m = redis.call('HMGET', meta, 'b', 't', 'hs', 'ns', 'hm', 'nm', 'a', 'd')
+  local m = redis.call('HMGET', meta, 'b', 't', 'hs', 'ns', 'hm', 'nm', 'a', 'd', 'ls', 'lm')
   local c = {
     base = tonumber(m[1]), last = tonumber(m[2]),
     head = { tonumber(m[3]) or 0, tonumber(m[5]) or 0 },
     size = { tonumber(m[4]) or 0, tonumber(m[6]) or 0 },
     admitted = tonumber(m[7]) or 0, denied = tonumber(m[8]) or 0,
+    live = { tonumber(m[9]) or 0, tonumber(m[10]) or 0 },
   }
   if c.base == nil then
     c.base = now - 1
@@ -137,7 +142,7 @@ local function fit(c, rings, want, now)
   for w = 1, 2 do
     if rebase or c.size[w] ~= want[w] then
       local list = counting(entries(rings[w], c.head[w], c.size[w], c.base), now, WINDOW_US[w])
-      write_ring(rings[w], list, want[w], newBase)
+      c.live[w] = write_ring(rings[w], list, want[w], newBase)
       c.head[w] = 0
       c.size[w] = want[w]
       c.dirty = true
@@ -146,50 +151,49 @@ local function fit(c, rings, want, now)
   c.base = newBase
 end
 
--- Requests counting at `now` in window w: the ring is sorted (time never runs backwards for a
--- counter), empty entries only at its old end, so a binary search finds the first counting one.
+-- Requests counting at `now` in window w: the live entries, after dropping the oldest ones that
+-- have left the window (the ring is sorted, since time never runs backwards for a counter, and
+-- empty entries are only at its old end, so everything older than a counting entry counts too).
 count = function(c, ring, w, now)
   local size = c.size[w]
-  local lo, hi = 0, size
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    local v = ring_get(ring, (c.head[w] + mid) % size)
+  local live = math.min(c.live[w], size)
+  while live > 0 do
+    local v = ring_get(ring, (c.head[w] + size - live) % size)
     if v ~= 0 and c.base + v > now - WINDOW_US[w] then
-      hi = mid
-    else
-      lo = mid + 1
+      break
     end
+    live = live - 1
   end
-  return size - lo
+  c.live[w] = live
+  return live
 end
 
--- 0 when window w has room at `now`, else the microseconds until it has.
+-- 0 when window w has room at `now`, else the microseconds until it has: until its limit-th most
+-- recent request leaves the window. A limit above the ring's size (MAX_RING) acts as the size.
 local function wait_us(c, ring, w, limit, now)
   if limit <= 0 then
     return WINDOW_US[w]
   end
   local size = c.size[w]
-  local v = ring_get(ring, (c.head[w] + size - math.min(limit, size)) % size)
-  if v == 0 then
+  local effective = math.min(limit, size)
+  if count(c, ring, w, now) < effective then
     return 0
   end
-  local e = c.base + v
-  if e > now - WINDOW_US[w] then
-    return e + WINDOW_US[w] - now
-  end
-  return 0
+  local v = ring_get(ring, (c.head[w] + size - effective) % size)
+  return c.base + v + WINDOW_US[w] - now
 end
 
 local function record(c, ring, w, now)
   if c.size[w] > 0 then
     ring_set(ring, c.head[w], now - c.base)
     c.head[w] = (c.head[w] + 1) % c.size[w]
+    c.live[w] = math.min(c.live[w] + 1, c.size[w])
   end
 end
 
 local function store(meta, rings, c, now)
   redis.call('HSET', meta, 'b', c.base, 't', now, 'hs', c.head[1], 'ns', c.size[1], 'hm', c.head[2],
-    'nm', c.size[2], 'a', c.admitted, 'd', c.denied)
+    'nm', c.size[2], 'ls', c.live[1], 'lm', c.live[2], 'a', c.admitted, 'd', c.denied)
   redis.call('PEXPIRE', meta, TTL_MS)
   for w = 1, 2 do
     if c.size[w] > 0 then
@@ -278,14 +282,14 @@ local function refund(keys, args)
         for k = #list, 1, -1 do
           if list[k] <= stamp then
             table.remove(list, k)
-            write_ring(rings[w], list, c.size[w], c.base)
+            c.live[w] = write_ring(rings[w], list, c.size[w], c.base)
             c.head[w] = 0
             break
           end
         end
       end
       c.admitted = math.max(0, c.admitted - 1)
-      redis.call('HSET', meta, 'hs', c.head[1], 'hm', c.head[2], 'a', c.admitted)
+      redis.call('HSET', meta, 'hs', c.head[1], 'hm', c.head[2], 'ls', c.live[1], 'lm', c.live[2], 'a', c.admitted)
     end
   end
   return 1

@@ -327,12 +327,12 @@ class ClusterModeIT {
     }
     for (Gateway g : new Gateway[] {first, second}) {
       String output = g.output();
-      // one ERROR line per outage, not per request: as many as the outages the metrics count (a
-      // busy host may add a short one of its own when Redis answers too slowly three times in a row)
+      // one ERROR line per outage, not per request (a busy host may add short outages of its own,
+      // when Redis answers too slowly three times in a row; those within a minute are only counted)
       long outages = metricValue(g, "s3gate_redis_outages_total");
       assertThat(outages).isPositive();
       assertThat((long) count(output, "s3gate lost Redis")).as("%s", output.lines().filter(l -> l.contains("Redis"))
-          .toList()).isEqualTo(outages);
+          .toList()).isBetween(1L, outages);
       assertThat(metricValue(g, "s3gate_redis_failures_total")).isGreaterThanOrEqualTo(outages);
       assertThat(output).contains("s3gate reaches Redis at " + redis.uri() + " again");
     }
