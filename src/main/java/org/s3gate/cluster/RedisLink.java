@@ -76,7 +76,8 @@ final class RedisLink implements AutoCloseable {
         .connectTimeout(Duration.ofMillis(Math.max(200, timeout.toMillis())))
         .keepAlive(true)
         .build();
-    TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+    TimeoutOptions timeouts = TimeoutOptions.builder().timeoutCommands(true).timeoutSource(new RequestPathTimeouts(timeout))
+        .build();
     String scheme = uri.substring(0, Math.max(0, uri.indexOf("://")));
     this.cluster = scheme.endsWith("-cluster");
     if (cluster) {
@@ -99,6 +100,27 @@ final class RedisLink implements AutoCloseable {
       this.client = redisClient;
     }
   }
+
+  /**
+   * Lettuce's own command timeout: {@code redis.timeout} for the request path's {@code FCALL}s (a
+   * request waits no longer in any case: the store waits for its future at most that long), and
+   * {@link #ADMIN_TIMEOUT} for everything else (SCAN, DEL, FUNCTION LOAD, PING, the JMX table's
+   * reads), which runs on JMX and probe threads, never on a request.
+   */
+  private static final class RequestPathTimeouts extends TimeoutOptions.TimeoutSource {
+    private final long requestMillis;
+
+    RequestPathTimeouts(Duration timeout) {
+      this.requestMillis = Math.max(1, timeout.toMillis());
+    }
+
+    @Override
+    public long getTimeout(io.lettuce.core.protocol.RedisCommand<?, ?, ?> command) {
+      return command.getType() == io.lettuce.core.protocol.CommandType.FCALL ? requestMillis : ADMIN_TIMEOUT.toMillis();
+    }
+  }
+
+  static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
 
   /** {@code redis-cluster://[user:pass@]h1:p1,h2:p2[/?opts]} as one {@code redis://} URI per seed. */
   static List<RedisURI> clusterSeeds(String uri) {

@@ -52,8 +52,15 @@ class ClusterModeIT {
   private static final int BURST_PER_SECOND = 10;
   private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
   private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
-  /** redis.timeout (20 ms) plus a generous bound: no request may wait longer. */
-  private static final Duration REQUEST_BOUND = Duration.ofMillis(20 + 1_500);
+  /**
+   * redis.timeout: 200 ms here, not the default 20 ms, because this machine's two cores are shared
+   * with other builds and a 20 ms answer is not guaranteed on it: a timeout falls back to local
+   * counters (by design), and the window straddling that switch is not covered by the shared
+   * strictness this test checks. The outage test kills Redis, so its failures are immediate anyway.
+   */
+  private static final int REDIS_TIMEOUT_MILLIS = 200;
+  /** redis.timeout plus a generous bound: no request may wait longer. */
+  private static final Duration REQUEST_BOUND = Duration.ofMillis(REDIS_TIMEOUT_MILLIS + 1_500);
 
   private static RedisServer redis;
   private static RecordingBackend backend;
@@ -74,6 +81,7 @@ class ClusterModeIT {
         .setting("counters.store", "redis")
         .setting("redis.uri", redis.uri())
         .setting("redis.failure", "local")
+        .setting("redis.timeout", REDIS_TIMEOUT_MILLIS + "ms")
         .setting("cluster.instances", "2")
         .appendConf("api_key_groups.map", STEADY_KEY + " steady", BURST_KEY + " bursty", OUTAGE_KEY + " outage")
         .appendConf("rate_limits_per_second.map", "steady " + STEADY_PER_SECOND, "bursty " + BURST_PER_SECOND,
@@ -208,6 +216,8 @@ class ClusterModeIT {
     // 2 threads per instance, one request every 20 ms each: ~200/s offered against 10/s and 40/min
     List<Sent> sent = load(STEADY_KEY, 2, 20, TimeUnit.SECONDS.toNanos(7), null);
     long calls = redis.calls("fcall") - callsBefore;
+    assertThat(metricValue(first, "s3gate_redis_outages_total") + metricValue(second, "s3gate_redis_outages_total"))
+        .as("Redis answered every call in time (else the local fallback decided some)").isZero();
 
     assertThat(sent).allMatch(s -> s.status() == 200 || s.status() == 429);
     assertThat(mostSurelyInOneWindow(sent, SECOND)).isLessThanOrEqualTo(STEADY_PER_SECOND);
