@@ -67,16 +67,37 @@ public final class Admission {
     this.forged = new ForgedRequestLimiter(counters);
   }
 
-  /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
+  /**
+   * Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time.
+   *
+   * <p>{@code mode=shadow} is applied here and nowhere else: a denial by any rule is turned into an
+   * admission that names the rule ({@link Outcome#shadowed}), so the filter forwards it and counts
+   * it as a would-be denial, and a limiter added later is covered without knowing about shadow mode.
+   * What a would-be denied request charges: exactly what {@code mode=enforce} charges for the denial
+   * (nothing, or with {@code count.denied=true} its own budget), and it is not counted in flight.
+   * So the counters, and with them every later decision, are the same as under enforcement, and the
+   * shadow counts are the denials enforcement would make for the same traffic (charging them as
+   * admitted instead would inflate the windows past the limit and count a client sending twice its
+   * limit as denied every request, where enforcement denies half). A rejected request (malformed or
+   * ambiguous, {@link RequestScreen}) is not a denial by a rule and stays rejected: forwarding it
+   * could let it be limited differently from what the backend authenticates.
+   */
   public Outcome decide(RequestFacts request, PolicySnapshot policy, long nowNanos) {
+    Outcome outcome = enforce(request, policy, nowNanos);
+    return outcome.deniedByRule() && policy.settings().enforcement().shadow() ? outcome.shadowed() : outcome;
+  }
+
+  private Outcome enforce(RequestFacts request, PolicySnapshot policy, long nowNanos) {
     GatewaySettings settings = policy.settings();
     if (settings.isExempt(request.method(), request.rawPath())) {
       return Outcome.EXEMPT;
     }
     String clientAddress = ClientAddress.of(request, settings.trustedProxies());
+    boolean allowlisted = policy.isAllowlisted(clientAddress);
     RequestScreen.Rejection rejection = RequestScreen.check(request);
     if (rejection != null) {
-      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress), rejection);
+      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress, allowlisted),
+          rejection);
     }
     CallerIdentity identity = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
         request.header("X-API-Key"), request.header("X-Access-Key-Id"));
@@ -84,34 +105,37 @@ public final class Admission {
       identity = request.formIdentity();
     }
     if (identity.refused()) {
-      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress),
+      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress, allowlisted),
           new RequestScreen.Rejection(400, identity.refusal().errorCode(), identity.refusal().message()));
     }
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
-    Caller caller = new Caller(identity, group, clientAddress);
-    if (!settings.isLimited(request.method())) {
+    Caller caller = new Caller(identity, group, clientAddress, allowlisted);
+    if (!settings.isLimited(request.method())
+        || (allowlisted && settings.enforcement().allowlistSkipKeyLimits())) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
     Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
     if (forgery != null) { // checked first: a forger's denied request charges no key
-      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery));
+      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery), DenialRule.FORGED);
     }
     Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (!own.admitted()) {
-      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
+      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own), DenialRule.of(DenialRule.KEY_SECOND, DenialRule.KEY_MINUTE, own));
     }
     MethodClass methodClass = MethodClass.of(request.method());
     ClassRateLimiter classLimiter = classLimiterOf(methodClass);
     Decision ofClass = classLimiter == null ? null : classLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (ofClass != null && !ofClass.admitted()) {
       keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
-      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass));
+      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass),
+          DenialRule.of(DenialRule.CLASS_SECOND, DenialRule.CLASS_MINUTE, ofClass));
     }
     MethodClass chargedClass = ofClass != null ? methodClass : null;
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
       refundCharges(caller, chargedClass, false, nowNanos);
-      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
+      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address),
+          DenialRule.of(DenialRule.ADDRESS_SECOND, DenialRule.ADDRESS_MINUTE, address));
     }
     boolean chargesAddress = address != null;
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
@@ -160,7 +184,9 @@ public final class Admission {
       // every charge, the class's too: else a forger could drain the owner's write budget
       refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
     }
-    forged.record(caller, nowNanos);
+    if (!caller.allowlisted()) { // allow-listed clients are never tracked per address
+      forged.record(caller, nowNanos);
+    }
   }
 
   /** The limiter of a method class's counters, or null for a method of no class. */

@@ -17,7 +17,8 @@ import org.s3gate.policy.PolicySnapshot;
  * checked at admission ({@link CounterTable#deniedAt}), before anything is charged to the key: an
  * address over the limits of {@code anonymous.group} in forged requests per sliding second or
  * minute is denied everything, under any key. Bound: an address reaches the backend with at most
- * that many forged requests per window, plus those in flight when it crossed the limit.
+ * that many forged requests per window, plus those in flight when it crossed the limit. A client
+ * in {@code allowlist.lst} is never counted or denied here ({@link Admission#refundForged}).
  *
  * <p>Thread-safe: the table is; the two volatile fields are only a skip hint (see lastForgedNanos).
  */
@@ -53,7 +54,7 @@ final class ForgedRequestLimiter implements Limiter {
   /** A denial when the address is over its forged-request budget, else null (nothing is charged). */
   @Override
   public Decision tryAcquire(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos) {
-    if (!anyForged || nowNanos - lastForgedNanos > QUIET_NANOS) {
+    if (!anyForged || nowNanos - lastForgedNanos > QUIET_NANOS || caller.allowlisted()) {
       return null;
     }
     GroupPolicy budget = policy.anonymousPolicy();

@@ -8,15 +8,17 @@ import org.s3gate.policy.MethodClass;
 /**
  * What admission decided for one request: the verdict, who called (identity, group policy, client
  * address), the caller's counts (for the {@code X-RateLimit-*} headers), and, when denied, the
- * limit that refused it (for the SlowDown message). An exempt request has no caller or decision; a
- * rejected one has a caller but no decision (nothing was counted) and the answer it gets.
+ * limit and {@link DenialRule} that refused it (for the SlowDown message and the metrics). An exempt
+ * request has no caller or decision; a rejected one has a caller but no decision (nothing was
+ * counted) and the answer it gets. In {@code mode=shadow} a would-be denial is an admitted outcome
+ * that names the rule that would have denied it ({@link #shadowRule()}).
  *
  * <p>Immutable.
  */
 public final class Outcome {
 
   /** The outcome of every request that is never limited ({@code exempt.paths}). */
-  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null, 0, false);
+  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null, 0, false, false, null, null);
 
   /** How long a caller at its in-flight limit is told to wait: its transfers take as long as they take. */
   static final long IN_FLIGHT_RETRY_NANOS = 1_000_000_000L;
@@ -32,15 +34,12 @@ public final class Outcome {
   private final boolean addressInFlight;
   /** The method class whose counter was charged ({@link ClassRateLimiter}), or null. */
   private final MethodClass chargedClass;
-
-  private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
-      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight) {
-    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false, null);
-  }
+  /** The rule that denied the request, or, when admitted (shadow mode), the one that would have; else null. */
+  private final DenialRule rule;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
-      MethodClass chargedClass) {
+      MethodClass chargedClass, DenialRule rule) {
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
@@ -50,11 +49,12 @@ public final class Outcome {
     this.inFlight = inFlight;
     this.addressInFlight = addressInFlight;
     this.chargedClass = chargedClass;
+    this.rule = rule;
   }
 
   /** Admitted without being counted in flight (a method {@code limit.methods} leaves out). */
   static Outcome admitted(Caller caller, Decision decision) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false);
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, null);
   }
 
   /**
@@ -63,21 +63,55 @@ public final class Outcome {
    */
   static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
       MethodClass chargedClass) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass);
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass, null);
   }
 
-  /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
-  static Outcome denied(Caller caller, Decision decision, String deniedLimit) {
-    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false);
+  /**
+   * @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key}
+   * @param rule the rule it belongs to
+   */
+  static Outcome denied(Caller caller, Decision decision, String deniedLimit, DenialRule rule) {
+    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false,
+        false, null, rule);
   }
 
   /** Denied because the caller has its limit of requests in flight; {@code decision} holds its rate counts. */
   static Outcome deniedInFlight(Caller caller, Decision decision, String deniedLimit) {
-    return new Outcome(Verdict.DENIED_CONCURRENT, caller, decision, deniedLimit, null, IN_FLIGHT_RETRY_NANOS, false);
+    return new Outcome(Verdict.DENIED_CONCURRENT, caller, decision, deniedLimit, null, IN_FLIGHT_RETRY_NANOS, false,
+        false, null, DenialRule.CONCURRENT);
   }
 
   static Outcome rejected(Caller caller, RequestScreen.Rejection rejection) {
-    return new Outcome(Verdict.REJECTED, caller, null, null, rejection, 0, false);
+    return new Outcome(Verdict.REJECTED, caller, null, null, rejection, 0, false, false, null, null);
+  }
+
+  /**
+   * This denial as {@code mode=shadow} turns it: admitted, with the same caller and counts, naming
+   * the rule that would have denied it. Nothing more is charged or counted in flight: the counters
+   * stay exactly as {@code mode=enforce} would have left them (see {@link Admission#decide}).
+   *
+   * @throws IllegalStateException if this outcome is not a denial
+   */
+  Outcome shadowed() {
+    if (rule == null || verdict == Verdict.ADMITTED) {
+      throw new IllegalStateException("not a denial: " + this);
+    }
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, rule);
+  }
+
+  /** Whether this is a denial by a {@link DenialRule} (what shadow mode turns into an admission). */
+  boolean deniedByRule() {
+    return rule != null && verdict != Verdict.ADMITTED;
+  }
+
+  /** The rule that denied the request; null unless denied. */
+  public DenialRule denialRule() {
+    return verdict == Verdict.ADMITTED ? null : rule;
+  }
+
+  /** In {@code mode=shadow}, the rule that would have denied this admitted request; else null. */
+  public DenialRule shadowRule() {
+    return verdict == Verdict.ADMITTED ? rule : null;
   }
 
   /** Who called, as the limiters saw it; null when exempt. */
@@ -194,6 +228,6 @@ public final class Outcome {
   @Override
   public String toString() {
     return "Outcome[" + verdict + (caller == null ? "" : ", " + caller) + (decision == null ? "" : ", " + decision)
-        + (rejection == null ? "" : ", " + rejection) + "]";
+        + (rejection == null ? "" : ", " + rejection) + (rule == null ? "" : ", rule=" + rule.label()) + "]";
   }
 }

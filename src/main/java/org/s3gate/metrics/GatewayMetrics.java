@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -18,6 +19,9 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import org.s3gate.admit.ConnectionLimiterBridge;
+import org.s3gate.admit.DenialRule;
+import org.s3gate.admit.Outcome;
 import org.s3gate.admit.Verdict;
 import org.s3gate.backend.Backend;
 import org.s3gate.backend.BackendPool;
@@ -46,7 +50,11 @@ import org.s3gate.limit.CounterTable;
  *       {@code s3gate_config_reload_trigger_failures_total}: whether hot reload is alive;
  *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind;
  *   <li>{@code s3gate_refunds_total}: requests refunded to their key because the backend refused
- *       their credentials (forged under someone's key).
+ *       their credentials (forged under someone's key);
+ *   <li>{@code s3gate_shadow_denials_total{rule}}: in {@code mode=shadow}, requests (and, rule
+ *       {@code ip_connections}, connections) that a rule would have denied, by {@link DenialRule} label;
+ *   <li>{@code s3gate_connections_rejected_total}: connections the Jetty connection-rate component
+ *       closed at accept ({@code ip.limit.connections}; read from its MBean when scraped, 0 without it).
  * </ul>
  *
  * <p>Request path cost: counters are bound to their label values ahead of time (per group on the
@@ -74,9 +82,17 @@ public final class GatewayMetrics {
   private final DistributionDataPoint[] durationByVerdict;
   private final CounterDataPoint[][] backendResponses;
   private final Counter refunds;
+  /** Would-be denials by {@link DenialRule#ordinal()}; ip_connections is read from the Jetty component instead. */
+  private final LongAdder[] shadowByRule = new LongAdder[DenialRule.values().length];
 
   public GatewayMetrics(CounterTable table, BackendPool pool, Supplier<ReloadStatus> reloads,
       Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped) {
+    this(table, pool, reloads, trigger, accessLogDropped, null);
+  }
+
+  /** @param connections the Jetty connection-rate component's bridge, or null where there is none */
+  public GatewayMetrics(CounterTable table, BackendPool pool, Supplier<ReloadStatus> reloads,
+      Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped, ConnectionLimiterBridge connections) {
     requests = Counter.builder().name("s3gate_requests_total")
         .help("Requests checked by the rate limiter, by group and decision")
         .labelNames("group", "decision").withoutExemplars().register(registry);
@@ -149,6 +165,33 @@ public final class GatewayMetrics {
     CounterWithCallback.builder().name("s3gate_access_log_dropped_total")
         .help("Access log lines dropped because the log writer fell behind")
         .callback(cb -> cb.call(accessLogDropped.getAsLong())).register(registry);
+    for (int r = 0; r < shadowByRule.length; r++) {
+      shadowByRule[r] = new LongAdder();
+    }
+    CounterWithCallback.builder().name("s3gate_shadow_denials_total")
+        .help("mode=shadow: requests (rule ip_connections: connections) a rule would have denied, by rule")
+        .labelNames("rule")
+        .callback(cb -> {
+          for (DenialRule rule : DenialRule.values()) {
+            long value = rule == DenialRule.IP_CONNECTIONS
+                ? (connections == null ? 0 : connections.shadowRejected()) : shadowByRule[rule.ordinal()].sum();
+            cb.call(value, rule.label());
+          }
+        }).register(registry);
+    CounterWithCallback.builder().name("s3gate_connections_rejected_total")
+        .help("Connections closed at accept because their client IP was over ip.limit.connections per ip.window"
+            + " (Jetty component s3gate-connection-limit; 0 without it)")
+        .callback(cb -> cb.call(connections == null ? 0 : connections.rejected())).register(registry);
+  }
+
+  /** Counts a would-be denial of {@code mode=shadow}: an admitted outcome with a {@link Outcome#shadowRule()}. */
+  public void recordShadowDenial(DenialRule rule) {
+    shadowByRule[rule.ordinal()].increment();
+  }
+
+  /** Would-be denials of one rule since start (not {@code ip_connections}: the Jetty component counts those). */
+  public long shadowDenials(DenialRule rule) {
+    return shadowByRule[rule.ordinal()].sum();
   }
 
   /** Counts one request refunded to its key because the backend refused its credentials. */

@@ -44,6 +44,7 @@ public record GatewaySettings(
     boolean accessLogEnabled,
     AccessLogFormat accessLogFormat,
     SecurityHeaderSettings securityHeaders,
+    EnforcementSettings enforcement,
     StartupSettings startup) {
 
   public GatewaySettings {
@@ -56,6 +57,7 @@ public record GatewaySettings(
     Objects.requireNonNull(minRateWindow, "minRateWindow");
     Objects.requireNonNull(accessLogFormat, "accessLogFormat");
     Objects.requireNonNull(securityHeaders, "securityHeaders");
+    Objects.requireNonNull(enforcement, "enforcement");
     Objects.requireNonNull(startup, "startup");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     exemptPaths = Set.copyOf(exemptPaths);
@@ -69,7 +71,7 @@ public record GatewaySettings(
         defaultLimitConcurrent, defaultErrorMessage,
         denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, reloadMaxFileBytes, adminAllow,
         trustedProxies, backendHealthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled,
-        accessLogFormat, securityHeaders, running);
+        accessLogFormat, securityHeaders, enforcement, running);
   }
 
   /** {@code table.size} (restart). */

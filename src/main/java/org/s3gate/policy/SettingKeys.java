@@ -43,6 +43,11 @@ final class SettingKeys {
   static final String ACCESS_LOG_FORMAT = "access.log.format";
   static final String ACCESS_LOG_FILE = "access.log.file";
   static final String SECURITY_HSTS = "security.hsts";
+  static final String MODE = "mode";
+  static final String ALLOWLIST_SKIP_KEY_LIMITS = "allowlist.skip_key_limits";
+  static final String INFORM_BACKEND = "inform.backend";
+  static final String IP_WINDOW = "ip.window";
+  static final String IP_LIMIT_CONNECTIONS = "ip.limit.connections";
   /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
   static final String SECURITY_HEADER_PREFIX = "security.header.";
 
@@ -52,7 +57,8 @@ final class SettingKeys {
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, RELOAD_MAX_FILE_BYTES, EXEMPT_PATHS, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
+      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS,
+      MODE, ALLOWLIST_SKIP_KEY_LIMITS, INFORM_BACKEND, IP_WINDOW, IP_LIMIT_CONNECTIONS);
 
   private SettingKeys() {}
 }

@@ -57,7 +57,12 @@ final class PolicyTestFiles {
         "access.log.format client=$client key=$key decision=$decision",
         "access.log.file",
         "security.hsts max-age=31536000",
-        "security.header.X-Content-Type-Options nosniff");
+        "security.header.X-Content-Type-Options nosniff",
+        "mode enforce",
+        "allowlist.skip_key_limits false",
+        "inform.backend false",
+        "ip.window 10s",
+        "ip.limit.connections 0");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {

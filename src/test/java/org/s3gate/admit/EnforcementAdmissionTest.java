@@ -1,0 +1,141 @@
+package org.s3gate.admit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.policy.PolicySnapshot;
+
+/** The allow-list and shadow mode in the admission core, with configurations loaded from real files. */
+class EnforcementAdmissionTest {
+  private static final String LISTED_KEY = "FQ4IU19ZFZ3470XJ7GBF";
+  private static final long SECOND = 1_000_000_000L;
+
+  @TempDir
+  Path dir;
+
+  /** A signed request from {@code address} under {@code key}. */
+  record Request(String method, String address, String key) implements RequestFacts {
+    @Override
+    public String rawPath() {
+      return "/bucket/object";
+    }
+
+    @Override
+    public String rawQuery() {
+      return null;
+    }
+
+    @Override
+    public String remoteAddress() {
+      return address;
+    }
+
+    @Override
+    public String header(String name) {
+      return name.equalsIgnoreCase("Authorization") ? "AWS4-HMAC-SHA256 Credential=" + key
+          + "/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc" : null;
+    }
+
+    @Override
+    public List<String> headerValues(String name) {
+      String value = header(name);
+      return value == null ? List.of() : List.of(value);
+    }
+  }
+
+  private PolicySnapshot load(String gateway, String allowlist) throws IOException {
+    Files.writeString(dir.resolve("gateway.properties"), "reload.interval 1h\n" + gateway);
+    Files.writeString(dir.resolve("api_key_groups.map"), LISTED_KEY + " basic\n");
+    Files.writeString(dir.resolve("rate_limits_per_minute.map"), "basic 100\nunknown 100\n");
+    Files.writeString(dir.resolve("rate_limits_per_second.map"), "basic 3\nunknown 3\n");
+    Files.writeString(dir.resolve("allowlist.lst"), allowlist);
+    try (ConfigReloader config = ConfigReloader.start(dir, Map.of())) {
+      return config.store().current();
+    }
+  }
+
+  private static List<Outcome> send(Admission admission, PolicySnapshot policy, Request request, int times) {
+    List<Outcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < times; i++) {
+      outcomes.add(admission.decide(request, policy, SECOND + i));
+    }
+    return outcomes;
+  }
+
+  @Test
+  void decide_allowlistedAddress_skipsTheAddressBudgetButKeepsTheKeyLimits() throws IOException {
+    // anonymous.group is unknown: 3/s per address for unlisted keys
+    PolicySnapshot policy = load("", "# trusted\n10.0.0.0/8   # office\n2001:db8::/32\n");
+    Admission admission = new Admission(new CounterTable(100));
+    List<Outcome> rotating = new ArrayList<>();
+    for (int i = 0; i < 6; i++) { // six invented keys: each has its own budget, the address one for all
+      rotating.add(admission.decide(new Request("GET", "10.1.2.3", "INVENTED" + i), policy, SECOND + i));
+    }
+    assertThat(rotating).allMatch(Outcome::forwarded);
+    List<Outcome> unlisted = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      unlisted.add(admission.decide(new Request("GET", "192.0.2.9", "INVENTED" + i), policy, SECOND + i));
+    }
+    assertThat(unlisted.stream().filter(Outcome::forwarded)).hasSize(3);
+    assertThat(unlisted.get(3).denialRule()).isEqualTo(DenialRule.ADDRESS_SECOND);
+
+    List<Outcome> listedKey = send(admission, policy, new Request("GET", "2001:db8::7", LISTED_KEY), 5);
+    assertThat(listedKey.stream().filter(Outcome::forwarded)).as("the key's 3/s still applies").hasSize(3);
+    assertThat(listedKey.get(4).denialRule()).isEqualTo(DenialRule.KEY_SECOND);
+  }
+
+  @Test
+  void decide_allowlistedWithSkipKeyLimits_admitsEverythingUncharged() throws IOException {
+    PolicySnapshot policy = load("allowlist.skip_key_limits=true\n", "10.0.0.1\n");
+    Admission admission = new Admission(new CounterTable(100));
+    assertThat(send(admission, policy, new Request("GET", "10.0.0.1", LISTED_KEY), 10)).allMatch(Outcome::forwarded);
+    List<Outcome> other = send(admission, policy, new Request("GET", "10.0.0.2", LISTED_KEY), 4);
+    assertThat(other.stream().filter(Outcome::forwarded)).as("the allow-listed requests charged nothing").hasSize(3);
+  }
+
+  @Test
+  void decide_shadowMode_admitsEveryDenialNamingItsRuleAndChargesAsEnforceWould() throws IOException {
+    PolicySnapshot shadow = load("mode=shadow\n", "");
+    Admission admission = new Admission(new CounterTable(100));
+    List<Outcome> outcomes = send(admission, shadow, new Request("GET", "192.0.2.1", LISTED_KEY), 7);
+    assertThat(outcomes).allMatch(Outcome::forwarded);
+    assertThat(outcomes).allMatch(o -> o.verdict() == Verdict.ADMITTED && o.denialRule() == null);
+    assertThat(outcomes.stream().filter(o -> o.shadowRule() == DenialRule.KEY_SECOND)).hasSize(4);
+    assertThat(outcomes.subList(0, 3)).allMatch(o -> o.shadowRule() == null);
+    // nothing was charged for the would-be denials: the key's count is what enforcement leaves
+    assertThat(outcomes.get(6).decision().currentPerSecond()).isEqualTo(3);
+
+    PolicySnapshot enforce = load("mode=enforce\n", "");
+    Outcome next = admission.decide(new Request("GET", "192.0.2.1", LISTED_KEY), enforce, SECOND + 7);
+    assertThat(next.forwarded()).as("enforce applies on the next request").isFalse();
+    assertThat(next.denialRule()).isEqualTo(DenialRule.KEY_SECOND);
+  }
+
+  @Test
+  void decide_shadowMode_inFlightWouldBeDenialIsNotCountedInFlight() throws IOException {
+    Files.writeString(dir.resolve("concurrent_requests.map"), "basic 1\n");
+    PolicySnapshot shadow = load("mode=shadow\n", "");
+    Admission admission = new Admission(new CounterTable(100));
+    Outcome first = admission.decide(new Request("PUT", "192.0.2.1", LISTED_KEY), shadow, SECOND);
+    Outcome second = admission.decide(new Request("PUT", "192.0.2.1", LISTED_KEY), shadow, SECOND + 1);
+    assertThat(first.shadowRule()).isNull();
+    assertThat(second.forwarded()).isTrue();
+    assertThat(second.shadowRule()).isEqualTo(DenialRule.CONCURRENT);
+    admission.complete(second); // must not end the first one's flight
+    Outcome third = admission.decide(new Request("PUT", "192.0.2.1", LISTED_KEY), shadow, SECOND + 2);
+    assertThat(third.shadowRule()).isEqualTo(DenialRule.CONCURRENT);
+    admission.complete(first);
+    Outcome fourth = admission.decide(new Request("PUT", "192.0.2.1", LISTED_KEY), shadow, SECOND * 3);
+    assertThat(fourth.shadowRule()).isNull();
+  }
+}
