@@ -110,8 +110,10 @@ public final class Admission {
     }
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
     Caller caller = new Caller(identity, group, clientAddress, allowlisted);
+    // an allow-listed client is never limited per address: an anonymous caller's own budget is its
+    // address's, so it goes too; a key's limits go only with allowlist.skip_key_limits
     if (!settings.isLimited(request.method())
-        || (allowlisted && settings.enforcement().allowlistSkipKeyLimits())) {
+        || (allowlisted && (identity.anonymous() || settings.enforcement().allowlistSkipKeyLimits()))) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
     Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);

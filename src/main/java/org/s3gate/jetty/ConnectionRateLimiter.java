@@ -58,6 +58,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 public final class ConnectionRateLimiter extends AbstractLifeCycle
     implements SelectorManager.AcceptListener, ConnectionRateLimiterMXBean {
+  // Registered through a delegate, not as itself: Jetty's MBeanContainer (jmx module) registers the
+  // beans of every container, this one too once it is a selector manager's listener, and JMX
+  // refuses one MXBean object under two names (InstanceAlreadyExistsException naming the other).
   /** The MBean's name in the platform MBean server. */
   public static final String OBJECT_NAME = "s3gate:type=ConnectionLimiter";
 
@@ -125,10 +128,10 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
     ObjectName name = new ObjectName(OBJECT_NAME);
     try {
-      mbeans.registerMBean(this, name);
+      mbeans.registerMBean(new Management(this), name);
     } catch (InstanceAlreadyExistsException e) {
       mbeans.unregisterMBean(name); // left by an earlier start of this server in the same JVM
-      mbeans.registerMBean(this, name);
+      mbeans.registerMBean(new Management(this), name);
     }
     return name;
   }
@@ -268,6 +271,75 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
       return config.counts().clear(InetAddress.getByName(ip));
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /** The MXBean registered as {@link #OBJECT_NAME}: every call goes to the limiter. Thread-safe as it is. */
+  private static final class Management implements ConnectionRateLimiterMXBean {
+    private final ConnectionRateLimiter limiter;
+
+    Management(ConnectionRateLimiter limiter) {
+      this.limiter = limiter;
+    }
+
+    @Override
+    public int getLimit() {
+      return limiter.getLimit();
+    }
+
+    @Override
+    public long getWindowMillis() {
+      return limiter.getWindowMillis();
+    }
+
+    @Override
+    public boolean isShadow() {
+      return limiter.isShadow();
+    }
+
+    @Override
+    public String[] getAllowlist() {
+      return limiter.getAllowlist();
+    }
+
+    @Override
+    public long getRejected() {
+      return limiter.getRejected();
+    }
+
+    @Override
+    public long getShadowRejected() {
+      return limiter.getShadowRejected();
+    }
+
+    @Override
+    public int getTrackedIps() {
+      return limiter.getTrackedIps();
+    }
+
+    @Override
+    public int getCapacity() {
+      return limiter.getCapacity();
+    }
+
+    @Override
+    public long getUntracked() {
+      return limiter.getUntracked();
+    }
+
+    @Override
+    public void configure(int limit, long windowMillis, boolean shadow, String[] allowlist) {
+      limiter.configure(limit, windowMillis, shadow, allowlist);
+    }
+
+    @Override
+    public Map<String, Integer> connectionRates() {
+      return limiter.connectionRates();
+    }
+
+    @Override
+    public boolean clearIp(String ip) {
+      return limiter.clearIp(ip);
     }
   }
 }
