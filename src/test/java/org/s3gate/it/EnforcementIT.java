@@ -163,7 +163,7 @@ class EnforcementIT {
     assertThat(ObservabilityIT.value(metrics, "s3gate_shadow_denials_total", "rule=\"key_minute\""))
         .isEqualTo(sent - KEY_PER_MINUTE);
     assertThat(ObservabilityIT.value(metrics, "s3gate_shadow_denials_total", "rule=\"key_second\"")).isEqualTo(0);
-    assertThat(ObservabilityIT.value(metrics, "s3gate_requests_total", "group=\"basic\",decision=\"admitted\""))
+    assertThat(ObservabilityIT.value(metrics, "s3gate_requests_total", "decision=\"admitted\",group=\"basic\""))
         .isEqualTo(sent);
     assertThat(within(5_000, () -> shadow.accessLog().split("shadow=key_minute", -1).length - 1 == sent - KEY_PER_MINUTE))
         .as("each would-be denial is in the access log:\n%s", shadow.accessLog()).isTrue();
