@@ -2,8 +2,10 @@ package org.s3gate.admit;
 
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
+import org.s3gate.limit.IpDecision;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.MethodClass;
@@ -27,7 +29,11 @@ import org.s3gate.policy.PolicySnapshot;
  *       policy is looked up in the snapshot (one hash lookup).
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
- *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
+ *   <li>Otherwise the client IP's rules decide first ({@link ClientIpLimiter}: {@code ip.limit.requests}
+ *       and the tarpit, over {@code ip.window}, whatever key the request names), so a request they
+ *       refuse charges no key; when a later budget denies the request, the IP's charge is taken back
+ *       too (unless {@code count.denied}, which counts denied requests everywhere).
+ *   <li>Then the {@link Limiter}s decide in order: the caller's own budget
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
  *       ({@link ClassRateLimiter}), then, for a key
@@ -55,32 +61,43 @@ public final class Admission {
   private final InFlightLimiter inFlight;
   private final ClassRateLimiter readLimiter;
   private final ClassRateLimiter writeLimiter;
-  private final ForgedRequestLimiter forged;
+  /** The per-client-IP rules; null when client IPs are not tracked (unit tests, the benchmarks' base row). */
+  private final ClientIpLimiter clientIps;
 
-  /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
+  /**
+   * Admission without per-client-IP tracking: every budget is kept in {@code counters}, keys under
+   * their name, addresses as {@code anonymous@ADDRESS}.
+   */
   public Admission(CounterTable counters) {
+    this(counters, null);
+  }
+
+  /** Admission with the per-client-IP rules counted in {@code clientIps} (the gateway's). */
+  public Admission(CounterTable counters, ClientIpTable clientIps) {
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
     this.inFlight = new InFlightLimiter(counters);
     this.readLimiter = new ClassRateLimiter(MethodClass.READ, counters);
     this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE, counters);
-    this.forged = new ForgedRequestLimiter(counters);
+    this.clientIps = clientIps == null ? null : new ClientIpLimiter(clientIps);
   }
 
   /**
    * Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time.
    *
-   * <p>{@code mode=shadow} is applied here and nowhere else: a denial by any rule is turned into an
-   * admission that names the rule ({@link Outcome#shadowed}), so the filter forwards it and counts
-   * it as a would-be denial, and a limiter added later is covered without knowing about shadow mode.
-   * What a would-be denied request charges: exactly what {@code mode=enforce} charges for the denial
-   * (nothing, or with {@code count.denied=true} its own budget), and it is not counted in flight.
-   * So the counters, and with them every later decision, are the same as under enforcement, and the
-   * shadow counts are the denials enforcement would make for the same traffic (charging them as
-   * admitted instead would inflate the windows past the limit and count a client sending twice its
-   * limit as denied every request, where enforcement denies half). A rejected request (malformed or
-   * ambiguous, {@link RequestScreen}) is not a denial by a rule and stays rejected: forwarding it
-   * could let it be limited differently from what the backend authenticates.
+   * <p>{@code mode=shadow} is applied here and nowhere else: a denial by any rule (the IP rules and
+   * the tarpit included) is turned into an admission that names the rule ({@link Outcome#shadowed}),
+   * so the filter forwards it and counts it as a would-be denial, and a rule added later is covered
+   * without knowing about shadow mode. What a would-be denied request charges: exactly what
+   * {@code mode=enforce} charges for the denial (nothing, or with {@code count.denied=true} its own
+   * budget), it is not counted in flight, and the backend's answer to it counts as no error of its
+   * IP (enforcement would have kept it from the backend). So the counters, and with them every later
+   * decision, are the same as under enforcement, and the shadow counts are the denials enforcement
+   * would make for the same traffic (charging them as admitted instead would inflate the windows
+   * past the limit and count a client sending twice its limit as denied every request, where
+   * enforcement denies half). A rejected request (malformed or ambiguous, {@link RequestScreen}) is
+   * not a denial by a rule and stays rejected: forwarding it could let it be limited differently
+   * from what the backend authenticates.
    */
   public Outcome decide(RequestFacts request, PolicySnapshot policy, long nowNanos) {
     Outcome outcome = enforce(request, policy, nowNanos);
@@ -116,13 +133,27 @@ public final class Admission {
         || (allowlisted && (identity.anonymous() || settings.enforcement().allowlistSkipKeyLimits()))) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
-    Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
-    if (forgery != null) { // checked first: a forger's denied request charges no key
-      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery), DenialRule.FORGED);
+    IpDecision ip = null;
+    if (clientIps != null && !allowlisted) { // allow-listed clients are never tracked per IP
+      ip = clientIps.tryAcquire(caller, policy, nowNanos);
+      if (!ip.admitted()) { // checked first: a request the IP rules refuse charges no key
+        return Outcome.deniedClientIp(caller, keyLimiter.peek(caller, nowNanos), ip, clientIps.describeLimit(policy, ip));
+      }
     }
+    Outcome outcome = decideBudgets(request, caller, policy, nowNanos, ip);
+    if (ip != null && !outcome.forwarded() && !settings.countDenied()) {
+      clientIps.refund(caller, nowNanos); // no budget is charged for a request another denies
+    }
+    return outcome;
+  }
+
+  /** The caller's budgets after the IP rules admitted it ({@code ip}, null when not tracked). */
+  private Outcome decideBudgets(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos,
+      IpDecision ip) {
     Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (!own.admitted()) {
-      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own), DenialRule.of(DenialRule.KEY_SECOND, DenialRule.KEY_MINUTE, own));
+      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own),
+          DenialRule.of(DenialRule.KEY_SECOND, DenialRule.KEY_MINUTE, own));
     }
     MethodClass methodClass = MethodClass.of(request.method());
     ClassRateLimiter classLimiter = classLimiterOf(methodClass);
@@ -145,7 +176,7 @@ public final class Admission {
       refundCharges(caller, chargedClass, chargesAddress, nowNanos);
       return Outcome.deniedInFlight(caller, own, full.describe());
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip);
   }
 
   /**
@@ -167,7 +198,9 @@ public final class Admission {
    * The backend refused a forwarded request as not its key's owner's (403 {@code InvalidAccessKeyId}
    * or {@code SignatureDoesNotMatch}): the charge made at {@code chargedNanos} is taken back from the
    * key (and from its method class's and its address's budgets where they were charged), and the
-   * request is counted as a forged request of the client address instead ({@link ForgedRequestLimiter}).
+   * request is counted as an error of its client IP instead ({@link ClientIpLimiter#forged}), so the
+   * forger runs into the IP rules (the tarpit, {@code ip.limit.requests}) while the key's owner keeps
+   * its whole budget. The IP's request count is not refunded: the forger did send it.
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
    * request added to the key's windows, from its own slot or an earlier one
@@ -177,7 +210,7 @@ public final class Admission {
    * from an earlier slot can only leave the count one too high for a while (the key under-admitted
    * by one), never too low. A charge already out of the window is not taken back (nothing to free).
    */
-  public void refundForged(Outcome outcome, long chargedNanos, long nowNanos) {
+  public void refundForged(Outcome outcome, PolicySnapshot policy, long chargedNanos, long nowNanos) {
     Caller caller = outcome.fullCaller();
     if (caller == null || !outcome.forwarded()) {
       return;
@@ -186,8 +219,20 @@ public final class Admission {
       // every charge, the class's too: else a forger could drain the owner's write budget
       refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
     }
-    if (!caller.allowlisted()) { // allow-listed clients are never tracked per address
-      forged.record(caller, nowNanos);
+    if (clientIps != null && !caller.allowlisted() && outcome.shadowRule() == null) {
+      clientIps.forged(caller, policy, nowNanos); // not for a would-be denial: enforcement kept it from the backend
+    }
+  }
+
+  /**
+   * The backend answered a forwarded request with {@code status}: an answer in
+   * {@code ip.error.statuses} counts as an error of the request's client IP (the gateway's own
+   * denials never reach here, so they never count).
+   */
+  public void backendAnswered(Outcome outcome, PolicySnapshot policy, int status, long nowNanos) {
+    Caller caller = outcome.fullCaller();
+    if (clientIps != null && caller != null && outcome.clientIp() != null && outcome.shadowRule() == null) {
+      clientIps.backendAnswered(caller, policy, status, nowNanos);
     }
   }
 

@@ -11,6 +11,7 @@ import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.policy.Cidr;
 import org.s3gate.policy.EnforcementSettings;
 import org.s3gate.policy.PolicySnapshot;
@@ -71,7 +72,7 @@ public final class ConnectionLimiterBridge {
     String[] allowlist = policy.allowlist().blocks().stream().map(Cidr::toString).toArray(String[]::new);
     try {
       mbeans.invoke(name, "configure",
-          new Object[] {enforcement.ipLimitConnections(), enforcement.ipWindow().toMillis(), enforcement.shadow(),
+          new Object[] {enforcement.ipLimitConnections(), policy.settings().ipWindow().toMillis(), enforcement.shadow(),
               allowlist},
           new String[] {int.class.getName(), long.class.getName(), boolean.class.getName(), String[].class.getName()});
     } catch (JMException | RuntimeException e) {
@@ -108,6 +109,28 @@ public final class ConnectionLimiterBridge {
       LOG.log(System.Logger.Level.WARNING, "cannot read connection rates from " + OBJECT_NAME, e);
     }
     return rates;
+  }
+
+  /**
+   * The component's connections per IP as the {@code client_ips} table shows them ({@code conn_rate}):
+   * one MBean call per half second at most, however many rows are shown, and none per request.
+   */
+  public ClientIpTable.ConnectionRates view() {
+    return new ClientIpTable.ConnectionRates() {
+      private volatile Map<String, Integer> rates;
+      private volatile long readNanos;
+
+      @Override
+      public int connections(String address, long nowNanos) {
+        Map<String, Integer> current = rates;
+        if (current == null || nowNanos - readNanos > 500_000_000L) {
+          current = connectionRates();
+          rates = current;
+          readNanos = nowNanos;
+        }
+        return current.getOrDefault(address, 0);
+      }
+    };
   }
 
   /** Forgets one IP's connection counts; false without the component or when it was not tracked. */

@@ -19,8 +19,6 @@ public enum DenialRule {
   ADDRESS_SECOND("address_second"),
   ADDRESS_MINUTE("address_minute"),
   CONCURRENT("concurrent"),
-  /** The client address's budget of forged requests (credentials the backend refused). */
-  FORGED("forged"),
   /** {@code ip.limit.requests}. */
   IP_REQUESTS("ip_requests"),
   /** {@code ip.tarpit.requests} + {@code ip.tarpit.errors}: held {@code tarpit.delay}, then 429. */

@@ -50,7 +50,7 @@ public final class RateLimitBucket {
 
   /** The client IP's requests in its window as admission counted them; 0 where nothing counted it. */
   private static long ipRequestRate(Outcome outcome) {
-    return 0; // the per-IP table (issue 15 part A) supplies this; until it is merged nothing counts per IP
+    return outcome == null || outcome.clientIp() == null ? 0 : outcome.clientIp().requests();
   }
 
   private static void encodeKey(String key, StringBuilder out) {

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The client addresses of {@code allowlist.lst}: IPv4 and IPv6 addresses and CIDR blocks whose
  * clients are never tracked or limited per client address (the address budget of unlisted keys,
- * the forged-request budget, the per-IP rules); their access keys' limits still apply unless
+ * the per-IP table and rules); their access keys' limits still apply unless
  * {@code allowlist.skip_key_limits=true}.
  *
  * <p>Design: a linear scan over the blocks, after one parse of the address. Cost: nothing when the

@@ -1,6 +1,5 @@
 package org.s3gate.policy;
 
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -9,13 +8,14 @@ import java.util.Objects;
  * (enforce, or shadow: every would-be denial counted, none made), {@code allowlist.skip_key_limits}
  * (whether {@code allowlist.lst}'s clients skip their keys' limits too), {@code inform.backend}
  * (the {@code X-RateLimit-Bucket} request header) and the connection-rate rule
- * ({@code ip.limit.connections} new connections per {@code ip.window} and client IP, enforced by the
- * Jetty component {@code org.s3gate.jetty.ConnectionRateLimiter}; 0 = off). All hot.
+ * ({@code ip.limit.connections} new connections per {@code ip.window} (restart; see
+ * {@link GatewaySettings#ipWindow()}) and client IP, enforced by the Jetty component
+ * {@code org.s3gate.jetty.ConnectionRateLimiter}; 0 = off). All hot.
  *
  * <p>Immutable.
  */
 public record EnforcementSettings(Mode mode, boolean allowlistSkipKeyLimits, boolean informBackend,
-    int ipLimitConnections, Duration ipWindow) {
+    int ipLimitConnections) {
 
   /** {@code mode}: whether denials are made or only counted. */
   public enum Mode {
@@ -42,7 +42,6 @@ public record EnforcementSettings(Mode mode, boolean allowlistSkipKeyLimits, boo
 
   public EnforcementSettings {
     Objects.requireNonNull(mode, "mode");
-    Objects.requireNonNull(ipWindow, "ipWindow");
   }
 
   /** Whether would-be denials are only counted ({@code mode=shadow}). */

@@ -87,11 +87,11 @@ class EnforcementAdmissionTest {
       unlisted.add(admission.decide(new Request("GET", "192.0.2.9", "INVENTED" + i), policy, SECOND + i));
     }
     assertThat(unlisted.stream().filter(Outcome::forwarded)).hasSize(3);
-    assertThat(unlisted.get(3).denialRule()).isEqualTo(DenialRule.ADDRESS_SECOND);
+    assertThat(unlisted.get(3).rule()).isEqualTo(DenialRule.ADDRESS_SECOND);
 
     List<Outcome> listedKey = send(admission, policy, new Request("GET", "2001:db8::7", LISTED_KEY), 5);
     assertThat(listedKey.stream().filter(Outcome::forwarded)).as("the key's 3/s still applies").hasSize(3);
-    assertThat(listedKey.get(4).denialRule()).isEqualTo(DenialRule.KEY_SECOND);
+    assertThat(listedKey.get(4).rule()).isEqualTo(DenialRule.KEY_SECOND);
   }
 
   @Test
@@ -109,7 +109,7 @@ class EnforcementAdmissionTest {
     Admission admission = new Admission(new CounterTable(100));
     List<Outcome> outcomes = send(admission, shadow, new Request("GET", "192.0.2.1", LISTED_KEY), 7);
     assertThat(outcomes).allMatch(Outcome::forwarded);
-    assertThat(outcomes).allMatch(o -> o.verdict() == Verdict.ADMITTED && o.denialRule() == null);
+    assertThat(outcomes).allMatch(o -> o.verdict() == Verdict.ADMITTED && o.rule() == null);
     assertThat(outcomes.stream().filter(o -> o.shadowRule() == DenialRule.KEY_SECOND)).hasSize(4);
     assertThat(outcomes.subList(0, 3)).allMatch(o -> o.shadowRule() == null);
     // nothing was charged for the would-be denials: the key's count is what enforcement leaves
@@ -118,7 +118,7 @@ class EnforcementAdmissionTest {
     PolicySnapshot enforce = load("mode=enforce\n", "");
     Outcome next = admission.decide(new Request("GET", "192.0.2.1", LISTED_KEY), enforce, SECOND + 7);
     assertThat(next.forwarded()).as("enforce applies on the next request").isFalse();
-    assertThat(next.denialRule()).isEqualTo(DenialRule.KEY_SECOND);
+    assertThat(next.rule()).isEqualTo(DenialRule.KEY_SECOND);
   }
 
   @Test

@@ -58,10 +58,19 @@ final class PolicyTestFiles {
         "access.log.file",
         "security.hsts max-age=31536000",
         "security.header.X-Content-Type-Options nosniff",
+        "ip.table.size 200000",
+        "ip.table.expire 30m",
+        "ip.window 10s",
+        "ip.error.statuses 400,401,403",
+        "ip.limit.requests 0",
+        "ip.tarpit.requests 200",
+        "ip.tarpit.errors 50",
+        "tarpit.delay 5s",
+        "tarpit.max 1000",
+
         "mode enforce",
         "allowlist.skip_key_limits false",
         "inform.backend false",
-        "ip.window 10s",
         "ip.limit.connections 0");
   }
 
