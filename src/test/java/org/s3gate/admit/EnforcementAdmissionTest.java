@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.policy.PolicySnapshot;
 
@@ -137,5 +139,41 @@ class EnforcementAdmissionTest {
     admission.complete(first);
     Outcome fourth = admission.decide(new Request("PUT", "192.0.2.1", LISTED_KEY), shadow, SECOND * 3);
     assertThat(fourth.shadowRule()).isNull();
+  }
+
+  @Test
+  void decide_shadowMode_coversTheClientIpRules_andATarpitIsNeverHeld() throws IOException {
+    PolicySnapshot shadow = load("mode=shadow\nip.limit.requests=2\n", "");
+    ClientIpTable ips = new ClientIpTable(100, Duration.ofSeconds(10));
+    Admission admission = new Admission(new CounterTable(100), ips);
+    List<Outcome> outcomes = send(admission, shadow, new Request("GET", "192.0.2.1", "INVENTED1"), 3);
+    assertThat(outcomes).allMatch(Outcome::forwarded);
+    assertThat(outcomes.get(2).shadowRule()).isEqualTo(DenialRule.IP_REQUESTS);
+    assertThat(outcomes.get(2).clientIp()).as("the IP's counts stay on the outcome").isNotNull();
+
+    PolicySnapshot tarpit = load("mode=shadow\nip.tarpit.requests=1\nip.tarpit.errors=1\n", "");
+    Admission tarpitting = new Admission(new CounterTable(100), new ClientIpTable(100, Duration.ofSeconds(10)));
+    Outcome first = tarpitting.decide(new Request("GET", "192.0.2.2", "INVENTED2"), tarpit, SECOND);
+    tarpitting.backendAnswered(first, tarpit, 403, SECOND);
+    tarpitting.backendAnswered(first, tarpit, 403, SECOND + 1);
+    Outcome second = tarpitting.decide(new Request("GET", "192.0.2.2", "INVENTED2"), tarpit, SECOND + 2);
+    Outcome third = tarpitting.decide(new Request("GET", "192.0.2.2", "INVENTED2"), tarpit, SECOND + 3);
+    assertThat(List.of(second, third)).anyMatch(o -> o.shadowRule() == DenialRule.IP_TARPIT);
+    assertThat(List.of(second, third)).allMatch(o -> o.forwarded() && !o.tarpit());
+  }
+
+  @Test
+  void decide_allowlistedClient_isNeverCountedInTheClientIpTable() throws IOException {
+    PolicySnapshot policy = load("ip.limit.requests=2\n", "192.0.2.0/24\n");
+    ClientIpTable ips = new ClientIpTable(100, Duration.ofSeconds(10));
+    Admission admission = new Admission(new CounterTable(100), ips);
+    assertThat(send(admission, policy, new Request("GET", "192.0.2.7", LISTED_KEY), 3)).allMatch(Outcome::forwarded);
+    assertThat(ips.usage("192.0.2.7", SECOND + 3)).isNull();
+    List<Outcome> other = new ArrayList<>(); // five seconds later: the key's 3/s has room again
+    for (int i = 0; i < 3; i++) {
+      other.add(admission.decide(new Request("GET", "198.51.100.7", LISTED_KEY), policy, 5 * SECOND + i));
+    }
+    assertThat(other.subList(0, 2)).allMatch(Outcome::forwarded);
+    assertThat(other.get(2).rule()).as("an unlisted client is limited per IP").isEqualTo(DenialRule.IP_REQUESTS);
   }
 }

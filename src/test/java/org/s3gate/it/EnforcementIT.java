@@ -55,6 +55,7 @@ class EnforcementIT {
     gateway = Gateway.builder("enforcement-it-gateway", backend.url())
         .setting("anonymous.group", "public")
         .setting("ip.window", "60s")
+        .setting("inform.backend", "true") // s3proxy checks signatures: the added header must not break them
         .appendConf("rate_limits_per_minute.map", "public " + ANONYMOUS_PER_MINUTE)
         .appendConf("rate_limits_per_second.map", "public 1000")
         // 127.0.0.1 (metrics scrapes) stays listed throughout, so the connection-rate test cannot lock it out
@@ -204,6 +205,15 @@ class EnforcementIT {
     assertThat(fields[2]).isEqualTo(OTHER_KEY);
     assertThat(fields[3]).isEqualTo("standard");
     assertThat(Integer.parseInt(fields[4])).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void informBackend_signatureCheckingBackend_stillVerifiesSigV4WithTheAddedHeader() throws Exception {
+    try (S3Client client = S3Clients.client(gateway.url())) {
+      client.putObject(b -> b.bucket(BUCKET).key("informed"), RequestBody.fromString("bucket header"));
+      assertThat(client.getObjectAsBytes(b -> b.bucket(BUCKET).key("informed")).asUtf8String())
+          .isEqualTo("bucket header");
+    }
   }
 
   /**
