@@ -14,6 +14,7 @@ import jakarta.servlet.ServletContextListener;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
+import org.s3gate.admit.ConnectionLimiterBridge;
 import org.s3gate.backend.BackendHealthChecker;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.common.DaemonThreads;
@@ -68,8 +69,12 @@ public final class GatewayLifecycle implements ServletContextListener {
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     ConfigReloader reloader = config;
+    ConnectionLimiterBridge connections = new ConnectionLimiterBridge();
     GatewayMetrics metrics = new GatewayMetrics(table, clientIps, pool, reloader::status,
-        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped);
+        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped, connections);
+    // the Jetty connection-rate component follows every published configuration (a no-op on Tomcat)
+    config.store().onPublish(connections::apply);
+    clientIps.connectionRates(connections.view()); // conn_rate of the client_ips table
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
     Gateway gateway = new Gateway(config, table, clientIps, admission, pool, metrics, accessLog, stats);
 

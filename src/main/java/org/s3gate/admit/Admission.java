@@ -82,16 +82,39 @@ public final class Admission {
     this.clientIps = clientIps == null ? null : new ClientIpLimiter(clientIps);
   }
 
-  /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
+  /**
+   * Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time.
+   *
+   * <p>{@code mode=shadow} is applied here and nowhere else: a denial by any rule (the IP rules and
+   * the tarpit included) is turned into an admission that names the rule ({@link Outcome#shadowed}),
+   * so the filter forwards it and counts it as a would-be denial, and a rule added later is covered
+   * without knowing about shadow mode. What a would-be denied request charges: exactly what
+   * {@code mode=enforce} charges for the denial (nothing, or with {@code count.denied=true} its own
+   * budget), it is not counted in flight, and the backend's answer to it counts as no error of its
+   * IP (enforcement would have kept it from the backend). So the counters, and with them every later
+   * decision, are the same as under enforcement, and the shadow counts are the denials enforcement
+   * would make for the same traffic (charging them as admitted instead would inflate the windows
+   * past the limit and count a client sending twice its limit as denied every request, where
+   * enforcement denies half). A rejected request (malformed or ambiguous, {@link RequestScreen}) is
+   * not a denial by a rule and stays rejected: forwarding it could let it be limited differently
+   * from what the backend authenticates.
+   */
   public Outcome decide(RequestFacts request, PolicySnapshot policy, long nowNanos) {
+    Outcome outcome = enforce(request, policy, nowNanos);
+    return outcome.deniedByRule() && policy.settings().enforcement().shadow() ? outcome.shadowed() : outcome;
+  }
+
+  private Outcome enforce(RequestFacts request, PolicySnapshot policy, long nowNanos) {
     GatewaySettings settings = policy.settings();
     if (settings.isExempt(request.method(), request.rawPath())) {
       return Outcome.EXEMPT;
     }
     String clientAddress = ClientAddress.of(request, settings.trustedProxies());
+    boolean allowlisted = policy.isAllowlisted(clientAddress);
     RequestScreen.Rejection rejection = RequestScreen.check(request);
     if (rejection != null) {
-      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress), rejection);
+      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress, allowlisted),
+          rejection);
     }
     CallerIdentity identity = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
         request.header("X-API-Key"), request.header("X-Access-Key-Id"));
@@ -99,16 +122,19 @@ public final class Admission {
       identity = request.formIdentity();
     }
     if (identity.refused()) {
-      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress),
+      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress, allowlisted),
           new RequestScreen.Rejection(400, identity.refusal().errorCode(), identity.refusal().message()));
     }
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
-    Caller caller = new Caller(identity, group, clientAddress);
-    if (!settings.isLimited(request.method())) {
+    Caller caller = new Caller(identity, group, clientAddress, allowlisted);
+    // an allow-listed client is never limited per address: an anonymous caller's own budget is its
+    // address's, so it goes too; a key's limits go only with allowlist.skip_key_limits
+    if (!settings.isLimited(request.method())
+        || (allowlisted && (identity.anonymous() || settings.enforcement().allowlistSkipKeyLimits()))) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
     IpDecision ip = null;
-    if (clientIps != null) {
+    if (clientIps != null && !allowlisted) { // allow-listed clients are never tracked per IP
       ip = clientIps.tryAcquire(caller, policy, nowNanos);
       if (!ip.admitted()) { // checked first: a request the IP rules refuse charges no key
         return Outcome.deniedClientIp(caller, keyLimiter.peek(caller, nowNanos), ip, clientIps.describeLimit(policy, ip));
@@ -193,8 +219,8 @@ public final class Admission {
       // every charge, the class's too: else a forger could drain the owner's write budget
       refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
     }
-    if (clientIps != null) {
-      clientIps.forged(caller, policy, nowNanos);
+    if (clientIps != null && !caller.allowlisted() && outcome.shadowRule() == null) {
+      clientIps.forged(caller, policy, nowNanos); // not for a would-be denial: enforcement kept it from the backend
     }
   }
 
@@ -205,7 +231,7 @@ public final class Admission {
    */
   public void backendAnswered(Outcome outcome, PolicySnapshot policy, int status, long nowNanos) {
     Caller caller = outcome.fullCaller();
-    if (clientIps != null && caller != null && outcome.clientIp() != null) {
+    if (clientIps != null && caller != null && outcome.clientIp() != null && outcome.shadowRule() == null) {
       clientIps.backendAnswered(caller, policy, status, nowNanos);
     }
   }

@@ -9,7 +9,8 @@ import org.s3gate.policy.MethodClass;
 /**
  * What admission decided for one request: the verdict, who called (identity, group policy, client
  * address), the caller's counts (for the {@code X-RateLimit-*} headers), and, when denied, the
- * limit that refused it (for the SlowDown message). An exempt request has no caller or decision; a
+ * limit that refused it (for the SlowDown message). In {@code mode=shadow} a would-be denial is an
+ * admitted outcome that names the rule that would have denied it ({@link #shadowRule()}). An exempt request has no caller or decision; a
  * rejected one has a caller but no decision (nothing was counted) and the answer it gets.
  *
  * <p>Immutable.
@@ -33,7 +34,7 @@ public final class Outcome {
   private final boolean addressInFlight;
   /** The method class whose counter was charged ({@link ClassRateLimiter}), or null. */
   private final MethodClass chargedClass;
-  /** The rule that denied the request, or null when it was not denied. */
+  /** The rule that denied the request, or, when admitted ({@code mode=shadow}), the one that would have; else null. */
   private final DenialRule rule;
   /** The per-client-IP rules' decision (counts in {@code ip.window}), or null when the IP was not counted. */
   private final IpDecision ip;
@@ -100,7 +101,32 @@ public final class Outcome {
 
   /** The rule that denied the request (the {@code rule} label of the denial metrics); null unless denied. */
   public DenialRule rule() {
-    return rule;
+    return verdict == Verdict.ADMITTED ? null : rule;
+  }
+
+  /**
+   * This denial as {@code mode=shadow} turns it: admitted, with the same caller and counts (the
+   * key's and the client IP's), naming the rule that would have denied it. Nothing more is charged
+   * or counted in flight: the counters stay exactly as {@code mode=enforce} would have left them
+   * (see {@link Admission#decide}).
+   *
+   * @throws IllegalStateException if this outcome is not a denial by a rule
+   */
+  Outcome shadowed() {
+    if (!deniedByRule()) {
+      throw new IllegalStateException("not a denial by a rule: " + this);
+    }
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, rule, ip);
+  }
+
+  /** Whether this is a denial by a {@link DenialRule} (what shadow mode turns into an admission). */
+  boolean deniedByRule() {
+    return rule != null && verdict != Verdict.ADMITTED;
+  }
+
+  /** In {@code mode=shadow}, the rule that would have denied this admitted request; else null. */
+  public DenialRule shadowRule() {
+    return verdict == Verdict.ADMITTED ? rule : null;
   }
 
   /**
@@ -108,7 +134,7 @@ public final class Outcome {
    * (if fewer than {@code tarpit.max} are held), then answered 429 SlowDown and its connection closed.
    */
   public boolean tarpit() {
-    return rule == DenialRule.IP_TARPIT;
+    return rule == DenialRule.IP_TARPIT && verdict != Verdict.ADMITTED; // never in shadow mode
   }
 
   /** The client IP's counts in its {@code ip.window} as the IP rules saw them; null when the IP was not counted. */

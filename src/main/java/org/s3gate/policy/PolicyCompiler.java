@@ -80,10 +80,12 @@ public final class PolicyCompiler {
     if (settings != null) {
       warnGroupsWithoutLimits(sources, keyGroups, perMinute, perSecond, settings, problems);
     }
+    Allowlist allowlist = allowlist(sources.allowlist(), problems);
     if (problems.hasErrors()) {
       return new Compilation(null, problems.errors(), problems.warnings());
     }
-    PolicySnapshot snapshot = PolicySnapshot.of(version, settings, keyGroups, perMinute, perSecond, messages, concurrent);
+    PolicySnapshot snapshot = PolicySnapshot.of(version, settings, keyGroups, perMinute, perSecond, messages, concurrent,
+        allowlist);
     return new Compilation(snapshot, List.of(), problems.warnings());
   }
 
@@ -96,6 +98,27 @@ public final class PolicyCompiler {
   public static long maxFileBytes(RawFile defaults, RawFile gateway, long fallback) {
     Long value = SettingsParser.maxFileBytes(new SettingsReader(defaults, gateway, new Problems()));
     return value == null ? fallback : value;
+  }
+
+  /** {@code allowlist.lst}: every entry an address or CIDR block; a repeated block is a warning. */
+  private static Allowlist allowlist(RawFile file, Problems problems) {
+    Map<Cidr, Integer> blocks = new LinkedHashMap<>();
+    for (RawEntry e : file.entries()) {
+      Cidr block;
+      try {
+        block = Cidr.parse(e.key());
+      } catch (IllegalArgumentException ex) {
+        problems.error(file.name(), e.line(), "entry " + Values.quote(e.key()) + ": " + ex.getMessage()
+            + " (one IPv4 or IPv6 address or CIDR block per line, e.g. 10.0.0.0/8 or 2001:db8::/32)");
+        continue;
+      }
+      Integer first = blocks.putIfAbsent(block, e.line());
+      if (first != null) {
+        problems.warn(file.name(), e.line(), "entry " + Values.quote(e.key()) + " repeats " + block + " (line "
+            + first + ")");
+      }
+    }
+    return blocks.isEmpty() ? Allowlist.EMPTY : new Allowlist(List.copyOf(blocks.keySet()));
   }
 
   private static <T> Map<String, T> parseMap(

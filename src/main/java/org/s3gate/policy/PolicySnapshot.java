@@ -41,6 +41,7 @@ public final class PolicySnapshot {
   private final Map<String, GroupPolicy> policyByKey;
   private final GroupPolicy defaultPolicy;
   private final GroupPolicy anonymousPolicy;
+  private final Allowlist allowlist;
 
   private PolicySnapshot(
       long version,
@@ -49,8 +50,10 @@ public final class PolicySnapshot {
       Map<String, Integer> limitsPerMinute,
       Map<String, Integer> limitsPerSecond,
       Map<String, String> errorMessages,
-      Map<String, Integer> concurrentRequests) {
+      Map<String, Integer> concurrentRequests,
+      Allowlist allowlist) {
     this.version = version;
+    this.allowlist = Objects.requireNonNull(allowlist, "allowlist");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.keyGroups = Collections.unmodifiableMap(new LinkedHashMap<>(keyGroups));
     this.limitsPerMinute = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerMinute));
@@ -94,8 +97,22 @@ public final class PolicySnapshot {
       Map<String, Integer> limitsPerSecond,
       Map<String, String> errorMessages,
       Map<String, Integer> concurrentRequests) {
+    return of(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages, concurrentRequests,
+        Allowlist.EMPTY);
+  }
+
+  /** As {@link #of(long, GatewaySettings, Map, Map, Map, Map, Map)}, with {@code allowlist.lst}'s addresses. */
+  public static PolicySnapshot of(
+      long version,
+      GatewaySettings settings,
+      Map<String, String> keyGroups,
+      Map<String, Integer> limitsPerMinute,
+      Map<String, Integer> limitsPerSecond,
+      Map<String, String> errorMessages,
+      Map<String, Integer> concurrentRequests,
+      Allowlist allowlist) {
     return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages,
-        concurrentRequests);
+        concurrentRequests, allowlist);
   }
 
   private GroupPolicy computePolicy(String group) {
@@ -145,6 +162,20 @@ public final class PolicySnapshot {
   /** Whether {@code api_key_groups.map} lists the key (an unlisted key is also charged per client address). */
   public boolean isListed(String accessKey) {
     return policyByKey.containsKey(accessKey);
+  }
+
+  /**
+   * Whether {@code allowlist.lst} lists the client address: such a client is never tracked or
+   * limited per address (its keys' limits still apply unless {@code allowlist.skip_key_limits}).
+   * Free when the list is empty; see {@link Allowlist} for the cost otherwise.
+   */
+  public boolean isAllowlisted(String clientAddress) {
+    return allowlist.contains(clientAddress);
+  }
+
+  /** {@code allowlist.lst} as in force. */
+  public Allowlist allowlist() {
+    return allowlist;
   }
 
   /** The policy of unsigned requests and of the per-client-address budget: {@code anonymous.group}'s. */
@@ -212,6 +243,7 @@ public final class PolicySnapshot {
   public String toString() {
     return "PolicySnapshot[version=" + version + ", keys=" + keyGroups.size()
         + ", limitsPerMinute=" + limitsPerMinute.size() + ", limitsPerSecond=" + limitsPerSecond.size()
-        + ", errorMessages=" + errorMessages.size() + ", concurrentRequests=" + concurrentRequests.size() + "]";
+        + ", errorMessages=" + errorMessages.size() + ", concurrentRequests=" + concurrentRequests.size()
+        + ", allowlist=" + allowlist.size() + "]";
   }
 }

@@ -53,6 +53,11 @@ final class SettingKeys {
   static final String IP_TARPIT_ERRORS = "ip.tarpit.errors";
   static final String TARPIT_DELAY = "tarpit.delay";
   static final String TARPIT_MAX = "tarpit.max";
+  // enforcement mode, allow-list, informing the backend, connection-rate rejection (issue 15 part B)
+  static final String MODE = "mode";
+  static final String ALLOWLIST_SKIP_KEY_LIMITS = "allowlist.skip_key_limits";
+  static final String INFORM_BACKEND = "inform.backend";
+  static final String IP_LIMIT_CONNECTIONS = "ip.limit.connections";
   /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
   static final String SECURITY_HEADER_PREFIX = "security.header.";
 
@@ -64,7 +69,7 @@ final class SettingKeys {
       BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
       BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS,
       IP_TABLE_SIZE, IP_TABLE_EXPIRE, IP_WINDOW, IP_ERROR_STATUSES, IP_LIMIT_REQUESTS, IP_TARPIT_REQUESTS, IP_TARPIT_ERRORS,
-      TARPIT_DELAY, TARPIT_MAX);
+      TARPIT_DELAY, TARPIT_MAX, MODE, ALLOWLIST_SKIP_KEY_LIMITS, INFORM_BACKEND, IP_LIMIT_CONNECTIONS);
 
   private SettingKeys() {}
 }

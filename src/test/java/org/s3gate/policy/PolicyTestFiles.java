@@ -66,7 +66,12 @@ final class PolicyTestFiles {
         "ip.tarpit.requests 200",
         "ip.tarpit.errors 50",
         "tarpit.delay 5s",
-        "tarpit.max 1000");
+        "tarpit.max 1000",
+
+        "mode enforce",
+        "allowlist.skip_key_limits false",
+        "inform.backend false",
+        "ip.limit.connections 0");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {

@@ -84,6 +84,21 @@ public class DecisionBenchmark {
     return world.decide(world.requests[cursor.next(world.order)]);
   }
 
+  /**
+   * {@link #admit} with a 20-block {@code allowlist.lst} that does not hold the client: the worst
+   * case of the allow-list lookup (one address parse, every block compared).
+   */
+  @Benchmark
+  public Outcome admitWithAllowlist(AdmitAllowlistWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
+  }
+
+  /** {@link #deny} in {@code mode=shadow}: every request is a would-be denial, admitted. */
+  @Benchmark
+  public Outcome denyShadow(DenyShadowWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
+  }
+
   @Benchmark
   public Outcome deny(DenyWorld world, Cursor cursor) {
     return world.decide(world.requests[cursor.next(world.order)]);
@@ -186,6 +201,32 @@ public class DecisionBenchmark {
     }
   }
 
+
+  /** Every request is admitted; the snapshot has a 20-block allow-list the client is not in. */
+  @State(Scope.Benchmark)
+  public static class AdmitAllowlistWorld extends AdmitWorld {
+    @Override
+    public void setUp() {
+      super.setUp();
+      snapshot = BenchKeys.withAllowlist(snapshot, 20);
+    }
+  }
+
+  /** Every request would be denied by the per-minute window, and is admitted: {@code mode=shadow}. */
+  @State(Scope.Benchmark)
+  public static class DenyShadowWorld extends World {
+    @Param({"10", "1000000"})
+    int keys;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      build(keys, 1, 1);
+      snapshot = BenchKeys.inShadowMode(snapshot);
+      if (decide(requests[0]).shadowRule() == null) {
+        throw new IllegalStateException("setup: not a would-be denial in shadow mode");
+      }
+    }
+  }
 
   /** Every request is denied by the per-minute window (for 60 s after setup). */
   @State(Scope.Benchmark)
