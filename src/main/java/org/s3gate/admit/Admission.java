@@ -24,14 +24,19 @@ import org.s3gate.policy.PolicySnapshot;
  *       {@code Connection} header naming a signed header, repeated {@code Authorization}).
  *   <li>The caller is identified from the request as it is forwarded ({@link AccessKeyExtractor});
  *       a malformed Authorization header or a request naming two keys is rejected (400). Its group
- *       policy is looked up in the snapshot (one hash lookup).
+ *       policy is looked up in the snapshot (one hash lookup), and replaced by the group's
+ *       conditioned variant ({@code GROUP@offhours}, {@code GROUP@country=CN}) whose condition
+ *       holds, if any ({@link VariantSelector}).
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
  *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
  *       ({@link ClassRateLimiter}), then, for a key
- *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}).
+ *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}),
+ *       then, where the request's bucket has a limit, the bucket's across all callers
+ *       ({@link BucketRateLimiter}; shared budgets last, so a request its caller's own budgets
+ *       refuse never takes a unit of them).
  *       A denial carries its retry time and the limiter's description of the limit that tripped;
  *       when a later limiter denies, the earlier one's charge is refunded, so no budget is charged
  *       for a request another denied.
@@ -56,9 +61,25 @@ public final class Admission {
   private final ClassRateLimiter readLimiter;
   private final ClassRateLimiter writeLimiter;
   private final ForgedRequestLimiter forged;
+  private final BucketRateLimiter bucketLimiter;
+  private final VariantSelector variants;
 
-  /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
+  /**
+   * Every caller budget is kept in {@code counters}: keys under their name, addresses as
+   * {@code anonymous@ADDRESS}; bucket budgets in a table of their own of the same capacity, and
+   * schedules read the system clock.
+   */
   public Admission(CounterTable counters) {
+    this(counters, new CounterTable(counters.capacity()), System::currentTimeMillis);
+  }
+
+  /**
+   * @param buckets the per-bucket counters ({@code s3gate:type=Table,name=buckets})
+   * @param wallMillis the wall clock schedules are evaluated at (epoch milliseconds)
+   */
+  public Admission(CounterTable counters, CounterTable buckets, java.util.function.LongSupplier wallMillis) {
+    this.bucketLimiter = new BucketRateLimiter(buckets);
+    this.variants = new VariantSelector(wallMillis);
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
     this.inFlight = new InFlightLimiter(counters);
@@ -88,6 +109,7 @@ public final class Admission {
           new RequestScreen.Rejection(400, identity.refusal().errorCode(), identity.refusal().message()));
     }
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
+    group = variants.select(group, request, policy);
     Caller caller = new Caller(identity, group, clientAddress);
     if (!settings.isLimited(request.method())) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
@@ -110,24 +132,40 @@ public final class Admission {
     MethodClass chargedClass = ofClass != null ? methodClass : null;
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
-      refundCharges(caller, chargedClass, false, nowNanos);
+      refundCharges(caller, chargedClass, false, false, nowNanos);
       return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
     }
     boolean chargesAddress = address != null;
+    String bucket = BucketRateLimiter.limitedBucket(request, policy);
+    Decision ofBucket = null;
+    if (bucket != null) {
+      caller = new Caller(identity, group, clientAddress, bucket);
+      ofBucket = bucketLimiter.tryAcquire(request, caller, policy, nowNanos);
+      if (!ofBucket.admitted()) {
+        refundCharges(caller, chargedClass, chargesAddress, false, nowNanos);
+        return Outcome.denied(caller, ofBucket, bucketLimiter.describeLimit(caller, policy, ofBucket)).withBucket(ofBucket);
+      }
+    }
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
-      refundCharges(caller, chargedClass, chargesAddress, nowNanos);
-      return Outcome.deniedInFlight(caller, own, full.describe());
+      refundCharges(caller, chargedClass, chargesAddress, bucket != null, nowNanos);
+      Outcome denied = Outcome.deniedInFlight(caller, own, full.describe());
+      return ofBucket == null ? denied : denied.withBucket(ofBucket);
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
+    Outcome admitted = Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
+    return ofBucket == null ? admitted : admitted.withBucket(ofBucket);
   }
 
   /**
    * Takes back the charges one request made at {@code chargedNanos}: always its key's (or anonymous
-   * address's) own, its method class's when {@code chargedClass} is not null, and its address's
-   * budget when {@code chargedAddress}.
+   * address's) own, its method class's when {@code chargedClass} is not null, its address's
+   * budget when {@code chargedAddress}, and its bucket's when {@code chargedBucket}.
    */
-  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, long chargedNanos) {
+  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, boolean chargedBucket,
+      long chargedNanos) {
+    if (chargedBucket) {
+      bucketLimiter.refund(caller, chargedNanos);
+    }
     keyLimiter.refund(caller, chargedNanos);
     if (chargedClass != null) {
       classLimiterOf(chargedClass).refund(caller, chargedNanos);
@@ -158,7 +196,7 @@ public final class Admission {
     }
     if (outcome.inFlight()) { // charged: a limited method (an unlimited one was only peeked)
       // every charge, the class's too: else a forger could drain the owner's write budget
-      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
+      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), outcome.chargedBucket(), chargedNanos);
     }
     forged.record(caller, nowNanos);
   }

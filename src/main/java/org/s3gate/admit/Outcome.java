@@ -32,6 +32,17 @@ public final class Outcome {
   private final boolean addressInFlight;
   /** The method class whose counter was charged ({@link ClassRateLimiter}), or null. */
   private final MethodClass chargedClass;
+  /** The bucket budget's counts when a bucket limit applied ({@link BucketRateLimiter}), else null. */
+  private final Decision bucketDecision;
+
+  /**
+   * This outcome with the bucket budget's counts (the request's bucket had a limit): shown in the
+   * {@code X-RateLimit-Bucket-*} headers. Allocates one outcome, only for requests to a limited bucket.
+   */
+  Outcome withBucket(Decision bucketDecision) {
+    return new Outcome(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight,
+        chargedClass, bucketDecision);
+  }
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight) {
@@ -41,6 +52,14 @@ public final class Outcome {
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
       MethodClass chargedClass) {
+    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight, chargedClass,
+        null);
+  }
+
+  private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
+      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
+      MethodClass chargedClass, Decision bucketDecision) {
+    this.bucketDecision = bucketDecision;
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
@@ -97,6 +116,21 @@ public final class Outcome {
   /** The method class whose counter this request charged, or null. */
   MethodClass chargedClass() {
     return chargedClass;
+  }
+
+  /** Whether the request's bucket budget was charged (so a forged refund gives it back). */
+  boolean chargedBucket() {
+    return inFlight && caller.bucket() != null;
+  }
+
+  /** The bucket whose limit applied to the request (lower case), or null when none did. */
+  public String bucket() {
+    return caller == null ? null : caller.bucket();
+  }
+
+  /** The bucket budget's counts after this request, or null when no bucket limit applied. */
+  public Decision bucketDecision() {
+    return bucketDecision;
   }
 
   /** 0 unless denied; otherwise how long until the caller would be admitted. */
