@@ -7,10 +7,12 @@ import java.util.Locale;
  * {@code limit.timezone}. The value is one or more {@code DAYS HH:MM-HH:MM} ranges separated by
  * {@code ;}, e.g. {@code Mon-Fri 18:00-08:00; Sat,Sun 00:00-24:00}. {@code DAYS} is {@code *}, a
  * day ({@code Mon}), a range ({@code Mon-Fri}, which may wrap: {@code Fri-Mon}) or a comma list of
- * those. A time range starts at its start minute (included) and ends before its end minute;
- * {@code 24:00} ends at midnight. A range whose end is not after its start wraps midnight and goes
- * on into the next day: {@code Fri 22:00-06:00} holds Friday 22:00 to Saturday 06:00, and
- * {@code Mon-Fri 22:00-06:00} does not hold on Monday 03:00 (that is Sunday's night).
+ * those. A range holds while the local day is one of its days and the local time of day is in its
+ * times: from the start minute (included) to the end minute (excluded); {@code 24:00} is the end
+ * of the day. Times whose end is before their start wrap midnight: {@code Mon-Fri 18:00-08:00}
+ * holds on weekdays from 00:00 to 08:00 and from 18:00 to midnight (so Monday 03:00 is in it, and
+ * Saturday 03:00 is not: the day is always the day of the moment tested, never the day a night
+ * began on).
  *
  * <p>Design: the schedule is compiled once per snapshot into a bit per minute of the week
  * (10,080 bits, 158 longs, 1.3 KB), so {@link #holdsAt} is one array read and one shift; nothing
@@ -39,7 +41,7 @@ public final class Schedule {
    */
   public static Schedule parse(String text) {
     Schedule schedule = new Schedule(text.strip());
-    String[] ranges = text.split(";");
+    String[] ranges = text.split(";", -1);
     for (String range : ranges) {
       String r = range.strip();
       if (r.isEmpty()) {
@@ -60,12 +62,14 @@ public final class Schedule {
         throw new IllegalArgumentException("time range '" + r.substring(space + 1)
             + "' is empty (start equals end); use 00:00-24:00 for the whole day");
       }
-      int length = end > start ? end - start : 24 * 60 - start + end;
       for (int day = 0; day < 7; day++) {
         if (days[day]) {
-          int from = day * 24 * 60 + start;
-          for (int m = 0; m < length; m++) {
-            schedule.set((from + m) % MINUTES_PER_WEEK);
+          int dayStart = day * 24 * 60;
+          if (start < end) {
+            schedule.setRange(dayStart + start, dayStart + end);
+          } else { // wraps midnight: the day's start up to end, and start up to the day's end
+            schedule.setRange(dayStart, dayStart + end);
+            schedule.setRange(dayStart + start, dayStart + 24 * 60);
           }
         }
       }
@@ -73,8 +77,10 @@ public final class Schedule {
     return schedule;
   }
 
-  private void set(int minute) {
-    bits[minute >>> 6] |= 1L << (minute & 63);
+  private void setRange(int fromMinute, int toMinute) {
+    for (int minute = fromMinute; minute < toMinute; minute++) {
+      bits[minute >>> 6] |= 1L << (minute & 63);
+    }
   }
 
   /** Whether the schedule holds at {@code minuteOfWeek} (0 = Monday 00:00 .. 10079 = Sunday 23:59). */
