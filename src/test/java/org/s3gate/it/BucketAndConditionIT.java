@@ -17,6 +17,7 @@ import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.s3gate.management.MapMXBean;
 import org.s3gate.management.TableMXBean;
 
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -147,29 +148,41 @@ class BucketAndConditionIT {
       assertThat(table).contains("# table: buckets, size: 1,");
       assertThat(table).containsPattern("key=hot limit=hot per_second=\\d+ per_minute=" + HOT_PER_MINUTE
           + " admitted_total=" + HOT_PER_MINUTE + " denied_total=2 ");
+      // the new maps are managed like the others: an edit is in force for the next request
+      MapMXBean coldLimits = JMX.newMXBeanProxy(mbeans, new ObjectName("s3gate:type=Map,name=bucket_limits_per_minute"),
+          MapMXBean.class);
+      coldLimits.set("cold", "1");
+      assertThat(coldLimits.get("cold")).isEqualTo("1");
     }
+    RawHttp.Response coldFirst = raw(null, hostPort, "/cold/a", "X-API-Key: " + TENANT_B);
+    assertThat(coldFirst.header("X-RateLimit-Bucket-Limit-Per-Minute")).isEqualTo("1");
+    assertThat(raw(null, hostPort, "/cold/a", "X-API-Key: " + TENANT_B).status()).isEqualTo(429);
+
+    AdminProcess.Run cli = AdminProcess.admin(gateway.jmxPort, gateway.adminEnvironment(), "show-table", "--table", "buckets");
+    cli.assertOk();
+    assertThat(cli.out()).contains("# table: buckets, size: 2,").contains("key=hot limit=hot ").contains("key=cold limit=cold ");
   }
 
   @Test
   void countryHeader_fromTheTrustedProxy_selectsTheOverride_fromAnotherClient_isIgnored() throws Exception {
     String hostPort = DOMAIN + ":" + gateway.httpPort;
-    RawHttp.Response trusted = raw("127.0.0.1", hostPort, "/cold/x", "X-API-Key: " + TENANT_B, "CF-IPCountry: CN");
+    RawHttp.Response trusted = raw("127.0.0.1", hostPort, "/warm/x", "X-API-Key: " + TENANT_B, "CF-IPCountry: CN");
     assertThat(trusted.status()).isNotEqualTo(429); // admitted (s3proxy answers the unsigned request)
     assertThat(trusted.header("X-RateLimit-Group")).isEqualTo("beta@country=CN");
     assertThat(trusted.header("X-RateLimit-Limit-Per-Second")).isEqualTo("3");
 
-    RawHttp.Response untrusted = raw("127.0.0.2", hostPort, "/cold/x", "X-API-Key: " + TENANT_B, "CF-IPCountry: CN");
+    RawHttp.Response untrusted = raw("127.0.0.2", hostPort, "/warm/x", "X-API-Key: " + TENANT_B, "CF-IPCountry: CN");
     assertThat(untrusted.status()).isNotEqualTo(429); // admitted (s3proxy answers the unsigned request)
     assertThat(untrusted.header("X-RateLimit-Group")).isEqualTo("beta");
     assertThat(untrusted.header("X-RateLimit-Limit-Per-Second")).isEqualTo("100");
 
-    RawHttp.Response otherCountry = raw("127.0.0.1", hostPort, "/cold/x", "X-API-Key: " + TENANT_B, "CF-IPCountry: DE");
+    RawHttp.Response otherCountry = raw("127.0.0.1", hostPort, "/warm/x", "X-API-Key: " + TENANT_B, "CF-IPCountry: DE");
     assertThat(otherCountry.header("X-RateLimit-Group")).isEqualTo("beta");
   }
 
   @Test
   void schedule_thatHolds_selectsItsVariant() throws Exception {
-    RawHttp.Response response = raw(null, DOMAIN + ":" + gateway.httpPort, "/cold/x", "X-API-Key: " + TENANT_C);
+    RawHttp.Response response = raw(null, DOMAIN + ":" + gateway.httpPort, "/warm/x", "X-API-Key: " + TENANT_C);
     assertThat(response.header("X-RateLimit-Group")).isEqualTo("gamma@always");
     assertThat(response.header("X-RateLimit-Limit-Per-Second")).isEqualTo("7");
   }
