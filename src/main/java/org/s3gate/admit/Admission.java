@@ -110,10 +110,13 @@ public final class Admission {
     }
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
     group = variants.select(group, request, policy);
-    Caller caller = new Caller(identity, group, clientAddress);
     if (!settings.isLimited(request.method())) {
-      return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
+      Caller unlimited = new Caller(identity, group, clientAddress);
+      return Outcome.admitted(unlimited, keyLimiter.peek(unlimited, nowNanos));
     }
+    // the bucket whose limit the request is charged to, if any (not read at all without bucket limits)
+    String bucket = BucketRateLimiter.limitedBucket(request, policy);
+    Caller caller = new Caller(identity, group, clientAddress, bucket);
     Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
     if (forgery != null) { // checked first: a forger's denied request charges no key
       return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery));
@@ -136,10 +139,8 @@ public final class Admission {
       return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
     }
     boolean chargesAddress = address != null;
-    String bucket = BucketRateLimiter.limitedBucket(request, policy);
     Decision ofBucket = null;
     if (bucket != null) {
-      caller = new Caller(identity, group, clientAddress, bucket);
       ofBucket = bucketLimiter.tryAcquire(request, caller, policy, nowNanos);
       if (!ofBucket.admitted()) {
         refundCharges(caller, chargedClass, chargesAddress, false, nowNanos);
@@ -152,8 +153,7 @@ public final class Admission {
       Outcome denied = Outcome.deniedInFlight(caller, own, full.describe());
       return ofBucket == null ? denied : denied.withBucket(ofBucket);
     }
-    Outcome admitted = Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
-    return ofBucket == null ? admitted : admitted.withBucket(ofBucket);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ofBucket);
   }
 
   /**

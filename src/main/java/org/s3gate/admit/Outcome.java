@@ -85,6 +85,13 @@ public final class Outcome {
     return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass);
   }
 
+  /** The same, with the counts of the bucket budget it was charged to ({@code bucketDecision}, or null). */
+  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
+      MethodClass chargedClass, Decision bucketDecision) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass,
+        bucketDecision);
+  }
+
   /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
   static Outcome denied(Caller caller, Decision decision, String deniedLimit) {
     return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false);
@@ -120,12 +127,12 @@ public final class Outcome {
 
   /** Whether the request's bucket budget was charged (so a forged refund gives it back). */
   boolean chargedBucket() {
-    return inFlight && caller.bucket() != null;
+    return inFlight && bucketDecision != null;
   }
 
   /** The bucket whose limit applied to the request (lower case), or null when none did. */
   public String bucket() {
-    return caller == null ? null : caller.bucket();
+    return bucketDecision == null ? null : caller.bucket();
   }
 
   /** The bucket budget's counts after this request, or null when no bucket limit applied. */

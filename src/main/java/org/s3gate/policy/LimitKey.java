@@ -9,9 +9,9 @@ package org.s3gate.policy;
  * @param group the group, never empty
  * @param methodClass the class, or null for the group's own entry
  * @param condition the condition's name, or null for an unconditioned entry
- * @param conditionValue the header value of a header condition ({@code CN}), or null for a schedule
- *
  * <p>Immutable.
+ *
+ * @param conditionValue the header value of a header condition ({@code CN}), or null for a schedule
  */
 record LimitKey(String group, MethodClass methodClass, String condition, String conditionValue) {
 

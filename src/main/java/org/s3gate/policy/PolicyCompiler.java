@@ -91,6 +91,8 @@ public final class PolicyCompiler {
     if (settings != null && running != null) {
       settings = keepRestartOnly(settings, running, settingsReader, override != null, problems);
     }
+    warnConditionedEntriesOutsideLimitMaps(sources.errorMessages(), problems);
+    warnConditionedEntriesOutsideLimitMaps(sources.concurrentRequests(), problems);
     if (settings != null) {
       warnGroupsWithoutLimits(sources, keyGroups, perMinute, perSecond, settings, problems);
     }
@@ -217,6 +219,20 @@ public final class PolicyCompiler {
       }
       if (rule != null) {
         reject(problems, file, e, "key", "limit", rule);
+      }
+    }
+  }
+
+  /**
+   * Conditions apply in the per-second and per-minute maps only: a {@code GROUP@CONDITION} key
+   * elsewhere would silently be a group of that name no key is in, so it is a warning.
+   */
+  private static void warnConditionedEntriesOutsideLimitMaps(RawFile file, Problems problems) {
+    for (RawEntry e : file.entries()) {
+      if (e.key().indexOf('@') > 0) {
+        problems.warn(file.name(), e.line(), "key " + Values.quote(e.key()) + " is ignored: conditioned entries"
+            + " (GROUP@CONDITION) apply in rate_limits_per_second.map and rate_limits_per_minute.map only; a variant"
+            + " keeps its group's message and requests in flight");
       }
     }
   }

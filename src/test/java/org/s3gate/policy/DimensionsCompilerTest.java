@@ -92,6 +92,22 @@ class DimensionsCompilerTest {
   }
 
   @Test
+  void conditionedKeysInTheMessageOrConcurrencyMaps_areIgnoredWithAWarning() {
+    PolicySources sources = new PolicySources(defaults(), CONDITIONS, Map.of(
+        MapFile.ERROR_MESSAGES, file("error_messages.map", "basic@offhours Slow down at night"),
+        MapFile.CONCURRENT_REQUESTS, file("concurrent_requests.map", "basic 4", "basic@offhours 8")), null);
+    Compilation c = PolicyCompiler.compile(sources, 1, null);
+    assertThat(c.errors()).isEmpty();
+    assertThat(c.warnings()).contains(
+        "error_messages.map:1: key 'basic@offhours' is ignored: conditioned entries (GROUP@CONDITION) apply in"
+            + " rate_limits_per_second.map and rate_limits_per_minute.map only; a variant keeps its group's message"
+            + " and requests in flight",
+        "concurrent_requests.map:2: key 'basic@offhours' is ignored: conditioned entries (GROUP@CONDITION) apply in"
+            + " rate_limits_per_second.map and rate_limits_per_minute.map only; a variant keeps its group's message"
+            + " and requests in flight");
+  }
+
+  @Test
   void badConditionSettings_areErrorsNamingFileLineAndRule() {
     Compilation c = compile(file("gateway.properties",
             "limit.schedule.night Mon-Fri 22:00-6:00",
