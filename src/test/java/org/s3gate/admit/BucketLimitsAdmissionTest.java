@@ -121,7 +121,7 @@ class BucketLimitsAdmissionTest {
     Outcome second = admission.decide(put(TENANT_B, "/hot/k"), policy, 0L);
     assertThat(second.verdict()).isEqualTo(Verdict.DENIED_CONCURRENT);
     assertThat(buckets.peek("hot", 0L).currentPerSecond()).isEqualTo(1);
-    admission.refundForged(first, 0L, 0L); // the backend refused the first as forged
+    admission.refundForged(first, policy, 0L, 0L); // the backend refused the first as forged
     assertThat(buckets.peek("hot", 0L).currentPerSecond()).isZero();
     admission.complete(first);
   }
