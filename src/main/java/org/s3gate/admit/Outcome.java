@@ -38,10 +38,20 @@ public final class Outcome {
   private final DenialRule rule;
   /** The per-client-IP rules' decision (counts in {@code ip.window}), or null when the IP was not counted. */
   private final IpDecision ip;
+  /** The bucket budget's counts when a bucket limit applied ({@link BucketRateLimiter}), else null. */
+  private final Decision bucketDecision;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
       MethodClass chargedClass, DenialRule rule, IpDecision ip) {
+    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight, chargedClass,
+        rule, ip, null);
+  }
+
+  private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
+      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
+      MethodClass chargedClass, DenialRule rule, IpDecision ip, Decision bucketDecision) {
+    this.bucketDecision = bucketDecision;
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
@@ -68,6 +78,22 @@ public final class Outcome {
       MethodClass chargedClass, IpDecision ip) {
     return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass, null,
         ip);
+  }
+
+  /** The same, with the counts of the bucket budget it was charged to ({@code bucketDecision}, or null). */
+  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
+      MethodClass chargedClass, IpDecision ip, Decision bucketDecision) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass, null,
+        ip, bucketDecision);
+  }
+
+  /**
+   * This outcome with the bucket budget's counts (the request's bucket had a limit): shown in the
+   * {@code X-RateLimit-Bucket-*} headers. For denials only (one more allocation on a denied request).
+   */
+  Outcome withBucket(Decision bucketDecision) {
+    return new Outcome(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight,
+        chargedClass, rule, ip, bucketDecision);
   }
 
   /**
@@ -159,6 +185,21 @@ public final class Outcome {
   /** The method class whose counter this request charged, or null. */
   MethodClass chargedClass() {
     return chargedClass;
+  }
+
+  /** Whether the request's bucket budget was charged (so a forged refund gives it back). */
+  boolean chargedBucket() {
+    return inFlight && bucketDecision != null;
+  }
+
+  /** The bucket whose limit applied to the request (lower case), or null when none did. */
+  public String bucket() {
+    return bucketDecision == null ? null : caller.bucket();
+  }
+
+  /** The bucket budget's counts after this request, or null when no bucket limit applied. */
+  public Decision bucketDecision() {
+    return bucketDecision;
   }
 
   /** 0 unless denied; otherwise how long until the caller would be admitted. */

@@ -293,6 +293,8 @@ final class ConfigLoader {
     counts.put(ConfFile.ERROR_MESSAGES, s.errorMessages().size());
     counts.put(ConfFile.CONCURRENT_REQUESTS, s.concurrentRequests().size());
     counts.put(ConfFile.ALLOWLIST, s.allowlist().size());
+    counts.put(ConfFile.BUCKET_LIMITS_PER_SECOND, s.bucketLimits().perSecond().size());
+    counts.put(ConfFile.BUCKET_LIMITS_PER_MINUTE, s.bucketLimits().perMinute().size());
     return counts;
   }
 

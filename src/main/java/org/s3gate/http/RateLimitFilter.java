@@ -99,6 +99,7 @@ public final class RateLimitFilter extends HttpFilter {
       GatewaySettings settings) {
     if (!outcome.exempt() && settings.headersEnabled()) {
       RateLimitHeaders.set(response, outcome, MethodClass.of(request.getMethod()));
+      RateLimitHeaders.setBucket(response, outcome, Exchange.of(request).policy().bucketLimits());
     }
   }
 }

@@ -56,6 +56,8 @@ final class PolicyTestFiles {
         "access.log.enabled true",
         "access.log.format client=$client key=$key decision=$decision",
         "access.log.file",
+        "s3.domain",
+        "limit.timezone UTC",
         "security.hsts max-age=31536000",
         "security.header.X-Content-Type-Options nosniff",
         "ip.table.size 200000",

@@ -117,7 +117,8 @@ final class BenchKeys {
       list.add(Cidr.parse("10.0." + i + ".0/24"));
     }
     return PolicySnapshot.of(snapshot.version(), snapshot.settings(), snapshot.keyGroups(), snapshot.limitsPerMinute(),
-        snapshot.limitsPerSecond(), snapshot.errorMessages(), snapshot.concurrentRequests(), new Allowlist(list));
+        snapshot.limitsPerSecond(), snapshot.errorMessages(), snapshot.concurrentRequests(), snapshot.bucketLimits(),
+        snapshot.dimensions(), new Allowlist(list));
   }
 
   /** {@code snapshot} with {@code mode=shadow}, loaded through the real configuration path. */

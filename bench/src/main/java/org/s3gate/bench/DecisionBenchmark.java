@@ -22,6 +22,9 @@ import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.KeyUsage;
+import java.util.Map;
+import org.s3gate.policy.BucketLimits;
+import org.s3gate.policy.DimensionSettings;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
@@ -99,6 +102,16 @@ public class DecisionBenchmark {
     return world.decide(world.requests[cursor.next(world.order)]);
   }
 
+  /**
+   * {@link #admit} with {@code GROUP:read} limits and a bucket limit ({@code bucket_limits_per_*.map}
+   * entries for the requests' bucket, unreached): three counters per request, the bucket's shared
+   * by every key and thread (a hot bucket), and the bucket name read from the path.
+   */
+  @Benchmark
+  public Outcome admitWithClassAndBucket(AdmitClassBucketWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
+  }
+
   @Benchmark
   public Outcome deny(DenyWorld world, Cursor cursor) {
     return world.decide(world.requests[cursor.next(world.order)]);
@@ -114,6 +127,11 @@ public class DecisionBenchmark {
     int[] order;
     /** Sum of admittedTotal over all keys right after setup. */
     long admittedAtSetup;
+
+    /** Whether the requests' bucket has a bucket limit too (its own table). */
+    boolean bucketLimited() {
+      return false;
+    }
 
     void build(int keys, int limitPerSecond, int limitPerMinute) {
       build(keys, limitPerSecond, limitPerMinute, false);
@@ -132,6 +150,13 @@ public class DecisionBenchmark {
       int entries = readClass ? 2 * keys : keys;
       table = new CounterTable(Math.max(entries, 100_000));
       admission = new Admission(table);
+      if (bucketLimited()) { // BenchRequest's path is /bench/object: bucket "bench"
+        snapshot = PolicySnapshot.of(snapshot.version(), snapshot.settings(), snapshot.keyGroups(),
+            snapshot.limitsPerMinute(), snapshot.limitsPerSecond(), snapshot.errorMessages(),
+            snapshot.concurrentRequests(), new BucketLimits(Map.of("bench", limitPerSecond), Map.of("bench", limitPerMinute)),
+            DimensionSettings.NONE, snapshot.allowlist());
+        admission = new Admission(table, new CounterTable(100_000), System::currentTimeMillis);
+      }
       order = BenchKeys.shuffledOrder(keys, 42);
       // Insert every key through the measured path once, so measurement never inserts.
       for (BenchRequest request : requests) {
@@ -225,6 +250,20 @@ public class DecisionBenchmark {
       if (decide(requests[0]).shadowRule() == null) {
         throw new IllegalStateException("setup: not a would-be denial in shadow mode");
       }
+    }
+  }
+
+  /** Every request is admitted, counted in its key's read-class counter and in its bucket's. */
+  @State(Scope.Benchmark)
+  public static class AdmitClassBucketWorld extends AdmitWorld {
+    @Override
+    boolean readClass() {
+      return true;
+    }
+
+    @Override
+    boolean bucketLimited() {
+      return true;
     }
   }
 
