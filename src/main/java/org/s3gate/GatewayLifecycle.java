@@ -14,6 +14,7 @@ import jakarta.servlet.ServletContextListener;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
+import org.s3gate.admit.ConnectionLimiterBridge;
 import org.s3gate.admit.CounterStore;
 import org.s3gate.admit.LocalCounterStore;
 import org.s3gate.admit.StoreStatus;
@@ -24,6 +25,7 @@ import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.UsageTable;
 import org.s3gate.management.ManagementBeans;
@@ -69,13 +71,19 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
+    ClientIpTable clientIps = new ClientIpTable(settings.ipTableSize(), settings.ipWindow());
+    CounterTable buckets = new CounterTable(settings.tableSize()); // table.size and table.expire bound it too
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     ConfigReloader reloader = config;
-    GatewayMetrics metrics = new GatewayMetrics(table, pool, reloader::status,
-        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped);
+    ConnectionLimiterBridge connections = new ConnectionLimiterBridge();
+    GatewayMetrics metrics = new GatewayMetrics(table, clientIps, pool, reloader::status,
+        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped, connections);
+    // the Jetty connection-rate component follows every published configuration (a no-op on Tomcat)
+    config.store().onPublish(connections::apply);
+    clientIps.connectionRates(connections.view()); // conn_rate of the client_ips table
     ClusterSettings cluster = settings.cluster();
-    LocalCounterStore localStore = new LocalCounterStore(table);
+    LocalCounterStore localStore = new LocalCounterStore(table, buckets);
     CounterStore store = localStore;
     UsageTable usageTable = table;
     StoreStatus storeStatus = StoreStatus.LOCAL_ONLY;
@@ -86,10 +94,10 @@ public final class GatewayLifecycle implements ServletContextListener {
       storeStatus = redisStore;
     }
     metrics.registerCounterStore(storeStatus, redisStore != null);
-    Admission admission = new Admission(table, store);
+    Admission admission = new Admission(table, clientIps, store, System::currentTimeMillis);
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
-    Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog, stats, usageTable,
-        storeStatus);
+    Gateway gateway = new Gateway(config, table, clientIps, admission, pool, metrics, accessLog, stats, buckets,
+        usageTable, storeStatus);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-table-expiry"));
@@ -103,17 +111,24 @@ public final class GatewayLifecycle implements ServletContextListener {
       // Limiting and proxying work without JMX; an operator sees this and the missing MBeans.
       LOG.log(Level.ERROR, "s3gate MBeans not registered; runtime management over JMX is unavailable", e);
     }
-    LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3},"
-        + " counters.store {4}", confDir, gateway.policy().version(), settings.tableSize(), pool.describe(),
+    LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, ip.table.size {3},"
+        + " ip.window {4} ms, backends {5}, counters.store {6}", confDir, gateway.policy().version(), settings.tableSize(),
+        settings.ipTableSize(), settings.ipWindow().toMillis(), pool.describe(),
         cluster.store() == ClusterSettings.Store.REDIS ? "redis (" + cluster.redisUriForDisplay() + ")" : "local");
   }
 
   private static void expireIdleKeys(Gateway gateway) {
     try {
       long idleNanos = gateway.policy().settings().tableExpire().toNanos();
-      int expired = gateway.table().expireIdle(idleNanos, System.nanoTime());
+      long nowNanos = System.nanoTime();
+      int expired = gateway.table().expireIdle(idleNanos, nowNanos) + gateway.buckets().expireIdle(idleNanos, nowNanos);
       if (expired > 0) {
         LOG.log(Level.DEBUG, "expired {0} idle keys", expired);
+      }
+      long ipIdleNanos = gateway.policy().settings().clientIps().tableExpire().toNanos();
+      int expiredIps = gateway.clientIps().expireIdle(ipIdleNanos, System.nanoTime());
+      if (expiredIps > 0) {
+        LOG.log(Level.DEBUG, "expired {0} idle client IPs", expiredIps);
       }
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "table expiry failed", e); // never let it cancel the periodic task

@@ -17,6 +17,7 @@ public final class Charge {
   private final int deniedIndex;
   private final Decision decision;
   private final long storeStamp;
+  private final Decision[] decisions;
 
   /**
    * @param budgets the budgets decided, {@code count} of them from index 0
@@ -25,6 +26,16 @@ public final class Charge {
    * @param storeStamp what the store needs to find its charges again (its own time of the charge)
    */
   public Charge(Budget[] budgets, int count, int deniedIndex, Decision decision, long storeStamp) {
+    this(budgets, count, deniedIndex, decision, storeStamp, null);
+  }
+
+  /**
+   * @param decisions each budget's decision when admitted (for headers of budgets after the first,
+   *     e.g. the bucket's), or null when the store reports only the first
+   */
+  public Charge(Budget[] budgets, int count, int deniedIndex, Decision decision, long storeStamp,
+      Decision[] decisions) {
+    this.decisions = decisions;
     this.budgets = budgets;
     this.count = count;
     this.deniedIndex = deniedIndex;
@@ -43,6 +54,14 @@ public final class Charge {
 
   public Decision decision() {
     return decision;
+  }
+
+  /**
+   * The counts of budget {@code index} of an admitted request: its own decision where the store
+   * reports it, else the first budget's (a store reporting one decision per call).
+   */
+  public Decision decisionOf(int index) {
+    return decisions != null && decisions[index] != null ? decisions[index] : decision;
   }
 
   public int count() {

@@ -5,9 +5,10 @@ import org.s3gate.limit.Decision;
 import org.s3gate.policy.GatewaySettings;
 
 /**
- * {@code counters.store=local}: every budget in this instance's {@link CounterTable} (see there for
- * exactness, the bound and eviction). Also what the Redis store falls back to with
- * {@code redis.failure=local}, with its limits divided by {@code cluster.instances}.
+ * {@code counters.store=local}: the callers' budgets in this instance's {@link CounterTable} (see
+ * there for exactness, the bound and eviction), the buckets' in the {@code buckets} table. Also
+ * what the Redis store falls back to with {@code redis.failure=local}, with its limits divided by
+ * {@code cluster.instances}.
  *
  * <h2>Design</h2>
  * The budgets are charged in order, each in one short monitor of its own entry; when one denies,
@@ -17,19 +18,25 @@ import org.s3gate.policy.GatewaySettings;
  * (never admitted too many). With {@code count.denied} the denying budget keeps the denied request,
  * as it always has; budgets after it are not looked at.
  *
- * <p>Thread-safe: stateless besides the thread-safe table.
+ * <p>Thread-safe: stateless besides the thread-safe tables.
  */
 public final class LocalCounterStore implements CounterStore {
 
   private final CounterTable counters;
+  private final CounterTable buckets;
 
-  public LocalCounterStore(CounterTable counters) {
+  public LocalCounterStore(CounterTable counters, CounterTable buckets) {
     this.counters = counters;
+    this.buckets = buckets;
   }
 
-  /** The table the budgets are counted in. */
+  /** The table the callers' budgets are counted in. */
   public CounterTable table() {
     return counters;
+  }
+
+  private CounterTable tableOf(Budget budget) {
+    return budget.bucket() ? buckets : counters;
   }
 
   @Override
@@ -43,22 +50,20 @@ public final class LocalCounterStore implements CounterStore {
    * while the shared store is unreachable.
    */
   public Charge tryAcquire(Budget[] budgets, int count, boolean countDenied, int divisor, long nowNanos) {
-    Decision first = null;
+    Decision[] decisions = new Decision[count];
     for (int i = 0; i < count; i++) {
       Budget budget = budgets[i];
-      Decision decision = counters.tryAcquire(budget.counter(), share(budget.limitPerSecond(), divisor),
+      Decision decision = tableOf(budget).tryAcquire(budget.counter(), share(budget.limitPerSecond(), divisor),
           share(budget.limitPerMinute(), divisor), countDenied, nowNanos);
       if (!decision.admitted()) {
         for (int j = 0; j < i; j++) {
-          counters.refund(budgets[j].counter(), nowNanos); // none charged when another denies
+          tableOf(budgets[j]).refund(budgets[j].counter(), nowNanos); // none charged when another denies
         }
         return new Charge(budgets, count, i, decision, nowNanos);
       }
-      if (first == null) {
-        first = decision;
-      }
+      decisions[i] = decision;
     }
-    return new Charge(budgets, count, -1, first, nowNanos);
+    return new Charge(budgets, count, -1, decisions[0], nowNanos, decisions);
   }
 
   static int share(int limit, int divisor) {
@@ -71,7 +76,8 @@ public final class LocalCounterStore implements CounterStore {
   @Override
   public void refund(Charge charge, long chargedNanos) {
     for (int i = 0; i < charge.count(); i++) {
-      counters.refund(charge.budget(i).counter(), chargedNanos);
+      Budget budget = charge.budget(i);
+      tableOf(budget).refund(budget.counter(), chargedNanos);
     }
   }
 

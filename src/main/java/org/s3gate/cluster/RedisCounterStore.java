@@ -206,7 +206,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     args[1] = countDenied ? "1" : "0";
     for (int i = 0; i < n; i++) {
       Budget b = budgets[from + i];
-      RedisKeys.put(b.counter(), keys, 3 * i);
+      RedisKeys.put(b, keys, 3 * i);
       args[2 + 2 * i] = Integer.toString(b.limitPerSecond());
       args[3 + 2 * i] = Integer.toString(b.limitPerMinute());
     }
@@ -313,7 +313,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private void refundRange(Budget[] budgets, int from, int to, long stamp) {
     String[] keys = new String[3 * (to - from)];
     for (int i = from; i < to; i++) {
-      RedisKeys.put(budgets[i].counter(), keys, 3 * (i - from));
+      RedisKeys.put(budgets[i], keys, 3 * (i - from));
     }
     CompletableFuture<List<Object>> sent = link.fcall("s3gate_refund", keys, Long.toString(stamp));
     if (sent != null) {

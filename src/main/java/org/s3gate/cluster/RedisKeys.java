@@ -36,6 +36,22 @@ final class RedisKeys {
     keys[at + 2] = MINUTE_PREFIX + tagged;
   }
 
+  /**
+   * The keys of a budget: a caller's as {@link #put}, a bucket's under {@code s3gate:bc:}, {@code bs:},
+   * {@code bm:} (a bucket name may be the same text as an access key; the JMX key table lists only
+   * {@code s3gate:c:}).
+   */
+  static void put(org.s3gate.admit.Budget budget, String[] keys, int at) {
+    if (!budget.bucket()) {
+      put(budget.counter(), keys, at);
+      return;
+    }
+    String tagged = budget.counter() + "}";
+    keys[at] = "s3gate:bc:{" + tagged;
+    keys[at + 1] = "s3gate:bs:{" + tagged;
+    keys[at + 2] = "s3gate:bm:{" + tagged;
+  }
+
   static String[] of(String counter) {
     String[] keys = new String[3];
     put(counter, keys, 0);

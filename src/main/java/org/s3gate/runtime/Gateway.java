@@ -7,6 +7,7 @@ import org.s3gate.admit.Admission;
 import org.s3gate.admit.StoreStatus;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.UsageTable;
 import org.s3gate.metrics.GatewayMetrics;
@@ -30,31 +31,42 @@ public final class Gateway {
 
   private final ConfigReloader config;
   private final CounterTable table;
+  private final ClientIpTable clientIps;
   private final Admission admission;
   private final BackendPool backends;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final GatewayStats stats;
+  private final CounterTable buckets;
   private final UsageTable usageTable;
   private final StoreStatus storeStatus;
 
-  /** A gateway that keeps its counters to itself ({@code counters.store=local}). */
-  public Gateway(ConfigReloader config, CounterTable table, Admission admission, BackendPool backends,
-      GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats) {
-    this(config, table, admission, backends, metrics, accessLog, stats, table, StoreStatus.LOCAL_ONLY);
+  /** A gateway whose bucket table is one of its own, not the admission's (for tests that do not look at it). */
+  public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
+      BackendPool backends, GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats) {
+    this(config, table, clientIps, admission, backends, metrics, accessLog, stats, new CounterTable(table.capacity()));
+  }
+
+  /** @param buckets the per-bucket counters {@code admission} charges ({@code counters.store=local}) */
+  public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
+      BackendPool backends, GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats, CounterTable buckets) {
+    this(config, table, clientIps, admission, backends, metrics, accessLog, stats, buckets, table,
+        StoreStatus.LOCAL_ONLY);
   }
 
   /**
-   * @param usageTable what JMX's table shows: {@code table}, or the counters shared through Redis
+   * @param usageTable what JMX's {@code api_keys} table shows: {@code table}, or the counters shared through Redis
    * @param storeStatus the counter store's mode, failures and latency
    */
-  public Gateway(ConfigReloader config, CounterTable table, Admission admission, BackendPool backends,
-      GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats, UsageTable usageTable,
-      StoreStatus storeStatus) {
+  public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
+      BackendPool backends, GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats, CounterTable buckets,
+      UsageTable usageTable, StoreStatus storeStatus) {
+    this.buckets = buckets;
     this.usageTable = usageTable;
     this.storeStatus = storeStatus;
     this.config = config;
     this.table = table;
+    this.clientIps = clientIps;
     this.admission = admission;
     this.backends = backends;
     this.metrics = metrics;
@@ -89,6 +101,16 @@ public final class Gateway {
   /** The access keys' counters (what JMX shows and clears). */
   public CounterTable table() {
     return table;
+  }
+
+  /** The per-bucket counters (what JMX {@code s3gate:type=Table,name=buckets} shows and clears). */
+  public CounterTable buckets() {
+    return buckets;
+  }
+
+  /** The client IPs' counters (JMX {@code client_ips}). */
+  public ClientIpTable clientIps() {
+    return clientIps;
   }
 
   /**

@@ -50,7 +50,7 @@ class RedisCounterStoreTest {
     table = new CounterTable(1_000);
     ClusterSettings cluster = new ClusterSettings(ClusterSettings.Store.REDIS, redis.uri(), Duration.ofMillis(200),
         ClusterSettings.Failure.LOCAL, 2);
-    store = new RedisCounterStore(cluster, new LocalCounterStore(table), nanos -> latencies.increment());
+    store = new RedisCounterStore(cluster, new LocalCounterStore(table, new CounterTable(1_000)), nanos -> latencies.increment());
   }
 
   @AfterEach
