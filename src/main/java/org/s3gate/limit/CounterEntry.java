@@ -55,7 +55,7 @@ final class CounterEntry {
   private volatile long lastSeenNanos;
   private long admittedTotal;
   private long deniedTotal;
-  private final int[] counts = new int[WindowRing.TOTAL_SLOTS];
+  private final int[] counts = new int[WindowRing.TOTAL_INTS];
   /** Requests of the key between admission and completion; written under the lock, read without it by eviction. */
   private volatile int inFlight;
 
@@ -100,10 +100,8 @@ final class CounterEntry {
       lastSeenNanos = nowNanos;
       elapsed = nowNanos - originNanos;
     }
-    long secondSlot = SECOND.slotIndex(elapsed);
-    long minuteSlot = MINUTE.slotIndex(elapsed);
-    SECOND.advance(counts, SECOND.slotIndex(lastElapsed), secondSlot);
-    MINUTE.advance(counts, MINUTE.slotIndex(lastElapsed), minuteSlot);
+    SECOND.advance(counts, lastElapsed, elapsed);
+    MINUTE.advance(counts, lastElapsed, elapsed);
     int perSecond = SECOND.countAdvanced(counts);
     int perMinute = MINUTE.countAdvanced(counts);
     boolean secondFull = perSecond >= limitPerSecond;
@@ -112,8 +110,8 @@ final class CounterEntry {
       if (!charge) {
         return Decision.admitted(perSecond, perMinute);
       }
-      SECOND.increment(counts, secondSlot);
-      MINUTE.increment(counts, minuteSlot);
+      SECOND.increment(counts, elapsed, limitPerSecond);
+      MINUTE.increment(counts, elapsed, limitPerMinute);
       admittedTotal++;
       return Decision.admitted(perSecond + 1, perMinute + 1);
     }
@@ -121,16 +119,16 @@ final class CounterEntry {
       deniedTotal++;
     }
     if (countDenied) {
-      SECOND.increment(counts, secondSlot);
-      MINUTE.increment(counts, minuteSlot);
+      SECOND.increment(counts, elapsed, limitPerSecond);
+      MINUTE.increment(counts, elapsed, limitPerMinute);
       perSecond = saturatedIncrement(perSecond);
       perMinute = saturatedIncrement(perMinute);
     }
     long callerElapsed = nowNanos - originNanos;
     long retrySecond =
-        SECOND.retryAfterNanos(counts, secondSlot, perSecond, limitPerSecond, callerElapsed);
+        SECOND.retryAfterNanos(counts, elapsed, perSecond, limitPerSecond, callerElapsed);
     long retryMinute =
-        MINUTE.retryAfterNanos(counts, minuteSlot, perMinute, limitPerMinute, callerElapsed);
+        MINUTE.retryAfterNanos(counts, elapsed, perMinute, limitPerMinute, callerElapsed);
     LimitWindow tripped =
         secondFull && (!minuteFull || retrySecond > retryMinute)
             ? LimitWindow.SECOND
@@ -156,9 +154,10 @@ final class CounterEntry {
       return false;
     }
     long lastElapsed = lastSeenNanos - originNanos;
-    long chargedElapsed = Math.min(chargedNanos - originNanos, lastElapsed);
-    boolean second = SECOND.decrementFirstFrom(counts, SECOND.slotIndex(chargedElapsed), SECOND.slotIndex(lastElapsed));
-    boolean minute = MINUTE.decrementFirstFrom(counts, MINUTE.slotIndex(chargedElapsed), MINUTE.slotIndex(lastElapsed));
+    // a charge is counted at max(chargedNanos, lastSeenNanos then), never before the entry's origin
+    long chargedElapsed = Math.max(0L, Math.min(chargedNanos - originNanos, lastElapsed));
+    boolean second = SECOND.decrement(counts, chargedElapsed, lastElapsed);
+    boolean minute = MINUTE.decrement(counts, chargedElapsed, lastElapsed);
     if (second || minute) {
       admittedTotal--;
     }
@@ -276,7 +275,7 @@ final class CounterEntry {
   private int countAt(WindowRing ring, long nowNanos) {
     long lastElapsed = lastSeenNanos - originNanos;
     long elapsed = nowNanos - lastSeenNanos > 0 ? nowNanos - originNanos : lastElapsed;
-    return ring.count(counts, ring.slotIndex(lastElapsed), ring.slotIndex(elapsed));
+    return ring.count(counts, lastElapsed, elapsed);
   }
 
   private static int saturatedIncrement(int count) {

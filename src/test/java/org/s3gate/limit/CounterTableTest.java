@@ -35,14 +35,14 @@ class CounterTableTest {
     assertThat(denied.admitted()).isFalse();
     assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.SECOND);
     assertThat(denied.currentPerSecond()).isEqualTo(3);
-    // all three sit in the entry's first 100 ms slot, which leaves the ring 1.1 s later
-    assertThat(denied.retryAfterNanos()).isEqualTo(1_100 * MS);
-    assertThat(denied.retryAfterSeconds()).isEqualTo(2);
-    assertThat(denied.retryAfterMillis()).isEqualTo(1_100);
+    // all three were made at the same instant, so they leave the window together exactly 1 s later
+    assertThat(denied.retryAfterNanos()).isEqualTo(1_000 * MS);
+    assertThat(denied.retryAfterSeconds()).isEqualTo(1);
+    assertThat(denied.retryAfterMillis()).isEqualTo(1_000);
   }
 
   @Test
-  void tryAcquire_perMinuteLimitReached_deniesWithMinuteWindowUntilOldestSlotLeaves() {
+  void tryAcquire_perMinuteLimitReached_deniesWithMinuteWindowUntilOldestLeaves() {
     for (int i = 0; i < 4; i++) {
       assertThat(table.tryAcquire("k", 10, 4, false, i * 10 * SECOND).admitted()).isTrue();
     }
@@ -51,9 +51,9 @@ class CounterTableTest {
 
     assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.MINUTE);
     assertThat(denied.currentPerMinute()).isEqualTo(4);
-    // the request at 0 s is in slot [0, 3 s), which leaves the 21-slot ring at 63 s
-    assertThat(denied.retryAfterNanos()).isEqualTo(63 * SECOND - 45 * SECOND);
-    assertThat(denied.retryAfterSeconds()).isEqualTo(18);
+    // a limit of 4 is under the ring's 16 cells: one request a cell, an exact log; 0 s leaves at 60 s
+    assertThat(denied.retryAfterNanos()).isEqualTo(60 * SECOND - 45 * SECOND);
+    assertThat(denied.retryAfterSeconds()).isEqualTo(15);
   }
 
   @Test
@@ -63,7 +63,7 @@ class CounterTableTest {
     Decision denied = table.tryAcquire("k", 2, 2, false, 0);
 
     assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.MINUTE);
-    assertThat(denied.retryAfterNanos()).isEqualTo(63 * SECOND);
+    assertThat(denied.retryAfterNanos()).isEqualTo(60 * SECOND);
   }
 
   @Test
@@ -97,15 +97,21 @@ class CounterTableTest {
   void tryAcquire_countDeniedTrue_deniedRequestsKeepTheKeyOut() {
     admit("k", 2, 2, 100, 0);
     Decision denied = null;
-    // hammering every 500 ms keeps the window full: each denial counts
-    for (long t = 0; t <= 5 * SECOND; t += 500 * MS) {
+    // hammering every 400 ms keeps the window full: each denial counts (the two before it are
+    // always less than 1 s old)
+    long last = 0;
+    for (long t = 0; t <= 5 * SECOND; t += 400 * MS) {
       denied = table.tryAcquire("k", 2, 100, true, t);
       assertThat(denied.admitted()).as("at %d ms", t / MS).isFalse();
+      last = t;
     }
     assertThat(denied.currentPerSecond()).isEqualTo(3);
-    // once the caller stops, retry-after is exact
+    // once the caller stops, retry-after is exact: the second newest (4.4 s) must leave, at 5.4 s
     long retry = denied.retryAfterNanos();
-    assertThat(table.tryAcquire("k", 2, 100, true, 5 * SECOND + retry).admitted()).isTrue();
+    assertThat(retry).isEqualTo(600 * MS);
+    assertThat(table.tryAcquire("k", 2, 100, true, last + retry - 1).admitted()).isFalse();
+    assertThat(table.tryAcquire("k", 2, 100, true, last + retry).admitted()).isFalse(); // the probe above counted
+    assertThat(table.tryAcquire("k", 2, 100, false, last + 2 * SECOND).admitted()).isTrue();
   }
 
   @Test
@@ -116,8 +122,9 @@ class CounterTableTest {
     // 50 -> 30 per minute: 11 of the 40 must leave first
     Decision lowered = table.tryAcquire("k", 100, 30, false, 20 * SECOND);
     assertThat(lowered.admitted()).isFalse();
-    // the 11th oldest (5.0 s) is in slot [3 s, 6 s), which leaves at 6 + 63 = 66 s
-    assertThat(lowered.retryAfterNanos()).isEqualTo(66 * SECOND - 20 * SECOND);
+    // at 50/min a cell of the 16-cell ring takes ceil(50 / 16) = 4 requests: the 11th oldest (5.0 s)
+    // shares the cell of 4.0..5.5 s, stamped 5.5 s, which leaves at 65.5 s
+    assertThat(lowered.retryAfterNanos()).isEqualTo(65_500 * MS - 20 * SECOND);
     // 50 -> 100 per minute: admitted at once
     assertThat(table.tryAcquire("k", 100, 100, false, 20 * SECOND).admitted()).isTrue();
   }

@@ -86,6 +86,7 @@ class FairnessPropertyTest {
         }
       }
     }
+    System.out.printf("RATIO %s %.4f%n", sender.name(), (double) tableAdmitted.size() / exactAdmitted.size());
     return (double) tableAdmitted.size() / exactAdmitted.size();
   }
 
