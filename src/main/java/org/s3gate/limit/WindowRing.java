@@ -56,9 +56,26 @@ package org.s3gate.limit;
  * </ul>
  *
  * <h2>Layout</h2>
- * From {@code offset}: one meta int (head index in bits 0-7, number of live cells in bits 8-15,
- * always {@code >= 0}), the running sum, then {@code B} cells of one int each: stamp (ticks mod
- * 2^16) in the high 16 bits, count in the low 16.
+ * Both rings share the entry's {@code int[32]}: int 0 holds both rings' meta (per ring 15 bits:
+ * index of the oldest cell in bits 0-6, number of live cells in bits 7-13, bit 14 set while a full
+ * ring is known to have no mergeable pair; the per-second ring in bits 0-14, the per-minute ring
+ * in bits 16-30, so int 0 is never negative), ints 1 and 2 the two
+ * running sums, ints 3-15 the 13 per-second cells, ints 16-31 the 16 per-minute cells. A cell is one
+ * int: stamp (ticks since the entry's creation, mod 2^16) in the high 16 bits, count in the low 16.
+ *
+ * <h2>What it costs</h2>
+ * A decision is, per ring: drop the expired cells from the oldest end (usually none or one), read
+ * the running sum, and update or append the newest cell: O(1) but for the expired cells, with no
+ * loop over the ring (the slot ring it replaces summed all 32 slots on every request). The merge
+ * (a pass over the cells) runs at most once per batch of requests, and only on a full ring.
+ * Memory is fixed, 4 bytes per cell whatever the limits: {@link CounterEntry} has the bytes.
+ *
+ * <h2>What another store must do to match</h2>
+ * The Redis store (issue 17) runs the same steps in one server-side function; it may choose more
+ * cells and a finer tick (the bounds above hold with its {@code B} and {@code T}), but must keep:
+ * stamps rounded up and only moving later, expiry at {@code t >= stamp * T + W}, batches of
+ * {@code ceil(L / B)} with a same-tick request always joining the newest cell, the merge of the
+ * smallest adjacent pair when full, and nothing charged in any window unless every window admits.
  *
  * <p>Immutable; the arrays it is given must be confined to the caller (in practice guarded by
  * the owning entry's lock).
@@ -68,8 +85,9 @@ record WindowRing(
     int windowTicks) {
 
   /**
-   * 13 cells, 32 us ticks (1 s = 31,250 ticks): exact for limits up to 13/s; batches of 2 at
-   * 25/s, 4 at 50/s. Meta in bits 0-14 of int 0, sum in int 1, cells in ints 3..15.
+   * 13 cells, 32 us ticks (1 s = 31,250 ticks; 32 us is the finest tick whose 2W + T fits 16
+   * bits): an exact log, up to the tick, for limits up to 13/s; batches of 2 at 25/s, 4 at 50/s.
+   * Meta in bits 0-14 of int 0, sum in int 1, cells in ints 3..15.
    */
   static final WindowRing PER_SECOND = of(LimitWindow.SECOND, 0, 1, 3, 13, 32_000L);
 
@@ -85,8 +103,17 @@ record WindowRing(
 
   private static final int COUNT_MASK = 0xFFFF;
   private static final int MAX_CELL_COUNT = 0xFFFF;
-  /** A ring's meta: head in bits 0-7, size in bits 8-14; bit 31 of int 0 stays clear. */
+  /**
+   * A ring's meta: head in bits 0-6, size in bits 7-13, and bit 14 {@link #UNMERGEABLE}; bit 31 of
+   * int 0 stays clear.
+   */
   private static final int META_MASK = 0x7FFF;
+  /**
+   * Set when a full ring found no adjacent pair that fits in one cell: until a cell leaves or a
+   * refund lowers a count that cannot change, so the next charges skip the pass (a key sending
+   * hundreds of thousands of requests a second would otherwise repeat it on every request).
+   */
+  private static final int UNMERGEABLE = 1 << 14;
 
   /*
    * A record, not a class, for speed: C2 trusts the final fields of records, so with the two rings
@@ -102,8 +129,8 @@ record WindowRing(
     if ((2 * window.windowNanos() + tickNanos) / tickNanos >= 1 << 16) {
       throw new IllegalArgumentException("ticks too fine for 16-bit stamps in the " + window + " window");
     }
-    if (cells < 2 || cells > 127) {
-      throw new IllegalArgumentException("cells must be 2..127");
+    if (cells < 2 || cells > 64) {
+      throw new IllegalArgumentException("cells must be 2..64");
     }
     return new WindowRing(window, metaShift, sumIndex, firstCell, cells, tickNanos, (int) windowTicks);
   }
@@ -151,18 +178,22 @@ record WindowRing(
     return (a[0] >>> metaShift) & META_MASK;
   }
 
-  /** Stores this ring's meta; the other ring's half of int 0 is kept. */
+  /** Stores this ring's meta, {@link #UNMERGEABLE} clear; the other ring's half of int 0 is kept. */
   private void setMeta(int[] a, int head, int size) {
-    int meta = size == 0 ? 0 : head | size << 8;
+    int meta = size == 0 ? 0 : head | size << 7;
     a[0] = (a[0] & ~(META_MASK << metaShift)) | meta << metaShift;
   }
 
+  private void markUnmergeable(int[] a) {
+    a[0] |= UNMERGEABLE << metaShift;
+  }
+
   private static int head(int meta) {
-    return meta & 0xFF;
+    return meta & 0x7F;
   }
 
   private static int size(int meta) {
-    return meta >>> 8;
+    return (meta >>> 7) & 0x7F;
   }
 
   /**
@@ -182,6 +213,9 @@ record WindowRing(
     }
     int head = head(meta);
     long floor = floorTick(elapsed);
+    if (live(floor, a[firstCell + head] >>> 16)) {
+      return; // the usual case: the oldest cell is still in the window, so all are
+    }
     int sum = a[sumIndex];
     while (size > 0) {
       int cell = a[firstCell + head];
@@ -216,9 +250,10 @@ record WindowRing(
         a[newest] = u << 16 | (count + 1);
         return;
       }
-      if (size == cells && !mergeSmallestPair(a, head)) {
+      if (size == cells && ((meta & UNMERGEABLE) != 0 || !mergeSmallestPair(a, head))) {
         // every cell is large: overfill the newest, or (at 65535) count the request in the sum only
         a[newest] = u << 16 | (count < MAX_CELL_COUNT ? count + 1 : count);
+        markUnmergeable(a);
         return;
       }
       size = size(meta(a));
@@ -285,6 +320,7 @@ record WindowRing(
       if (count > 0 && agePlusOne(floor, cell >>> 16) <= chargedAge) {
         a[index] = cell - 1;
         a[sumIndex]--;
+        setMeta(a, head, size); // a smaller count may make a pair mergeable again
         return true;
       }
     }

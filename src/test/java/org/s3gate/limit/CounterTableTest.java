@@ -130,6 +130,49 @@ class CounterTableTest {
   }
 
   @Test
+  void tryAcquire_fullRingAfterARefund_mergesTheSmallestPairAndNeverUndercounts() {
+    // a limit of 13/s keeps one request per cell: all 13 per-second cells in use
+    for (int i = 0; i < 13; i++) {
+      assertThat(table.tryAcquire("k", 13, 1_000, false, i * MS).admitted()).isTrue();
+    }
+    assertThat(table.tryAcquire("k", 13, 1_000, false, 15 * MS).admitted()).isFalse();
+    assertThat(table.refund("k", 5 * MS)).isTrue(); // the cell of 5 ms is now empty
+
+    // room for one: the ring is full, so the cells of 4 ms and 5 ms (1 + 0) become one, stamped 5 ms
+    assertThat(table.tryAcquire("k", 13, 1_000, false, 20 * MS).admitted()).isTrue();
+    assertThat(table.tryAcquire("k", 13, 1_000, false, 21 * MS).admitted()).isFalse();
+
+    // the request of 4 ms now counts until the stamp of 5 ms (rounded up to the 32 us tick: 5.024 ms)
+    // is out of the window: one too many for a while, never too few
+    assertThat(table.peek("k", SECOND + 4 * MS).currentPerSecond()).isEqualTo(9); // exact log: 8
+    assertThat(table.peek("k", SECOND + 5_023_999).currentPerSecond()).isEqualTo(9);
+    assertThat(table.peek("k", SECOND + 5_024_000).currentPerSecond()).isEqualTo(8);
+  }
+
+  @Test
+  void tryAcquire_moreRequestsInAWindowThanItsCellsHold_countsEveryOneUntilTheKeyIsIdle() {
+    int limit = 950_000; // above what 13 cells of at most 65,535 hold once no two of them can merge
+    int admitted = 0;
+    for (int i = 0; i < 1_000_000; i++) {
+      if (table.tryAcquire("k", limit, Integer.MAX_VALUE, false, i * 500L).admitted()) {
+        admitted++;
+      }
+    }
+    assertThat(admitted).isEqualTo(limit); // never over, and every one counted: none lost
+    long last = (limit - 1) * 500L;
+    assertThat(table.peek("k", 900 * MS).currentPerSecond()).isEqualTo(limit);
+    // a window later the cells have left, but what no cell could hold is still counted (too many,
+    // never too few) until the ring empties: a window and a tick after the key's last charge
+    Decision afterWindow = table.tryAcquire("k", limit, Integer.MAX_VALUE, false, last + SECOND);
+    assertThat(afterWindow.admitted()).isTrue();
+    assertThat(afterWindow.currentPerSecond()).isGreaterThan(limit - 13 * 65_535);
+    long lastCharge = last + SECOND;
+    Decision idle = table.tryAcquire("k", limit, Integer.MAX_VALUE, false, lastCharge + SECOND + 32_000);
+    assertThat(idle.admitted()).isTrue();
+    assertThat(idle.currentPerSecond()).isEqualTo(1);
+  }
+
+  @Test
   void tryAcquire_staleClockFromAnotherThread_countsAsLatestSeen() {
     table.tryAcquire("k", 1, 100, false, 10 * SECOND);
 
