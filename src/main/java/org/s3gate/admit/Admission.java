@@ -144,12 +144,13 @@ public final class Admission {
    * request is counted as a forged request of the client address instead ({@link ForgedRequestLimiter}).
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
-   * request added to the key's windows, from its own slot or an earlier one
+   * request added to the key's windows, from its own cell or an earlier one
    * ({@code CounterEntry.refund}), never more; so the window counts every admitted request the
    * backend served under the key. A refunded request was refused by the backend, so it never used
    * the key: requests served under the key in any sliding window stay within its limit. Taking
-   * from an earlier slot can only leave the count one too high for a while (the key under-admitted
-   * by one), never too low. A charge already out of the window is not taken back (nothing to free).
+   * from an earlier cell can only leave the count one too high for a while (the key under-admitted
+   * by one), never too low. A charge a window or more old is not taken back from that window (it has
+   * left, or is about to: taking back nothing is always safe).
    */
   public void refundForged(Outcome outcome, long chargedNanos, long nowNanos) {
     Caller caller = outcome.fullCaller();

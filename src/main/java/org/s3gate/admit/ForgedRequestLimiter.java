@@ -25,7 +25,7 @@ final class ForgedRequestLimiter implements Limiter {
   private static final String PREFIX = "anonymous@forged/";
   /**
    * How long after the last forged request any forged count may still deny: the minute window
-   * plus its slot rounding, with room to spare. Past it every forged counter is empty.
+   * plus its tick rounding, with room to spare. Past it every forged counter is empty.
    */
   private static final long QUIET_NANOS = 2 * 60_000_000_000L;
 

@@ -13,10 +13,14 @@ import java.util.stream.Stream;
 
 /**
  * Compares {@link CounterTable} against an exact sliding log on random traffic (fixed seeds):
- * bursts, pauses, live limit changes, limit 0, clocks that overflow {@code Long.MAX_VALUE}, and
- * retry-after probes. Checks strictness (no 1 s or 60 s window over the limit), the documented
- * under-admission bound (a request stops counting within W + slot), the reported counts, and
- * that retry-after is exact to the nanosecond.
+ * bursts, pauses, live limit changes (per-second limits up to 60, so both exact one-request cells
+ * and batches are exercised), limit 0, clocks that overflow {@code Long.MAX_VALUE}, and retry-after
+ * probes. Checks strictness (no 1 s or 60 s window over the limit), that retry-after is exact to the
+ * nanosecond, and the documented under-admission bound of the batched stamp rings
+ * ({@link WindowRing}): a denial needs at least {@code limit - (g - 1)} counted requests in the last
+ * {@code W + T} (T the ring's tick, 32 us or 2 ms; {@code g = ceil(limit / cells)} for the largest
+ * limit in force so far), and every reported count lies between the exact count over {@code W} and
+ * that over {@code W + T} plus {@code g - 1}.
  */
 class SlidingWindowPropertyTest {
 
