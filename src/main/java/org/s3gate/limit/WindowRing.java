@@ -109,9 +109,10 @@ record WindowRing(
    */
   private static final int META_MASK = 0x7FFF;
   /**
-   * Set when a full ring found no adjacent pair that fits in one cell: until a cell leaves or a
-   * refund lowers a count that cannot change, so the next charges skip the pass (a key sending
-   * hundreds of thousands of requests a second would otherwise repeat it on every request).
+   * Set when a full ring found no adjacent pair that fits in one cell; cleared when a cell leaves
+   * or a refund lowers a count, the only things that can make a pair fit again. While set, charges
+   * skip the pass (a key sending hundreds of thousands of requests a window would otherwise repeat
+   * it on every request).
    */
   private static final int UNMERGEABLE = 1 << 14;
 
