@@ -2,8 +2,10 @@ package org.s3gate.admit;
 
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
+import org.s3gate.limit.IpDecision;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.MethodClass;
@@ -27,7 +29,11 @@ import org.s3gate.policy.PolicySnapshot;
  *       policy is looked up in the snapshot (one hash lookup).
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
- *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
+ *   <li>Otherwise the client IP's rules decide first ({@link ClientIpLimiter}: {@code ip.limit.requests}
+ *       and the tarpit, over {@code ip.window}, whatever key the request names), so a request they
+ *       refuse charges no key; when a later budget denies the request, the IP's charge is taken back
+ *       too (unless {@code count.denied}, which counts denied requests everywhere).
+ *   <li>Then the {@link Limiter}s decide in order: the caller's own budget
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
  *       ({@link ClassRateLimiter}), then, for a key
@@ -55,16 +61,25 @@ public final class Admission {
   private final InFlightLimiter inFlight;
   private final ClassRateLimiter readLimiter;
   private final ClassRateLimiter writeLimiter;
-  private final ForgedRequestLimiter forged;
+  /** The per-client-IP rules; null when client IPs are not tracked (unit tests, the benchmarks' base row). */
+  private final ClientIpLimiter clientIps;
 
-  /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
+  /**
+   * Admission without per-client-IP tracking: every budget is kept in {@code counters}, keys under
+   * their name, addresses as {@code anonymous@ADDRESS}.
+   */
   public Admission(CounterTable counters) {
+    this(counters, null);
+  }
+
+  /** Admission with the per-client-IP rules counted in {@code clientIps} (the gateway's). */
+  public Admission(CounterTable counters, ClientIpTable clientIps) {
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
     this.inFlight = new InFlightLimiter(counters);
     this.readLimiter = new ClassRateLimiter(MethodClass.READ, counters);
     this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE, counters);
-    this.forged = new ForgedRequestLimiter(counters);
+    this.clientIps = clientIps == null ? null : new ClientIpLimiter(clientIps);
   }
 
   /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
@@ -92,26 +107,42 @@ public final class Admission {
     if (!settings.isLimited(request.method())) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
-    Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
-    if (forgery != null) { // checked first: a forger's denied request charges no key
-      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery));
+    IpDecision ip = null;
+    if (clientIps != null) {
+      ip = clientIps.tryAcquire(caller, policy, nowNanos);
+      if (!ip.admitted()) { // checked first: a request the IP rules refuse charges no key
+        return Outcome.deniedClientIp(caller, keyLimiter.peek(caller, nowNanos), ip, clientIps.describeLimit(policy, ip));
+      }
     }
+    Outcome outcome = decideBudgets(request, caller, policy, nowNanos, ip);
+    if (ip != null && !outcome.forwarded() && !settings.countDenied()) {
+      clientIps.refund(caller, nowNanos); // no budget is charged for a request another denies
+    }
+    return outcome;
+  }
+
+  /** The caller's budgets after the IP rules admitted it ({@code ip}, null when not tracked). */
+  private Outcome decideBudgets(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos,
+      IpDecision ip) {
     Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (!own.admitted()) {
-      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
+      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own),
+          DenialRule.of(DenialRule.KEY_SECOND, DenialRule.KEY_MINUTE, own));
     }
     MethodClass methodClass = MethodClass.of(request.method());
     ClassRateLimiter classLimiter = classLimiterOf(methodClass);
     Decision ofClass = classLimiter == null ? null : classLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (ofClass != null && !ofClass.admitted()) {
       keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
-      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass));
+      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass),
+          DenialRule.of(DenialRule.CLASS_SECOND, DenialRule.CLASS_MINUTE, ofClass));
     }
     MethodClass chargedClass = ofClass != null ? methodClass : null;
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
       refundCharges(caller, chargedClass, false, nowNanos);
-      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
+      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address),
+          DenialRule.of(DenialRule.ADDRESS_SECOND, DenialRule.ADDRESS_MINUTE, address));
     }
     boolean chargesAddress = address != null;
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
@@ -119,7 +150,7 @@ public final class Admission {
       refundCharges(caller, chargedClass, chargesAddress, nowNanos);
       return Outcome.deniedInFlight(caller, own, full.describe());
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip);
   }
 
   /**
@@ -141,7 +172,9 @@ public final class Admission {
    * The backend refused a forwarded request as not its key's owner's (403 {@code InvalidAccessKeyId}
    * or {@code SignatureDoesNotMatch}): the charge made at {@code chargedNanos} is taken back from the
    * key (and from its method class's and its address's budgets where they were charged), and the
-   * request is counted as a forged request of the client address instead ({@link ForgedRequestLimiter}).
+   * request is counted as an error of its client IP instead ({@link ClientIpLimiter#forged}), so the
+   * forger runs into the IP rules (the tarpit, {@code ip.limit.requests}) while the key's owner keeps
+   * its whole budget. The IP's request count is not refunded: the forger did send it.
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
    * request added to the key's windows, from its own cell or an earlier one
@@ -152,7 +185,7 @@ public final class Admission {
    * by one), never too low. A charge a window or more old is not taken back from that window (it has
    * left, or is about to: taking back nothing is always safe).
    */
-  public void refundForged(Outcome outcome, long chargedNanos, long nowNanos) {
+  public void refundForged(Outcome outcome, PolicySnapshot policy, long chargedNanos, long nowNanos) {
     Caller caller = outcome.fullCaller();
     if (caller == null || !outcome.forwarded()) {
       return;
@@ -161,7 +194,21 @@ public final class Admission {
       // every charge, the class's too: else a forger could drain the owner's write budget
       refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
     }
-    forged.record(caller, nowNanos);
+    if (clientIps != null) {
+      clientIps.forged(caller, policy, nowNanos);
+    }
+  }
+
+  /**
+   * The backend answered a forwarded request with {@code status}: an answer in
+   * {@code ip.error.statuses} counts as an error of the request's client IP (the gateway's own
+   * denials never reach here, so they never count).
+   */
+  public void backendAnswered(Outcome outcome, PolicySnapshot policy, int status, long nowNanos) {
+    Caller caller = outcome.fullCaller();
+    if (clientIps != null && caller != null && outcome.clientIp() != null) {
+      clientIps.backendAnswered(caller, policy, status, nowNanos);
+    }
   }
 
   /** The limiter of a method class's counters, or null for a method of no class. */

@@ -2,6 +2,7 @@ package org.s3gate.admit;
 
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.Decision;
+import org.s3gate.limit.IpDecision;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.MethodClass;
 
@@ -16,7 +17,7 @@ import org.s3gate.policy.MethodClass;
 public final class Outcome {
 
   /** The outcome of every request that is never limited ({@code exempt.paths}). */
-  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null, 0, false);
+  static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null, 0, false, false, null, null, null);
 
   /** How long a caller at its in-flight limit is told to wait: its transfers take as long as they take. */
   static final long IN_FLIGHT_RETRY_NANOS = 1_000_000_000L;
@@ -32,15 +33,14 @@ public final class Outcome {
   private final boolean addressInFlight;
   /** The method class whose counter was charged ({@link ClassRateLimiter}), or null. */
   private final MethodClass chargedClass;
-
-  private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
-      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight) {
-    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false, null);
-  }
+  /** The rule that denied the request, or null when it was not denied. */
+  private final DenialRule rule;
+  /** The per-client-IP rules' decision (counts in {@code ip.window}), or null when the IP was not counted. */
+  private final IpDecision ip;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
-      MethodClass chargedClass) {
+      MethodClass chargedClass, DenialRule rule, IpDecision ip) {
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
@@ -50,11 +50,13 @@ public final class Outcome {
     this.inFlight = inFlight;
     this.addressInFlight = addressInFlight;
     this.chargedClass = chargedClass;
+    this.rule = rule;
+    this.ip = ip;
   }
 
   /** Admitted without being counted in flight (a method {@code limit.methods} leaves out). */
   static Outcome admitted(Caller caller, Decision decision) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false);
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, null, null);
   }
 
   /**
@@ -62,22 +64,56 @@ public final class Outcome {
    * {@link Admission#complete}; {@code chargedClass} is the method class also charged, or null.
    */
   static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
-      MethodClass chargedClass) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass);
+      MethodClass chargedClass, IpDecision ip) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass, null,
+        ip);
   }
 
-  /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
-  static Outcome denied(Caller caller, Decision decision, String deniedLimit) {
-    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false);
+  /**
+   * @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key}
+   * @param rule the rule of that limit
+   */
+  static Outcome denied(Caller caller, Decision decision, String deniedLimit, DenialRule rule) {
+    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false,
+        false, null, rule, null);
   }
 
   /** Denied because the caller has its limit of requests in flight; {@code decision} holds its rate counts. */
   static Outcome deniedInFlight(Caller caller, Decision decision, String deniedLimit) {
-    return new Outcome(Verdict.DENIED_CONCURRENT, caller, decision, deniedLimit, null, IN_FLIGHT_RETRY_NANOS, false);
+    return new Outcome(Verdict.DENIED_CONCURRENT, caller, decision, deniedLimit, null, IN_FLIGHT_RETRY_NANOS, false,
+        false, null, DenialRule.CONCURRENT, null);
+  }
+
+  /**
+   * Denied (or to be tarpitted) by the per-client-IP rules; {@code keyCounts} are the key's counts,
+   * read, not charged, for the rate-limit headers.
+   */
+  static Outcome deniedClientIp(Caller caller, Decision keyCounts, IpDecision ip, String deniedLimit) {
+    DenialRule rule = ip.verdict() == org.s3gate.limit.IpVerdict.TARPIT ? DenialRule.IP_TARPIT : DenialRule.IP_REQUESTS;
+    return new Outcome(Verdict.DENIED_CLIENT_IP, caller, keyCounts, deniedLimit, null, ip.retryAfterNanos(), false,
+        false, null, rule, ip);
   }
 
   static Outcome rejected(Caller caller, RequestScreen.Rejection rejection) {
-    return new Outcome(Verdict.REJECTED, caller, null, null, rejection, 0, false);
+    return new Outcome(Verdict.REJECTED, caller, null, null, rejection, 0, false, false, null, null, null);
+  }
+
+  /** The rule that denied the request (the {@code rule} label of the denial metrics); null unless denied. */
+  public DenialRule rule() {
+    return rule;
+  }
+
+  /**
+   * Whether the per-client-IP tarpit rule caught the request: it is to be held {@code tarpit.delay}
+   * (if fewer than {@code tarpit.max} are held), then answered 429 SlowDown and its connection closed.
+   */
+  public boolean tarpit() {
+    return rule == DenialRule.IP_TARPIT;
+  }
+
+  /** The client IP's counts in its {@code ip.window} as the IP rules saw them; null when the IP was not counted. */
+  public IpDecision clientIp() {
+    return ip;
   }
 
   /** Who called, as the limiters saw it; null when exempt. */

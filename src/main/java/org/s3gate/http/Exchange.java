@@ -85,8 +85,19 @@ public final class Exchange implements AsyncListener {
   public void credentialsRefused(long nowNanos) {
     Outcome decided = outcome;
     if (decided != null) {
-      gateway.admission().refundForged(decided, startNanos, nowNanos);
+      gateway.admission().refundForged(decided, policy, startNanos, nowNanos);
       gateway.metrics().recordRefund();
+    }
+  }
+
+  /**
+   * The backend answered this request with {@code status} (called once per answer, from the proxy's
+   * response headers): an error status counts against the client IP ({@code ip.error.statuses}).
+   */
+  public void backendAnswered(int status, long nowNanos) {
+    Outcome decided = outcome;
+    if (decided != null) {
+      gateway.admission().backendAnswered(decided, policy, status, nowNanos);
     }
   }
 

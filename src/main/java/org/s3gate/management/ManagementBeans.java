@@ -53,6 +53,8 @@ public final class ManagementBeans implements AutoCloseable {
     beans.put(ObjectNames.GATEWAY, registration.new Owned<>(new GatewayControl(gateway), GatewayMXBean.class));
     beans.put(ObjectNames.TABLE, registration.new Owned<>(
         new TableControl(ObjectNames.API_KEYS, gateway.table(), gateway, System::nanoTime), TableMXBean.class));
+    beans.put(ObjectNames.table(ObjectNames.CLIENT_IPS), registration.new Owned<>(
+        new ClientIpTableControl(gateway.clientIps(), System::nanoTime), TableMXBean.class));
     for (MapFile map : MapFile.values()) {
       beans.put(ObjectNames.map(map), registration.new Owned<>(new MapControl(gateway, map), MapMXBean.class));
     }

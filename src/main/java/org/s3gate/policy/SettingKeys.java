@@ -43,6 +43,16 @@ final class SettingKeys {
   static final String ACCESS_LOG_FORMAT = "access.log.format";
   static final String ACCESS_LOG_FILE = "access.log.file";
   static final String SECURITY_HSTS = "security.hsts";
+  // per-client-IP limits and the tarpit (issue 15 part A)
+  static final String IP_TABLE_SIZE = "ip.table.size";
+  static final String IP_TABLE_EXPIRE = "ip.table.expire";
+  static final String IP_WINDOW = "ip.window";
+  static final String IP_ERROR_STATUSES = "ip.error.statuses";
+  static final String IP_LIMIT_REQUESTS = "ip.limit.requests";
+  static final String IP_TARPIT_REQUESTS = "ip.tarpit.requests";
+  static final String IP_TARPIT_ERRORS = "ip.tarpit.errors";
+  static final String TARPIT_DELAY = "tarpit.delay";
+  static final String TARPIT_MAX = "tarpit.max";
   /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
   static final String SECURITY_HEADER_PREFIX = "security.header.";
 
@@ -52,7 +62,9 @@ final class SettingKeys {
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, RELOAD_MAX_FILE_BYTES, EXEMPT_PATHS, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
+      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS,
+      IP_TABLE_SIZE, IP_TABLE_EXPIRE, IP_WINDOW, IP_ERROR_STATUSES, IP_LIMIT_REQUESTS, IP_TARPIT_REQUESTS, IP_TARPIT_ERRORS,
+      TARPIT_DELAY, TARPIT_MAX);
 
   private SettingKeys() {}
 }

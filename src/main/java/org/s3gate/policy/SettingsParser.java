@@ -79,13 +79,18 @@ final class SettingsParser {
     AccessLogFormat accessLogFormat = operations.accessLogFormat();
     String accessLogFile = path(SettingKeys.ACCESS_LOG_FILE);
     SecurityHeaderSettings securityHeaders = new SecurityHeadersParser(reader).parse();
+    ClientIpSettingsParser ipParser = new ClientIpSettingsParser(reader);
+    ClientIpSettings clientIps = ipParser.parse();
+    Integer ipTableSize = ipParser.tableSize();
+    Duration ipWindow = ipParser.window();
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
-    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile);
+    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile,
+        ipTableSize, ipWindow);
     return new GatewaySettings(defaultGroup, anonymousGroup, postIdentifyMaxBytes.intValue(), perMinute, perSecond, concurrent, message, denyStatus, countDenied,
         methods, headers, exemptPaths, tableExpire, maxFileBytes, adminAllow, trusted, healthPath, healthCheck,
-        requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, startup);
+        requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, clientIps, startup);
   }
 
   /** {@code reload.max_file_bytes}, or null (reported). */

@@ -57,7 +57,16 @@ final class PolicyTestFiles {
         "access.log.format client=$client key=$key decision=$decision",
         "access.log.file",
         "security.hsts max-age=31536000",
-        "security.header.X-Content-Type-Options nosniff");
+        "security.header.X-Content-Type-Options nosniff",
+        "ip.table.size 200000",
+        "ip.table.expire 30m",
+        "ip.window 10s",
+        "ip.error.statuses 400,401,403",
+        "ip.limit.requests 0",
+        "ip.tarpit.requests 200",
+        "ip.tarpit.errors 50",
+        "tarpit.delay 5s",
+        "tarpit.max 1000");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {

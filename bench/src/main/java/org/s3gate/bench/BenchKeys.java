@@ -86,6 +86,12 @@ final class BenchKeys {
   /** As above; with {@code readClass}, the group also has {@code GROUP:read} limits of the same size. */
   static PolicySnapshot snapshot(String[] keys, String group, int limitPerSecond, int limitPerMinute,
       boolean readClass) {
+    return snapshot(keys, group, limitPerSecond, limitPerMinute, readClass, settings());
+  }
+
+  /** As above, with the given settings (e.g. {@link #settings(String)} with {@code trusted.proxies}). */
+  static PolicySnapshot snapshot(String[] keys, String group, int limitPerSecond, int limitPerMinute,
+      boolean readClass, GatewaySettings settings) {
     Map<String, String> keyGroups = new HashMap<>(keys.length * 4 / 3 + 1);
     for (String key : keys) {
       keyGroups.put(key, group);
@@ -96,15 +102,20 @@ final class BenchKeys {
       perMinute.put(group + ":read", limitPerMinute);
       perSecond.put(group + ":read", limitPerSecond);
     }
-    return PolicySnapshot.of(1, settings(), keyGroups, perMinute, perSecond, Map.of(group, "Rate_limit_exceeded"),
+    return PolicySnapshot.of(1, settings, keyGroups, perMinute, perSecond, Map.of(group, "Rate_limit_exceeded"),
         Map.of());
   }
 
   /** The built-in defaults (count.denied=false), loaded through the real configuration path. */
   static GatewaySettings settings() {
+    return settings("");
+  }
+
+  /** The built-in defaults with {@code lines} of gateway.properties over them. */
+  static GatewaySettings settings(String lines) {
     try {
       Path dir = Files.createTempDirectory("s3gate-bench-conf");
-      Files.writeString(dir.resolve("gateway.properties"), "reload.interval=1h\n");
+      Files.writeString(dir.resolve("gateway.properties"), "reload.interval=1h\n" + lines);
       try (ConfigReloader config = ConfigReloader.start(dir, Map.of())) {
         return config.store().current().settings();
       }
