@@ -83,9 +83,14 @@ class ManagementIT {
     return "s3gate:type=Map,name=" + baseName;
   }
 
+  /** The server's connection-rate component (jetty-base module s3gate-connection-limit): not the webapp's, it outlives it. */
+  private static final String CONNECTION_LIMITER = "s3gate:type=ConnectionLimiter";
+
+  /** The webapp's MBeans: the {@code s3gate} domain but for the Jetty server's own {@link #CONNECTION_LIMITER}. */
   private static Set<String> s3gateNames() throws Exception {
     Set<String> names = new java.util.TreeSet<>();
     mbeans.queryNames(name("s3gate:*"), null).forEach(n -> names.add(n.getCanonicalName()));
+    names.remove(name(CONNECTION_LIMITER).getCanonicalName());
     return names;
   }
 
@@ -116,6 +121,11 @@ class ManagementIT {
   @Order(1)
   void mbeans_specNames_registeredWithEveryAttributeAndOperation() throws Exception {
     assertThat(s3gateNames()).isEqualTo(canonical(SPEC_NAMES));
+    // the Jetty component, configured by the webapp from gateway.properties (ip.limit.connections=0: off)
+    assertThat(attribute(CONNECTION_LIMITER, "Limit")).isEqualTo(0);
+    assertThat(attribute(CONNECTION_LIMITER, "WindowMillis")).isEqualTo(10_000L);
+    assertThat(operations(CONNECTION_LIMITER)).contains("connectionRates()",
+        "configure(int,long,boolean,[Ljava.lang.String;)", "clearIp(java.lang.String)");
 
     assertThat((Long) attribute("s3gate:type=Gateway", "ConfigVersion")).isGreaterThanOrEqualTo(1L);
     assertThat((Long) attribute("s3gate:type=Gateway", "Requests")).isGreaterThanOrEqualTo(0L);
@@ -312,6 +322,7 @@ class ManagementIT {
 
     mbeans.invoke(context, "stop", new Object[0], new String[0]);
     assertThat(s3gateNames()).as("after stop").isEmpty();
+    assertThat(mbeans.isRegistered(name(CONNECTION_LIMITER))).as("the server's component stays").isTrue();
 
     mbeans.invoke(context, "start", new Object[0], new String[0]);
     assertThat(s3gateNames()).as("after start").isEqualTo(canonical(SPEC_NAMES));
