@@ -43,7 +43,10 @@ class ManagementIT {
       "s3gate:type=Table,name=client_ips",
       "s3gate:type=Map,name=api_key_groups", "s3gate:type=Map,name=rate_limits_per_minute",
       "s3gate:type=Map,name=rate_limits_per_second", "s3gate:type=Map,name=error_messages",
-      "s3gate:type=Map,name=concurrent_requests");
+      "s3gate:type=Map,name=concurrent_requests",
+      // issue 16a's limit dimensions
+      "s3gate:type=Table,name=buckets", "s3gate:type=Map,name=bucket_limits_per_second",
+      "s3gate:type=Map,name=bucket_limits_per_minute");
 
   private static S3Backend backend;
   private static Gateway gateway;
