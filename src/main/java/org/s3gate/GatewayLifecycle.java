@@ -14,6 +14,7 @@ import jakarta.servlet.ServletContextListener;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
+import org.s3gate.admit.ConnectionLimiterBridge;
 import org.s3gate.backend.BackendHealthChecker;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.common.DaemonThreads;
@@ -64,14 +65,19 @@ public final class GatewayLifecycle implements ServletContextListener {
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
     ClientIpTable clientIps = new ClientIpTable(settings.ipTableSize(), settings.ipWindow());
-    Admission admission = new Admission(table, clientIps);
+    CounterTable buckets = new CounterTable(settings.tableSize()); // table.size and table.expire bound it too
+    Admission admission = new Admission(table, clientIps, buckets, System::currentTimeMillis);
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     ConfigReloader reloader = config;
+    ConnectionLimiterBridge connections = new ConnectionLimiterBridge();
     GatewayMetrics metrics = new GatewayMetrics(table, clientIps, pool, reloader::status,
-        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped);
+        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped, connections);
+    // the Jetty connection-rate component follows every published configuration (a no-op on Tomcat)
+    config.store().onPublish(connections::apply);
+    clientIps.connectionRates(connections.view()); // conn_rate of the client_ips table
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
-    Gateway gateway = new Gateway(config, table, clientIps, admission, pool, metrics, accessLog, stats);
+    Gateway gateway = new Gateway(config, table, clientIps, admission, pool, metrics, accessLog, stats, buckets);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-table-expiry"));
@@ -93,7 +99,8 @@ public final class GatewayLifecycle implements ServletContextListener {
   private static void expireIdleKeys(Gateway gateway) {
     try {
       long idleNanos = gateway.policy().settings().tableExpire().toNanos();
-      int expired = gateway.table().expireIdle(idleNanos, System.nanoTime());
+      long nowNanos = System.nanoTime();
+      int expired = gateway.table().expireIdle(idleNanos, nowNanos) + gateway.buckets().expireIdle(idleNanos, nowNanos);
       if (expired > 0) {
         LOG.log(Level.DEBUG, "expired {0} idle keys", expired);
       }

@@ -18,6 +18,10 @@ public enum DenialRule {
   CLASS_MINUTE("class_minute"),
   ADDRESS_SECOND("address_second"),
   ADDRESS_MINUTE("address_minute"),
+  /** {@code bucket_limits_per_second.map}: the request's bucket, across all callers. */
+  BUCKET_SECOND("bucket_second"),
+  /** {@code bucket_limits_per_minute.map}. */
+  BUCKET_MINUTE("bucket_minute"),
   CONCURRENT("concurrent"),
   /** {@code ip.limit.requests}. */
   IP_REQUESTS("ip_requests"),

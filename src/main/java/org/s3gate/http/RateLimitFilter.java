@@ -74,6 +74,9 @@ public final class RateLimitFilter extends HttpFilter {
       exchange.decided(outcome);
       if (!outcome.exempt()) {
         gateway.metrics().recordDecision(outcome.group().group(), outcome.verdict());
+        if (outcome.shadowRule() != null) { // mode=shadow: admitted, counted as the denial it would have been
+          gateway.metrics().recordShadowDenial(outcome.shadowRule());
+        }
         gateway.stats().record(outcome, facts, nowNanos);
       }
       if (outcome.forwarded()) {
@@ -96,6 +99,7 @@ public final class RateLimitFilter extends HttpFilter {
       GatewaySettings settings) {
     if (!outcome.exempt() && settings.headersEnabled()) {
       RateLimitHeaders.set(response, outcome, MethodClass.of(request.getMethod()));
+      RateLimitHeaders.setBucket(response, outcome, Exchange.of(request).policy().bucketLimits());
     }
   }
 }

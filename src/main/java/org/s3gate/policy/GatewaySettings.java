@@ -45,6 +45,7 @@ public record GatewaySettings(
     AccessLogFormat accessLogFormat,
     SecurityHeaderSettings securityHeaders,
     ClientIpSettings clientIps,
+    EnforcementSettings enforcement,
     StartupSettings startup) {
 
   public GatewaySettings {
@@ -58,6 +59,7 @@ public record GatewaySettings(
     Objects.requireNonNull(accessLogFormat, "accessLogFormat");
     Objects.requireNonNull(securityHeaders, "securityHeaders");
     Objects.requireNonNull(clientIps, "clientIps");
+    Objects.requireNonNull(enforcement, "enforcement");
     Objects.requireNonNull(startup, "startup");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     exemptPaths = Set.copyOf(exemptPaths);
@@ -71,7 +73,7 @@ public record GatewaySettings(
         defaultLimitConcurrent, defaultErrorMessage,
         denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, reloadMaxFileBytes, adminAllow,
         trustedProxies, backendHealthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled,
-        accessLogFormat, securityHeaders, clientIps, running);
+        accessLogFormat, securityHeaders, clientIps, enforcement, running);
   }
 
   /** {@code table.size} (restart). */

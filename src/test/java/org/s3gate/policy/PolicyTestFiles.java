@@ -56,6 +56,8 @@ final class PolicyTestFiles {
         "access.log.enabled true",
         "access.log.format client=$client key=$key decision=$decision",
         "access.log.file",
+        "s3.domain",
+        "limit.timezone UTC",
         "security.hsts max-age=31536000",
         "security.header.X-Content-Type-Options nosniff",
         "ip.table.size 200000",
@@ -66,7 +68,12 @@ final class PolicyTestFiles {
         "ip.tarpit.requests 200",
         "ip.tarpit.errors 50",
         "tarpit.delay 5s",
-        "tarpit.max 1000");
+        "tarpit.max 1000",
+
+        "mode enforce",
+        "allowlist.skip_key_limits false",
+        "inform.backend false",
+        "ip.limit.connections 0");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {

@@ -6,8 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.s3gate.config.ConfigReloader;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.s3gate.policy.Allowlist;
+import org.s3gate.policy.Cidr;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.PolicySnapshot;
 
@@ -104,6 +108,24 @@ final class BenchKeys {
     }
     return PolicySnapshot.of(1, settings, keyGroups, perMinute, perSecond, Map.of(group, "Rate_limit_exceeded"),
         Map.of());
+  }
+
+  /** {@code snapshot} with {@code blocks} allow-listed /24 blocks of 10.0.0.0/8 (never the bench client 127.0.0.1). */
+  static PolicySnapshot withAllowlist(PolicySnapshot snapshot, int blocks) {
+    List<Cidr> list = new ArrayList<>();
+    for (int i = 0; i < blocks; i++) {
+      list.add(Cidr.parse("10.0." + i + ".0/24"));
+    }
+    return PolicySnapshot.of(snapshot.version(), snapshot.settings(), snapshot.keyGroups(), snapshot.limitsPerMinute(),
+        snapshot.limitsPerSecond(), snapshot.errorMessages(), snapshot.concurrentRequests(), snapshot.bucketLimits(),
+        snapshot.dimensions(), new Allowlist(list));
+  }
+
+  /** {@code snapshot} with {@code mode=shadow}, loaded through the real configuration path. */
+  static PolicySnapshot inShadowMode(PolicySnapshot snapshot) {
+    GatewaySettings shadow = settings("mode=shadow\n");
+    return PolicySnapshot.of(snapshot.version(), shadow, snapshot.keyGroups(), snapshot.limitsPerMinute(),
+        snapshot.limitsPerSecond(), snapshot.errorMessages(), snapshot.concurrentRequests());
   }
 
   /** The built-in defaults (count.denied=false), loaded through the real configuration path. */
