@@ -3,7 +3,11 @@
 #
 #   bench/e2e.sh                       all rows, 3 runs each, medians with spread
 #   BENCH_DURATION=5 BENCH_REPEATS=1 BENCH_WARMUP=20 bench/e2e.sh   a quick smoke run
-#   BENCH_ROWS="admit deny" bench/e2e.sh   only those rows (ids below), e.g. to compare two commits
+#   BENCH_ROWS="admit deny" bench/e2e.sh   only those rows (ids below)
+#   BENCH_B_COMMIT=main BENCH_ROWS="admit admit1m put8m" bench/e2e.sh   A/B: a second gateway "s3gate B"
+#       built from that commit runs beside this tree's, and every comparison row interleaves both;
+#       BENCH_B_ARGS (Jetty properties, e.g. jetty.httpConfig.inputBufferSize=65536) and
+#       BENCH_B_JAVA_OPTS change B alone (without BENCH_B_COMMIT, B is this tree's build)
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -45,6 +49,9 @@
 # Needs: wrk, nginx, haproxy, socat (Debian: wrk, nginx-light, haproxy, socat; installed here if
 # missing and running as root), taskset, curl, openssl, and what `make build backend` needs.
 # Results: stdout and target/bench/e2e-results.md.
+# The whole script is one { ... } block, so bash parses it before running any of it: editing this
+# file while a run is under way (a long run, an A/B) does not change or break that run.
+{
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -56,9 +63,11 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 CONNECTIONS_1M=${BENCH_CONNECTIONS_1M:-16}
 GC_KEYS=${BENCH_GC_KEYS:-1000000}
 GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-}
+B_COMMIT=${BENCH_B_COMMIT:-} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
+AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS" ] && AB=s3gate-b
 REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
-GATEWAY_PORT=18080 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
+GATEWAY_PORT=18080 GATEWAY_B_PORT=18088 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
 HAPROXY_GW_PORT=18084 HAPROXY_PLAIN_PORT=18085 HAPROXY_S3_GW_PORT=18086 HAPROXY_S3_PLAIN_PORT=18087
 # Bodies that are written (PUT targets, the 1 GiB object) live in tmpfs: no disk in the bytes path.
 shm=/dev/shm/s3gate-bench-$$
@@ -84,6 +93,13 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$REFERENCE/start.sh" ] || { echo "e2e.sh: no HAProxy reference at $REFERENCE (BENCH_HAPROXY_DIR)" >&2; exit 1; }
 
 make -s build backend >/dev/null
+b_root=$root
+if [ -n "$B_COMMIT" ]; then # gateway B from another commit: its own tree, WAR and jetty-base
+  b_root=$root/target/bench-b-src
+  rm -rf "$b_root" && mkdir -p "$b_root"
+  git archive "$B_COMMIT" | tar -x -C "$b_root"
+  (cd "$b_root" && make -s build >/dev/null)
+fi
 [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
 rm -rf "$out" && mkdir -p "$out"/{www/bench,conf,logs} "$shm"
 head -c 1024 /dev/urandom > "$out/www/bench/obj1k"
@@ -192,7 +208,7 @@ CONF
   printf 'closed Benchmark deny path\n' > "$out/conf/error_messages.map"
 }
 
-start_gateway() { # backend_url
+start_gateway() { # backend_url; and gateway B beside it when an A/B is asked for
   S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf -Xlog:gc,gc+phases:file=$out/gc-$gateway_starts.log:uptime $GATEWAY_JAVA_OPTS" \
     taskset -c 0 bin/s3gate-jetty jetty.http.port=$GATEWAY_PORT jetty.ssl.port=18443 \
       jetty.jmxremote.rmiserverport=18099 jetty.jmxremote.rmiregistryport=18099 \
@@ -200,15 +216,29 @@ start_gateway() { # backend_url
       s3gate.work.dir="$out/work" > "$out/gateway.log" 2>&1 &
   gateway_pid=$!
   gc_log=$out/gc-$gateway_starts.log
-  gateway_starts=$((gateway_starts + 1))
   pids+=($gateway_pid)
+  if [ -n "$AB" ]; then
+    mkdir -p "$out/conf-b" && cp "$out"/conf/* "$out/conf-b/"
+    sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-b-access.log|" "$out/conf-b/gateway.properties"
+    # shellcheck disable=SC2086
+    S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime $GATEWAY_JAVA_OPTS $B_JAVA_OPTS" \
+      taskset -c 0 "$b_root/bin/s3gate-jetty" jetty.http.port=$GATEWAY_B_PORT jetty.ssl.port=18444 \
+        jetty.jmxremote.rmiserverport=18098 jetty.jmxremote.rmiregistryport=18098 \
+        jetty.sslContext.keyStorePath="$out/keystore-b.p12" jetty.requestlog.dir="$out/logs" \
+        s3gate.work.dir="$out/work-b" $B_ARGS > "$out/gateway-b.log" 2>&1 &
+    gateway_b_pid=$!
+    pids+=($gateway_b_pid)
+    wait_http "http://127.0.0.1:$GATEWAY_B_PORT/_s3gate/health"
+  fi
+  gateway_starts=$((gateway_starts + 1))
   wait_http "http://127.0.0.1:$GATEWAY_PORT/_s3gate/health"
 }
 gateway_starts=0
+gateway_b_pid=
 
 stop_gateway() {
-  kill "$gateway_pid" 2>/dev/null || true
-  wait "$gateway_pid" 2>/dev/null || true
+  kill "$gateway_pid" $gateway_b_pid 2>/dev/null || true
+  wait "$gateway_pid" $gateway_b_pid 2>/dev/null || true
 }
 
 busy_jiffies() { # CPU: jiffies the core spent not idle
@@ -267,6 +297,7 @@ wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
 variant_url() {
   case $1 in
     s3gate) echo "http://127.0.0.1:$GATEWAY_PORT" ;;
+    s3gate-b) echo "http://127.0.0.1:$GATEWAY_B_PORT" ;;
     haproxy) echo "http://127.0.0.1:$HAPROXY_GW_PORT" ;;
     plain) echo "http://127.0.0.1:$HAPROXY_PLAIN_PORT" ;;
     nginx) echo "http://127.0.0.1:$DIRECT_PORT" ;;
@@ -276,6 +307,7 @@ variant_url() {
 variant_pids() {
   case $1 in
     s3gate) echo "$gateway_pid" ;;
+    s3gate-b) echo "$gateway_b_pid" ;;
     haproxy | plain) echo "$haproxy_pid" ;;
     nginx) echo "$direct_nginx_pids" ;;
     backend) echo "$backend_nginx_pids" ;;
@@ -284,6 +316,7 @@ variant_pids() {
 variant_name() {
   case $1 in
     s3gate) echo "s3gate" ;;
+    s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS})" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
@@ -354,23 +387,31 @@ paced_row() {
     return 0
   fi
   declare -A runs=()
+  local variants=(haproxy s3gate $AB)
   for ((i = 0; i < REPEATS; i++)); do
-    for v in haproxy s3gate; do
+    for v in "${variants[@]}"; do
       runs[$v]+="$(taskset -c 1 java -XX:+UseParallelGC -Xmx1g -cp bench/target/benchmarks.jar org.s3gate.bench.PacedLoad \
         "$(variant_url "$v")$BENCH_URL_PATH" "$rate" "$DURATION" "$connections" 3)"$'\n'
     done
   done
   pcol() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }'; }
-  for v in haproxy s3gate; do
+  for v in "${variants[@]}"; do
     echo "| $name | $rate | $(variant_name "$v") | $(pcol "$v" 4 | median) | $(pcol "$v" 5 | median) ($(pcol "$v" 5 | spread)) | $(pcol "$v" 6 | median) | $(pcol "$v" 7 | median) | $(pcol "$v" 3 | median) | $(pcol "$v" 8 | median) |" | tee -a "$paced_results"
   done
   local r; r=$(ratios "$(pcol s3gate 5)" "$(pcol haproxy 5)")
   echo "| $name, p99 at $rate req/s | HAProxy full pipeline | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
+  if [ -n "$AB" ]; then
+    r=$(ratios "$(pcol s3gate 5)" "$(pcol s3gate-b 5)")
+    echo "| $name, p99 at $rate req/s | $(variant_name s3gate-b) | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
+  fi
 }
 
-warm() { # SECONDS KEYS PREFIX [PATH]
-  BENCH_URL_PATH=${4:-/bench/obj1k} BENCH_KEYS=$2 BENCH_KEY_PREFIX=$3 \
-    wrk_once "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" "$1" "$gateway_pid" >/dev/null
+warm() { # SECONDS KEYS PREFIX [PATH]: each gateway in turn
+  local v
+  for v in s3gate $AB; do
+    BENCH_URL_PATH=${4:-/bench/obj1k} BENCH_KEYS=$2 BENCH_KEY_PREFIX=$3 \
+      wrk_once "$(variant_url $v)" "$CONNECTIONS" "$1" "$(variant_pids $v)" >/dev/null
+  done
 }
 
 live_heap() { # PID: bytes of live objects (jcmd GC.class_histogram runs a full collection first)
@@ -398,8 +439,8 @@ BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_URL_PATH=/bench/obj1k \
 
 export BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH
 row nginx "nginx direct, 1 KiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS" $direct_nginx_pids
-cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate plain
-BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate
+cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate $AB plain
+BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate $AB
 if wanted admit && wanted deny; then
   echo "| s3gate deny / s3gate admit, 1 KiB | s3gate, same run | **$(awk -v d="${s3gate_cpu[deny]}" -v a="${s3gate_cpu[admit]}" 'BEGIN { printf "%.2f", d / a }')x** (${s3gate_cpu[deny]} vs ${s3gate_cpu[admit]} µs) | |" >> "$ratio_results"
 fi
@@ -410,12 +451,12 @@ paced_row paced1k "1 KiB GET, admit, paced" BENCH_PACED_RATE_1K 32 admit
 
 export BENCH_URL_PATH=/bench/obj1m
 row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS_1M" $direct_nginx_pids
-cmp_row admit1m "1 MiB GET, admit" "$CONNECTIONS_1M" haproxy s3gate plain
+cmp_row admit1m "1 MiB GET, admit" "$CONNECTIONS_1M" haproxy s3gate $AB plain
 paced_row paced1m "1 MiB GET, admit, paced" BENCH_PACED_RATE_1M 16 admit1m
 
 # 8 MiB PUT (a multipart part's size): CPU per MiB; one key, the body read once by wrk
 BENCH_METHOD=PUT BENCH_BODY_FILE=$out/obj8m BENCH_URL_PATH=/upload/obj8m BENCH_KEYS=1 \
-  cmp_row put8m "8 MiB PUT, admit" 8 mib8 haproxy s3gate plain
+  cmp_row put8m "8 MiB PUT, admit" 8 mib8 haproxy s3gate $AB plain
 
 # big_rows ID NAME GET_PATH PUT_PATH VARIANT...: single-stream 1 GiB GET and PUT with curl on
 # core 1, REPEATS rounds interleaved; MB/s and CPU per MiB of the process under test
@@ -460,7 +501,7 @@ if wanted big1g || wanted s3proxy-1g; then
   ln -sf "$shm/obj1g" "$out/www/bench/obj1g"
 fi
 if wanted big1g; then
-  big_rows big1g "1 GiB" /bench/obj1g /upload/obj1g backend plain s3gate
+  big_rows big1g "1 GiB" /bench/obj1g /upload/obj1g backend plain s3gate $AB
   echo "| gateway live heap after the 1 GiB rows | | | | | $(($(live_heap "$gateway_pid") / 1048576)) MiB | | |" | tee -a "$results"
 fi
 
@@ -566,7 +607,7 @@ export BENCH_URL_PATH="/bench/obj1k?$(presigned /bench/obj1k)"
 curl -sf -o /dev/null "http://127.0.0.1:$S3PROXY_PORT$BENCH_URL_PATH" || { echo "e2e.sh: presigned GET to s3proxy failed" >&2; exit 1; }
 start_haproxy s3proxy $S3PROXY_PORT $HAPROXY_S3_GW_PORT $HAPROXY_S3_PLAIN_PORT
 start_gateway "http://127.0.0.1:$S3PROXY_PORT"
-BENCH_KEYS=0 wrk_once "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" "$WARMUP" "$gateway_pid" >/dev/null
+BENCH_KEYS=0 warm "$WARMUP" 0 none "$BENCH_URL_PATH"
 BENCH_KEYS=0 row s3proxy "s3proxy direct, 1 KiB presigned GET" "http://127.0.0.1:$S3PROXY_PORT" "$CONNECTIONS" "$s3proxy_pid"
 BENCH_KEYS=0 row gateway-s3proxy "gateway -> s3proxy, 1 KiB presigned GET" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" "$gateway_pid"
 if wanted s3proxy-1g; then
@@ -574,15 +615,18 @@ if wanted s3proxy-1g; then
   variant_url() {
     case $1 in
       s3gate) echo "http://127.0.0.1:$GATEWAY_PORT" ;;
+      s3gate-b) echo "http://127.0.0.1:$GATEWAY_B_PORT" ;;
       plain) echo "http://127.0.0.1:$HAPROXY_S3_PLAIN_PORT" ;;
       backend) echo "http://127.0.0.1:$S3PROXY_PORT" ;;
     esac
   }
-  variant_pids() { case $1 in s3gate) echo "$gateway_pid" ;; plain) echo "$haproxy_pid" ;; backend) echo "$s3proxy_pid" ;; esac; }
-  variant_name() { case $1 in s3gate) echo "s3gate" ;; plain) echo "HAProxy plain proxy" ;; backend) echo "s3proxy direct (core 1)" ;; esac; }
+  variant_pids() { case $1 in s3gate) echo "$gateway_pid" ;; s3gate-b) echo "$gateway_b_pid" ;; plain) echo "$haproxy_pid" ;; backend) echo "$s3proxy_pid" ;; esac; }
+  variant_name() { case $1 in s3gate) echo "s3gate" ;; s3gate-b) echo "s3gate B" ;; plain) echo "HAProxy plain proxy" ;; backend) echo "s3proxy direct (core 1)" ;; esac; }
   big_get() { taskset -c 1 curl -sf -o /dev/null -w '%{speed_download}' "$(variant_url "$1")$2?$(presigned "$2")"; }
   big_put() { s3put "$2" "$shm/obj1g" "$(variant_url "$1")"; }
-  big_rows s3proxy-1g "1 GiB via s3proxy" /bench/obj1g /bench/obj1g-put backend plain s3gate
+  big_rows s3proxy-1g "1 GiB via s3proxy" /bench/obj1g /bench/obj1g-put backend plain s3gate $AB
   echo "| gateway live heap after the s3proxy 1 GiB rows | | | | | $(($(live_heap "$gateway_pid") / 1048576)) MiB | | |" | tee -a "$results"
 fi
 finish
+exit
+}
