@@ -7,7 +7,8 @@
 #   BENCH_B_COMMIT=main BENCH_ROWS="admit admit1m put8m" bench/e2e.sh   A/B: a second gateway "s3gate B"
 #       built from that commit runs beside this tree's, and every comparison row interleaves both;
 #       BENCH_B_ARGS (Jetty properties, e.g. jetty.httpConfig.inputBufferSize=65536) and
-#       BENCH_B_JAVA_OPTS change B alone (without BENCH_B_COMMIT, B is this tree's build)
+#       BENCH_B_JAVA_OPTS (instead of BENCH_GATEWAY_JAVA_OPTS) change B alone (without
+#       BENCH_B_COMMIT, B is this tree's build)
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -221,7 +222,7 @@ start_gateway() { # backend_url; and gateway B beside it when an A/B is asked fo
     mkdir -p "$out/conf-b" && cp "$out"/conf/* "$out/conf-b/"
     sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-b-access.log|" "$out/conf-b/gateway.properties"
     # shellcheck disable=SC2086
-    S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime $GATEWAY_JAVA_OPTS $B_JAVA_OPTS" \
+    S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime ${B_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" \
       taskset -c 0 "$b_root/bin/s3gate-jetty" jetty.http.port=$GATEWAY_B_PORT jetty.ssl.port=18444 \
         jetty.jmxremote.rmiserverport=18098 jetty.jmxremote.rmiregistryport=18098 \
         jetty.sslContext.keyStorePath="$out/keystore-b.p12" jetty.requestlog.dir="$out/logs" \
@@ -530,7 +531,7 @@ gc_row() {
     lines=$(wc -l < "$log")
     line=$(BENCH_KEYS=$GC_KEYS BENCH_KEY_PREFIX=AKIANEW$i BENCH_SEQUENTIAL=1 \
       wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$(variant_pids "$v")")
-    pause=$(tail -n +$((lines + 1)) "$log" | awk '/Pause/ && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.1f", max }')
+    pause=$(tail -n +$((lines + 1)) "$log" | awk '(/Pause/ || /Allocation Stall/) && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.1f", max }')
     requests=$(echo "$line" | awk '{ print $5 }')
     new_keys=$((new_keys + (requests < GC_KEYS ? requests : GC_KEYS)))
     gc_runs+=("$line $pause")
