@@ -35,9 +35,6 @@ import org.eclipse.jetty.util.thread.Invocable.InvocationType;
  *       one core, its thread wake-ups) and a 1 MiB download 64; HAProxy moves 16 KiB per trip
  *       but each trip costs it a fraction of ours. The buffers are pooled, so a request costs at
  *       most one such buffer per direction while its body is in flight.
- *   <li>Responses are read into heap buffers. The servlet API writes only {@code byte[]}, and
- *       Jetty's proxy copies a direct buffer's chunk into a new {@code byte[]} of the chunk's size
- *       (64 KiB here) before writing it; from a heap buffer it writes the pooled array itself.
  *   <li>Request heads up to {@link #MAX_REQUEST_HEAD_BYTES}, more than the server accepts.
  *   <li>No default request content type: Jetty's client would add {@code Content-Type:
  *       application/octet-stream} to a body that came without one, which breaks SigV2 signatures
@@ -74,7 +71,6 @@ final class ProxyClients {
     client.setByteBufferPool(new ArrayByteBufferPool(0, 2048, LARGEST_POOLED_BUFFER, POOLED_BUFFERS_PER_SIZE));
     client.setRequestBufferSize(BODY_BUFFER_BYTES);
     client.setResponseBufferSize(BODY_BUFFER_BYTES);
-    client.setUseInputDirectByteBuffers(false); // see the class comment: no byte[] per response chunk
     client.setDefaultRequestContentType(null); // a body without a type gets no Content-Type (UntypedRequestContent)
     client.setMaxRequestHeadersSize(MAX_REQUEST_HEAD_BYTES);
     return client;
