@@ -70,6 +70,7 @@ final class AccessLineFormatter {
         case BACKEND -> value(r.backend(), out);
         case REQUEST_ID -> value(r.requestId(), out);
         case USER_AGENT -> value(r.userAgent(), out);
+        case SHADOW -> value(r.shadow(), out);
         default -> throw new IllegalStateException("unhandled field " + part);
       }
     }

@@ -5,7 +5,8 @@ import org.s3gate.policy.AccessLogFormat;
 /**
  * One completed request as the access log writes it, captured on the request's thread when its
  * response completes and formatted later on the log writer's thread. Strings may be null
- * (written as {@code -}); {@code bytesIn} is -1 when unknown.
+ * (written as {@code -}); {@code bytesIn} is -1 when unknown. {@code shadow} is, in
+ * {@code mode=shadow}, the rule that would have denied the request ({@code key_minute}, ...), else null.
  *
  * <p>Immutable.
  */
@@ -26,4 +27,14 @@ public record AccessRecord(
     String decision,
     String backend,
     String requestId,
-    String userAgent) {}
+    String userAgent,
+    String shadow) {
+
+  /** A record without a would-be denial. */
+  public AccessRecord(AccessLogFormat format, long epochMillis, String client, String method, String path,
+      String protocol, int status, long bytesIn, long bytesOut, long durationNanos, String key, String group,
+      String auth, String decision, String backend, String requestId, String userAgent) {
+    this(format, epochMillis, client, method, path, protocol, status, bytesIn, bytesOut, durationNanos, key, group,
+        auth, decision, backend, requestId, userAgent, null);
+  }
+}

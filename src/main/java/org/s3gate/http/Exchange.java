@@ -62,6 +62,13 @@ public final class Exchange implements AsyncListener {
     this.outcome = outcome;
   }
 
+  /** This request's {@code X-RateLimit-Bucket} value ({@code inform.backend}), as admission saw it. */
+  public String rateLimitBucket(HttpServletRequest request) {
+    Outcome decided = outcome;
+    return RateLimitBucket.value(decided, decided != null && decided.clientAddress() != null ? decided.clientAddress()
+        : ServletRequestFacts.clientAddress(request, policy));
+  }
+
   /** The proxy chose {@code backend} for this request (called again on a redispatch). */
   public void backend(Backend backend) {
     this.backend = backend;
@@ -85,8 +92,19 @@ public final class Exchange implements AsyncListener {
   public void credentialsRefused(long nowNanos) {
     Outcome decided = outcome;
     if (decided != null) {
-      gateway.admission().refundForged(decided, startNanos, nowNanos);
+      gateway.admission().refundForged(decided, policy, startNanos, nowNanos);
       gateway.metrics().recordRefund();
+    }
+  }
+
+  /**
+   * The backend answered this request with {@code status} (called once per answer, from the proxy's
+   * response headers): an error status counts against the client IP ({@code ip.error.statuses}).
+   */
+  public void backendAnswered(int status, long nowNanos) {
+    Outcome decided = outcome;
+    if (decided != null) {
+      gateway.admission().backendAnswered(decided, policy, status, nowNanos);
     }
   }
 
@@ -145,7 +163,8 @@ public final class Exchange implements AsyncListener {
         identified ? decided.caller().authMethod().headerValue() : null,
         (decided == null ? Verdict.EXEMPT : decided.verdict()).label(),
         served == null ? null : served.origin(), response.getHeader("x-amz-request-id"),
-        request.getHeader("User-Agent"));
+        request.getHeader("User-Agent"),
+        decided == null || decided.shadowRule() == null ? null : decided.shadowRule().label());
   }
 
   private static long contentLength(String header) {

@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.s3gate.admit.Outcome;
 import org.s3gate.limit.Decision;
+import org.s3gate.policy.BucketLimits;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.MethodClass;
 
@@ -25,6 +26,11 @@ final class RateLimitHeaders {
   static final String CLASS = "X-RateLimit-Class";
   static final String CLASS_LIMIT_PER_MINUTE = "X-RateLimit-Class-Limit-Per-Minute";
   static final String CLASS_LIMIT_PER_SECOND = "X-RateLimit-Class-Limit-Per-Second";
+  // not X-RateLimit-Bucket: that name is the abuse protection's inform.backend header
+  static final String BUCKET_LIMIT_PER_MINUTE = "X-RateLimit-Bucket-Limit-Per-Minute";
+  static final String BUCKET_LIMIT_PER_SECOND = "X-RateLimit-Bucket-Limit-Per-Second";
+  static final String BUCKET_CURRENT_PER_MINUTE = "X-RateLimit-Bucket-Current-Per-Minute";
+  static final String BUCKET_CURRENT_PER_SECOND = "X-RateLimit-Bucket-Current-Per-Second";
 
   private RateLimitHeaders() {}
 
@@ -50,5 +56,26 @@ final class RateLimitHeaders {
       response.setIntHeader(CLASS_LIMIT_PER_MINUTE, Math.min(limits.limitPerMinute(), group.limitPerMinute()));
       response.setIntHeader(CLASS_LIMIT_PER_SECOND, Math.min(limits.limitPerSecond(), group.limitPerSecond()));
     }
+  }
+
+  /**
+   * Sets the bucket budget's headers when a bucket limit applied to the request: the bucket's
+   * limits ({@code X-RateLimit-Bucket-Limit-Per-*}; a window without a limit is left out) and its
+   * counts across all callers ({@code X-RateLimit-Bucket-Current-Per-*}).
+   */
+  static void setBucket(HttpServletResponse response, Outcome outcome, BucketLimits bucketLimits) {
+    Decision counts = outcome.bucketDecision();
+    BucketLimits.Limits limits = counts == null ? null : bucketLimits.limitsOf(outcome.bucket());
+    if (limits == null) {
+      return;
+    }
+    if (limits.limitPerMinute() != Integer.MAX_VALUE) {
+      response.setIntHeader(BUCKET_LIMIT_PER_MINUTE, limits.limitPerMinute());
+    }
+    if (limits.limitPerSecond() != Integer.MAX_VALUE) {
+      response.setIntHeader(BUCKET_LIMIT_PER_SECOND, limits.limitPerSecond());
+    }
+    response.setIntHeader(BUCKET_CURRENT_PER_MINUTE, counts.currentPerMinute());
+    response.setIntHeader(BUCKET_CURRENT_PER_SECOND, counts.currentPerSecond());
   }
 }

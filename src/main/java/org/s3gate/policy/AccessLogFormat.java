@@ -43,7 +43,9 @@ public final class AccessLogFormat {
     BACKEND,
     /** The response's {@code x-amz-request-id}. */
     REQUEST_ID,
-    USER_AGENT;
+    USER_AGENT,
+    /** In {@code mode=shadow}, the rule that would have denied the request ({@code key_minute}, ...); {@code -} if none. */
+    SHADOW;
 
     /** The variable's name in a format, e.g. {@code bytes_out}. */
     public String variable() {

@@ -31,6 +31,14 @@ final class S3Backend implements AutoCloseable {
   }
 
   static S3Backend start(String name) throws IOException, InterruptedException {
+    return start(name, null);
+  }
+
+  /**
+   * The same, also serving virtual-hosted requests for buckets under {@code virtualHost}
+   * ({@code s3proxy.virtual-host}: {@code bucket.VIRTUAL_HOST} in the Host header); null for none.
+   */
+  static S3Backend start(String name, String virtualHost) throws IOException, InterruptedException {
     int port = ManagedProcess.freePort();
     Path properties = Files.createTempFile("s3gate-backend-", ".properties");
     Files.writeString(properties, String.join("\n",
@@ -40,6 +48,7 @@ final class S3Backend implements AutoCloseable {
         "s3proxy.credential=" + SECRET_KEY,
         "jclouds.provider=transient",
         "jclouds.region=us-east-1",
+        virtualHost == null ? "" : "s3proxy.virtual-host=" + virtualHost,
         ""));
     S3Backend backend = new S3Backend(name, port, properties);
     backend.startProcess();

@@ -83,7 +83,7 @@ class GatewayMetricsTest {
     metrics.recordDecision("basic", Verdict.DENIED_PER_MINUTE);
 
     assertThat(metrics.totalsByGroup()).containsOnlyKeys("basic");
-    assertThat(metrics.totalsByGroup().get("basic")).containsExactly(1, 0, 2, 0, 0); // admitted, per s, per min, in flight, rejected
+    assertThat(metrics.totalsByGroup().get("basic")).containsExactly(1, 0, 2, 0, 0, 0); // admitted, per s, per min, in flight, client ip, rejected
   }
 
   @Test
