@@ -7,7 +7,8 @@
 #   BENCH_B_COMMIT=main BENCH_ROWS="admit admit1m put8m" bench/e2e.sh   A/B: a second gateway "s3gate B"
 #       built from that commit runs beside this tree's, and every comparison row interleaves both;
 #       BENCH_B_ARGS (Jetty properties, e.g. jetty.httpConfig.inputBufferSize=65536) and
-#       BENCH_B_JAVA_OPTS (instead of BENCH_GATEWAY_JAVA_OPTS) change B alone (without
+#       BENCH_B_REVERT=COMMIT makes B this tree's HEAD without that one commit (its diff applied
+#       in reverse), to measure what one change buys; BENCH_B_JAVA_OPTS (instead of BENCH_GATEWAY_JAVA_OPTS) change B alone (without
 #       BENCH_B_COMMIT, B is this tree's build)
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
@@ -64,7 +65,8 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 CONNECTIONS_1M=${BENCH_CONNECTIONS_1M:-16}
 GC_KEYS=${BENCH_GC_KEYS:-1000000}
 GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-}
-B_COMMIT=${BENCH_B_COMMIT:-} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
+B_REVERT=${BENCH_B_REVERT:-}
+B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
 AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS" ] && AB=s3gate-b
 REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
@@ -99,6 +101,7 @@ if [ -n "$B_COMMIT" ]; then # gateway B from another commit: its own tree, WAR a
   b_root=$root/target/bench-b-src
   rm -rf "$b_root" && mkdir -p "$b_root"
   git archive "$B_COMMIT" | tar -x -C "$b_root"
+  [ -z "$B_REVERT" ] || git diff "$B_REVERT^" "$B_REVERT" | (cd "$b_root" && git apply -R)
   (cd "$b_root" && make -s build >/dev/null)
 fi
 [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
@@ -317,7 +320,7 @@ variant_pids() {
 variant_name() {
   case $1 in
     s3gate) echo "s3gate" ;;
-    s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS})" ;;
+    s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS})" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
