@@ -97,6 +97,14 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 make -s build backend >/dev/null
 b_root=$root
+if [ -n "$AB" ] && [ -z "$B_COMMIT" ]; then
+  # Gateway B from this tree's build, with a jetty-base of its own: the webapp unpacks into
+  # jetty-base/work/ (s3gate.xml's tempDirectory), which two gateways must not share.
+  b_root=$root/target/bench-b-tree
+  rm -rf "$b_root" && mkdir -p "$b_root"
+  for d in bin target conf webapp; do ln -s "$root/$d" "$b_root/$d"; done
+  cp -r "$root/jetty-base" "$b_root/jetty-base" && rm -rf "$b_root/jetty-base/work"
+fi
 if [ -n "$B_COMMIT" ]; then # gateway B from another commit: its own tree, WAR and jetty-base
   b_root=$root/target/bench-b-src
   rm -rf "$b_root" && mkdir -p "$b_root"
