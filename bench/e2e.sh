@@ -542,7 +542,7 @@ gc_row() {
     lines=$(wc -l < "$log")
     line=$(BENCH_KEYS=$GC_KEYS BENCH_KEY_PREFIX=AKIANEW$i BENCH_SEQUENTIAL=1 \
       wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$(variant_pids "$v")")
-    pause=$(tail -n +$((lines + 1)) "$log" | awk '(/Pause/ || /Allocation Stall/) && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.1f", max }')
+    pause=$(tail -n +$((lines + 1)) "$log" | awk '(/Pause/ || /Allocation Stall/) && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.2f", max }')
     requests=$(echo "$line" | awk '{ print $5 }')
     new_keys=$((new_keys + (requests < GC_KEYS ? requests : GC_KEYS)))
     gc_runs+=("$line $pause")
