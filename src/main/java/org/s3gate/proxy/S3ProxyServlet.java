@@ -1,7 +1,6 @@
 package org.s3gate.proxy;
 
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -244,16 +243,6 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
    * Counts the body bytes sent to the client into the request's {@link Exchange} (looked up once),
    * and has {@link SlowTransfers} give the response up when the client takes it slower than
    * {@code response.min_rate}.
-   *
-   * <p>Each body chunk is copied into one array per response, reused for every chunk, instead of
-   * Jetty's new {@code byte[]} per chunk: the servlet API writes only arrays, and the client's
-   * chunks are read-only views of its network buffer (Jetty's HTTP parser hands out
-   * {@code asReadOnlyBuffer()}), so Jetty's proxy allocated and zeroed a fresh array for every
-   * chunk, 16 of 64 KiB per MiB (11-14 % of the gateway's CPU on 1 MiB GETs, docs/BENCHMARKS.md).
-   * Reuse is safe because the next chunk arrives only on demand, and demand is signalled when the
-   * write of the previous one has completed (the callback below); until then the output may still
-   * hold the array. The array is as long as the first chunk, and grows once to the client's buffer
-   * size if a longer one comes, so a small response does not allocate a large array.
    */
   @Override
   protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
@@ -276,26 +265,13 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
             settings.minRateWindow().toNanos());
       }
 
-      private byte[] copy;
-
       @Override
       public void onContent(Response proxyResponse, Content.Chunk chunk, Runnable demander) {
         exchange.addBytesOut(chunk.remaining());
-        ByteBuffer content = chunk.getByteBuffer();
         if (refusal != null) {
-          refusal.copy(content);
+          refusal.copy(chunk.getByteBuffer());
         }
-        if (content.hasArray()) {
-          super.onContent(proxyResponse, chunk, demander);
-          return;
-        }
-        int length = content.remaining();
-        if (copy == null || copy.length < length) {
-          copy = new byte[copy == null ? length : Math.max(length, getHttpClient().getResponseBufferSize())];
-        }
-        content.get(copy, 0, length);
-        onResponseContent(request, response, proxyResponse, copy, 0, length,
-            Callback.from(demander, failure -> proxyResponse.abort(failure)));
+        super.onContent(proxyResponse, chunk, demander);
       }
 
       @Override
