@@ -90,7 +90,8 @@ public final class GatewayLifecycle implements ServletContextListener {
   private static void expireIdleKeys(Gateway gateway) {
     try {
       long idleNanos = gateway.policy().settings().tableExpire().toNanos();
-      int expired = gateway.table().expireIdle(idleNanos, System.nanoTime());
+      long nowNanos = System.nanoTime();
+      int expired = gateway.table().expireIdle(idleNanos, nowNanos) + gateway.bandwidth().expireIdle(idleNanos, nowNanos);
       if (expired > 0) {
         LOG.log(Level.DEBUG, "expired {0} idle keys", expired);
       }

@@ -5,7 +5,8 @@ import org.s3gate.policy.AccessLogFormat;
 /**
  * One completed request as the access log writes it, captured on the request's thread when its
  * response completes and formatted later on the log writer's thread. Strings may be null
- * (written as {@code -}); {@code bytesIn} is -1 when unknown.
+ * (written as {@code -}); {@code bytesIn} and {@code bytesRead} are -1 when unknown;
+ * {@code dimension} is the budget that denied the request ({@code LimitDimension}'s label), null otherwise.
  *
  * <p>Immutable.
  */
@@ -26,4 +27,15 @@ public record AccessRecord(
     String decision,
     String backend,
     String requestId,
-    String userAgent) {}
+    String userAgent,
+    String dimension,
+    long bytesRead) {
+
+  /** A record without a dimension ({@code -}) and with the bytes read unknown ({@code -}). */
+  public AccessRecord(AccessLogFormat format, long epochMillis, String client, String method, String path,
+      String protocol, int status, long bytesIn, long bytesOut, long durationNanos, String key, String group,
+      String auth, String decision, String backend, String requestId, String userAgent) {
+    this(format, epochMillis, client, method, path, protocol, status, bytesIn, bytesOut, durationNanos, key, group,
+        auth, decision, backend, requestId, userAgent, null, -1);
+  }
+}

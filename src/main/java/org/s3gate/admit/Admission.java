@@ -2,6 +2,9 @@ package org.s3gate.admit;
 
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.ByteBudgets;
+import org.s3gate.limit.ByteDirection;
+import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.policy.GatewaySettings;
@@ -30,7 +33,9 @@ import org.s3gate.policy.PolicySnapshot;
  *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
- *       ({@link ClassRateLimiter}), then, for a key
+ *       ({@link ClassRateLimiter}), then its bandwidth where its group has {@code GROUP:in} /
+ *       {@code GROUP:out} limits ({@link BandwidthLimiter}: an upload of known length must fit
+ *       what is left of its minute, before its body is read), then, for a key
  *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}).
  *       A denial carries its retry time and the limiter's description of the limit that tripped;
  *       when a later limiter denies, the earlier one's charge is refunded, so no budget is charged
@@ -56,15 +61,30 @@ public final class Admission {
   private final ClassRateLimiter readLimiter;
   private final ClassRateLimiter writeLimiter;
   private final ForgedRequestLimiter forged;
+  private final BandwidthLimiter bandwidth;
 
-  /** Every budget is kept in {@code counters}: keys under their name, addresses as {@code anonymous@ADDRESS}. */
+  /**
+   * Every request budget is kept in {@code counters}: keys under their name, addresses as
+   * {@code anonymous@ADDRESS}; bandwidth in a local {@link ByteTable} of the same capacity.
+   */
   public Admission(CounterTable counters) {
+    this(counters, new ByteTable(counters.capacity()));
+  }
+
+  /** Request budgets in {@code counters}, bandwidth budgets ({@code bandwidth_per_minute.map}) in {@code bytes}. */
+  public Admission(CounterTable counters, ByteBudgets bytes) {
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
     this.inFlight = new InFlightLimiter(counters);
     this.readLimiter = new ClassRateLimiter(MethodClass.READ, counters);
     this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE, counters);
     this.forged = new ForgedRequestLimiter(counters);
+    this.bandwidth = new BandwidthLimiter(bytes);
+  }
+
+  /** The bandwidth budgets (what JMX shows and clears beside the counter table). */
+  public ByteBudgets bandwidthBudgets() {
+    return bandwidth.budgets();
   }
 
   /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
@@ -92,9 +112,13 @@ public final class Admission {
     if (!settings.isLimited(request.method())) {
       return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
     }
+    RequestScreen.Rejection tooLarge = BandwidthLimiter.oversize(request, group);
+    if (tooLarge != null) { // could never fit its group's bandwidth: not worth a retry
+      return Outcome.rejected(caller, tooLarge);
+    }
     Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
     if (forgery != null) { // checked first: a forger's denied request charges no key
-      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery));
+      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery), LimitDimension.FORGED);
     }
     Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (!own.admitted()) {
@@ -105,30 +129,42 @@ public final class Admission {
     Decision ofClass = classLimiter == null ? null : classLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (ofClass != null && !ofClass.admitted()) {
       keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
-      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass));
+      return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass),
+          methodClass == MethodClass.READ ? LimitDimension.CLASS_READ : LimitDimension.CLASS_WRITE);
     }
     MethodClass chargedClass = ofClass != null ? methodClass : null;
+    BandwidthLimiter.Result bytes = bandwidth.tryAcquire(request, caller, nowNanos);
+    if (bytes != null && bytes.charge() == null) {
+      refundCharges(caller, chargedClass, false, null, nowNanos);
+      return Outcome.deniedBandwidth(caller, own, BandwidthLimiter.describe(caller, bytes.refusedBy()),
+          bytes.refusedBy() == ByteDirection.IN ? LimitDimension.BYTES_IN : LimitDimension.BYTES_OUT,
+          bytes.refusal().retryAfterNanos(), bytes.refusedCounts());
+    }
+    BandwidthCharge charge = bytes == null ? null : bytes.charge();
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
-      refundCharges(caller, chargedClass, false, nowNanos);
-      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address));
+      refundCharges(caller, chargedClass, false, charge, nowNanos);
+      return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address),
+          LimitDimension.ADDRESS);
     }
     boolean chargesAddress = address != null;
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
-      refundCharges(caller, chargedClass, chargesAddress, nowNanos);
+      refundCharges(caller, chargedClass, chargesAddress, charge, nowNanos);
       return Outcome.deniedInFlight(caller, own, full.describe());
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, charge);
   }
 
   /**
    * Takes back the charges one request made at {@code chargedNanos}: always its key's (or anonymous
-   * address's) own, its method class's when {@code chargedClass} is not null, and its address's
-   * budget when {@code chargedAddress}.
+   * address's) own, its method class's when {@code chargedClass} is not null, its address's
+   * budget when {@code chargedAddress}, and its upload's bytes when {@code bytes} is not null.
    */
-  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, long chargedNanos) {
+  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, BandwidthCharge bytes,
+      long chargedNanos) {
     keyLimiter.refund(caller, chargedNanos);
+    bandwidth.refund(bytes, chargedNanos);
     if (chargedClass != null) {
       classLimiterOf(chargedClass).refund(caller, chargedNanos);
     }
@@ -158,9 +194,36 @@ public final class Admission {
     }
     if (outcome.inFlight()) { // charged: a limited method (an unlimited one was only peeked)
       // every charge, the class's too: else a forger could drain the owner's write budget
-      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), chargedNanos);
+      // (the bandwidth charge is reconciled to nothing when the transfer ends: transferEnded's refused)
+      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), null, chargedNanos);
     }
     forged.record(caller, nowNanos);
+  }
+
+  /**
+   * The response of an admitted request starts: a download its group's {@code GROUP:out} counts is
+   * charged the backend's {@code contentLength} (-1 when unknown: charged when it ends). Returns
+   * the bytes charged, for {@link #transferEnded}.
+   */
+  public long responseStarted(Outcome outcome, long contentLength, long nowNanos) {
+    // only an admitted request was charged; a denial's BandwidthCharge only reports its counts
+    return outcome.inFlight() ? bandwidth.chargeDownload(outcome.bandwidth(), contentLength, nowNanos) : 0;
+  }
+
+  /**
+   * The request's transfer ended (completed or aborted): its bandwidth charges are brought to the
+   * bytes actually moved ({@link BandwidthLimiter#reconcile}): {@code bytesIn} read from the client,
+   * {@code bytesOut} handed to it, none when the backend refused its credentials
+   * ({@code credentialsRefused}). {@code admittedNanos} is the decision's time, {@code downloadCharged}
+   * what {@link #responseStarted} returned at {@code downloadNanos} (0 if it was not called).
+   */
+  public void transferEnded(Outcome outcome, long admittedNanos, long bytesIn, long downloadCharged,
+      long downloadNanos, long bytesOut, boolean credentialsRefused, long nowNanos) {
+    if (!outcome.inFlight()) {
+      return;
+    }
+    bandwidth.reconcile(outcome.bandwidth(), admittedNanos, bytesIn, downloadCharged, downloadNanos, bytesOut,
+        credentialsRefused, nowNanos);
   }
 
   /** The limiter of a method class's counters, or null for a method of no class. */

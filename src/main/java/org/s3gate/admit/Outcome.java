@@ -2,13 +2,15 @@ package org.s3gate.admit;
 
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.Decision;
+import org.s3gate.limit.LimitWindow;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.MethodClass;
 
 /**
  * What admission decided for one request: the verdict, who called (identity, group policy, client
  * address), the caller's counts (for the {@code X-RateLimit-*} headers), and, when denied, the
- * limit that refused it (for the SlowDown message). An exempt request has no caller or decision; a
+ * limit that refused it (for the SlowDown message) and its {@link LimitDimension}; when admitted, the
+ * transfer's bandwidth charge to reconcile at its end. An exempt request has no caller or decision; a
  * rejected one has a caller but no decision (nothing was counted) and the answer it gets.
  *
  * <p>Immutable.
@@ -17,6 +19,8 @@ public final class Outcome {
 
   /** The outcome of every request that is never limited ({@code exempt.paths}). */
   static final Outcome EXEMPT = new Outcome(Verdict.EXEMPT, null, null, null, null, 0, false);
+
+  private static final long NO_RETRY = 0;
 
   /** How long a caller at its in-flight limit is told to wait: its transfers take as long as they take. */
   static final long IN_FLIGHT_RETRY_NANOS = 1_000_000_000L;
@@ -32,15 +36,19 @@ public final class Outcome {
   private final boolean addressInFlight;
   /** The method class whose counter was charged ({@link ClassRateLimiter}), or null. */
   private final MethodClass chargedClass;
+  /** The budget that denied the request, or null when it was not denied. */
+  private final LimitDimension dimension;
+  /** The transfer's bandwidth charge ({@link BandwidthLimiter}), or null when none applies. */
+  private final BandwidthCharge bandwidth;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight) {
-    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false, null);
+    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, false, null, null, null);
   }
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
-      MethodClass chargedClass) {
+      MethodClass chargedClass, LimitDimension dimension, BandwidthCharge bandwidth) {
     this.verdict = verdict;
     this.caller = caller;
     this.decision = decision;
@@ -50,6 +58,8 @@ public final class Outcome {
     this.inFlight = inFlight;
     this.addressInFlight = addressInFlight;
     this.chargedClass = chargedClass;
+    this.dimension = dimension;
+    this.bandwidth = bandwidth;
   }
 
   /** Admitted without being counted in flight (a method {@code limit.methods} leaves out). */
@@ -63,17 +73,48 @@ public final class Outcome {
    */
   static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
       MethodClass chargedClass) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass);
+    return admittedInFlight(caller, decision, addressInFlight, chargedClass, null);
   }
 
-  /** @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key} */
+  /** {@link #admittedInFlight(Caller, Decision, boolean, MethodClass)} with the transfer's bandwidth charge. */
+  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
+      MethodClass chargedClass, BandwidthCharge bandwidth) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, NO_RETRY, true, addressInFlight, chargedClass,
+        null, bandwidth);
+  }
+
+  /**
+   * Denied by the caller's own request windows: the dimension is the window that tripped.
+   *
+   * @param deniedLimit the limit that tripped, e.g. {@code 10 requests/second per API key}
+   */
   static Outcome denied(Caller caller, Decision decision, String deniedLimit) {
-    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false);
+    return denied(caller, decision, deniedLimit,
+        decision.trippedWindow() == LimitWindow.SECOND ? LimitDimension.SECOND : LimitDimension.MINUTE);
+  }
+
+  /** Denied by the request windows of {@code dimension}'s budget. */
+  static Outcome denied(Caller caller, Decision decision, String deniedLimit, LimitDimension dimension) {
+    return new Outcome(Verdict.of(decision), caller, decision, deniedLimit, null, decision.retryAfterNanos(), false,
+        false, null, dimension, null);
+  }
+
+  /**
+   * Denied by a bandwidth budget ({@link LimitDimension#BYTES_IN} or {@link LimitDimension#BYTES_OUT}):
+   * a per-minute budget, so the verdict is {@code denied_per_minute}; {@code decision} holds the
+   * caller's request counts for the headers, {@code retryAfterNanos} when the bytes would fit,
+   * {@code counts} the refusing direction's bytes and limit (nothing was charged).
+   */
+  static Outcome deniedBandwidth(Caller caller, Decision decision, String deniedLimit, LimitDimension dimension,
+      long retryAfterNanos, BandwidthCharge counts) {
+    return new Outcome(Verdict.DENIED_PER_MINUTE, caller, decision, deniedLimit, null, retryAfterNanos, false, false,
+        null, dimension, counts);
   }
 
   /** Denied because the caller has its limit of requests in flight; {@code decision} holds its rate counts. */
   static Outcome deniedInFlight(Caller caller, Decision decision, String deniedLimit) {
-    return new Outcome(Verdict.DENIED_CONCURRENT, caller, decision, deniedLimit, null, IN_FLIGHT_RETRY_NANOS, false);
+    return new Outcome(Verdict.DENIED_CONCURRENT, caller, decision, deniedLimit, null, IN_FLIGHT_RETRY_NANOS, false,
+        false, null, LimitDimension.CONCURRENT, null);
   }
 
   static Outcome rejected(Caller caller, RequestScreen.Rejection rejection) {
@@ -97,6 +138,19 @@ public final class Outcome {
   /** The method class whose counter this request charged, or null. */
   MethodClass chargedClass() {
     return chargedClass;
+  }
+
+  /** The budget that denied the request; null when it was not denied (admitted, exempt, rejected). */
+  public LimitDimension dimension() {
+    return dimension;
+  }
+
+  /**
+   * What the transfer was charged in its group's bandwidth budget; null when none applies. For a
+   * request denied by its bandwidth, the refusing direction's counts (nothing was charged).
+   */
+  public BandwidthCharge bandwidth() {
+    return bandwidth;
   }
 
   /** 0 unless denied; otherwise how long until the caller would be admitted. */

@@ -290,6 +290,7 @@ final class ConfigLoader {
     counts.put(ConfFile.LIMITS_PER_SECOND, s.limitsPerSecond().size());
     counts.put(ConfFile.ERROR_MESSAGES, s.errorMessages().size());
     counts.put(ConfFile.CONCURRENT_REQUESTS, s.concurrentRequests().size());
+    counts.put(ConfFile.BANDWIDTH_PER_MINUTE, s.bandwidthPerMinute().size());
     return counts;
   }
 

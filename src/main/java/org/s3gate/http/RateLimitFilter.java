@@ -65,6 +65,9 @@ public final class RateLimitFilter extends HttpFilter {
       exchange.decided(outcome);
       if (!outcome.exempt()) {
         gateway.metrics().recordDecision(outcome.group().group(), outcome.verdict());
+        if (outcome.dimension() != null) {
+          gateway.metrics().recordDenial(outcome.group().group(), outcome.dimension());
+        }
         gateway.stats().record(outcome, facts, nowNanos);
       }
       if (outcome.forwarded()) {

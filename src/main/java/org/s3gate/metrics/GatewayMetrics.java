@@ -18,6 +18,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import org.s3gate.admit.LimitDimension;
 import org.s3gate.admit.Verdict;
 import org.s3gate.backend.Backend;
 import org.s3gate.backend.BackendPool;
@@ -32,6 +33,10 @@ import org.s3gate.limit.CounterTable;
  *       {@code admitted}, {@code denied_per_second}, {@code denied_per_minute},
  *       {@code denied_concurrent} or {@code rejected}
  *       (refused as malformed or ambiguous before anything was counted);
+ *   <li>{@code s3gate_denials_total{group,dimension}}: denied requests by the budget that refused
+ *       them ({@link LimitDimension}: {@code second}, {@code minute}, {@code class_read},
+ *       {@code class_write}, {@code bytes_in}, {@code bytes_out}, {@code address}, {@code forged},
+ *       {@code concurrent});
  *   <li>{@code s3gate_request_duration_seconds{decision}}: time from the filter to the last byte
  *       of the response (histogram, also {@code exempt} for MinIO health paths);
  *   <li>{@code s3gate_backend_responses_total{backend,class}}: backend answers by status class
@@ -74,12 +79,18 @@ public final class GatewayMetrics {
   private final DistributionDataPoint[] durationByVerdict;
   private final CounterDataPoint[][] backendResponses;
   private final Counter refunds;
+  private final Counter denials;
+  private final ConcurrentHashMap<String, CounterDataPoint[]> denialsByGroup = new ConcurrentHashMap<>();
 
   public GatewayMetrics(CounterTable table, BackendPool pool, Supplier<ReloadStatus> reloads,
       Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped) {
     requests = Counter.builder().name("s3gate_requests_total")
         .help("Requests checked by the rate limiter, by group and decision")
         .labelNames("group", "decision").withoutExemplars().register(registry);
+    denials = Counter.builder().name("s3gate_denials_total")
+        .help("Denied requests by group and the budget that refused them (second, minute, class_read, class_write,"
+            + " bytes_in, bytes_out, address, forged, concurrent)")
+        .labelNames("group", "dimension").withoutExemplars().register(registry);
 
     Histogram duration = Histogram.builder().name("s3gate_request_duration_seconds")
         .help("Time from the rate limiter to the response's completion, by decision")
@@ -169,6 +180,22 @@ public final class GatewayMetrics {
       });
     }
     counters[verdict.ordinal()].inc();
+  }
+
+  /** Counts one denied request of {@code group} by the budget that refused it; bound per group like {@link #recordDecision}. */
+  public void recordDenial(String group, LimitDimension dimension) {
+    CounterDataPoint[] counters = denialsByGroup.get(group);
+    if (counters == null) {
+      counters = denialsByGroup.computeIfAbsent(group, g -> {
+        LimitDimension[] all = LimitDimension.values();
+        CounterDataPoint[] byDimension = new CounterDataPoint[all.length];
+        for (LimitDimension d : all) {
+          byDimension[d.ordinal()] = denials.labelValues(g, d.label());
+        }
+        return byDimension;
+      });
+    }
+    counters[dimension.ordinal()].inc();
   }
 
   /** Limited requests since start, admitted and denied: the sum of {@code s3gate_requests_total} (JMX {@code Requests}). */

@@ -14,7 +14,8 @@ public enum MapFile {
   LIMITS_PER_MINUTE("rate_limits_per_minute"),
   LIMITS_PER_SECOND("rate_limits_per_second"),
   ERROR_MESSAGES("error_messages"),
-  CONCURRENT_REQUESTS("concurrent_requests");
+  CONCURRENT_REQUESTS("concurrent_requests"),
+  BANDWIDTH_PER_MINUTE("bandwidth_per_minute");
 
   private final String baseName;
 

@@ -23,6 +23,8 @@ import org.s3gate.identify.AccessKeyExtractor;
  *       of the other maps) are one word;
  *   <li>keys of the per-second and per-minute maps with a {@code ':'} are method-class entries
  *       and must be {@code GROUP:read} or {@code GROUP:write};
+ *   <li>keys of bandwidth_per_minute.map are {@code GROUP:in} or {@code GROUP:out}, values bytes
+ *       with an optional {@code k}, {@code M} or {@code G} suffix (powers of 1024);
  *   <li>limits are whole numbers 0..2147483647; messages are non-empty without control characters
  *       and kept as written (escaping is the HTTP layer's job);
  *   <li>a duplicate key is a warning naming both lines, and the first one wins (HAProxy's
@@ -59,6 +61,8 @@ public final class PolicyCompiler {
     Map<String, Integer> perSecond = parseMap(secondFile, problems, false, e -> classedLimit(problems, secondFile, e));
     Map<String, Integer> concurrent = parseMap(sources.concurrentRequests(), problems, false,
         e -> limit(problems, sources.concurrentRequests(), e));
+    RawFile bandwidthFile = withSuffixKeys(sources.bandwidthPerMinute(), PolicyCompiler::isDirection);
+    Map<String, Long> bandwidth = parseMap(bandwidthFile, problems, false, e -> bandwidth(problems, bandwidthFile, e));
     Map<String, String> messages = parseMap(sources.errorMessages(), problems, false,
         e -> !e.value().isEmpty() && !Values.hasControlChar(e.value()) ? e.value()
             : reject(problems, sources.errorMessages(), e, "group", "message",
@@ -83,7 +87,8 @@ public final class PolicyCompiler {
     if (problems.hasErrors()) {
       return new Compilation(null, problems.errors(), problems.warnings());
     }
-    PolicySnapshot snapshot = PolicySnapshot.of(version, settings, keyGroups, perMinute, perSecond, messages, concurrent);
+    PolicySnapshot snapshot = PolicySnapshot.of(version, settings, keyGroups, perMinute, perSecond, messages, concurrent,
+        bandwidth);
     return new Compilation(snapshot, List.of(), problems.warnings());
   }
 
@@ -139,11 +144,16 @@ public final class PolicyCompiler {
    * {@code basic\:write 2} reads as that key directly.
    */
   private static RawFile withClassKeys(RawFile file) {
+    return withSuffixKeys(file, label -> MethodClass.ofLabel(label) != null);
+  }
+
+  /** {@link #withClassKeys} for any suffix {@code isSuffix} accepts (bandwidth_per_minute.map's {@code in} / {@code out}). */
+  private static RawFile withSuffixKeys(RawFile file, java.util.function.Predicate<String> isSuffix) {
     List<RawEntry> entries = new ArrayList<>(file.entries().size());
     for (RawEntry e : file.entries()) {
       String value = e.value();
       int space = value.indexOf(' ');
-      if (space > 0 && e.key().indexOf(':') < 0 && MethodClass.ofLabel(value.substring(0, space)) != null) {
+      if (space > 0 && e.key().indexOf(':') < 0 && isSuffix.test(value.substring(0, space))) {
         entries.add(new RawEntry(e.key() + ":" + value.substring(0, space), value.substring(space + 1).strip(), e.line()));
       } else {
         entries.add(e);
@@ -159,6 +169,21 @@ public final class PolicyCompiler {
       return reject(problems, file, e, "key", "limit", "a method-class entry is GROUP:read or GROUP:write");
     }
     return limit(problems, file, e);
+  }
+
+  private static boolean isDirection(String label) {
+    return label.equals("in") || label.equals("out");
+  }
+
+  /** A bandwidth entry: {@code GROUP:in} or {@code GROUP:out}, bytes with an optional k/M/G suffix. */
+  private static Long bandwidth(Problems problems, RawFile file, RawEntry e) {
+    int colon = e.key().indexOf(':');
+    if (colon <= 0 || !isDirection(e.key().substring(colon + 1))) {
+      return reject(problems, file, e, "key", "bandwidth",
+          "a bandwidth entry is GROUP:in (request bodies) or GROUP:out (response bodies)");
+    }
+    Long value = Values.parseBandwidth(e.value());
+    return value != null ? value : reject(problems, file, e, "key", "bandwidth", Values.BANDWIDTH_RULE);
   }
 
   private static Integer limit(Problems problems, RawFile file, RawEntry e) {

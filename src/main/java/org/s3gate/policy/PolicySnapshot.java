@@ -37,6 +37,7 @@ public final class PolicySnapshot {
   private final Map<String, Integer> limitsPerSecond;
   private final Map<String, String> errorMessages;
   private final Map<String, Integer> concurrentRequests;
+  private final Map<String, Long> bandwidthPerMinute;
   private final Map<String, GroupPolicy> policyByGroup;
   private final Map<String, GroupPolicy> policyByKey;
   private final GroupPolicy defaultPolicy;
@@ -49,7 +50,8 @@ public final class PolicySnapshot {
       Map<String, Integer> limitsPerMinute,
       Map<String, Integer> limitsPerSecond,
       Map<String, String> errorMessages,
-      Map<String, Integer> concurrentRequests) {
+      Map<String, Integer> concurrentRequests,
+      Map<String, Long> bandwidthPerMinute) {
     this.version = version;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.keyGroups = Collections.unmodifiableMap(new LinkedHashMap<>(keyGroups));
@@ -57,6 +59,7 @@ public final class PolicySnapshot {
     this.limitsPerSecond = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerSecond));
     this.errorMessages = Collections.unmodifiableMap(new LinkedHashMap<>(errorMessages));
     this.concurrentRequests = Collections.unmodifiableMap(new LinkedHashMap<>(concurrentRequests));
+    this.bandwidthPerMinute = Collections.unmodifiableMap(new LinkedHashMap<>(bandwidthPerMinute));
 
     Map<String, GroupPolicy> byGroup = new HashMap<>();
     byGroup.put(settings.defaultGroup(), computePolicy(settings.defaultGroup()));
@@ -72,6 +75,9 @@ public final class PolicySnapshot {
         }
         byGroup.computeIfAbsent(group, this::computePolicy);
       }
+    }
+    for (String entry : this.bandwidthPerMinute.keySet()) { // basic:in is part of basic's policy
+      byGroup.computeIfAbsent(entry.substring(0, Math.max(0, entry.indexOf(':'))), this::computePolicy);
     }
     this.policyByGroup = Collections.unmodifiableMap(byGroup);
     this.defaultPolicy = byGroup.get(settings.defaultGroup());
@@ -94,8 +100,22 @@ public final class PolicySnapshot {
       Map<String, Integer> limitsPerSecond,
       Map<String, String> errorMessages,
       Map<String, Integer> concurrentRequests) {
+    return of(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages, concurrentRequests,
+        Map.of());
+  }
+
+  /** The same with {@code bandwidth_per_minute.map}'s entries ({@code GROUP:in} / {@code GROUP:out} to bytes). */
+  public static PolicySnapshot of(
+      long version,
+      GatewaySettings settings,
+      Map<String, String> keyGroups,
+      Map<String, Integer> limitsPerMinute,
+      Map<String, Integer> limitsPerSecond,
+      Map<String, String> errorMessages,
+      Map<String, Integer> concurrentRequests,
+      Map<String, Long> bandwidthPerMinute) {
     return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages,
-        concurrentRequests);
+        concurrentRequests, bandwidthPerMinute);
   }
 
   private GroupPolicy computePolicy(String group) {
@@ -106,7 +126,19 @@ public final class PolicySnapshot {
         concurrentRequests.getOrDefault(group, settings.defaultLimitConcurrent()),
         errorMessages.getOrDefault(group, settings.defaultErrorMessage()),
         classLimits(group, MethodClass.READ),
-        classLimits(group, MethodClass.WRITE));
+        classLimits(group, MethodClass.WRITE),
+        bandwidth(group));
+  }
+
+  /** {@code GROUP:in} / {@code GROUP:out} of bandwidth_per_minute.map, null when the group has neither. */
+  private GroupPolicy.Bandwidth bandwidth(String group) {
+    Long in = bandwidthPerMinute.get(group + ":in");
+    Long out = bandwidthPerMinute.get(group + ":out");
+    if (in == null && out == null) {
+      return null;
+    }
+    return new GroupPolicy.Bandwidth(in == null ? GroupPolicy.Bandwidth.UNLIMITED : in,
+        out == null ? GroupPolicy.Bandwidth.UNLIMITED : out);
   }
 
   /** {@code GROUP:read} or {@code GROUP:write} limits, null when neither map has an entry for the class. */
@@ -194,6 +226,11 @@ public final class PolicySnapshot {
     return concurrentRequests;
   }
 
+  /** bandwidth_per_minute.map: {@code GROUP:in} / {@code GROUP:out} to bytes per sliding minute. */
+  public Map<String, Long> bandwidthPerMinute() {
+    return bandwidthPerMinute;
+  }
+
   /** The entries of {@code map} in force, in file order, values as text (what JMX {@code show} lists). */
   public Map<String, String> entries(MapFile map) {
     Map<String, ?> values = switch (map) {
@@ -202,6 +239,7 @@ public final class PolicySnapshot {
       case LIMITS_PER_SECOND -> limitsPerSecond;
       case ERROR_MESSAGES -> errorMessages;
       case CONCURRENT_REQUESTS -> concurrentRequests;
+      case BANDWIDTH_PER_MINUTE -> bandwidthPerMinute;
     };
     Map<String, String> text = new LinkedHashMap<>();
     values.forEach((k, v) -> text.put(k, String.valueOf(v)));
@@ -212,6 +250,7 @@ public final class PolicySnapshot {
   public String toString() {
     return "PolicySnapshot[version=" + version + ", keys=" + keyGroups.size()
         + ", limitsPerMinute=" + limitsPerMinute.size() + ", limitsPerSecond=" + limitsPerSecond.size()
-        + ", errorMessages=" + errorMessages.size() + ", concurrentRequests=" + concurrentRequests.size() + "]";
+        + ", errorMessages=" + errorMessages.size() + ", concurrentRequests=" + concurrentRequests.size()
+        + ", bandwidthPerMinute=" + bandwidthPerMinute.size() + "]";
   }
 }

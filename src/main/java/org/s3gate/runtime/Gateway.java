@@ -6,6 +6,7 @@ import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteBudgets;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.PolicySnapshot;
@@ -72,6 +73,11 @@ public final class Gateway {
   /** The access keys' counters (what JMX shows and clears). */
   public CounterTable table() {
     return table;
+  }
+
+  /** The bandwidth budgets of {@code bandwidth_per_minute.map}, kept by the admission core. */
+  public ByteBudgets bandwidth() {
+    return admission.bandwidthBudgets();
   }
 
   /** Decides every S3 request. */

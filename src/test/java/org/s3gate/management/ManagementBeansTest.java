@@ -43,9 +43,9 @@ class ManagementBeansTest {
     gateway = TestGateways.start(dir, 10);
     ManagementBeans first = ManagementBeans.register(gateway, server);
     ManagementBeans second = ManagementBeans.register(gateway, server); // a redeploy whose predecessor leaked
-    assertThat(server.queryNames(ObjectNames.of(ObjectNames.DOMAIN + ":*"), null)).hasSize(7);
+    assertThat(server.queryNames(ObjectNames.of(ObjectNames.DOMAIN + ":*"), null)).hasSize(8);
     first.close(); // the old deployment's late stop must not remove the new deployment's MBeans
-    assertThat(server.queryNames(ObjectNames.of(ObjectNames.DOMAIN + ":*"), null)).hasSize(7);
+    assertThat(server.queryNames(ObjectNames.of(ObjectNames.DOMAIN + ":*"), null)).hasSize(8);
     assertThat(JMX.newMXBeanProxy(server, ObjectNames.of(ObjectNames.GATEWAY), GatewayMXBean.class)
         .getConfigVersion()).isEqualTo(1);
     second.close();
