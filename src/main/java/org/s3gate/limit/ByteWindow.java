@@ -105,7 +105,10 @@ final class ByteWindow {
    */
   long takeBack(long count, long chargedNanos, long nowNanos) {
     long now = advance(nowNanos);
-    long from = Math.max(slotOf(chargedNanos - originNanos), now - WINDOW_SLOTS);
+    long from = slotOf(chargedNanos - originNanos);
+    if (from < now - WINDOW_SLOTS) {
+      return 0; // the charge's slot left the ring: its bytes no longer count
+    }
     long left = count;
     for (long s = from; s <= now && left > 0; s++) {
       int i = position(s);
