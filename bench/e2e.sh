@@ -126,12 +126,14 @@ access.log.enabled=true
 access.log.file=$out/logs/s3gate-access.log
 CONF
   {
-    for ((i = 0; i < 1000; i++)); do printf 'BENCHA%012d open\nBENCHD%012d closed\n' "$i" "$i"; done
+    for ((i = 0; i < 1000; i++)); do printf 'BENCHA%012d open\nBENCHD%012d closed\nBENCHW%012d metered\n' "$i" "$i" "$i"; done
     echo "BENCHH000000000000 open"
     echo "5HQZO7EDOM4XBNO642GQ open"
   } > "$out/conf/api_key_groups.map"
-  printf 'open 1000000000\nclosed 0\n' > "$out/conf/rate_limits_per_minute.map"
-  printf 'open 1000000000\nclosed 0\n' > "$out/conf/rate_limits_per_second.map"
+  printf 'open 1000000000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_minute.map"
+  printf 'open 1000000000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_second.map"
+  # bandwidth accounting on (never reached): every GET checked, charged at its start, reconciled at its end
+  printf 'metered:in 1000000G\nmetered:out 1000000G\n' > "$out/conf/bandwidth_per_minute.map"
   printf 'closed Benchmark deny path\n' > "$out/conf/error_messages.map"
 }
 
@@ -229,6 +231,7 @@ BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row think "gateway admi
 export BENCH_URL_PATH=/bench/obj1m
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row admit1m "gateway admit, 1 MiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHW row admit1mbw "gateway admit, 1 MiB, bandwidth accounting on (GROUP:in/out)" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
 
 stop_gateway
 

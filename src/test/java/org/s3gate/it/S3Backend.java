@@ -31,6 +31,18 @@ final class S3Backend implements AutoCloseable {
   }
 
   static S3Backend start(String name) throws IOException, InterruptedException {
+    return start(name, "jclouds.provider=transient");
+  }
+
+  /**
+   * The same on jclouds' filesystem store under {@code basedir}: for objects too large to keep in
+   * the backend's heap (a 1 GiB upload); keys must be plain paths there. The caller deletes basedir.
+   */
+  static S3Backend startOnDisk(String name, Path basedir) throws IOException, InterruptedException {
+    return start(name, "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + basedir);
+  }
+
+  private static S3Backend start(String name, String store) throws IOException, InterruptedException {
     int port = ManagedProcess.freePort();
     Path properties = Files.createTempFile("s3gate-backend-", ".properties");
     Files.writeString(properties, String.join("\n",
@@ -38,7 +50,7 @@ final class S3Backend implements AutoCloseable {
         "s3proxy.authorization=aws-v2-or-v4",
         "s3proxy.identity=" + ACCESS_KEY,
         "s3proxy.credential=" + SECRET_KEY,
-        "jclouds.provider=transient",
+        store,
         "jclouds.region=us-east-1",
         ""));
     S3Backend backend = new S3Backend(name, port, properties);

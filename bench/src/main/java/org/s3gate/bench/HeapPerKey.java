@@ -122,12 +122,12 @@ public final class HeapPerKey {
     return String.format(Locale.ROOT, "%.1f", bytes / n);
   }
 
-  private static long total(Map<String, long[]> histogram) {
+  static long total(Map<String, long[]> histogram) {
     return histogram.values().stream().mapToLong(v -> v[1]).sum();
   }
 
   /** Live objects by class: {instances, bytes}; runs a full GC first. */
-  private static Map<String, long[]> histogram() throws Exception {
+  static Map<String, long[]> histogram() throws Exception {
     String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
         new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
         new Object[] {new String[0]}, new String[] {String[].class.getName()});
