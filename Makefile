@@ -32,7 +32,7 @@ test: backend
 
 ## bench: JMH (decision ns/op and B/op, 1 and 2 threads) and heap bytes per key; not part of test.
 ## Each bench/run-*.sh listed in BENCH_SCRIPTS runs in order; add new ones there.
-BENCH_SCRIPTS = bench/run-jmh.sh bench/run-heap.sh bench/e2e.sh
+BENCH_SCRIPTS = bench/run-jmh.sh bench/run-heap.sh bench/run-client-ips.sh bench/e2e.sh
 bench:
 	$(MVN) -q -f bench/pom.xml package
 	set -e; for script in $(BENCH_SCRIPTS); do $$script; echo; done

@@ -14,12 +14,14 @@ import jakarta.servlet.ServletContextListener;
 
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
+import org.s3gate.admit.ConnectionLimiterBridge;
 import org.s3gate.backend.BackendHealthChecker;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.management.ManagementBeans;
 import org.s3gate.metrics.GatewayMetrics;
@@ -62,14 +64,20 @@ public final class GatewayLifecycle implements ServletContextListener {
     }
     GatewaySettings settings = config.store().current().settings();
     CounterTable table = new CounterTable(settings.tableSize());
-    Admission admission = new Admission(table);
+    ClientIpTable clientIps = new ClientIpTable(settings.ipTableSize(), settings.ipWindow());
+    CounterTable buckets = new CounterTable(settings.tableSize()); // table.size and table.expire bound it too
+    Admission admission = new Admission(table, clientIps, buckets, System::currentTimeMillis);
     BackendPool pool = new BackendPool(settings.backendUrls(), settings.backendBackupUrls());
     accessLog = new AccessLog(ACCESS_LOG_QUEUE, accessLogFile(settings.accessLogFile()));
     ConfigReloader reloader = config;
-    GatewayMetrics metrics = new GatewayMetrics(table, pool, reloader::status,
-        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped);
+    ConnectionLimiterBridge connections = new ConnectionLimiterBridge();
+    GatewayMetrics metrics = new GatewayMetrics(table, clientIps, pool, reloader::status,
+        () -> reloader.triggerHealth(Instant.now()), accessLog::dropped, connections);
+    // the Jetty connection-rate component follows every published configuration (a no-op on Tomcat)
+    config.store().onPublish(connections::apply);
+    clientIps.connectionRates(connections.view()); // conn_rate of the client_ips table
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
-    Gateway gateway = new Gateway(config, table, admission, pool, metrics, accessLog, stats);
+    Gateway gateway = new Gateway(config, table, clientIps, admission, pool, metrics, accessLog, stats, buckets);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-table-expiry"));
@@ -83,17 +91,24 @@ public final class GatewayLifecycle implements ServletContextListener {
       // Limiting and proxying work without JMX; an operator sees this and the missing MBeans.
       LOG.log(Level.ERROR, "s3gate MBeans not registered; runtime management over JMX is unavailable", e);
     }
-    LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, backends {3}",
-        confDir, gateway.policy().version(), settings.tableSize(), pool.describe());
+    LOG.log(Level.INFO, "s3gate started: configuration {0} (version {1}), table.size {2}, ip.table.size {3},"
+        + " ip.window {4} ms, backends {5}", confDir, gateway.policy().version(), settings.tableSize(),
+        settings.ipTableSize(), settings.ipWindow().toMillis(), pool.describe());
   }
 
   private static void expireIdleKeys(Gateway gateway) {
     try {
       long idleNanos = gateway.policy().settings().tableExpire().toNanos();
       long nowNanos = System.nanoTime();
-      int expired = gateway.table().expireIdle(idleNanos, nowNanos) + gateway.bandwidth().expireIdle(idleNanos, nowNanos);
+      int expired = gateway.table().expireIdle(idleNanos, nowNanos) + gateway.buckets().expireIdle(idleNanos, nowNanos)
+          + gateway.bandwidth().expireIdle(idleNanos, nowNanos);
       if (expired > 0) {
         LOG.log(Level.DEBUG, "expired {0} idle keys", expired);
+      }
+      long ipIdleNanos = gateway.policy().settings().clientIps().tableExpire().toNanos();
+      int expiredIps = gateway.clientIps().expireIdle(ipIdleNanos, System.nanoTime());
+      if (expiredIps > 0) {
+        LOG.log(Level.DEBUG, "expired {0} idle client IPs", expiredIps);
       }
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "table expiry failed", e); // never let it cancel the periodic task

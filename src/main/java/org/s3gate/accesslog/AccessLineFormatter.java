@@ -64,7 +64,7 @@ final class AccessLineFormatter {
             out.append(r.bytesRead());
           }
         }
-        case DIMENSION -> value(r.dimension(), out);
+        case RULE -> value(r.rule(), out);
         case DURATION_MS -> {
           long micros = r.durationNanos() / 1000;
           out.append(micros / 1000).append('.');
@@ -78,6 +78,7 @@ final class AccessLineFormatter {
         case BACKEND -> value(r.backend(), out);
         case REQUEST_ID -> value(r.requestId(), out);
         case USER_AGENT -> value(r.userAgent(), out);
+        case SHADOW -> value(r.shadow(), out);
         default -> throw new IllegalStateException("unhandled field " + part);
       }
     }

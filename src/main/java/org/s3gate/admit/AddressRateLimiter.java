@@ -16,7 +16,7 @@ import org.s3gate.policy.PolicySnapshot;
  * <p>Bound this gives the counter table: one client address makes at most its per-minute limit of
  * new unlisted keys a minute, so the table's live entries from one address are bounded by that
  * limit, and a flood of invented keys can evict a live listed key only from more addresses than
- * {@code table.size / limit per minute}.
+ * {@code table.size / limit per minute}. Clients in {@code allowlist.lst} are not charged here.
  *
  * <p>Thread-safe: stateless besides the thread-safe table.
  */
@@ -29,7 +29,8 @@ public final class AddressRateLimiter implements Limiter {
   }
 
   private static boolean applies(Caller caller, PolicySnapshot policy) {
-    return !caller.identity().anonymous() && !policy.isListed(caller.identity().accessKey());
+    // an allow-listed client (allowlist.lst) is never limited per address
+    return !caller.identity().anonymous() && !caller.allowlisted() && !policy.isListed(caller.identity().accessKey());
   }
 
   @Override

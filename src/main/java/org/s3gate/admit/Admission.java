@@ -2,11 +2,13 @@ package org.s3gate.admit;
 
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.ByteBudgets;
 import org.s3gate.limit.ByteDirection;
 import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
+import org.s3gate.limit.IpDecision;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.MethodClass;
@@ -27,16 +29,25 @@ import org.s3gate.policy.PolicySnapshot;
  *       {@code Connection} header naming a signed header, repeated {@code Authorization}).
  *   <li>The caller is identified from the request as it is forwarded ({@link AccessKeyExtractor});
  *       a malformed Authorization header or a request naming two keys is rejected (400). Its group
- *       policy is looked up in the snapshot (one hash lookup).
+ *       policy is looked up in the snapshot (one hash lookup), and replaced by the group's
+ *       conditioned variant ({@code GROUP@offhours}, {@code GROUP@country=CN}) whose condition
+ *       holds, if any ({@link VariantSelector}).
  *   <li>A method that {@code limit.methods} does not limit is admitted without being charged; its
  *       counts are read from the first limiter (the access key's) for the response headers.
- *   <li>Otherwise the {@link Limiter}s decide in order: the caller's own budget
+ *   <li>Otherwise the client IP's rules decide first ({@link ClientIpLimiter}: {@code ip.limit.requests}
+ *       and the tarpit, over {@code ip.window}, whatever key the request names), so a request they
+ *       refuse charges no key; when a later budget denies the request, the IP's charge is taken back
+ *       too (unless {@code count.denied}, which counts denied requests everywhere).
+ *   <li>Then the {@link Limiter}s decide in order: the caller's own budget
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
  *       ({@link ClassRateLimiter}), then its bandwidth where its group has {@code GROUP:in} /
  *       {@code GROUP:out} limits ({@link BandwidthLimiter}: an upload of known length must fit
  *       what is left of its minute, before its body is read), then, for a key
- *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}).
+ *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}),
+ *       then, where the request's bucket has a limit, the bucket's across all callers
+ *       ({@link BucketRateLimiter}; shared budgets last, so a request its caller's own budgets
+ *       refuse never takes a unit of them).
  *       A denial carries its retry time and the limiter's description of the limit that tripped;
  *       when a later limiter denies, the earlier one's charge is refunded, so no budget is charged
  *       for a request another denied.
@@ -60,26 +71,56 @@ public final class Admission {
   private final InFlightLimiter inFlight;
   private final ClassRateLimiter readLimiter;
   private final ClassRateLimiter writeLimiter;
-  private final ForgedRequestLimiter forged;
+  /** The per-client-IP rules; null when client IPs are not tracked (unit tests, the benchmarks' base row). */
+  private final ClientIpLimiter clientIps;
+  private final BucketRateLimiter bucketLimiter;
+  private final VariantSelector variants;
   private final BandwidthLimiter bandwidth;
 
   /**
-   * Every request budget is kept in {@code counters}: keys under their name, addresses as
-   * {@code anonymous@ADDRESS}; bandwidth in a local {@link ByteTable} of the same capacity.
+   * Admission without per-client-IP tracking: every budget is kept in {@code counters}, keys under
+   * their name, addresses as {@code anonymous@ADDRESS}.
    */
   public Admission(CounterTable counters) {
-    this(counters, new ByteTable(counters.capacity()));
+    this(counters, null);
   }
 
-  /** Request budgets in {@code counters}, bandwidth budgets ({@code bandwidth_per_minute.map}) in {@code bytes}. */
-  public Admission(CounterTable counters, ByteBudgets bytes) {
+  /**
+   * Admission with the per-client-IP rules counted in {@code clientIps} (the gateway's); bucket
+   * budgets in a table of their own of the same capacity as {@code counters}, schedules at the
+   * system clock.
+   */
+  public Admission(CounterTable counters, ClientIpTable clientIps) {
+    this(counters, clientIps, new CounterTable(counters.capacity()), System::currentTimeMillis);
+  }
+
+  /** Admission without per-client-IP tracking, with the bucket table and wall clock given (tests, benchmarks). */
+  public Admission(CounterTable counters, CounterTable buckets, java.util.function.LongSupplier wallMillis) {
+    this(counters, null, buckets, wallMillis);
+  }
+
+  /**
+   * @param clientIps the per-client-IP table, or null to track none
+   * @param buckets the per-bucket counters ({@code s3gate:type=Table,name=buckets})
+   * @param wallMillis the wall clock schedules are evaluated at (epoch milliseconds)
+   */
+  public Admission(CounterTable counters, ClientIpTable clientIps, CounterTable buckets,
+      java.util.function.LongSupplier wallMillis) {
+    this(counters, clientIps, buckets, wallMillis, new ByteTable(counters.capacity()));
+  }
+
+  /** The same with the bandwidth budgets ({@code bandwidth_per_minute.map}) kept in {@code bytes}. */
+  public Admission(CounterTable counters, ClientIpTable clientIps, CounterTable buckets,
+      java.util.function.LongSupplier wallMillis, ByteBudgets bytes) {
+    this.bandwidth = new BandwidthLimiter(bytes);
+    this.bucketLimiter = new BucketRateLimiter(buckets);
+    this.variants = new VariantSelector(wallMillis);
     this.keyLimiter = new KeyRateLimiter(counters);
     this.addressLimiter = new AddressRateLimiter(counters);
     this.inFlight = new InFlightLimiter(counters);
     this.readLimiter = new ClassRateLimiter(MethodClass.READ, counters);
     this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE, counters);
-    this.forged = new ForgedRequestLimiter(counters);
-    this.bandwidth = new BandwidthLimiter(bytes);
+    this.clientIps = clientIps == null ? null : new ClientIpLimiter(clientIps);
   }
 
   /** The bandwidth budgets (what JMX shows and clears beside the counter table). */
@@ -87,16 +128,39 @@ public final class Admission {
     return bandwidth.budgets();
   }
 
-  /** Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time. */
+  /**
+   * Decides one request; {@code policy} is the one snapshot read for it, {@code nowNanos} its time.
+   *
+   * <p>{@code mode=shadow} is applied here and nowhere else: a denial by any rule (the IP rules and
+   * the tarpit included) is turned into an admission that names the rule ({@link Outcome#shadowed}),
+   * so the filter forwards it and counts it as a would-be denial, and a rule added later is covered
+   * without knowing about shadow mode. What a would-be denied request charges: exactly what
+   * {@code mode=enforce} charges for the denial (nothing, or with {@code count.denied=true} its own
+   * budget), it is not counted in flight, and the backend's answer to it counts as no error of its
+   * IP (enforcement would have kept it from the backend). So the counters, and with them every later
+   * decision, are the same as under enforcement, and the shadow counts are the denials enforcement
+   * would make for the same traffic (charging them as admitted instead would inflate the windows
+   * past the limit and count a client sending twice its limit as denied every request, where
+   * enforcement denies half). A rejected request (malformed or ambiguous, {@link RequestScreen}) is
+   * not a denial by a rule and stays rejected: forwarding it could let it be limited differently
+   * from what the backend authenticates.
+   */
   public Outcome decide(RequestFacts request, PolicySnapshot policy, long nowNanos) {
+    Outcome outcome = enforce(request, policy, nowNanos);
+    return outcome.deniedByRule() && policy.settings().enforcement().shadow() ? outcome.shadowed() : outcome;
+  }
+
+  private Outcome enforce(RequestFacts request, PolicySnapshot policy, long nowNanos) {
     GatewaySettings settings = policy.settings();
     if (settings.isExempt(request.method(), request.rawPath())) {
       return Outcome.EXEMPT;
     }
     String clientAddress = ClientAddress.of(request, settings.trustedProxies());
+    boolean allowlisted = policy.isAllowlisted(clientAddress);
     RequestScreen.Rejection rejection = RequestScreen.check(request);
     if (rejection != null) {
-      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress), rejection);
+      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress, allowlisted),
+          rejection);
     }
     CallerIdentity identity = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
         request.header("X-API-Key"), request.header("X-Access-Key-Id"));
@@ -104,25 +168,46 @@ public final class Admission {
       identity = request.formIdentity();
     }
     if (identity.refused()) {
-      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress),
+      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress, allowlisted),
           new RequestScreen.Rejection(400, identity.refusal().errorCode(), identity.refusal().message()));
     }
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
-    Caller caller = new Caller(identity, group, clientAddress);
-    if (!settings.isLimited(request.method())) {
-      return Outcome.admitted(caller, keyLimiter.peek(caller, nowNanos));
+    group = variants.select(group, request, policy);
+    // an allow-listed client is never limited per address: an anonymous caller's own budget is its
+    // address's, so it goes too; a key's limits go only with allowlist.skip_key_limits
+    if (!settings.isLimited(request.method())
+        || (allowlisted && (identity.anonymous() || settings.enforcement().allowlistSkipKeyLimits()))) {
+      Caller unlimited = new Caller(identity, group, clientAddress, allowlisted);
+      return Outcome.admitted(unlimited, keyLimiter.peek(unlimited, nowNanos));
     }
     RequestScreen.Rejection tooLarge = BandwidthLimiter.oversize(request, group);
     if (tooLarge != null) { // could never fit its group's bandwidth: not worth a retry
-      return Outcome.rejected(caller, tooLarge);
+      return Outcome.rejected(new Caller(identity, group, clientAddress, allowlisted), tooLarge);
     }
-    Decision forgery = forged.tryAcquire(request, caller, policy, nowNanos);
-    if (forgery != null) { // checked first: a forger's denied request charges no key
-      return Outcome.denied(caller, forgery, forged.describeLimit(caller, policy, forgery), LimitDimension.FORGED);
+    // the bucket whose limit the request is charged to, if any (not read at all without bucket limits)
+    Caller caller = new Caller(identity, group, clientAddress, allowlisted,
+        BucketRateLimiter.limitedBucket(request, policy));
+    IpDecision ip = null;
+    if (clientIps != null && !allowlisted) { // allow-listed clients are never tracked per IP
+      ip = clientIps.tryAcquire(caller, policy, nowNanos);
+      if (!ip.admitted()) { // checked first: a request the IP rules refuse charges no key
+        return Outcome.deniedClientIp(caller, keyLimiter.peek(caller, nowNanos), ip, clientIps.describeLimit(policy, ip));
+      }
     }
+    Outcome outcome = decideBudgets(request, caller, policy, nowNanos, ip);
+    if (ip != null && !outcome.forwarded() && !settings.countDenied()) {
+      clientIps.refund(caller, nowNanos); // no budget is charged for a request another denies
+    }
+    return outcome;
+  }
+
+  /** The caller's budgets after the IP rules admitted it ({@code ip}, null when not tracked). */
+  private Outcome decideBudgets(RequestFacts request, Caller caller, PolicySnapshot policy, long nowNanos,
+      IpDecision ip) {
     Decision own = keyLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (!own.admitted()) {
-      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own));
+      return Outcome.denied(caller, own, keyLimiter.describeLimit(caller, policy, own),
+          DenialRule.of(DenialRule.KEY_SECOND, DenialRule.KEY_MINUTE, own));
     }
     MethodClass methodClass = MethodClass.of(request.method());
     ClassRateLimiter classLimiter = classLimiterOf(methodClass);
@@ -130,41 +215,54 @@ public final class Admission {
     if (ofClass != null && !ofClass.admitted()) {
       keyLimiter.refund(caller, nowNanos); // no budget is charged for a request another denies
       return Outcome.denied(caller, ofClass, classLimiter.describeLimit(caller, policy, ofClass),
-          methodClass == MethodClass.READ ? LimitDimension.CLASS_READ : LimitDimension.CLASS_WRITE);
+          DenialRule.of(DenialRule.CLASS_SECOND, DenialRule.CLASS_MINUTE, ofClass));
     }
     MethodClass chargedClass = ofClass != null ? methodClass : null;
     BandwidthLimiter.Result bytes = bandwidth.tryAcquire(request, caller, nowNanos);
     if (bytes != null && bytes.charge() == null) {
-      refundCharges(caller, chargedClass, false, null, nowNanos);
+      refundCharges(caller, chargedClass, false, false, null, nowNanos);
       return Outcome.deniedBandwidth(caller, own, BandwidthLimiter.describe(caller, bytes.refusedBy()),
-          bytes.refusedBy() == ByteDirection.IN ? LimitDimension.BYTES_IN : LimitDimension.BYTES_OUT,
+          bytes.refusedBy() == ByteDirection.IN ? DenialRule.BYTES_IN : DenialRule.BYTES_OUT,
           bytes.refusal().retryAfterNanos(), bytes.refusedCounts());
     }
     BandwidthCharge charge = bytes == null ? null : bytes.charge();
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
-      refundCharges(caller, chargedClass, false, charge, nowNanos);
+      refundCharges(caller, chargedClass, false, false, charge, nowNanos);
       return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address),
-          LimitDimension.ADDRESS);
+          DenialRule.of(DenialRule.ADDRESS_SECOND, DenialRule.ADDRESS_MINUTE, address));
     }
     boolean chargesAddress = address != null;
+    Decision ofBucket = null;
+    if (caller.bucket() != null) {
+      ofBucket = bucketLimiter.tryAcquire(request, caller, policy, nowNanos);
+      if (!ofBucket.admitted()) {
+        refundCharges(caller, chargedClass, chargesAddress, false, charge, nowNanos);
+        return Outcome.denied(caller, ofBucket, bucketLimiter.describeLimit(caller, policy, ofBucket),
+            DenialRule.of(DenialRule.BUCKET_SECOND, DenialRule.BUCKET_MINUTE, ofBucket)).withBucket(ofBucket);
+      }
+    }
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
-      refundCharges(caller, chargedClass, chargesAddress, charge, nowNanos);
-      return Outcome.deniedInFlight(caller, own, full.describe());
+      refundCharges(caller, chargedClass, chargesAddress, ofBucket != null, charge, nowNanos);
+      Outcome denied = Outcome.deniedInFlight(caller, own, full.describe());
+      return ofBucket == null ? denied : denied.withBucket(ofBucket);
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, charge);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip, ofBucket, charge);
   }
 
   /**
    * Takes back the charges one request made at {@code chargedNanos}: always its key's (or anonymous
    * address's) own, its method class's when {@code chargedClass} is not null, its address's
-   * budget when {@code chargedAddress}, and its upload's bytes when {@code bytes} is not null.
+   * budget when {@code chargedAddress}, and its bucket's when {@code chargedBucket}.
    */
-  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, BandwidthCharge bytes,
-      long chargedNanos) {
-    keyLimiter.refund(caller, chargedNanos);
+  private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, boolean chargedBucket,
+      BandwidthCharge bytes, long chargedNanos) {
     bandwidth.refund(bytes, chargedNanos);
+    if (chargedBucket) {
+      bucketLimiter.refund(caller, chargedNanos);
+    }
+    keyLimiter.refund(caller, chargedNanos);
     if (chargedClass != null) {
       classLimiterOf(chargedClass).refund(caller, chargedNanos);
     }
@@ -176,8 +274,10 @@ public final class Admission {
   /**
    * The backend refused a forwarded request as not its key's owner's (403 {@code InvalidAccessKeyId}
    * or {@code SignatureDoesNotMatch}): the charge made at {@code chargedNanos} is taken back from the
-   * key (and from its method class's and its address's budgets where they were charged), and the
-   * request is counted as a forged request of the client address instead ({@link ForgedRequestLimiter}).
+   * key (and from its method class's, its address's and its bucket's budgets where they were charged), and the
+   * request is counted as an error of its client IP instead ({@link ClientIpLimiter#forged}), so the
+   * forger runs into the IP rules (the tarpit, {@code ip.limit.requests}) while the key's owner keeps
+   * its whole budget. The IP's request count is not refunded: the forger did send it.
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
    * request added to the key's windows, from its own slot or an earlier one
@@ -187,7 +287,7 @@ public final class Admission {
    * from an earlier slot can only leave the count one too high for a while (the key under-admitted
    * by one), never too low. A charge already out of the window is not taken back (nothing to free).
    */
-  public void refundForged(Outcome outcome, long chargedNanos, long nowNanos) {
+  public void refundForged(Outcome outcome, PolicySnapshot policy, long chargedNanos, long nowNanos) {
     Caller caller = outcome.fullCaller();
     if (caller == null || !outcome.forwarded()) {
       return;
@@ -195,9 +295,24 @@ public final class Admission {
     if (outcome.inFlight()) { // charged: a limited method (an unlimited one was only peeked)
       // every charge, the class's too: else a forger could drain the owner's write budget
       // (the bandwidth charge is reconciled to nothing when the transfer ends: transferEnded's refused)
-      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), null, chargedNanos);
+      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), outcome.chargedBucket(), null,
+          chargedNanos);
     }
-    forged.record(caller, nowNanos);
+    if (clientIps != null && !caller.allowlisted() && outcome.shadowRule() == null) {
+      clientIps.forged(caller, policy, nowNanos); // not for a would-be denial: enforcement kept it from the backend
+    }
+  }
+
+  /**
+   * The backend answered a forwarded request with {@code status}: an answer in
+   * {@code ip.error.statuses} counts as an error of the request's client IP (the gateway's own
+   * denials never reach here, so they never count).
+   */
+  public void backendAnswered(Outcome outcome, PolicySnapshot policy, int status, long nowNanos) {
+    Caller caller = outcome.fullCaller();
+    if (clientIps != null && caller != null && outcome.clientIp() != null && outcome.shadowRule() == null) {
+      clientIps.backendAnswered(caller, policy, status, nowNanos);
+    }
   }
 
   /**

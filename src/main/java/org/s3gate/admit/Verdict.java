@@ -6,7 +6,7 @@ import org.s3gate.limit.LimitWindow;
 /**
  * What happened to a request at admission, as a label for metrics and the access log: admitted,
  * denied by the per-second or the per-minute window or by the requests the caller has in flight
- * ({@code concurrent_requests.map}), rejected as malformed or ambiguous before
+ * ({@code concurrent_requests.map}) or by the client IP's rules, rejected as malformed or ambiguous before
  * anything was counted ({@link RequestScreen}, a refused identity), or exempt (never limited:
  * {@code exempt.paths}).
  *
@@ -17,6 +17,8 @@ public enum Verdict {
   DENIED_PER_SECOND("denied_per_second"),
   DENIED_PER_MINUTE("denied_per_minute"),
   DENIED_CONCURRENT("denied_concurrent"),
+  /** Denied or tarpitted by the per-client-IP rules ({@code ip.limit.requests}, {@code ip.tarpit.*}). */
+  DENIED_CLIENT_IP("denied_client_ip"),
   REJECTED("rejected"),
   EXEMPT("exempt");
 

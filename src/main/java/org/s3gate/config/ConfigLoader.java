@@ -179,7 +179,8 @@ final class ConfigLoader {
     for (MapFile map : MapFile.values()) {
       maps.put(map, raw.get(ConfFile.of(map)));
     }
-    PolicySources sources = new PolicySources(defaults, raw.get(ConfFile.GATEWAY), maps, backendOverride);
+    PolicySources sources = new PolicySources(defaults, raw.get(ConfFile.GATEWAY), maps, backendOverride,
+        raw.get(ConfFile.ALLOWLIST));
     Compilation compilation = PolicyCompiler.compile(sources, nextVersion, snapshot == null ? null : snapshot.settings());
     errors.addAll(compilation.errors());
 
@@ -279,7 +280,8 @@ final class ConfigLoader {
           + " truncation and writing; the previous version stays in force (to empty a map, leave a comment line)");
       return RawFile.empty(f.fileName);
     }
-    return PropertiesText.parse(f.fileName, read.bytesForParsing(), errors);
+    return f == ConfFile.ALLOWLIST ? ListText.parse(f.fileName, read.bytesForParsing(), errors)
+        : PropertiesText.parse(f.fileName, read.bytesForParsing(), errors);
   }
 
   private static Map<ConfFile, Integer> entryCounts(PolicySnapshot s, RawFile gateway) {
@@ -291,6 +293,9 @@ final class ConfigLoader {
     counts.put(ConfFile.ERROR_MESSAGES, s.errorMessages().size());
     counts.put(ConfFile.CONCURRENT_REQUESTS, s.concurrentRequests().size());
     counts.put(ConfFile.BANDWIDTH_PER_MINUTE, s.bandwidthPerMinute().size());
+    counts.put(ConfFile.ALLOWLIST, s.allowlist().size());
+    counts.put(ConfFile.BUCKET_LIMITS_PER_SECOND, s.bucketLimits().perSecond().size());
+    counts.put(ConfFile.BUCKET_LIMITS_PER_MINUTE, s.bucketLimits().perMinute().size());
     return counts;
   }
 

@@ -1,6 +1,8 @@
 package org.s3gate.config;
 
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
@@ -10,10 +12,14 @@ import org.s3gate.policy.PolicySnapshot;
  *
  * <p>Thread-safe: one {@link AtomicReference}; reads are a single volatile load. Only
  * {@link ConfigReloader} publishes, under its reload lock, so versions go up by exactly one.
+ * Listeners ({@link #onPublish}) run on the publishing thread, after the swap, in order.
  */
 public final class PolicyStore {
 
+  private static final System.Logger LOG = System.getLogger(PolicyStore.class.getName());
+
   private final AtomicReference<PolicySnapshot> current;
+  private final CopyOnWriteArrayList<Consumer<PolicySnapshot>> listeners = new CopyOnWriteArrayList<>();
 
   PolicyStore(PolicySnapshot initial) {
     this.current = new AtomicReference<>(initial);
@@ -31,6 +37,28 @@ public final class PolicyStore {
     }
     if (!current.compareAndSet(previous, next)) {
       throw new IllegalStateException("concurrent publish: only the reloader publishes, under its lock");
+    }
+    for (Consumer<PolicySnapshot> listener : listeners) {
+      notify(listener, next);
+    }
+  }
+
+  /**
+   * Calls {@code listener} with the snapshot in force now and with every one published later: for
+   * the parts outside the request path that must follow the configuration (the Jetty connection-rate
+   * component). A listener must be quick and must not publish; what it throws is logged, never
+   * passed to the reload, which has published already.
+   */
+  public void onPublish(Consumer<PolicySnapshot> listener) {
+    listeners.add(listener);
+    notify(listener, current.get());
+  }
+
+  private static void notify(Consumer<PolicySnapshot> listener, PolicySnapshot snapshot) {
+    try {
+      listener.accept(snapshot);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "a listener of configuration version " + snapshot.version() + " failed", e);
     }
   }
 }

@@ -79,7 +79,7 @@ final class PropertiesText {
     return new RawFile(name, entries);
   }
 
-  private static void checkControlCharacters(String name, int line, String text, List<String> errors) {
+  static void checkControlCharacters(String name, int line, String text, List<String> errors) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (Character.isISOControl(c) && c != '\t' && c != '\f') {
@@ -91,7 +91,8 @@ final class PropertiesText {
     }
   }
 
-  private static String decodeUtf8(String name, byte[] bytes, List<String> errors) {
+  /** The text of {@code bytes} as strict UTF-8, or null with the line of the first bad byte in {@code errors}. */
+  static String decodeUtf8(String name, byte[] bytes, List<String> errors) {
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);

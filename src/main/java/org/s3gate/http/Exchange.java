@@ -66,6 +66,13 @@ public final class Exchange implements AsyncListener {
     this.outcome = outcome;
   }
 
+  /** This request's {@code X-RateLimit-Bucket} value ({@code inform.backend}), as admission saw it. */
+  public String rateLimitBucket(HttpServletRequest request) {
+    Outcome decided = outcome;
+    return RateLimitBucket.value(decided, decided != null && decided.clientAddress() != null ? decided.clientAddress()
+        : ServletRequestFacts.clientAddress(request, policy));
+  }
+
   /** The proxy chose {@code backend} for this request (called again on a redispatch). */
   public void backend(Backend backend) {
     this.backend = backend;
@@ -90,8 +97,19 @@ public final class Exchange implements AsyncListener {
     Outcome decided = outcome;
     credentialsRefused = true;
     if (decided != null) {
-      gateway.admission().refundForged(decided, startNanos, nowNanos);
+      gateway.admission().refundForged(decided, policy, startNanos, nowNanos);
       gateway.metrics().recordRefund();
+    }
+  }
+
+  /**
+   * The backend answered this request with {@code status} (called once per answer, from the proxy's
+   * response headers): an error status counts against the client IP ({@code ip.error.statuses}).
+   */
+  public void backendAnswered(int status, long nowNanos) {
+    Outcome decided = outcome;
+    if (decided != null) {
+      gateway.admission().backendAnswered(decided, policy, status, nowNanos);
     }
   }
 
@@ -169,7 +187,8 @@ public final class Exchange implements AsyncListener {
         (decided == null ? Verdict.EXEMPT : decided.verdict()).label(),
         served == null ? null : served.origin(), response.getHeader("x-amz-request-id"),
         request.getHeader("User-Agent"),
-        decided == null || decided.dimension() == null ? null : decided.dimension().label(),
+        decided == null || decided.shadowRule() == null ? null : decided.shadowRule().label(),
+        decided == null || decided.rule() == null ? null : decided.rule().label(),
         decided != null && decided.forwarded() ? bytesIn : -1);
   }
 

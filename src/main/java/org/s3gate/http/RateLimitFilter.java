@@ -24,7 +24,7 @@ import org.s3gate.runtime.Gateway;
  * request's {@link Exchange}, the only place the rest of the request (proxy, headers, access log,
  * metrics) reads them from; set the security headers; ask {@link org.s3gate.admit.Admission} for
  * the outcome; count it (metrics, and the stats page's per-second and recent-denial rings); set the
- * rate-limit headers; then forward, deny with SlowDown, or answer a rejected request (malformed or
+ * rate-limit headers; then forward, deny ({@link Denials}: SlowDown, or held by the tarpit first), or answer a rejected request (malformed or
  * ambiguous, nothing counted) with its 400/405 error. No body is read, so a denied
  * upload sent with {@code Expect: 100-continue} is refused before the client sends its body. The
  * exchange reports the request once its response is complete (asynchronously for proxied ones).
@@ -35,10 +35,19 @@ import org.s3gate.runtime.Gateway;
  */
 public final class RateLimitFilter extends HttpFilter {
   private transient Gateway gateway;
+  private transient Denials denials;
 
   @Override
   public void init() {
     gateway = Gateway.from(getServletContext());
+    denials = new Denials(gateway.metrics());
+  }
+
+  @Override
+  public void destroy() {
+    if (denials != null) {
+      denials.close(); // the tarpit's timer thread
+    }
   }
 
   @Override
@@ -65,8 +74,8 @@ public final class RateLimitFilter extends HttpFilter {
       exchange.decided(outcome);
       if (!outcome.exempt()) {
         gateway.metrics().recordDecision(outcome.group().group(), outcome.verdict());
-        if (outcome.dimension() != null) {
-          gateway.metrics().recordDenial(outcome.group().group(), outcome.dimension());
+        if (outcome.shadowRule() != null) { // mode=shadow: admitted, counted as the denial it would have been
+          gateway.metrics().recordShadowDenial(outcome.shadowRule());
         }
         gateway.stats().record(outcome, facts, nowNanos);
       }
@@ -79,7 +88,7 @@ public final class RateLimitFilter extends HttpFilter {
             request.getRequestURI(), null);
       } else {
         setRateLimitHeaders(request, response, outcome, settings);
-        SlowDownResponse.send(request, response, settings.denyStatus(), outcome);
+        denials.answer(request, response, outcome, settings);
       }
     } finally {
       exchange.reportWhenComplete(request, response);
@@ -90,6 +99,7 @@ public final class RateLimitFilter extends HttpFilter {
       GatewaySettings settings) {
     if (!outcome.exempt() && settings.headersEnabled()) {
       RateLimitHeaders.set(response, outcome, MethodClass.of(request.getMethod()));
+      RateLimitHeaders.setBucket(response, outcome, Exchange.of(request).policy().bucketLimits());
     }
   }
 }

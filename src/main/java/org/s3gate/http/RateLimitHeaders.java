@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.s3gate.admit.BandwidthCharge;
 import org.s3gate.admit.Outcome;
 import org.s3gate.limit.Decision;
+import org.s3gate.policy.BucketLimits;
 import org.s3gate.policy.GroupPolicy;
 import org.s3gate.policy.MethodClass;
 
@@ -26,11 +27,16 @@ final class RateLimitHeaders {
   static final String CLASS = "X-RateLimit-Class";
   static final String CLASS_LIMIT_PER_MINUTE = "X-RateLimit-Class-Limit-Per-Minute";
   static final String CLASS_LIMIT_PER_SECOND = "X-RateLimit-Class-Limit-Per-Second";
-  static final String DIMENSION = "X-RateLimit-Dimension";
+  static final String RULE = "X-RateLimit-Rule";
   static final String BYTES_IN_LIMIT = "X-RateLimit-Bytes-In-Limit-Per-Minute";
   static final String BYTES_IN_CURRENT = "X-RateLimit-Bytes-In-Current-Per-Minute";
   static final String BYTES_OUT_LIMIT = "X-RateLimit-Bytes-Out-Limit-Per-Minute";
   static final String BYTES_OUT_CURRENT = "X-RateLimit-Bytes-Out-Current-Per-Minute";
+  // not X-RateLimit-Bucket: that name is the abuse protection's inform.backend header
+  static final String BUCKET_LIMIT_PER_MINUTE = "X-RateLimit-Bucket-Limit-Per-Minute";
+  static final String BUCKET_LIMIT_PER_SECOND = "X-RateLimit-Bucket-Limit-Per-Second";
+  static final String BUCKET_CURRENT_PER_MINUTE = "X-RateLimit-Bucket-Current-Per-Minute";
+  static final String BUCKET_CURRENT_PER_SECOND = "X-RateLimit-Bucket-Current-Per-Second";
 
   private RateLimitHeaders() {}
 
@@ -39,8 +45,8 @@ final class RateLimitHeaders {
    * ({@link MethodClass#of}). When its group has limits of that class, the class and its limits are
    * shown too (a window the class leaves to the group shows the group's limit); the counts are the
    * group's, or the class's when the class's limit denied the request. A denied request names the
-   * budget that refused it ({@code X-RateLimit-Dimension}: {@code second}, {@code minute},
-   * {@code class_write}, {@code bytes_in}, ...). A transfer its group's bandwidth counts shows that
+   * budget that refused it ({@code X-RateLimit-Rule}, the {@code rule} label of {@code s3gate_denials_total}:
+   * {@code key_second}, {@code class_minute}, {@code bytes_in}, ...). A transfer its group's bandwidth counts shows that
    * direction's limit and the bytes counted in its minute at admission (an upload's own included).
    */
   static void set(HttpServletResponse response, Outcome outcome, MethodClass methodClass) {
@@ -59,8 +65,8 @@ final class RateLimitHeaders {
       response.setIntHeader(CLASS_LIMIT_PER_MINUTE, Math.min(limits.limitPerMinute(), group.limitPerMinute()));
       response.setIntHeader(CLASS_LIMIT_PER_SECOND, Math.min(limits.limitPerSecond(), group.limitPerSecond()));
     }
-    if (outcome.dimension() != null) {
-      response.setHeader(DIMENSION, outcome.dimension().label());
+    if (outcome.rule() != null) {
+      response.setHeader(RULE, outcome.rule().label());
     }
     BandwidthCharge bytes = outcome.bandwidth();
     if (bytes != null) {
@@ -73,5 +79,26 @@ final class RateLimitHeaders {
         response.setHeader(BYTES_OUT_CURRENT, Long.toString(bytes.outUsedBytes()));
       }
     }
+  }
+
+  /**
+   * Sets the bucket budget's headers when a bucket limit applied to the request: the bucket's
+   * limits ({@code X-RateLimit-Bucket-Limit-Per-*}; a window without a limit is left out) and its
+   * counts across all callers ({@code X-RateLimit-Bucket-Current-Per-*}).
+   */
+  static void setBucket(HttpServletResponse response, Outcome outcome, BucketLimits bucketLimits) {
+    Decision counts = outcome.bucketDecision();
+    BucketLimits.Limits limits = counts == null ? null : bucketLimits.limitsOf(outcome.bucket());
+    if (limits == null) {
+      return;
+    }
+    if (limits.limitPerMinute() != Integer.MAX_VALUE) {
+      response.setIntHeader(BUCKET_LIMIT_PER_MINUTE, limits.limitPerMinute());
+    }
+    if (limits.limitPerSecond() != Integer.MAX_VALUE) {
+      response.setIntHeader(BUCKET_LIMIT_PER_SECOND, limits.limitPerSecond());
+    }
+    response.setIntHeader(BUCKET_CURRENT_PER_MINUTE, counts.currentPerMinute());
+    response.setIntHeader(BUCKET_CURRENT_PER_SECOND, counts.currentPerSecond());
   }
 }

@@ -45,6 +45,18 @@ record WindowRing(LimitWindow window, int offset, int ringSlots, long slotNanos)
    * rings held in static finals, slotNanos and ringSlots are compile-time constants on the request
    * path and the divisions below become multiplications (measured: DecisionPartsBenchmark).
    */
+  /**
+   * A ring of {@code windowSlots} slots tiling {@code windowNanos} exactly, with no
+   * {@link LimitWindow} (the per-client-IP window, {@code ip.window}, whose length is a setting):
+   * the same arithmetic and bounds as the two key windows, its geometry fixed for the table's life.
+   */
+  static WindowRing sliding(int offset, int windowSlots, long windowNanos) {
+    if (windowSlots < 1 || windowNanos % windowSlots != 0 || windowNanos <= 0) {
+      throw new IllegalArgumentException(windowSlots + " slots do not tile " + windowNanos + " ns");
+    }
+    return new WindowRing(null, offset, windowSlots + 1, windowNanos / windowSlots);
+  }
+
   private static WindowRing of(LimitWindow window, int offset, int windowSlots, long slotNanos) {
     if (windowSlots * slotNanos != window.windowNanos()) {
       throw new IllegalArgumentException("slots do not tile the " + window + " window");
@@ -135,7 +147,7 @@ record WindowRing(LimitWindow window, int offset, int ringSlots, long slotNanos)
    */
   long retryAfterNanos(int[] counts, long nowSlot, int count, int limit, long callerElapsedNanos) {
     if (limit <= 0) {
-      return window.windowNanos();
+      return (ringSlots - 1) * slotNanos; // the window's length
     }
     if (count < limit) {
       return 0L;

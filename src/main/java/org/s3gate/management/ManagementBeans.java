@@ -53,6 +53,10 @@ public final class ManagementBeans implements AutoCloseable {
     beans.put(ObjectNames.GATEWAY, registration.new Owned<>(new GatewayControl(gateway), GatewayMXBean.class));
     beans.put(ObjectNames.TABLE, registration.new Owned<>(
         new TableControl(ObjectNames.API_KEYS, gateway.table(), gateway, System::nanoTime), TableMXBean.class));
+    beans.put(ObjectNames.table(ObjectNames.BUCKETS), registration.new Owned<>(new TableControl(ObjectNames.BUCKETS,
+        gateway.buckets(), gateway, System::nanoTime, "limit", ManagementBeans::bucketLimitEntry), TableMXBean.class));
+    beans.put(ObjectNames.table(ObjectNames.CLIENT_IPS), registration.new Owned<>(
+        new ClientIpTableControl(gateway.clientIps(), System::nanoTime), TableMXBean.class));
     for (MapFile map : MapFile.values()) {
       beans.put(ObjectNames.map(map), registration.new Owned<>(new MapControl(gateway, map), MapMXBean.class));
     }
@@ -65,6 +69,12 @@ public final class ManagementBeans implements AutoCloseable {
       throw new IllegalStateException("cannot register the s3gate MBeans: " + e, e);
     }
     return registration;
+  }
+
+  /** The bucket map entry whose limits a bucket counter has now: its own name, {@code *}, or {@code none}. */
+  private static String bucketLimitEntry(org.s3gate.policy.PolicySnapshot policy, String bucket) {
+    org.s3gate.policy.BucketLimits.Limits limits = policy.bucketLimits().limitsOf(bucket);
+    return limits == null ? "none" : limits.entry();
   }
 
   private void replace(ObjectName name, Object bean) throws JMException {

@@ -19,6 +19,10 @@ public final class ObjectNames {
   /** The name of the per-key counter table, and the table {@code bin/s3gate-admin} shows by default. */
   public static final String API_KEYS = "api_keys";
   public static final String TABLE = table(API_KEYS);
+  /** The name of the per-bucket counter table ({@code bucket_limits_per_*.map}). */
+  public static final String BUCKETS = "buckets";
+  /** The name of the per-client-IP table ({@code s3gate:type=Table,name=client_ips}). */
+  public static final String CLIENT_IPS = "client_ips";
 
   private ObjectNames() {}
 

@@ -3,6 +3,7 @@ package org.s3gate.management;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
@@ -29,8 +30,23 @@ final class TableControl implements TableMXBean {
   private final CounterTable table;
   private final Gateway gateway;
   private final LongSupplier nanoClock;
+  /** The second field of each line: its name and its value for an entry's key under a snapshot. */
+  private final String ownerField;
+  private final BiFunction<PolicySnapshot, String, String> ownerOf;
 
+  /** The per-key table: each line names the key's group ({@code group=basic}). */
   TableControl(String name, CounterTable table, Gateway gateway, LongSupplier nanoClock) {
+    this(name, table, gateway, nanoClock, "group", (policy, key) -> policy.policyForCounter(key).group());
+  }
+
+  /**
+   * @param ownerField the name of each line's second field ({@code group}, {@code limit})
+   * @param ownerOf its value for an entry's key under the snapshot in force
+   */
+  TableControl(String name, CounterTable table, Gateway gateway, LongSupplier nanoClock, String ownerField,
+      BiFunction<PolicySnapshot, String, String> ownerOf) {
+    this.ownerField = ownerField;
+    this.ownerOf = ownerOf;
     this.name = name;
     this.table = table;
     this.gateway = gateway;
@@ -73,7 +89,7 @@ final class TableControl implements TableMXBean {
       }
       shown++;
       lines.append("key=").append(encodeKey(u.key()))
-          .append(" group=").append(encodeKey(policy.policyForCounter(u.key()).group()))
+          .append(' ').append(ownerField).append('=').append(encodeKey(ownerOf.apply(policy, u.key())))
           .append(" per_second=").append(u.currentPerSecond())
           .append(" per_minute=").append(u.currentPerMinute())
           .append(" admitted_total=").append(u.admittedTotal())

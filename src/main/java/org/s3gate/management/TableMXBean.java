@@ -18,9 +18,13 @@ package org.s3gate.management;
  * sliding minute in each direction. In a key, space, {@code %} and {@code =}
  * are percent-encoded ({@code %20}, {@code %25}, {@code %3D}).
  *
+ * <p>{@code s3gate:type=Table,name=client_ips} has the same interface over the per-client-IP
+ * table; its lines and data names are {@link ClientIpTableControl}'s.
+ *
  * <p>Thread-safe (implementations read the thread-safe counter table).
  */
-@Description("The live per-access-key counters of the sliding second and minute windows (HAProxy's stick table)")
+@Description("The live counters of one table (HAProxy's stick table): api_keys per access key (sliding second and"
+    + " minute), client_ips per client IP (sliding ip.window)")
 public interface TableMXBean {
 
   /** Every key, in the format above. */
@@ -38,8 +42,9 @@ public interface TableMXBean {
    */
   @Description("The keys whose counter compares to a value, e.g. show(\"per_minute\", \"gt\", 100)")
   String show(
-      @Description(name = "data", value = "The counter: per_second, per_minute, admitted or denied (totals),"
-          + " bytes_in or bytes_out (bandwidth bytes in the sliding minute)")
+      @Description(name = "data", value = "The counter: per_second, per_minute (api_keys); http_req_rate,"
+          + " http_err_rate, conn_rate (client_ips); admitted or denied (totals);"
+          + " bytes_in or bytes_out (api_keys: bandwidth bytes in the sliding minute)")
       String data,
       @Description(name = "op", value = "The comparison: gt, ge, lt, le, eq or ne") String op,
       @Description(name = "value", value = "The number to compare with") long value);

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -18,12 +20,15 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-import org.s3gate.admit.LimitDimension;
+import org.s3gate.admit.ConnectionLimiterBridge;
+import org.s3gate.admit.DenialRule;
+import org.s3gate.admit.Outcome;
 import org.s3gate.admit.Verdict;
 import org.s3gate.backend.Backend;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ReloadStatus;
 import org.s3gate.config.ReloadTriggerHealth;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 
 /**
@@ -33,10 +38,6 @@ import org.s3gate.limit.CounterTable;
  *       {@code admitted}, {@code denied_per_second}, {@code denied_per_minute},
  *       {@code denied_concurrent} or {@code rejected}
  *       (refused as malformed or ambiguous before anything was counted);
- *   <li>{@code s3gate_denials_total{group,dimension}}: denied requests by the budget that refused
- *       them ({@link LimitDimension}: {@code second}, {@code minute}, {@code class_read},
- *       {@code class_write}, {@code bytes_in}, {@code bytes_out}, {@code address}, {@code forged},
- *       {@code concurrent});
  *   <li>{@code s3gate_request_duration_seconds{decision}}: time from the filter to the last byte
  *       of the response (histogram, also {@code exempt} for MinIO health paths);
  *   <li>{@code s3gate_backend_responses_total{backend,class}}: backend answers by status class
@@ -52,6 +53,20 @@ import org.s3gate.limit.CounterTable;
  *   <li>{@code s3gate_access_log_dropped_total}: access log lines dropped because the writer fell behind;
  *   <li>{@code s3gate_refunds_total}: requests refunded to their key because the backend refused
  *       their credentials (forged under someone's key).
+ *   <li>{@code s3gate_denials_total{rule}}: denied requests by the rule that refused them
+ *       ({@link DenialRule} labels: {@code key_second}, {@code key_minute}, {@code class_second},
+ *       {@code class_minute}, {@code address_second}, {@code address_minute}, {@code concurrent},
+ *       {@code ip_requests}, {@code ip_tarpit} (held), {@code ip_tarpit_full} (answered at once:
+ *       {@code tarpit.max} held), {@code ip_connections});
+ *   <li>{@code s3gate_tarpit_held} (requests held now), {@code s3gate_tarpit_holds_total};
+ *   <li>{@code s3gate_client_ips}, {@code s3gate_client_ips_capacity},
+ *       {@code s3gate_client_ips_evictions_total}: the per-client-IP table;
+ *   <li>{@code s3gate_shadow_denials_total{rule}}: in {@code mode=shadow}, requests (and, rule
+ *       {@code ip_connections}, connections) that a rule would have denied, by {@link DenialRule} label;
+ *   <li>{@code s3gate_connections_rejected_total}: connections the Jetty connection-rate component
+ *       closed at accept ({@code ip.limit.connections}; read from its MBean when scraped, 0 without
+ *       it); they are also the {@code ip_connections} denials of {@code s3gate_denials_total}, brought
+ *       up to date at each scrape.
  * </ul>
  *
  * <p>Request path cost: counters are bound to their label values ahead of time (per group on the
@@ -79,18 +94,34 @@ public final class GatewayMetrics {
   private final DistributionDataPoint[] durationByVerdict;
   private final CounterDataPoint[][] backendResponses;
   private final Counter refunds;
-  private final Counter denials;
-  private final ConcurrentHashMap<String, CounterDataPoint[]> denialsByGroup = new ConcurrentHashMap<>();
+  private final CounterDataPoint[] denialsByRule;
+  private volatile IntSupplier tarpitHeldNow = () -> 0;
+  private volatile LongSupplier tarpitHeldTotal = () -> 0;
+  /** Would-be denials by {@link DenialRule#ordinal()}; ip_connections is read from the Jetty component instead. */
+  private final LongAdder[] shadowByRule = new LongAdder[DenialRule.values().length];
+  /** The Jetty connection-rate component's bridge, or null. */
+  private final ConnectionLimiterBridge connections;
+  /** Its rejections already added to s3gate_denials_total{rule="ip_connections"}; guarded by this. */
+  private long connectionRejectionsCounted;
 
+  /** Metrics without a client-IP table (unit tests). */
   public GatewayMetrics(CounterTable table, BackendPool pool, Supplier<ReloadStatus> reloads,
       Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped) {
+    this(table, null, pool, reloads, trigger, accessLogDropped);
+  }
+
+  public GatewayMetrics(CounterTable table, ClientIpTable clientIps, BackendPool pool, Supplier<ReloadStatus> reloads,
+      Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped) {
+    this(table, clientIps, pool, reloads, trigger, accessLogDropped, null);
+  }
+
+  /** @param connections the Jetty connection-rate component's bridge, or null where there is none */
+  public GatewayMetrics(CounterTable table, ClientIpTable clientIps, BackendPool pool, Supplier<ReloadStatus> reloads,
+      Supplier<ReloadTriggerHealth> trigger, LongSupplier accessLogDropped, ConnectionLimiterBridge connections) {
+    this.connections = connections;
     requests = Counter.builder().name("s3gate_requests_total")
         .help("Requests checked by the rate limiter, by group and decision")
         .labelNames("group", "decision").withoutExemplars().register(registry);
-    denials = Counter.builder().name("s3gate_denials_total")
-        .help("Denied requests by group and the budget that refused them (second, minute, class_read, class_write,"
-            + " bytes_in, bytes_out, address, forged, concurrent)")
-        .labelNames("group", "dimension").withoutExemplars().register(registry);
 
     Histogram duration = Histogram.builder().name("s3gate_request_duration_seconds")
         .help("Time from the rate limiter to the response's completion, by decision")
@@ -157,9 +188,84 @@ public final class GatewayMetrics {
         .help("Requests refunded to their access key because the backend refused their credentials "
             + "(403 InvalidAccessKeyId or SignatureDoesNotMatch): counted against the client address instead")
         .withoutExemplars().register(registry);
+    Counter denials = Counter.builder().name("s3gate_denials_total")
+        .help("Denied requests by the rule that refused them (ip_tarpit: held tarpit.delay first; ip_tarpit_full:"
+            + " answered at once because tarpit.max were held)")
+        .labelNames("rule").withoutExemplars().register(registry);
+    DenialRule[] rules = DenialRule.values();
+    denialsByRule = new CounterDataPoint[rules.length];
+    for (DenialRule rule : rules) {
+      denialsByRule[rule.ordinal()] = denials.labelValues(rule.label());
+    }
+    GaugeWithCallback.builder().name("s3gate_tarpit_held").help("Requests held by the tarpit now (at most tarpit.max)")
+        .callback(cb -> cb.call(tarpitHeldNow.getAsInt())).register(registry);
+    CounterWithCallback.builder().name("s3gate_tarpit_holds_total").help("Requests held by the tarpit since start")
+        .callback(cb -> cb.call(tarpitHeldTotal.getAsLong())).register(registry);
+    if (clientIps != null) {
+      GaugeWithCallback.builder().name("s3gate_client_ips").help("Client IPs tracked in the client_ips table")
+          .callback(cb -> cb.call(clientIps.size())).register(registry);
+      GaugeWithCallback.builder().name("s3gate_client_ips_capacity")
+          .help("Most client IPs the client_ips table holds (ip.table.size)")
+          .callback(cb -> cb.call(clientIps.capacity())).register(registry);
+      CounterWithCallback.builder().name("s3gate_client_ips_evictions_total")
+          .help("Client IPs evicted from the full client_ips table (least recently seen first)")
+          .callback(cb -> cb.call(clientIps.evictions())).register(registry);
+    }
     CounterWithCallback.builder().name("s3gate_access_log_dropped_total")
         .help("Access log lines dropped because the log writer fell behind")
         .callback(cb -> cb.call(accessLogDropped.getAsLong())).register(registry);
+    for (int r = 0; r < shadowByRule.length; r++) {
+      shadowByRule[r] = new LongAdder();
+    }
+    CounterWithCallback.builder().name("s3gate_shadow_denials_total")
+        .help("mode=shadow: requests (rule ip_connections: connections) a rule would have denied, by rule")
+        .labelNames("rule")
+        .callback(cb -> {
+          for (DenialRule rule : DenialRule.values()) {
+            long value = rule == DenialRule.IP_CONNECTIONS
+                ? (connections == null ? 0 : connections.shadowRejected()) : shadowByRule[rule.ordinal()].sum();
+            cb.call(value, rule.label());
+          }
+        }).register(registry);
+    CounterWithCallback.builder().name("s3gate_connections_rejected_total")
+        .help("Connections closed at accept because their client IP was over ip.limit.connections per ip.window"
+            + " (Jetty component s3gate-connection-limit; 0 without it)")
+        .callback(cb -> cb.call(connections == null ? 0 : connections.rejected())).register(registry);
+  }
+
+  /** Counts a would-be denial of {@code mode=shadow}: an admitted outcome with a {@link Outcome#shadowRule()}. */
+  public void recordShadowDenial(DenialRule rule) {
+    shadowByRule[rule.ordinal()].increment();
+  }
+
+  /** Would-be denials of one rule since start (not {@code ip_connections}: the Jetty component counts those). */
+  public long shadowDenials(DenialRule rule) {
+    return shadowByRule[rule.ordinal()].sum();
+  }
+
+  /** Adds the connections the Jetty component closed since the last scrape to the ip_connections denials. */
+  private synchronized void countConnectionRejections() {
+    if (connections == null) {
+      return;
+    }
+    long now = connections.rejected();
+    if (now > connectionRejectionsCounted) {
+      denialsByRule[DenialRule.IP_CONNECTIONS.ordinal()].inc(now - connectionRejectionsCounted);
+      connectionRejectionsCounted = now;
+    }
+  }
+
+  /** Counts one denied request by the rule that refused it; a null rule is not counted. */
+  public void recordDenial(DenialRule rule) {
+    if (rule != null) {
+      denialsByRule[rule.ordinal()].inc();
+    }
+  }
+
+  /** Where the tarpit's counts are read when scraped (the tarpit lives in the filter). */
+  public void tarpit(IntSupplier heldNow, LongSupplier heldTotal) {
+    tarpitHeldNow = heldNow;
+    tarpitHeldTotal = heldTotal;
   }
 
   /** Counts one request refunded to its key because the backend refused its credentials. */
@@ -180,22 +286,6 @@ public final class GatewayMetrics {
       });
     }
     counters[verdict.ordinal()].inc();
-  }
-
-  /** Counts one denied request of {@code group} by the budget that refused it; bound per group like {@link #recordDecision}. */
-  public void recordDenial(String group, LimitDimension dimension) {
-    CounterDataPoint[] counters = denialsByGroup.get(group);
-    if (counters == null) {
-      counters = denialsByGroup.computeIfAbsent(group, g -> {
-        LimitDimension[] all = LimitDimension.values();
-        CounterDataPoint[] byDimension = new CounterDataPoint[all.length];
-        for (LimitDimension d : all) {
-          byDimension[d.ordinal()] = denials.labelValues(g, d.label());
-        }
-        return byDimension;
-      });
-    }
-    counters[dimension.ordinal()].inc();
   }
 
   /** Limited requests since start, admitted and denied: the sum of {@code s3gate_requests_total} (JMX {@code Requests}). */
@@ -231,7 +321,8 @@ public final class GatewayMetrics {
     for (CounterDataPoint[] counters : requestsByGroup.values()) {
       total += counters[Verdict.DENIED_PER_SECOND.ordinal()].getLongValue()
           + counters[Verdict.DENIED_PER_MINUTE.ordinal()].getLongValue()
-          + counters[Verdict.DENIED_CONCURRENT.ordinal()].getLongValue();
+          + counters[Verdict.DENIED_CONCURRENT.ordinal()].getLongValue()
+          + counters[Verdict.DENIED_CLIENT_IP.ordinal()].getLongValue();
     }
     return total;
   }
@@ -254,6 +345,7 @@ public final class GatewayMetrics {
 
   /** Writes every metric in the Prometheus text format ({@link #CONTENT_TYPE}). */
   public void scrape(OutputStream out) throws IOException {
+    countConnectionRejections();
     writer.write(out, registry.scrape());
   }
 }

@@ -42,16 +42,18 @@ public final class AccessLogFormat {
     /** {@code admitted}, {@code denied_per_second}, {@code denied_per_minute} or {@code exempt}. */
     DECISION,
     /**
-     * The budget that denied the request ({@code second}, {@code minute}, {@code class_read},
-     * {@code class_write}, {@code bytes_in}, {@code bytes_out}, {@code address}, {@code forged},
-     * {@code concurrent}); {@code -} when it was not denied.
+     * The rule that denied the request, as the {@code rule} label of {@code s3gate_denials_total}
+     * ({@code key_second}, {@code class_minute}, {@code bucket_second}, {@code bytes_in},
+     * {@code bytes_out}, {@code concurrent}, ...); {@code -} when it was not denied.
      */
-    DIMENSION,
+    RULE,
     /** The backend that answered ({@code scheme://host:port}), {@code -} if none. */
     BACKEND,
     /** The response's {@code x-amz-request-id}. */
     REQUEST_ID,
-    USER_AGENT;
+    USER_AGENT,
+    /** In {@code mode=shadow}, the rule that would have denied the request ({@code key_minute}, ...); {@code -} if none. */
+    SHADOW;
 
     /** The variable's name in a format, e.g. {@code bytes_out}. */
     public String variable() {

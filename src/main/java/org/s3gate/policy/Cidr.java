@@ -90,6 +90,11 @@ public final class Cidr {
     return address != null && matches(address);
   }
 
+  /** Whether the address bytes of {@link #parseLiteral} lie in this block. */
+  boolean containsAddress(byte[] address) {
+    return matches(address);
+  }
+
   private boolean matches(byte[] address) {
     byte[] candidate = address;
     if (candidate.length == 16 && network.length == 4 && isIpv4Mapped(candidate)) {

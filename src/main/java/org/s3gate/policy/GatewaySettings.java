@@ -44,6 +44,8 @@ public record GatewaySettings(
     boolean accessLogEnabled,
     AccessLogFormat accessLogFormat,
     SecurityHeaderSettings securityHeaders,
+    ClientIpSettings clientIps,
+    EnforcementSettings enforcement,
     StartupSettings startup) {
 
   public GatewaySettings {
@@ -56,6 +58,8 @@ public record GatewaySettings(
     Objects.requireNonNull(minRateWindow, "minRateWindow");
     Objects.requireNonNull(accessLogFormat, "accessLogFormat");
     Objects.requireNonNull(securityHeaders, "securityHeaders");
+    Objects.requireNonNull(clientIps, "clientIps");
+    Objects.requireNonNull(enforcement, "enforcement");
     Objects.requireNonNull(startup, "startup");
     limitMethods = Collections.unmodifiableSet(new LinkedHashSet<>(limitMethods));
     exemptPaths = Set.copyOf(exemptPaths);
@@ -69,12 +73,22 @@ public record GatewaySettings(
         defaultLimitConcurrent, defaultErrorMessage,
         denyStatus, countDenied, limitMethods, headersEnabled, exemptPaths, tableExpire, reloadMaxFileBytes, adminAllow,
         trustedProxies, backendHealthPath, healthCheck, requestMinRate, responseMinRate, minRateWindow, accessLogEnabled,
-        accessLogFormat, securityHeaders, running);
+        accessLogFormat, securityHeaders, clientIps, enforcement, running);
   }
 
   /** {@code table.size} (restart). */
   public int tableSize() {
     return startup.tableSize();
+  }
+
+  /** {@code ip.table.size}: most client IPs tracked (restart). */
+  public int ipTableSize() {
+    return startup.ipTableSize();
+  }
+
+  /** {@code ip.window}: the sliding window of the per-IP counts (restart). */
+  public Duration ipWindow() {
+    return startup.ipWindow();
   }
 
   /** {@code reload.interval} (restart). */

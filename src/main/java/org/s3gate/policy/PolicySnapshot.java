@@ -42,6 +42,11 @@ public final class PolicySnapshot {
   private final Map<String, GroupPolicy> policyByKey;
   private final GroupPolicy defaultPolicy;
   private final GroupPolicy anonymousPolicy;
+  private final Allowlist allowlist;
+  private final BucketLimits bucketLimits;
+  private final DimensionSettings dimensions;
+  /** Conditioned variants by group name; empty when no limit map has a {@code GROUP@CONDITION} entry. */
+  private final Map<String, GroupVariants> variantsByGroup;
 
   private PolicySnapshot(
       long version,
@@ -51,8 +56,14 @@ public final class PolicySnapshot {
       Map<String, Integer> limitsPerSecond,
       Map<String, String> errorMessages,
       Map<String, Integer> concurrentRequests,
+      BucketLimits bucketLimits,
+      DimensionSettings dimensions,
+      Allowlist allowlist,
       Map<String, Long> bandwidthPerMinute) {
     this.version = version;
+    this.bucketLimits = Objects.requireNonNull(bucketLimits, "bucketLimits");
+    this.dimensions = Objects.requireNonNull(dimensions, "dimensions");
+    this.allowlist = Objects.requireNonNull(allowlist, "allowlist");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.keyGroups = Collections.unmodifiableMap(new LinkedHashMap<>(keyGroups));
     this.limitsPerMinute = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerMinute));
@@ -70,8 +81,8 @@ public final class PolicySnapshot {
     for (Map<String, ?> m : java.util.List.<Map<String, ?>>of(this.limitsPerMinute, this.limitsPerSecond, this.errorMessages,
         this.concurrentRequests)) {
       for (String group : m.keySet()) {
-        if (group.indexOf(':') >= 0) {
-          continue; // a method-class entry (basic:write) is part of its group's policy
+        if (group.indexOf(':') >= 0 || group.indexOf('@') >= 0) {
+          continue; // a method-class (basic:write) or conditioned (basic@offhours) entry is part of its group's
         }
         byGroup.computeIfAbsent(group, this::computePolicy);
       }
@@ -86,6 +97,66 @@ public final class PolicySnapshot {
     Map<String, GroupPolicy> byKey = new HashMap<>(Math.max(16, this.keyGroups.size() * 4 / 3 + 1));
     this.keyGroups.forEach((key, group) -> byKey.put(key, byGroup.get(group)));
     this.policyByKey = Collections.unmodifiableMap(byKey);
+    this.variantsByGroup = Collections.unmodifiableMap(computeVariants(byGroup));
+  }
+
+  /**
+   * The {@code GROUP@CONDITION} variants of every group that has any, each a full
+   * {@link GroupPolicy} named {@code GROUP@CONDITION}: a window (or class window) the variant's
+   * entries set overrides the group's, every other value is the group's. Conditions this
+   * snapshot's settings do not define are skipped (the compiler reports them as errors).
+   */
+  private Map<String, GroupVariants> computeVariants(Map<String, GroupPolicy> byGroup) {
+    Map<String, java.util.Set<String>> conditionsByGroup = new LinkedHashMap<>();
+    for (Map<String, Integer> m : java.util.List.of(limitsPerSecond, limitsPerMinute)) {
+      for (String key : m.keySet()) {
+        LimitKey parsed = key.indexOf('@') < 0 ? null : LimitKey.parse(key);
+        if (parsed != null) {
+          conditionsByGroup.computeIfAbsent(parsed.group(), g -> new java.util.LinkedHashSet<>()).add(parsed.conditionKey());
+        }
+      }
+    }
+    Map<String, GroupVariants> variants = new HashMap<>();
+    conditionsByGroup.forEach((group, conditions) -> {
+      GroupPolicy base = byGroup.containsKey(group) ? byGroup.get(group) : computePolicy(group);
+      java.util.List<GroupVariants.HeaderVariants> headers = new java.util.ArrayList<>();
+      dimensions.headers().forEach((name, header) -> {
+        Map<String, GroupPolicy> byValue = new LinkedHashMap<>();
+        for (String condition : conditions) {
+          if (condition.startsWith(name + "=")) {
+            String value = condition.substring(name.length() + 1);
+            byValue.putIfAbsent(value.toUpperCase(java.util.Locale.ROOT), computeVariant(base, condition));
+          }
+        }
+        if (!byValue.isEmpty()) {
+          headers.add(new GroupVariants.HeaderVariants(name, header, byValue));
+        }
+      });
+      java.util.List<GroupVariants.ScheduledVariant> schedules = new java.util.ArrayList<>();
+      dimensions.schedules().forEach((name, schedule) -> {
+        if (conditions.contains(name)) {
+          schedules.add(new GroupVariants.ScheduledVariant(name, schedule, computeVariant(base, name)));
+        }
+      });
+      if (!headers.isEmpty() || !schedules.isEmpty()) {
+        variants.put(group, new GroupVariants(headers, schedules));
+      }
+    });
+    return variants;
+  }
+
+  private GroupPolicy computeVariant(GroupPolicy base, String condition) {
+    String group = base.group();
+    String suffix = "@" + condition;
+    return new GroupPolicy(
+        group + suffix,
+        limitsPerSecond.getOrDefault(group + suffix, base.limitPerSecond()),
+        limitsPerMinute.getOrDefault(group + suffix, base.limitPerMinute()),
+        base.limitConcurrent(),
+        base.errorMessage(),
+        classLimits(group, MethodClass.READ, suffix),
+        classLimits(group, MethodClass.WRITE, suffix),
+        base.bandwidth()); // a variant keeps its group's bandwidth (conditions apply to the request maps only)
   }
 
   /**
@@ -101,10 +172,13 @@ public final class PolicySnapshot {
       Map<String, String> errorMessages,
       Map<String, Integer> concurrentRequests) {
     return of(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages, concurrentRequests,
-        Map.of());
+        BucketLimits.NONE, DimensionSettings.NONE, Allowlist.EMPTY);
   }
 
-  /** The same with {@code bandwidth_per_minute.map}'s entries ({@code GROUP:in} / {@code GROUP:out} to bytes). */
+  /**
+   * The same with the limit dimensions of issue 16 (bucket limits, the settings of conditions) and
+   * {@code allowlist.lst}'s addresses.
+   */
   public static PolicySnapshot of(
       long version,
       GatewaySettings settings,
@@ -113,9 +187,20 @@ public final class PolicySnapshot {
       Map<String, Integer> limitsPerSecond,
       Map<String, String> errorMessages,
       Map<String, Integer> concurrentRequests,
-      Map<String, Long> bandwidthPerMinute) {
+      BucketLimits bucketLimits,
+      DimensionSettings dimensions,
+      Allowlist allowlist) {
     return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages,
-        concurrentRequests, bandwidthPerMinute);
+        concurrentRequests, bucketLimits, dimensions, allowlist, Map.of());
+  }
+
+  /** The same with {@code bandwidth_per_minute.map}'s entries ({@code GROUP:in} / {@code GROUP:out} to bytes). */
+  public static PolicySnapshot of(long version, GatewaySettings settings, Map<String, String> keyGroups,
+      Map<String, Integer> limitsPerMinute, Map<String, Integer> limitsPerSecond, Map<String, String> errorMessages,
+      Map<String, Integer> concurrentRequests, BucketLimits bucketLimits, DimensionSettings dimensions,
+      Allowlist allowlist, Map<String, Long> bandwidthPerMinute) {
+    return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages,
+        concurrentRequests, bucketLimits, dimensions, allowlist, bandwidthPerMinute);
   }
 
   private GroupPolicy computePolicy(String group) {
@@ -143,9 +228,17 @@ public final class PolicySnapshot {
 
   /** {@code GROUP:read} or {@code GROUP:write} limits, null when neither map has an entry for the class. */
   private GroupPolicy.ClassLimits classLimits(String group, MethodClass methodClass) {
+    return classLimits(group, methodClass, "");
+  }
+
+  /**
+   * The same for a conditioned variant ({@code suffix} {@code "@offhours"}): each window from
+   * {@code GROUP:CLASS@CONDITION}, else from {@code GROUP:CLASS}.
+   */
+  private GroupPolicy.ClassLimits classLimits(String group, MethodClass methodClass, String suffix) {
     String key = group + ":" + methodClass.label();
-    Integer perSecond = limitsPerSecond.get(key);
-    Integer perMinute = limitsPerMinute.get(key);
+    Integer perSecond = limitsPerSecond.getOrDefault(key + suffix, limitsPerSecond.get(key));
+    Integer perMinute = limitsPerMinute.getOrDefault(key + suffix, limitsPerMinute.get(key));
     if (perSecond == null && perMinute == null) {
       return null;
     }
@@ -179,6 +272,20 @@ public final class PolicySnapshot {
     return policyByKey.containsKey(accessKey);
   }
 
+  /**
+   * Whether {@code allowlist.lst} lists the client address: such a client is never tracked or
+   * limited per address (its keys' limits still apply unless {@code allowlist.skip_key_limits}).
+   * Free when the list is empty; see {@link Allowlist} for the cost otherwise.
+   */
+  public boolean isAllowlisted(String clientAddress) {
+    return allowlist.contains(clientAddress);
+  }
+
+  /** {@code allowlist.lst} as in force. */
+  public Allowlist allowlist() {
+    return allowlist;
+  }
+
   /** The policy of unsigned requests and of the per-client-address budget: {@code anonymous.group}'s. */
   public GroupPolicy anonymousPolicy() {
     return anonymousPolicy;
@@ -202,6 +309,26 @@ public final class PolicySnapshot {
   public GroupPolicy policyForGroup(String group) {
     GroupPolicy policy = policyByGroup.get(group);
     return policy != null ? policy : computePolicy(group);
+  }
+
+  /** The per-bucket limits ({@code bucket_limits_per_second.map}, {@code bucket_limits_per_minute.map}). */
+  public BucketLimits bucketLimits() {
+    return bucketLimits;
+  }
+
+  /** {@code s3.domain}, {@code limit.timezone}, {@code limit.schedule.*}, {@code limit.header.*}. */
+  public DimensionSettings dimensions() {
+    return dimensions;
+  }
+
+  /** Whether any group has conditioned variants; when not, the request path never evaluates a condition. */
+  public boolean hasVariants() {
+    return !variantsByGroup.isEmpty();
+  }
+
+  /** The conditioned variants of {@code group}'s policy, or null when it has none. */
+  public GroupVariants variantsOf(GroupPolicy group) {
+    return variantsByGroup.get(group.group());
   }
 
   /** api_key_groups.map: access key to group, file order, first of duplicates. */
@@ -240,6 +367,8 @@ public final class PolicySnapshot {
       case ERROR_MESSAGES -> errorMessages;
       case CONCURRENT_REQUESTS -> concurrentRequests;
       case BANDWIDTH_PER_MINUTE -> bandwidthPerMinute;
+      case BUCKET_LIMITS_PER_SECOND -> bucketLimits.perSecond();
+      case BUCKET_LIMITS_PER_MINUTE -> bucketLimits.perMinute();
     };
     Map<String, String> text = new LinkedHashMap<>();
     values.forEach((k, v) -> text.put(k, String.valueOf(v)));
@@ -251,6 +380,8 @@ public final class PolicySnapshot {
     return "PolicySnapshot[version=" + version + ", keys=" + keyGroups.size()
         + ", limitsPerMinute=" + limitsPerMinute.size() + ", limitsPerSecond=" + limitsPerSecond.size()
         + ", errorMessages=" + errorMessages.size() + ", concurrentRequests=" + concurrentRequests.size()
+        + ", bucketLimits=" + (bucketLimits.perSecond().size() + bucketLimits.perMinute().size())
+        + ", variants=" + variantsByGroup.size() + ", allowlist=" + allowlist.size() 
         + ", bandwidthPerMinute=" + bandwidthPerMinute.size() + "]";
   }
 }

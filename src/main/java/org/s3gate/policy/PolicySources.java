@@ -6,12 +6,16 @@ import java.util.Objects;
 
 /**
  * The raw inputs of one compile: the built-in defaults, the operator's {@code gateway.properties},
- * every map file (a missing one is an empty {@link RawFile}), and the
- * {@link #BACKEND_OVERRIDE_VARIABLE} override (null or blank when unset).
+ * every map file (a missing one is an empty {@link RawFile}), the {@link #BACKEND_OVERRIDE_VARIABLE}
+ * override (null or blank when unset) and {@code allowlist.lst} (one address or block per entry key).
  *
  * <p>Immutable.
  */
-public record PolicySources(RawFile defaults, RawFile gateway, Map<MapFile, RawFile> maps, String backendOverride) {
+public record PolicySources(RawFile defaults, RawFile gateway, Map<MapFile, RawFile> maps, String backendOverride,
+    RawFile allowlist) {
+
+  /** The file name of the allow-list, in the configuration directory. */
+  public static final String ALLOWLIST_FILE = "allowlist.lst";
 
   /**
    * The environment variable whose backend URLs override {@code backend.urls}; errors about its
@@ -22,11 +26,17 @@ public record PolicySources(RawFile defaults, RawFile gateway, Map<MapFile, RawF
   public PolicySources {
     Objects.requireNonNull(defaults, "defaults");
     Objects.requireNonNull(gateway, "gateway");
+    allowlist = allowlist == null ? RawFile.empty(ALLOWLIST_FILE) : allowlist;
     Map<MapFile, RawFile> all = new EnumMap<>(MapFile.class);
     for (MapFile map : MapFile.values()) {
       all.put(map, maps.getOrDefault(map, RawFile.empty(map.fileName())));
     }
     maps = Map.copyOf(all);
+  }
+
+  /** Without an allow-list. */
+  public PolicySources(RawFile defaults, RawFile gateway, Map<MapFile, RawFile> maps, String backendOverride) {
+    this(defaults, gateway, maps, backendOverride, null);
   }
 
   /** The four maps of the first release; the others are empty. */

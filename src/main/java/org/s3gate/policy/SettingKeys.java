@@ -43,16 +43,43 @@ final class SettingKeys {
   static final String ACCESS_LOG_FORMAT = "access.log.format";
   static final String ACCESS_LOG_FILE = "access.log.file";
   static final String SECURITY_HSTS = "security.hsts";
+  // per-client-IP limits and the tarpit (issue 15 part A)
+  static final String IP_TABLE_SIZE = "ip.table.size";
+  static final String IP_TABLE_EXPIRE = "ip.table.expire";
+  static final String IP_WINDOW = "ip.window";
+  static final String IP_ERROR_STATUSES = "ip.error.statuses";
+  static final String IP_LIMIT_REQUESTS = "ip.limit.requests";
+  static final String IP_TARPIT_REQUESTS = "ip.tarpit.requests";
+  static final String IP_TARPIT_ERRORS = "ip.tarpit.errors";
+  static final String TARPIT_DELAY = "tarpit.delay";
+  static final String TARPIT_MAX = "tarpit.max";
+  // enforcement mode, allow-list, informing the backend, connection-rate rejection (issue 15 part B)
+  static final String MODE = "mode";
+  static final String ALLOWLIST_SKIP_KEY_LIMITS = "allowlist.skip_key_limits";
+  static final String INFORM_BACKEND = "inform.backend";
+  static final String IP_LIMIT_CONNECTIONS = "ip.limit.connections";
+  static final String S3_DOMAIN = "s3.domain";
+  static final String LIMIT_TIMEZONE = "limit.timezone";
+  /** Prefix of {@code limit.schedule.NAME=DAYS HH:MM-HH:MM} keys: one schedule condition each. */
+  static final String LIMIT_SCHEDULE_PREFIX = "limit.schedule.";
+  /** Prefix of {@code limit.header.NAME=HEADER} keys: one header condition each. */
+  static final String LIMIT_HEADER_PREFIX = "limit.header.";
   /** Prefix of {@code security.header.NAME=value} keys: one response header each. */
   static final String SECURITY_HEADER_PREFIX = "security.header.";
 
-  /** Every known key (besides the {@link #SECURITY_HEADER_PREFIX} family), in documentation order. */
+  /** The families of keys named by a prefix ({@code security.header.NAME}, {@code limit.schedule.NAME}, ...). */
+  static final List<String> PREFIXES = List.of(SECURITY_HEADER_PREFIX, LIMIT_SCHEDULE_PREFIX, LIMIT_HEADER_PREFIX);
+
+  /** Every known key (besides the {@link #PREFIXES} families), in documentation order. */
   static final List<String> KNOWN = List.of(
       DEFAULT_GROUP, ANONYMOUS_GROUP, POST_IDENTIFY_MAX_BYTES, DEFAULT_LIMIT_PER_MINUTE, DEFAULT_LIMIT_PER_SECOND, DEFAULT_LIMIT_CONCURRENT, DEFAULT_ERROR_MESSAGE,
       DENY_STATUS, COUNT_DENIED, LIMIT_METHODS, HEADERS_ENABLED, TABLE_SIZE, TABLE_EXPIRE,
       RELOAD_INTERVAL, RELOAD_MAX_FILE_BYTES, EXEMPT_PATHS, ADMIN_ALLOW, TRUSTED_PROXIES, BACKEND_URLS, BACKEND_HEALTH_PATH,
       BACKEND_BACKUP_URLS, BACKEND_MAX_CONNECTIONS, BACKEND_HEALTH_INTERVAL, BACKEND_HEALTH_TIMEOUT, BACKEND_HEALTH_RISE,
-      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS);
+      BACKEND_HEALTH_FALL, REQUEST_MIN_RATE, RESPONSE_MIN_RATE, MIN_RATE_WINDOW, ACCESS_LOG_ENABLED, ACCESS_LOG_FORMAT, ACCESS_LOG_FILE, SECURITY_HSTS,
+      IP_TABLE_SIZE, IP_TABLE_EXPIRE, IP_WINDOW, IP_ERROR_STATUSES, IP_LIMIT_REQUESTS, IP_TARPIT_REQUESTS, IP_TARPIT_ERRORS,
+      TARPIT_DELAY, TARPIT_MAX, MODE, ALLOWLIST_SKIP_KEY_LIMITS, INFORM_BACKEND, IP_LIMIT_CONNECTIONS,
+      S3_DOMAIN, LIMIT_TIMEZONE);
 
   private SettingKeys() {}
 }

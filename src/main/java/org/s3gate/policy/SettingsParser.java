@@ -79,13 +79,38 @@ final class SettingsParser {
     AccessLogFormat accessLogFormat = operations.accessLogFormat();
     String accessLogFile = path(SettingKeys.ACCESS_LOG_FILE);
     SecurityHeaderSettings securityHeaders = new SecurityHeadersParser(reader).parse();
+    ClientIpSettingsParser ipParser = new ClientIpSettingsParser(reader);
+    ClientIpSettings clientIps = ipParser.parse();
+    Integer ipTableSize = ipParser.tableSize();
+    Duration ipWindow = ipParser.window();
+    EnforcementSettings enforcement = enforcement();
     if (problems.errors().size() > errorsBefore) {
       return null;
     }
-    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile);
+    StartupSettings startup = new StartupSettings(tableSize, reloadInterval, backends, backups, backendConnections, accessLogFile,
+        ipTableSize, ipWindow);
     return new GatewaySettings(defaultGroup, anonymousGroup, postIdentifyMaxBytes.intValue(), perMinute, perSecond, concurrent, message, denyStatus, countDenied,
         methods, headers, exemptPaths, tableExpire, maxFileBytes, adminAllow, trusted, healthPath, healthCheck,
-        requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, startup);
+        requestMinRate, responseMinRate, minRateWindow, accessLogEnabled, accessLogFormat, securityHeaders, clientIps,
+        enforcement, startup);
+  }
+
+  /** {@code mode}, {@code allowlist.skip_key_limits}, {@code inform.backend}, the connection-rate rule; null if any is bad. */
+  private EnforcementSettings enforcement() {
+    RawEntry modeEntry = reader.entry(SettingKeys.MODE);
+    EnforcementSettings.Mode mode = modeEntry == null ? null : EnforcementSettings.Mode.ofLabel(modeEntry.value());
+    if (modeEntry != null && mode == null) {
+      reader.bad(SettingKeys.MODE, modeEntry.value(), "must be enforce or shadow");
+    }
+    Boolean skipKeyLimits = reader.bool(SettingKeys.ALLOWLIST_SKIP_KEY_LIMITS);
+    Boolean inform = reader.bool(SettingKeys.INFORM_BACKEND);
+    Integer connections = reader.limit(SettingKeys.IP_LIMIT_CONNECTIONS);
+    if (mode == EnforcementSettings.Mode.SHADOW) {
+      reader.warn(SettingKeys.MODE, "mode=shadow: nothing is denied, delayed or rejected; would-be denials are only"
+          + " counted (s3gate_shadow_denials_total) and logged");
+    }
+    return mode == null || skipKeyLimits == null || inform == null || connections == null ? null
+        : new EnforcementSettings(mode, skipKeyLimits, inform, connections);
   }
 
   /** {@code reload.max_file_bytes}, or null (reported). */

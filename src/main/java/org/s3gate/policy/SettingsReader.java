@@ -42,7 +42,7 @@ final class SettingsReader {
             + "): this line is ignored, the first one wins");
         continue;
       }
-      if (!SettingKeys.KNOWN.contains(e.key()) && !e.key().startsWith(SettingKeys.SECURITY_HEADER_PREFIX)) {
+      if (!SettingKeys.KNOWN.contains(e.key()) && SettingKeys.PREFIXES.stream().noneMatch(e.key()::startsWith)) {
         String suggestion = Values.closest(e.key(), SettingKeys.KNOWN);
         problems.warn(file.name(), e.line(), "unknown key " + Values.quote(e.key()) + " is ignored"
             + (suggestion != null ? " (did you mean '" + suggestion + "'?)" : ""));

@@ -9,7 +9,7 @@ import java.util.function.Function;
 
 /**
  * The settings that need a restart: what the gateway built its long-lived parts from when it
- * started (the counter table's capacity, the reload trigger's period, the backend pool, the access
+ * started (the counter tables' capacities and the client-IP window, the reload trigger's period, the backend pool, the access
  * log's file). A reload that changes one of them warns and keeps the running value
  * ({@link PolicyCompiler}), so the snapshot always describes what is really in force.
  *
@@ -20,7 +20,7 @@ import java.util.function.Function;
  * <p>Immutable.
  */
 public record StartupSettings(int tableSize, Duration reloadInterval, List<URI> backendUrls,
-    List<URI> backendBackupUrls, int backendMaxConnections, String accessLogFile) {
+    List<URI> backendBackupUrls, int backendMaxConnections, String accessLogFile, int ipTableSize, Duration ipWindow) {
 
   /** Each restart-only setting: its key and its value as the restart warning shows it. */
   private record Setting(String key, Function<StartupSettings, String> text) {}
@@ -31,7 +31,9 @@ public record StartupSettings(int tableSize, Duration reloadInterval, List<URI> 
       new Setting(SettingKeys.BACKEND_URLS, s -> s.backendUrls.toString()),
       new Setting(SettingKeys.BACKEND_BACKUP_URLS, s -> s.backendBackupUrls.toString()),
       new Setting(SettingKeys.BACKEND_MAX_CONNECTIONS, s -> String.valueOf(s.backendMaxConnections)),
-      new Setting(SettingKeys.ACCESS_LOG_FILE, s -> "'" + s.accessLogFile + "'"));
+      new Setting(SettingKeys.ACCESS_LOG_FILE, s -> "'" + s.accessLogFile + "'"),
+      new Setting(SettingKeys.IP_TABLE_SIZE, s -> String.valueOf(s.ipTableSize)),
+      new Setting(SettingKeys.IP_WINDOW, s -> s.ipWindow.toMillis() + "ms"));
 
   /** The keys of the restart-only settings, in documentation order. */
   public static final List<String> KEYS = SETTINGS.stream().map(Setting::key).toList();
@@ -42,6 +44,7 @@ public record StartupSettings(int tableSize, Duration reloadInterval, List<URI> 
   public StartupSettings {
     Objects.requireNonNull(reloadInterval, "reloadInterval");
     Objects.requireNonNull(accessLogFile, "accessLogFile");
+    Objects.requireNonNull(ipWindow, "ipWindow");
     backendUrls = List.copyOf(backendUrls);
     backendBackupUrls = List.copyOf(backendBackupUrls);
   }

@@ -11,6 +11,9 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.ClientConnector;
+import org.s3gate.http.Exchange;
+import org.s3gate.http.RateLimitBucket;
+import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.PolicySnapshot;
 import org.s3gate.policy.SecurityHeaderSettings;
 
@@ -66,7 +69,11 @@ abstract class ForwardingProxyServlet extends AsyncProxyServlet {
   @Override
   protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
     addViaHeader(clientRequest, proxyRequest);
-    ForwardedHeaders.set(clientRequest, proxyRequest, policyOf(clientRequest).settings().trustedProxies());
+    GatewaySettings settings = policyOf(clientRequest).settings();
+    ForwardedHeaders.set(clientRequest, proxyRequest, settings.trustedProxies());
+    Exchange exchange = Exchange.of(clientRequest);
+    BucketHeader.set(proxyRequest, !settings.enforcement().informBackend() ? null
+        : exchange != null ? exchange.rateLimitBucket(clientRequest) : RateLimitBucket.value(null, clientRequest.getRemoteAddr()));
   }
 
   /**

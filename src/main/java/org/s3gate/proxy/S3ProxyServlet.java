@@ -232,6 +232,10 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
       metrics.recordBackendResponse(backend, serverResponse.getStatus());
       backend.recordResponse(System.nanoTime());
     }
+    Exchange exchange = Exchange.of(clientRequest);
+    if (exchange != null) {
+      exchange.backendAnswered(serverResponse.getStatus(), System.nanoTime());
+    }
     super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
   }
 

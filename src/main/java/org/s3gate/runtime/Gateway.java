@@ -7,6 +7,7 @@ import org.s3gate.admit.Admission;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.limit.ByteBudgets;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.metrics.GatewayMetrics;
 import org.s3gate.policy.PolicySnapshot;
@@ -29,16 +30,27 @@ public final class Gateway {
 
   private final ConfigReloader config;
   private final CounterTable table;
+  private final ClientIpTable clientIps;
   private final Admission admission;
   private final BackendPool backends;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final GatewayStats stats;
+  private final CounterTable buckets;
 
-  public Gateway(ConfigReloader config, CounterTable table, Admission admission, BackendPool backends,
-      GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats) {
+  /** A gateway whose bucket table is one of its own, not the admission's (for tests that do not look at it). */
+  public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
+      BackendPool backends, GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats) {
+    this(config, table, clientIps, admission, backends, metrics, accessLog, stats, new CounterTable(table.capacity()));
+  }
+
+  /** @param buckets the per-bucket counters {@code admission} charges */
+  public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
+      BackendPool backends, GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats, CounterTable buckets) {
+    this.buckets = buckets;
     this.config = config;
     this.table = table;
+    this.clientIps = clientIps;
     this.admission = admission;
     this.backends = backends;
     this.metrics = metrics;
@@ -73,6 +85,16 @@ public final class Gateway {
   /** The access keys' counters (what JMX shows and clears). */
   public CounterTable table() {
     return table;
+  }
+
+  /** The per-bucket counters (what JMX {@code s3gate:type=Table,name=buckets} shows and clears). */
+  public CounterTable buckets() {
+    return buckets;
+  }
+
+  /** The client IPs' counters (JMX {@code client_ips}). */
+  public ClientIpTable clientIps() {
+    return clientIps;
   }
 
   /** The bandwidth budgets of {@code bandwidth_per_minute.map}, kept by the admission core. */

@@ -47,6 +47,7 @@ public final class GatewayStats {
       case DENIED_PER_SECOND -> denied(SecondCounts.Kind.DENIED_PER_SECOND, outcome, request, nowNanos);
       case DENIED_PER_MINUTE -> denied(SecondCounts.Kind.DENIED_PER_MINUTE, outcome, request, nowNanos);
       case DENIED_CONCURRENT -> denied(SecondCounts.Kind.DENIED_CONCURRENT, outcome, request, nowNanos);
+      case DENIED_CLIENT_IP -> denied(SecondCounts.Kind.DENIED_CLIENT_IP, outcome, request, nowNanos);
       case REJECTED -> denied(SecondCounts.Kind.REJECTED, outcome, request, nowNanos);
       case EXEMPT -> { }
     }

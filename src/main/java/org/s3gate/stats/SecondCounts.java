@@ -46,7 +46,7 @@ final class SecondCounts {
 
   /** What is counted, one counter per slot each. */
   enum Kind {
-    ADMITTED, DENIED_PER_SECOND, DENIED_PER_MINUTE, DENIED_CONCURRENT, REJECTED;
+    ADMITTED, DENIED_PER_SECOND, DENIED_PER_MINUTE, DENIED_CONCURRENT, DENIED_CLIENT_IP, REJECTED;
 
     /** Every kind but {@link #ADMITTED}: what the chart shows as not forwarded. */
     boolean refused() {

@@ -223,6 +223,7 @@ public final class StatsReport {
           .name("deniedPerSecondTotal").value(totals[Verdict.DENIED_PER_SECOND.ordinal()])
           .name("deniedPerMinuteTotal").value(totals[Verdict.DENIED_PER_MINUTE.ordinal()])
           .name("deniedConcurrentTotal").value(totals[Verdict.DENIED_CONCURRENT.ordinal()])
+          .name("deniedClientIpTotal").value(totals[Verdict.DENIED_CLIENT_IP.ordinal()])
           .name("rejectedTotal").value(totals[Verdict.REJECTED.ordinal()])
           .endObject();
     }
@@ -279,6 +280,7 @@ public final class StatsReport {
       case DENIED_PER_SECOND -> Verdict.DENIED_PER_SECOND.label();
       case DENIED_PER_MINUTE -> Verdict.DENIED_PER_MINUTE.label();
       case DENIED_CONCURRENT -> Verdict.DENIED_CONCURRENT.label();
+      case DENIED_CLIENT_IP -> Verdict.DENIED_CLIENT_IP.label();
       case REJECTED -> Verdict.REJECTED.label();
     };
   }

@@ -129,13 +129,14 @@
     setText('denied-per-second-rate', rate(last.denied_per_second, 60));
     setText('denied-per-minute-last-minute', fmt(last.denied_per_minute));
     setText('denied-per-minute-rate', rate(last.denied_per_minute, 60));
-    setText('refused-other-last-minute', fmt(last.denied_concurrent + last.rejected));
+    setText('refused-other-last-minute', fmt(last.denied_concurrent + (last.denied_client_ip || 0) + last.rejected));
     setText('refused-other-detail', fmt(last.denied_concurrent) + ' over the in-flight limit, '
-        + fmt(last.rejected) + ' rejected as malformed');
+        + fmt(last.denied_client_ip || 0) + ' by the client-IP rules, ' + fmt(last.rejected) + ' rejected as malformed');
     setText('total-admitted', fmt(total.admitted));
-    setText('total-denied', fmt(total.denied_per_second + total.denied_per_minute + total.denied_concurrent)
+    var byIp = total.denied_client_ip || 0;
+    setText('total-denied', fmt(total.denied_per_second + total.denied_per_minute + total.denied_concurrent + byIp)
         + ' denied (' + fmt(total.denied_per_second) + ' /s, ' + fmt(total.denied_per_minute) + ' /min, '
-        + fmt(total.denied_concurrent) + ' in flight), ' + fmt(total.rejected) + ' rejected');
+        + fmt(total.denied_concurrent) + ' in flight, ' + fmt(byIp) + ' client IP), ' + fmt(total.rejected) + ' rejected');
     var up = s.backends.filter(function (b) { return b.status === 'UP'; }).length;
     setText('backends-up', up + ' / ' + s.backends.length);
     setText('backends-detail', up === 0 ? 'no healthy backend' : up === s.backends.length ? 'all healthy' : 'some down');

@@ -27,15 +27,15 @@ class AccessLogTest {
   }
 
   @Test
-  void format_dimensionAndBytesRead_ofABandwidthDenialAndOfAnAdmittedUpload() {
-    AccessLogFormat format = AccessLogFormat.parse("decision=$decision dimension=$dimension read=$bytes_read");
+  void format_ruleAndBytesRead_ofABandwidthDenialAndOfAnAdmittedUpload() {
+    AccessLogFormat format = AccessLogFormat.parse("decision=$decision rule=$rule read=$bytes_read");
     AccessRecord denied = new AccessRecord(format, 0, "::1", "PUT", "/b/k", "HTTP/1.1", 429, 6291456, 280, 5_000L,
-        "K", "basic", "v4_header", "denied_per_minute", null, null, null, "bytes_in", -1);
+        "K", "basic", "v4_header", "denied_per_minute", null, null, null, null, "bytes_in", -1);
     AccessRecord admitted = new AccessRecord(format, 0, "::1", "PUT", "/b/k", "HTTP/1.1", 200, 6291456, 0, 5_000L,
-        "K", "basic", "v4_header", "admitted", null, null, null, null, 6291456);
+        "K", "basic", "v4_header", "admitted", null, null, null, null, null, 6291456);
 
-    assertThat(line(denied)).isEqualTo("decision=denied_per_minute dimension=bytes_in read=-");
-    assertThat(line(admitted)).isEqualTo("decision=admitted dimension=- read=6291456");
+    assertThat(line(denied)).isEqualTo("decision=denied_per_minute rule=bytes_in read=-");
+    assertThat(line(admitted)).isEqualTo("decision=admitted rule=- read=6291456");
   }
 
   @Test

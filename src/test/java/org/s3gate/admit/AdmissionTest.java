@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.s3gate.config.ConfigReloader;
 import org.s3gate.identify.AuthMethod;
 import org.s3gate.identify.CallerIdentity;
+import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.policy.PolicySnapshot;
 
@@ -124,24 +126,42 @@ class AdmissionTest {
   }
 
   @Test
-  void refundForged_requestsTheBackendRefused_leaveTheKeyWholeAndDenyTheirAddress() {
+  void refundForged_requestsTheBackendRefused_leaveTheKeyWholeAndTarpitTheirIp() {
     CounterTable table = new CounterTable(10);
-    Admission admission = new Admission(table);
+    ClientIpTable clientIps = new ClientIpTable(10, Duration.ofSeconds(10));
+    Admission admission = new Admission(table, clientIps);
     Request put = Request.of("PUT", "/bucket/key", null, "Authorization", V4);
-    // basic allows 2 PUTs a second; the anonymous budget (the defaults) 5 forged requests a second
-    for (int i = 0; i < 5; i++) {
+    // basic allows 2 PUTs a second; the built-in tarpit: over 200 requests and 50 errors in 10 s
+    for (int i = 0; i < 200; i++) {
       long nowNanos = i * 1_000_000L;
       Outcome forged = admission.decide(put, policy, nowNanos);
       assertThat(forged.verdict()).as("forged request %d", i).isEqualTo(Verdict.ADMITTED);
-      admission.refundForged(forged, nowNanos, nowNanos);
+      admission.backendAnswered(forged, policy, 403, nowNanos); // as the proxy reports it: the answer first
+      admission.refundForged(forged, policy, nowNanos, nowNanos);
       admission.complete(forged);
     }
 
-    Outcome sixth = admission.decide(put, policy, 6_000_000L);
+    Outcome next = admission.decide(put, policy, 201_000_000L);
 
-    assertThat(sixth.verdict()).isEqualTo(Verdict.DENIED_PER_SECOND);
-    assertThat(sixth.denialMessage()).contains("5 requests/second per client address in forged requests");
-    assertThat(table.peek(KEY, 6_000_000L).currentPerSecond()).as("the key's own count").isZero();
+    assertThat(next.verdict()).isEqualTo(Verdict.DENIED_CLIENT_IP);
+    assertThat(next.tarpit()).isTrue();
+    assertThat(next.rule()).isEqualTo(DenialRule.IP_TARPIT);
+    assertThat(next.denialMessage()).contains("over 200 requests and 50 errors/10s per client IP: tarpit");
+    assertThat(table.peek(KEY, 201_000_000L).currentPerSecond()).as("the key's own count").isZero();
+    assertThat(clientIps.usage("192.0.2.1", 201_000_000L).errors()).isEqualTo(200);
+  }
+
+  @Test
+  void backendAnswered_onlyStatusesOfIpErrorStatuses_countAsTheIpsErrors() {
+    ClientIpTable clientIps = new ClientIpTable(10, Duration.ofSeconds(10));
+    Admission admission = new Admission(new CounterTable(10), clientIps);
+    Outcome put = admission.decide(Request.of("PUT", "/b/k", null, "Authorization", V4), policy, 0L);
+    for (int status : new int[] {200, 404, 400, 401, 403, 500, 503, 429}) {
+      admission.backendAnswered(put, policy, status, 1L);
+    }
+
+    assertThat(clientIps.usage("192.0.2.1", 3L).errors()).as("400, 401 and 403 only").isEqualTo(3);
+    assertThat(clientIps.usage("192.0.2.1", 3L).requests()).isEqualTo(1);
   }
 
   @Test

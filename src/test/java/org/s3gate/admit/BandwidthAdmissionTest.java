@@ -28,7 +28,8 @@ class BandwidthAdmissionTest {
   private static final long MIB = 1L << 20;
 
   private final ByteTable bytes = new ByteTable(10);
-  private final Admission admission = new Admission(new CounterTable(10), bytes);
+  private final Admission admission = new Admission(new CounterTable(10), null, new CounterTable(10),
+      System::currentTimeMillis, bytes);
 
   private static PolicySnapshot load(Path dir, String bandwidth, String concurrent) throws IOException {
     Files.writeString(dir.resolve("gateway.properties"), "reload.interval 1h\ncount.denied false\n");
@@ -61,7 +62,7 @@ class BandwidthAdmissionTest {
 
     Outcome second = admission.decide(put(KEY, 6 * MIB), policy, SECOND);
     assertThat(second.verdict()).isEqualTo(Verdict.DENIED_PER_MINUTE);
-    assertThat(second.dimension()).isEqualTo(LimitDimension.BYTES_IN);
+    assertThat(second.rule()).isEqualTo(DenialRule.BYTES_IN);
     assertThat(second.denialMessage()).endsWith("(10 MiB/minute of request bodies per API key)");
     assertThat(second.bandwidth().inUsedBytes()).isEqualTo(6 * MIB);
     assertThat(second.bandwidth().inLimitBytes()).isEqualTo(10 * MIB);
@@ -71,8 +72,8 @@ class BandwidthAdmissionTest {
     // a small upload still fits
     assertThat(admission.decide(put(KEY, 4 * MIB), policy, SECOND).verdict()).isEqualTo(Verdict.ADMITTED);
 
-    assertThat(admission.decide(put(KEY, 6 * MIB), policy, 63 * SECOND - 1).dimension())
-        .isEqualTo(LimitDimension.BYTES_IN);
+    assertThat(admission.decide(put(KEY, 6 * MIB), policy, 63 * SECOND - 1).rule())
+        .isEqualTo(DenialRule.BYTES_IN);
     assertThat(admission.decide(put(KEY, 6 * MIB), policy, 63 * SECOND).verdict()).isEqualTo(Verdict.ADMITTED);
   }
 
@@ -115,7 +116,7 @@ class BandwidthAdmissionTest {
     admission.transferEnded(outcome, 0L, 12 * MIB, 0, 0, 0, false, SECOND); // overshoot: one unknown body
     assertThat(bytes.used(KEY, ByteDirection.IN, SECOND)).isEqualTo(12 * MIB);
     Outcome next = admission.decide(streamed, policy, 2 * SECOND);
-    assertThat(next.dimension()).isEqualTo(LimitDimension.BYTES_IN);
+    assertThat(next.rule()).isEqualTo(DenialRule.BYTES_IN);
     assertThat(next.retryAfterNanos()).isEqualTo(63 * SECOND - 2 * SECOND);
   }
 
@@ -135,7 +136,7 @@ class BandwidthAdmissionTest {
 
     Outcome third = admission.decide(get(KEY), policy, 3 * SECOND);
     assertThat(third.verdict()).isEqualTo(Verdict.DENIED_PER_MINUTE);
-    assertThat(third.dimension()).isEqualTo(LimitDimension.BYTES_OUT);
+    assertThat(third.rule()).isEqualTo(DenialRule.BYTES_OUT);
     assertThat(third.denialMessage()).endsWith("(10 MiB/minute of response bodies per API key)");
     assertThat(third.bandwidth().outUsedBytes()).isEqualTo(16 * MIB);
 
@@ -175,7 +176,7 @@ class BandwidthAdmissionTest {
     assertThat(holding.verdict()).isEqualTo(Verdict.ADMITTED);
     Outcome full = admission.decide(put(KEY, 6 * MIB), policy, 0L);
     assertThat(full.verdict()).isEqualTo(Verdict.DENIED_CONCURRENT);
-    assertThat(full.dimension()).isEqualTo(LimitDimension.CONCURRENT);
+    assertThat(full.rule()).isEqualTo(DenialRule.CONCURRENT);
     assertThat(bytes.used(KEY, ByteDirection.IN, 0L)).isEqualTo(MIB);
     // a denied outcome's transfer ends without touching the budget
     admission.transferEnded(full, 0L, 0, 0, 0, 0, false, SECOND);
@@ -193,12 +194,12 @@ class BandwidthAdmissionTest {
   }
 
   @Test
-  void requestDeniedByItsRequestRate_namesTheWindowAsItsDimension(@TempDir Path dir) throws IOException {
+  void requestDeniedByItsRequestRate_namesTheWindowAsItsRule(@TempDir Path dir) throws IOException {
     PolicySnapshot policy = load(dir, "", "basic 0\n");
     Outcome outcome = null;
     for (int i = 0; i <= 100; i++) {
       outcome = admission.decide(get(KEY), policy, 0L);
     }
-    assertThat(outcome.dimension()).isEqualTo(LimitDimension.SECOND);
+    assertThat(outcome.rule()).isEqualTo(DenialRule.KEY_SECOND);
   }
 }

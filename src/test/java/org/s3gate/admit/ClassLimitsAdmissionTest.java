@@ -90,7 +90,7 @@ class ClassLimitsAdmissionTest {
     for (int i = 0; i < 2; i++) { // the backend refuses both as forged
       Outcome forged = admission.decide(request("PUT", KEY), policy, 0L);
       assertThat(forged.verdict()).isEqualTo(Verdict.ADMITTED);
-      admission.refundForged(forged, 0L, 0L);
+      admission.refundForged(forged, policy, 0L, 0L);
       admission.complete(forged);
     }
 

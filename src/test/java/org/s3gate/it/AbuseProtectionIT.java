@@ -19,13 +19,17 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * acting as a second client by binding to 127.0.0.2 (issue 15).
  *
  * <p>The victim's key is the demo key, its group allowed {@value #VICTIM_PER_MINUTE} requests a
- * minute; the forged-request budget of an address is the anonymous group's (the defaults, 50 a
- * minute and 5 a second).
+ * minute. A forged request the backend refuses is refunded to the key and counted as an error of
+ * the client IP, so the forger runs into the IP's tarpit: here over {@value #TARPIT_REQUESTS}
+ * requests and {@value #TARPIT_ERRORS} errors in {@code ip.window} (60 s here), held 20 ms (short, so the 1,000 fit in a
+ * minute).
  */
 class AbuseProtectionIT {
   private static final String BUCKET = "victim";
   private static final int VICTIM_PER_MINUTE = 60;
   private static final int FORGED_REQUESTS = 1000;
+  private static final int TARPIT_REQUESTS = 20;
+  private static final int TARPIT_ERRORS = 10;
 
   private static S3Backend backend;
   private static Gateway gateway;
@@ -36,6 +40,10 @@ class AbuseProtectionIT {
     gateway = Gateway.builder("abuse-it-gateway", backend.url())
         .editConf("rate_limits_per_minute.map", t -> t.replace("premium 2000", "premium " + VICTIM_PER_MINUTE))
         .editConf("rate_limits_per_second.map", t -> t.replace("premium 50", "premium 1000"))
+        .setting("ip.tarpit.requests", String.valueOf(TARPIT_REQUESTS))
+        .setting("ip.tarpit.errors", String.valueOf(TARPIT_ERRORS))
+        .setting("tarpit.delay", "20ms")
+        .setting("ip.window", "60s")
         .start();
     try (S3Client direct = S3Clients.client(backend.url())) {
       direct.createBucket(b -> b.bucket(BUCKET));
@@ -56,7 +64,7 @@ class AbuseProtectionIT {
   }
 
   @Test
-  void forgedRequests_underTheVictimsKey_leaveItsWholeBudgetAndDenyTheForger() throws Exception {
+  void forgedRequests_underTheVictimsKey_leaveItsWholeBudgetAndTarpitTheForger() throws Exception {
     long started = System.nanoTime();
     int refused = 0;
     int denied = 0;
@@ -67,12 +75,16 @@ class AbuseProtectionIT {
         refused++;
       } else {
         assertThat(response.status()).as("forged request %d: %s", i, response).isEqualTo(429);
-        assertThat(response.bodyText()).contains("<Code>SlowDown</Code>", "forged requests");
+        assertThat(response.bodyText()).contains("<Code>SlowDown</Code>", "per client IP: tarpit");
+        assertThat(response.header("Connection")).isEqualTo("close");
         denied++;
       }
     }
-    assertThat(System.nanoTime() - started).as("the forger's minute").isLessThan(60_000_000_000L);
-    assertThat(refused).as("forged requests that reached the backend").isBetween(1, 50);
+    long elapsedNanos = System.nanoTime() - started;
+    assertThat(elapsedNanos).as("the forger's minute").isLessThan(60_000_000_000L);
+    // within one ip.window the first TARPIT_REQUESTS reach the backend (their errors pass TARPIT_ERRORS
+    // on the way), then the IP is over both thresholds and everything it sends is tarpitted
+    assertThat(refused).as("forged requests that reached the backend").isEqualTo(TARPIT_REQUESTS);
     assertThat(denied).isEqualTo(FORGED_REQUESTS - refused);
 
     int admitted = 0;
@@ -90,5 +102,7 @@ class AbuseProtectionIT {
     String metrics = RawHttp.exchange("127.0.0.1", gateway.httpPort, List.of("GET /_s3gate/metrics HTTP/1.1",
         "Host: 127.0.0.1"), new byte[0], false).bodyText();
     assertThat(ObservabilityIT.value(metrics, "s3gate_refunds_total", "")).isEqualTo(refused);
+    assertThat(ObservabilityIT.value(metrics, "s3gate_denials_total", "rule=\"ip_tarpit\"")).isEqualTo(denied + 1);
+    assertThat(ObservabilityIT.value(metrics, "s3gate_denials_total", "rule=\"key_minute\"")).isEqualTo(1);
   }
 }

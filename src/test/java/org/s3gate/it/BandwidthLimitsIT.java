@@ -56,7 +56,7 @@ class BandwidthLimitsIT {
     gateway = Gateway.builder("bandwidth-it-gateway", backend.url()).heap("128m")
         .appendConf("bandwidth_per_minute.map", "premium:in 10M")
         .setting("access.log.format", "key=$key method=$method path=$path status=$status bytes_out=$bytes_out"
-            + " bytes_read=$bytes_read dimension=$dimension")
+            + " bytes_read=$bytes_read rule=$rule")
         .start();
     connector = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()), gateway.jmxEnvironment());
     mbeans = connector.getMBeanServerConnection();
@@ -95,7 +95,7 @@ class BandwidthLimitsIT {
         assertThat(readLine(in)).as("the first thing the client hears, with no body sent")
             .isEqualTo("HTTP/1.1 429 Too Many Requests");
         String head = readHead(in);
-        assertThat(head).containsIgnoringCase("X-RateLimit-Dimension: bytes_in")
+        assertThat(head).containsIgnoringCase("X-RateLimit-Rule: bytes_in")
             .containsIgnoringCase("X-RateLimit-Bytes-In-Limit-Per-Minute: " + 10 * MIB)
             .containsIgnoringCase("X-RateLimit-Bytes-In-Current-Per-Minute: " + 6 * MIB);
         Matcher m = Pattern.compile("(?im)^Retry-After: (\\d+)").matcher(head);
@@ -106,7 +106,7 @@ class BandwidthLimitsIT {
       assertThat(seconds).isBetween(1L, 63L);
       assertThat(show()).containsPattern("bytes_in_per_minute=" + 6 * MIB + " "); // the refusal charged nothing
       assertThat(gateway.accessLog()).containsPattern("method=PUT path=/bandwidth/second status=429 bytes_out=\\d+ bytes_read=-"
-          + " dimension=bytes_in");
+          + " rule=bytes_in");
 
       // the SDK's own attempt is refused the same way, with the message naming the budget
       S3Exception refused = null;
@@ -149,7 +149,7 @@ class BandwidthLimitsIT {
       assertThat(refused.statusCode()).isEqualTo(429);
       assertThat(refused.awsErrorDetails().errorCode()).isEqualTo("SlowDown");
       assertThat(refused.awsErrorDetails().errorMessage()).endsWith("(10 MiB/minute of response bodies per API key)");
-      assertThat(refused.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("X-RateLimit-Dimension"))
+      assertThat(refused.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("X-RateLimit-Rule"))
           .hasValue("bytes_out");
       assertThat(Long.parseLong(refused.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After")
           .orElseThrow())).isBetween(1L, 63L);

@@ -40,6 +40,7 @@ class ManagementIT {
   private static final String BASIC_KEY = "FQ4IU19ZFZ3470XJ7GBF";
   private static final String STANDARD_KEY = "VSLP8GUZ6SPYILLLGHJ0";
   private static final Set<String> SPEC_NAMES = Set.of("s3gate:type=Gateway", "s3gate:type=Table,name=api_keys",
+      "s3gate:type=Table,name=client_ips",
       "s3gate:type=Map,name=api_key_groups", "s3gate:type=Map,name=rate_limits_per_minute",
       "s3gate:type=Map,name=rate_limits_per_second", "s3gate:type=Map,name=error_messages",
       "s3gate:type=Map,name=concurrent_requests");

@@ -66,7 +66,12 @@ class ObservabilityIT {
   }
 
   static String scrape() throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/_s3gate/metrics")).build(),
+    return scrape(gateway);
+  }
+
+  /** {@code /_s3gate/metrics} of {@code from}. */
+  static String scrape(Gateway from) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(from.url() + "/_s3gate/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));

@@ -31,7 +31,7 @@ final class S3Backend implements AutoCloseable {
   }
 
   static S3Backend start(String name) throws IOException, InterruptedException {
-    return start(name, "jclouds.provider=transient");
+    return start(name, null, "jclouds.provider=transient");
   }
 
   /**
@@ -39,10 +39,19 @@ final class S3Backend implements AutoCloseable {
    * the backend's heap (a 1 GiB upload); keys must be plain paths there. The caller deletes basedir.
    */
   static S3Backend startOnDisk(String name, Path basedir) throws IOException, InterruptedException {
-    return start(name, "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + basedir);
+    return start(name, null, "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + basedir);
   }
 
-  private static S3Backend start(String name, String store) throws IOException, InterruptedException {
+  /**
+   * The same, also serving virtual-hosted requests for buckets under {@code virtualHost}
+   * ({@code s3proxy.virtual-host}: {@code bucket.VIRTUAL_HOST} in the Host header); null for none.
+   */
+  static S3Backend start(String name, String virtualHost) throws IOException, InterruptedException {
+    return start(name, virtualHost, "jclouds.provider=transient");
+  }
+
+  private static S3Backend start(String name, String virtualHost, String store)
+      throws IOException, InterruptedException {
     int port = ManagedProcess.freePort();
     Path properties = Files.createTempFile("s3gate-backend-", ".properties");
     Files.writeString(properties, String.join("\n",
@@ -52,6 +61,7 @@ final class S3Backend implements AutoCloseable {
         "s3proxy.credential=" + SECRET_KEY,
         store,
         "jclouds.region=us-east-1",
+        virtualHost == null ? "" : "s3proxy.virtual-host=" + virtualHost,
         ""));
     S3Backend backend = new S3Backend(name, port, properties);
     backend.startProcess();

@@ -134,7 +134,7 @@ class StatsPageIT {
     assertThat(backendRow.get(4)).endsWith(" ms");
     assertThat(text("backends-up")).isEqualTo("1 / 1");
     await("the rejected request in the last-minute figures", d -> text("refused-other-last-minute").equals("1"));
-    assertThat(text("refused-other-detail")).isEqualTo("0 over the in-flight limit, 1 rejected as malformed");
+    assertThat(text("refused-other-detail")).isEqualTo("0 over the in-flight limit, 0 by the client-IP rules, 1 rejected as malformed");
 
     assertThat(row("groups", 0, "premium").subList(1, 3)).containsExactly("50", "2,000");
     assertThat(row("groups", 0, "standard").subList(1, 3)).containsExactly("25", "500");

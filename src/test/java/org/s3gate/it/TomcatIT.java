@@ -60,6 +60,11 @@ class TomcatIT {
     Files.writeString(conf.resolve("rate_limits_per_minute.map"), "\ntomcatgrp 2\n", java.nio.file.StandardOpenOption.APPEND);
     // The access log through the container's logging (Tomcat JULI), not a file of its own.
     Gateway.setSetting(conf.resolve("gateway.properties"), "access.log.file", "");
+    // A tarpit only 127.0.0.2 reaches here: over 5 requests and 3 errors within 2 s.
+    Gateway.setSetting(conf.resolve("gateway.properties"), "ip.window", "2s");
+    Gateway.setSetting(conf.resolve("gateway.properties"), "ip.tarpit.requests", "5");
+    Gateway.setSetting(conf.resolve("gateway.properties"), "ip.tarpit.errors", "3");
+    Gateway.setSetting(conf.resolve("gateway.properties"), "tarpit.delay", "1s");
 
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m",
@@ -162,6 +167,29 @@ class TomcatIT {
       Thread.sleep(100);
     }
     assertThat(tomcat.output()).contains("key=TOMCATKEY0000000001 group=tomcatgrp auth=custom_header decision=denied_per_minute");
+  }
+
+  /** The tarpit is plain Servlet async: on Tomcat too a held request is answered 429 and closed after the delay. */
+  @Test
+  void tarpit_throughTomcat_holdsTheAbusiveIpThenAnswersSlowDownAndCloses() throws Exception {
+    int port = TomcatIT.port;
+    java.util.function.Supplier<List<String>> forged = () -> List.of("GET /tomcat-tarpit/ HTTP/1.1",
+        "Host: 127.0.0.1:" + port,
+        "Date: " + java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(java.time.ZonedDateTime.now(
+            java.time.ZoneOffset.UTC)),
+        "Authorization: AWS " + S3Backend.ACCESS_KEY + ":Zm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2U=");
+    for (int i = 0; i < 5; i++) {
+      assertThat(RawHttp.exchange("127.0.0.2", "127.0.0.1", port, forged.get(), new byte[0], false).status())
+          .as("forged request %d", i).isEqualTo(403);
+    }
+    RawHttp.Response held = RawHttp.exchange("127.0.0.2", "127.0.0.1", port, forged.get(), new byte[0], false);
+
+    assertThat(held.status()).as("%s", held).isEqualTo(429);
+    assertThat(held.header("Connection")).isEqualTo("close");
+    assertThat(held.bodyText()).contains("<Code>SlowDown</Code>", "per client IP: tarpit");
+    String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/_s3gate/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(ObservabilityIT.value(metrics, "s3gate_denials_total", "rule=\"ip_tarpit\"")).isEqualTo(1);
   }
 
   @Test

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.s3gate.admit.LimitDimension;
 import org.s3gate.admit.Verdict;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ReloadStatus;
@@ -46,20 +45,6 @@ class GatewayMetricsTest {
         "s3gate_requests_total{decision=\"denied_per_second\",group=\"basic\"} 1.0",
         "s3gate_requests_total{decision=\"denied_per_minute\",group=\"basic\"} 0.0",
         "s3gate_requests_total{decision=\"denied_per_minute\",group=\"premium\"} 1.0");
-  }
-
-  @Test
-  void scrape_afterDenials_countsByGroupAndTheDimensionThatDenied() throws IOException {
-    metrics.recordDenial("basic", LimitDimension.BYTES_IN);
-    metrics.recordDenial("basic", LimitDimension.BYTES_IN);
-    metrics.recordDenial("basic", LimitDimension.CLASS_WRITE);
-    metrics.recordDenial("premium", LimitDimension.SECOND);
-
-    assertThat(scrape()).contains(
-        "s3gate_denials_total{dimension=\"bytes_in\",group=\"basic\"} 2.0",
-        "s3gate_denials_total{dimension=\"class_write\",group=\"basic\"} 1.0",
-        "s3gate_denials_total{dimension=\"bytes_out\",group=\"basic\"} 0.0",
-        "s3gate_denials_total{dimension=\"second\",group=\"premium\"} 1.0");
   }
 
   @Test
@@ -98,7 +83,7 @@ class GatewayMetricsTest {
     metrics.recordDecision("basic", Verdict.DENIED_PER_MINUTE);
 
     assertThat(metrics.totalsByGroup()).containsOnlyKeys("basic");
-    assertThat(metrics.totalsByGroup().get("basic")).containsExactly(1, 0, 2, 0, 0); // admitted, per s, per min, in flight, rejected
+    assertThat(metrics.totalsByGroup().get("basic")).containsExactly(1, 0, 2, 0, 0, 0); // admitted, per s, per min, in flight, client ip, rejected
   }
 
   @Test

@@ -56,8 +56,24 @@ final class PolicyTestFiles {
         "access.log.enabled true",
         "access.log.format client=$client key=$key decision=$decision",
         "access.log.file",
+        "s3.domain",
+        "limit.timezone UTC",
         "security.hsts max-age=31536000",
-        "security.header.X-Content-Type-Options nosniff");
+        "security.header.X-Content-Type-Options nosniff",
+        "ip.table.size 200000",
+        "ip.table.expire 30m",
+        "ip.window 10s",
+        "ip.error.statuses 400,401,403",
+        "ip.limit.requests 0",
+        "ip.tarpit.requests 200",
+        "ip.tarpit.errors 50",
+        "tarpit.delay 5s",
+        "tarpit.max 1000",
+
+        "mode enforce",
+        "allowlist.skip_key_limits false",
+        "inform.backend false",
+        "ip.limit.connections 0");
   }
 
   static PolicySources sources(RawFile gateway, RawFile keys, RawFile perMinute, RawFile perSecond, RawFile messages) {

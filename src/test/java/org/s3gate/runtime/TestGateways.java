@@ -34,8 +34,9 @@ public final class TestGateways {
     CounterTable table = new CounterTable(tableSize);
     BackendPool pool = new BackendPool(List.of(URI.create("http://127.0.0.1:9")), List.of());
     AccessLog accessLog = new AccessLog(16, null);
-    return new Gateway(config, table, new Admission(table), pool,
-        new GatewayMetrics(table, pool, config::status, () -> config.triggerHealth(java.time.Instant.now()),
+    org.s3gate.limit.ClientIpTable clientIps = new org.s3gate.limit.ClientIpTable(1000, java.time.Duration.ofSeconds(10));
+    return new Gateway(config, table, clientIps, new Admission(table, clientIps), pool,
+        new GatewayMetrics(table, clientIps, pool, config::status, () -> config.triggerHealth(java.time.Instant.now()),
             accessLog::dropped), accessLog,
         new GatewayStats(System.nanoTime(), System.currentTimeMillis()));
   }

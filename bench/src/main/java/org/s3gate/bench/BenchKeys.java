@@ -6,8 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.s3gate.config.ConfigReloader;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.s3gate.policy.Allowlist;
+import org.s3gate.policy.Cidr;
 import org.s3gate.policy.GatewaySettings;
 import org.s3gate.policy.PolicySnapshot;
 
@@ -86,6 +90,12 @@ final class BenchKeys {
   /** As above; with {@code readClass}, the group also has {@code GROUP:read} limits of the same size. */
   static PolicySnapshot snapshot(String[] keys, String group, int limitPerSecond, int limitPerMinute,
       boolean readClass) {
+    return snapshot(keys, group, limitPerSecond, limitPerMinute, readClass, settings());
+  }
+
+  /** As above, with the given settings (e.g. {@link #settings(String)} with {@code trusted.proxies}). */
+  static PolicySnapshot snapshot(String[] keys, String group, int limitPerSecond, int limitPerMinute,
+      boolean readClass, GatewaySettings settings) {
     Map<String, String> keyGroups = new HashMap<>(keys.length * 4 / 3 + 1);
     for (String key : keys) {
       keyGroups.put(key, group);
@@ -96,15 +106,38 @@ final class BenchKeys {
       perMinute.put(group + ":read", limitPerMinute);
       perSecond.put(group + ":read", limitPerSecond);
     }
-    return PolicySnapshot.of(1, settings(), keyGroups, perMinute, perSecond, Map.of(group, "Rate_limit_exceeded"),
+    return PolicySnapshot.of(1, settings, keyGroups, perMinute, perSecond, Map.of(group, "Rate_limit_exceeded"),
         Map.of());
+  }
+
+  /** {@code snapshot} with {@code blocks} allow-listed /24 blocks of 10.0.0.0/8 (never the bench client 127.0.0.1). */
+  static PolicySnapshot withAllowlist(PolicySnapshot snapshot, int blocks) {
+    List<Cidr> list = new ArrayList<>();
+    for (int i = 0; i < blocks; i++) {
+      list.add(Cidr.parse("10.0." + i + ".0/24"));
+    }
+    return PolicySnapshot.of(snapshot.version(), snapshot.settings(), snapshot.keyGroups(), snapshot.limitsPerMinute(),
+        snapshot.limitsPerSecond(), snapshot.errorMessages(), snapshot.concurrentRequests(), snapshot.bucketLimits(),
+        snapshot.dimensions(), new Allowlist(list));
+  }
+
+  /** {@code snapshot} with {@code mode=shadow}, loaded through the real configuration path. */
+  static PolicySnapshot inShadowMode(PolicySnapshot snapshot) {
+    GatewaySettings shadow = settings("mode=shadow\n");
+    return PolicySnapshot.of(snapshot.version(), shadow, snapshot.keyGroups(), snapshot.limitsPerMinute(),
+        snapshot.limitsPerSecond(), snapshot.errorMessages(), snapshot.concurrentRequests());
   }
 
   /** The built-in defaults (count.denied=false), loaded through the real configuration path. */
   static GatewaySettings settings() {
+    return settings("");
+  }
+
+  /** The built-in defaults with {@code lines} of gateway.properties over them. */
+  static GatewaySettings settings(String lines) {
     try {
       Path dir = Files.createTempDirectory("s3gate-bench-conf");
-      Files.writeString(dir.resolve("gateway.properties"), "reload.interval=1h\n");
+      Files.writeString(dir.resolve("gateway.properties"), "reload.interval=1h\n" + lines);
       try (ConfigReloader config = ConfigReloader.start(dir, Map.of())) {
         return config.store().current().settings();
       }

@@ -22,6 +22,9 @@ import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.KeyUsage;
+import java.util.Map;
+import org.s3gate.policy.BucketLimits;
+import org.s3gate.policy.DimensionSettings;
 import org.s3gate.policy.PolicySnapshot;
 
 /**
@@ -84,6 +87,31 @@ public class DecisionBenchmark {
     return world.decide(world.requests[cursor.next(world.order)]);
   }
 
+  /**
+   * {@link #admit} with a 20-block {@code allowlist.lst} that does not hold the client: the worst
+   * case of the allow-list lookup (one address parse, every block compared).
+   */
+  @Benchmark
+  public Outcome admitWithAllowlist(AdmitAllowlistWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
+  }
+
+  /** {@link #deny} in {@code mode=shadow}: every request is a would-be denial, admitted. */
+  @Benchmark
+  public Outcome denyShadow(DenyShadowWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
+  }
+
+  /**
+   * {@link #admit} with {@code GROUP:read} limits and a bucket limit ({@code bucket_limits_per_*.map}
+   * entries for the requests' bucket, unreached): three counters per request, the bucket's shared
+   * by every key and thread (a hot bucket), and the bucket name read from the path.
+   */
+  @Benchmark
+  public Outcome admitWithClassAndBucket(AdmitClassBucketWorld world, Cursor cursor) {
+    return world.decide(world.requests[cursor.next(world.order)]);
+  }
+
   @Benchmark
   public Outcome deny(DenyWorld world, Cursor cursor) {
     return world.decide(world.requests[cursor.next(world.order)]);
@@ -99,6 +127,11 @@ public class DecisionBenchmark {
     int[] order;
     /** Sum of admittedTotal over all keys right after setup. */
     long admittedAtSetup;
+
+    /** Whether the requests' bucket has a bucket limit too (its own table). */
+    boolean bucketLimited() {
+      return false;
+    }
 
     void build(int keys, int limitPerSecond, int limitPerMinute) {
       build(keys, limitPerSecond, limitPerMinute, false);
@@ -117,6 +150,13 @@ public class DecisionBenchmark {
       int entries = readClass ? 2 * keys : keys;
       table = new CounterTable(Math.max(entries, 100_000));
       admission = new Admission(table);
+      if (bucketLimited()) { // BenchRequest's path is /bench/object: bucket "bench"
+        snapshot = PolicySnapshot.of(snapshot.version(), snapshot.settings(), snapshot.keyGroups(),
+            snapshot.limitsPerMinute(), snapshot.limitsPerSecond(), snapshot.errorMessages(),
+            snapshot.concurrentRequests(), new BucketLimits(Map.of("bench", limitPerSecond), Map.of("bench", limitPerMinute)),
+            DimensionSettings.NONE, snapshot.allowlist());
+        admission = new Admission(table, new CounterTable(100_000), System::currentTimeMillis);
+      }
       order = BenchKeys.shuffledOrder(keys, 42);
       // Insert every key through the measured path once, so measurement never inserts.
       for (BenchRequest request : requests) {
@@ -186,6 +226,46 @@ public class DecisionBenchmark {
     }
   }
 
+
+  /** Every request is admitted; the snapshot has a 20-block allow-list the client is not in. */
+  @State(Scope.Benchmark)
+  public static class AdmitAllowlistWorld extends AdmitWorld {
+    @Override
+    public void setUp() {
+      super.setUp();
+      snapshot = BenchKeys.withAllowlist(snapshot, 20);
+    }
+  }
+
+  /** Every request would be denied by the per-minute window, and is admitted: {@code mode=shadow}. */
+  @State(Scope.Benchmark)
+  public static class DenyShadowWorld extends World {
+    @Param({"10", "1000000"})
+    int keys;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      build(keys, 1, 1);
+      snapshot = BenchKeys.inShadowMode(snapshot);
+      if (decide(requests[0]).shadowRule() == null) {
+        throw new IllegalStateException("setup: not a would-be denial in shadow mode");
+      }
+    }
+  }
+
+  /** Every request is admitted, counted in its key's read-class counter and in its bucket's. */
+  @State(Scope.Benchmark)
+  public static class AdmitClassBucketWorld extends AdmitWorld {
+    @Override
+    boolean readClass() {
+      return true;
+    }
+
+    @Override
+    boolean bucketLimited() {
+      return true;
+    }
+  }
 
   /** Every request is denied by the per-minute window (for 60 s after setup). */
   @State(Scope.Benchmark)

@@ -107,7 +107,7 @@ public final class HeapPerKey {
   }
 
   /** Appends the per-key growth of {@code className} from {@code before} to {@code after}. */
-  private static long row(StringBuilder out, String format, String label,
+  static long row(StringBuilder out, String format, String label,
       Map<String, long[]> after, Map<String, long[]> before, String className, double n) {
     long[] a = after.getOrDefault(className, new long[2]);
     long[] b = before.getOrDefault(className, new long[2]);
@@ -118,7 +118,7 @@ public final class HeapPerKey {
     return bytes;
   }
 
-  private static String perKey(long bytes, double n) {
+  static String perKey(long bytes, double n) {
     return String.format(Locale.ROOT, "%.1f", bytes / n);
   }
 
@@ -142,12 +142,12 @@ public final class HeapPerKey {
     return byClass;
   }
 
-  private static long usedAfterGc(MemoryMXBean memory) {
+  static long usedAfterGc(MemoryMXBean memory) {
     System.gc();
     return memory.getHeapMemoryUsage().getUsed();
   }
 
-  private static String vmOption(String name) {
+  static String vmOption(String name) {
     return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
         .getVMOption(name).getValue();
   }

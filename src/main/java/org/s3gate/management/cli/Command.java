@@ -32,10 +32,13 @@ enum Command {
           + "  (and bytes_in_per_minute=N bytes_out_per_minute=N for groups with bandwidth limits)\n"
           + "--filter: DATA is per_second, per_minute, admitted, denied, bytes_in or bytes_out; OP is gt, ge,\n"
           + "lt, le, eq or ne;\n"
-          + "e.g. show-table --filter per_minute gt 100"),
+          + "e.g. show-table --filter per_minute gt 100. --table client_ips: one line per client IP:\n"
+          + "  key=IP http_req_rate=N http_err_rate=N conn_rate=N admitted_total=N denied_total=N idle_millis=N\n"
+          + "(counts in the sliding ip.window); DATA is http_req_rate, http_err_rate, conn_rate, admitted or denied;\n"
+          + "e.g. show-table --table client_ips --filter http_req_rate gt 100"),
   CLEAR_TABLE("clear-table", "[--table NAME] [KEY]", 0, 3, "reset the counters of KEY (or of every key)",
       "Forgets KEY's counts so its next request is admitted at once; without KEY, forgets every key\n"
-          + "(--table: the table's name, default api_keys)."),
+          + "(--table: the table's name, default api_keys; clear-table --table client_ips IP forgets one client IP)."),
   RELOAD("reload", "", 0, 0, "reload every configuration file now",
       "Reloads all files from disk now (all-or-nothing); fails listing every error if they are rejected."),
   INFO("info", "", 0, 0, "show totals, configuration version, backends, table and map status",

@@ -1,0 +1,345 @@
+package org.s3gate.jetty;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.InetAddressSet;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Closes a new connection whose client IP opened more than {@code ip.limit.connections}
+ * connections in the last {@code ip.window}, at accept: before the TLS handshake, before any byte
+ * is read, before any connection factory (TLS, HTTP) runs. The per-IP rule of the HAProxy policy
+ * ({@code tcp-request connection reject if { sc_conn_rate gt N }}) that a servlet filter cannot
+ * enforce, because it only sees requests after the connection has cost the server a handshake.
+ *
+ * <h2>Design</h2>
+ * Jetty only (jetty-base module {@code s3gate-connection-limit}). A bean of the server that, when
+ * started, adds itself as a {@link SelectorManager.AcceptListener} to every {@link ServerConnector}
+ * (HTTP and HTTPS). Jetty calls {@link #onAccepting} on the acceptor thread right after
+ * {@code accept()}, before it registers the channel with a selector; closing the channel there
+ * makes the registration fail, so no endpoint or connection is ever created and the client sees a
+ * close (FIN, or a reset if it had sent data) with no byte from the server, no ServerHello.
+ *
+ * <p>Settings come from the webapp, which is the one place that parses {@code gateway.properties}
+ * (all or nothing): it calls {@link #configure} over the platform MBean server
+ * ({@code s3gate:type=ConnectionLimiter}) for every configuration it publishes, and reads
+ * {@link #getRejected} when its metrics are scraped. Until the webapp has configured it, or with a
+ * limit of 0, nothing is tracked and every connection is accepted. The one setting of its own,
+ * {@code s3gate.connectionLimit.maxTrackedIps} (jetty-base), bounds its table
+ * ({@link ConnectionCounts}: what happens when it is full). On Tomcat the MBean is absent and the
+ * webapp does without it.
+ *
+ * <p>Cost per accepted connection: one {@code getRemoteAddress()}, one hash lookup and a short
+ * monitor on the IP's entry; nothing while the rule is off.
+ *
+ * <p>Thread-safe: the settings are one immutable {@link Config} in a volatile field, replaced
+ * whole; the counts are {@link ConnectionCounts}'s; the totals are {@link LongAdder}s.
+ */
+public final class ConnectionRateLimiter extends AbstractLifeCycle
+    implements SelectorManager.AcceptListener, ConnectionRateLimiterMXBean {
+  // Registered through a delegate, not as itself: Jetty's MBeanContainer (jmx module) registers the
+  // beans of every container, this one too once it is a selector manager's listener, and JMX
+  // refuses one MXBean object under two names (InstanceAlreadyExistsException naming the other).
+  /** The MBean's name in the platform MBean server. */
+  public static final String OBJECT_NAME = "s3gate:type=ConnectionLimiter";
+
+  private static final System.Logger LOG = System.getLogger(ConnectionRateLimiter.class.getName());
+  private static final long MIN_WINDOW_MILLIS = 100;
+
+  /** One consistent set of settings and the counts kept for them. Immutable but for the counts. */
+  private record Config(int limit, long windowMillis, boolean shadow, List<String> allowlistText,
+      InetAddressSet allowlist, ConnectionCounts counts) {}
+
+  private final Server server;
+  private final int maxTrackedIps;
+  private volatile Config config;
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder shadowRejected = new LongAdder();
+  private Scheduler.Task sweep;
+  private ObjectName registered;
+
+  /** @param maxTrackedIps the most client IPs tracked at once (>= 1) */
+  public ConnectionRateLimiter(Server server, int maxTrackedIps) {
+    if (maxTrackedIps < 1) {
+      throw new IllegalArgumentException("s3gate.connectionLimit.maxTrackedIps must be >= 1, was " + maxTrackedIps);
+    }
+    this.server = server;
+    this.maxTrackedIps = maxTrackedIps;
+    this.config = new Config(0, 10_000, false, List.of(), new InetAddressSet(),
+        new ConnectionCounts(maxTrackedIps, TimeUnit.MILLISECONDS.toNanos(10_000)));
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    for (Connector connector : server.getConnectors()) {
+      if (connector instanceof ServerConnector network) {
+        network.getSelectorManager().addEventListener(this);
+      }
+    }
+    registered = register();
+    scheduleSweep();
+    super.doStart();
+  }
+
+  @Override
+  protected void doStop() throws Exception {
+    Scheduler.Task task = sweep;
+    if (task != null) {
+      task.cancel();
+    }
+    for (Connector connector : server.getConnectors()) {
+      if (connector instanceof ServerConnector network) {
+        network.getSelectorManager().removeEventListener(this);
+      }
+    }
+    if (registered != null) {
+      try {
+        ManagementFactory.getPlatformMBeanServer().unregisterMBean(registered);
+      } catch (InstanceNotFoundException gone) {
+        // unregistered already
+      }
+      registered = null;
+    }
+    super.doStop();
+  }
+
+  private ObjectName register() throws JMException {
+    MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+    ObjectName name = new ObjectName(OBJECT_NAME);
+    try {
+      mbeans.registerMBean(new Management(this), name);
+    } catch (InstanceAlreadyExistsException e) {
+      mbeans.unregisterMBean(name); // left by an earlier start of this server in the same JVM
+      mbeans.registerMBean(new Management(this), name);
+    }
+    return name;
+  }
+
+  /** Drops idle IPs once per window, so the table holds only IPs seen recently. */
+  private void scheduleSweep() {
+    Config c = config;
+    sweep = server.getScheduler().schedule(() -> {
+      try {
+        config.counts().expireIdle(System.nanoTime());
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "connection-rate table sweep failed", e);
+      } finally {
+        if (isRunning()) {
+          scheduleSweep();
+        }
+      }
+    }, c.windowMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void onAccepting(SelectableChannel channel) {
+    Config c = config;
+    if (c.limit() <= 0 || !(channel instanceof SocketChannel socket)) {
+      return;
+    }
+    InetAddress ip = remoteIp(socket);
+    if (ip == null || c.allowlist().test(ip)) {
+      return;
+    }
+    if (c.counts().tryAcquire(ip, c.limit(), System.nanoTime())) {
+      return;
+    }
+    if (c.shadow()) {
+      shadowRejected.increment();
+      return;
+    }
+    rejected.increment();
+    try {
+      socket.close(); // before registration: Jetty's accept then fails quietly, no endpoint is made
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "closing a rejected connection failed", e);
+    }
+  }
+
+  private static InetAddress remoteIp(SocketChannel socket) {
+    try {
+      SocketAddress remote = socket.getRemoteAddress();
+      return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    } catch (IOException e) {
+      return null; // closed already
+    }
+  }
+
+  @Override
+  public void configure(int limit, long windowMillis, boolean shadow, String[] allowlist) {
+    if (limit < 0 || windowMillis < MIN_WINDOW_MILLIS) {
+      throw new IllegalArgumentException("limit must be >= 0 and windowMillis >= " + MIN_WINDOW_MILLIS + ": "
+          + limit + ", " + windowMillis);
+    }
+    List<String> blocks = allowlist == null ? List.of() : List.of(allowlist);
+    InetAddressSet set = new InetAddressSet();
+    for (String block : blocks) {
+      set.add(block); // literals and CIDR blocks only (the webapp validated them); a bad one throws
+    }
+    Config old = config;
+    if (old.limit() == limit && old.windowMillis() == windowMillis && old.shadow() == shadow
+        && old.allowlistText().equals(blocks)) {
+      return;
+    }
+    ConnectionCounts counts = old.windowMillis() == windowMillis ? old.counts()
+        : new ConnectionCounts(maxTrackedIps, TimeUnit.MILLISECONDS.toNanos(windowMillis));
+    config = new Config(limit, windowMillis, shadow, blocks, set, counts);
+    LOG.log(System.Logger.Level.INFO, "connection-rate rule: {0} new connections per {1} ms and client IP{2}{3}",
+        limit == 0 ? "off (0)" : String.valueOf(limit), windowMillis, shadow ? ", shadow mode (counted, never closed)" : "",
+        blocks.isEmpty() ? "" : ", " + blocks.size() + " allow-listed blocks");
+  }
+
+  @Override
+  public int getLimit() {
+    return config.limit();
+  }
+
+  @Override
+  public long getWindowMillis() {
+    return config.windowMillis();
+  }
+
+  @Override
+  public boolean isShadow() {
+    return config.shadow();
+  }
+
+  @Override
+  public String[] getAllowlist() {
+    return config.allowlistText().toArray(String[]::new);
+  }
+
+  @Override
+  public long getRejected() {
+    return rejected.sum();
+  }
+
+  @Override
+  public long getShadowRejected() {
+    return shadowRejected.sum();
+  }
+
+  @Override
+  public int getTrackedIps() {
+    return config.counts().size();
+  }
+
+  @Override
+  public int getCapacity() {
+    return maxTrackedIps;
+  }
+
+  @Override
+  public long getUntracked() {
+    return config.counts().untracked();
+  }
+
+  @Override
+  public Map<String, Integer> connectionRates() {
+    return config.counts().rates(System.nanoTime());
+  }
+
+  @Override
+  public boolean clearIp(String ip) {
+    try {
+      // literals only, so getByName never asks DNS: IPv4 digits and dots, or IPv6 (with a ':')
+      boolean literal = ip != null && (ip.matches("[0-9.]+") || (ip.indexOf(':') >= 0 && ip.matches("[0-9A-Fa-f:.]+")));
+      if (!literal) {
+        return false;
+      }
+      return config.counts().clear(InetAddress.getByName(ip));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The MXBean registered as {@link #OBJECT_NAME}: every call goes to the limiter. Thread-safe as it is. */
+  private static final class Management implements ConnectionRateLimiterMXBean {
+    private final ConnectionRateLimiter limiter;
+
+    Management(ConnectionRateLimiter limiter) {
+      this.limiter = limiter;
+    }
+
+    @Override
+    public int getLimit() {
+      return limiter.getLimit();
+    }
+
+    @Override
+    public long getWindowMillis() {
+      return limiter.getWindowMillis();
+    }
+
+    @Override
+    public boolean isShadow() {
+      return limiter.isShadow();
+    }
+
+    @Override
+    public String[] getAllowlist() {
+      return limiter.getAllowlist();
+    }
+
+    @Override
+    public long getRejected() {
+      return limiter.getRejected();
+    }
+
+    @Override
+    public long getShadowRejected() {
+      return limiter.getShadowRejected();
+    }
+
+    @Override
+    public int getTrackedIps() {
+      return limiter.getTrackedIps();
+    }
+
+    @Override
+    public int getCapacity() {
+      return limiter.getCapacity();
+    }
+
+    @Override
+    public long getUntracked() {
+      return limiter.getUntracked();
+    }
+
+    @Override
+    public void configure(int limit, long windowMillis, boolean shadow, String[] allowlist) {
+      limiter.configure(limit, windowMillis, shadow, allowlist);
+    }
+
+    @Override
+    public Map<String, Integer> connectionRates() {
+      return limiter.connectionRates();
+    }
+
+    @Override
+    public boolean clearIp(String ip) {
+      return limiter.clearIp(ip);
+    }
+  }
+}

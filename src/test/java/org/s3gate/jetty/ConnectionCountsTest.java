@@ -1,0 +1,78 @@
+package org.s3gate.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+
+import org.junit.jupiter.api.Test;
+
+/** The connection-rate counts, with time advanced by hand (clocks near overflow included). */
+class ConnectionCountsTest {
+  private static final long WINDOW = 10_000_000_000L; // 10 s: slots of 1 s
+  private static final long SLOT = WINDOW / ConnectionCounts.SLOTS;
+
+  private static InetAddress ip(String text) throws Exception {
+    return InetAddress.getByName(text);
+  }
+
+  @Test
+  void tryAcquire_overLimit_refusedUntilTheAcceptedOnesAgeOut() throws Exception {
+    for (long start : new long[] {0, Long.MAX_VALUE - 3 * WINDOW, Long.MIN_VALUE + 5}) {
+      ConnectionCounts counts = new ConnectionCounts(100, WINDOW);
+      InetAddress a = ip("192.0.2.1");
+      for (int i = 0; i < 3; i++) {
+        assertThat(counts.tryAcquire(a, 3, start + i)).isTrue();
+      }
+      assertThat(counts.tryAcquire(a, 3, start + 4)).as("the fourth within the window").isFalse();
+      assertThat(counts.tryAcquire(ip("192.0.2.2"), 3, start + 4)).as("another IP").isTrue();
+      assertThat(counts.rate(a, start + 5)).isEqualTo(3);
+      // refused ones are not counted: a whole window after the accepted ones, all room is back
+      long later = start + WINDOW + SLOT;
+      assertThat(counts.rate(a, later)).isZero();
+      for (int i = 0; i < 3; i++) {
+        assertThat(counts.tryAcquire(a, 3, later + i)).isTrue();
+      }
+      assertThat(counts.tryAcquire(a, 3, later + 3)).isFalse();
+    }
+  }
+
+  @Test
+  void tryAcquire_slidingInTenths_neverMoreThanLimitPlusOneTenthInAnyWindow() throws Exception {
+    ConnectionCounts counts = new ConnectionCounts(10, WINDOW);
+    InetAddress a = ip("2001:db8::1");
+    int limit = 10;
+    int accepted = 0;
+    long[] times = new long[1000];
+    for (long t = 0; t < 3 * WINDOW; t += SLOT / 4) { // a client trying 4 times a slot
+      if (counts.tryAcquire(a, limit, t)) {
+        times[accepted++] = t;
+      }
+    }
+    for (int i = 0; i < accepted; i++) { // every window starting at an accepted connection
+      int inWindow = 0;
+      for (int j = i; j < accepted && times[j] - times[i] < WINDOW; j++) {
+        inWindow++;
+      }
+      assertThat(inWindow).isLessThanOrEqualTo(2 * limit);
+    }
+    assertThat(accepted).as("about limit per window over three windows").isBetween(3 * limit, 4 * limit);
+  }
+
+  @Test
+  void insert_fullTable_sweepsIdleIpsThenFailsOpenUntracked() throws Exception {
+    ConnectionCounts counts = new ConnectionCounts(2, WINDOW);
+    assertThat(counts.tryAcquire(ip("10.0.0.1"), 1, 0)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.2"), 1, 0)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, SLOT)).as("full: accepted untracked").isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, SLOT + 1)).as("still untracked").isTrue();
+    assertThat(counts.untracked()).isEqualTo(2);
+    assertThat(counts.size()).isEqualTo(2);
+    long idle = WINDOW + SLOT;
+    assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, idle)).as("after a sweep of the idle ones").isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, idle + 1)).as("now tracked").isFalse();
+    assertThat(counts.size()).isEqualTo(1);
+    assertThat(counts.rates(idle + 2)).containsEntry("10.0.0.3", 1).hasSize(1);
+    assertThat(counts.clear(ip("10.0.0.3"))).isTrue();
+    assertThat(counts.size()).isZero();
+  }
+}
