@@ -171,7 +171,8 @@ public final class Outcome {
     if (!deniedByRule()) {
       throw new IllegalStateException("not a denial by a rule: " + this);
     }
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, rule, ip);
+    // the bucket's counts stay for the X-RateLimit-Bucket-* headers; nothing is charged (not in flight)
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, rule, ip, bucketDecision);
   }
 
   /** Whether this is a denial by a {@link DenialRule} (what shadow mode turns into an admission). */

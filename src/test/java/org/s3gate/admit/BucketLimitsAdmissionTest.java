@@ -127,6 +127,22 @@ class BucketLimitsAdmissionTest {
   }
 
   @Test
+  void shadowMode_admitsABucketDenialNamingItsRule_andChargesTheBucketAsEnforcementWould(@TempDir Path dir)
+      throws IOException {
+    PolicySnapshot policy = load(dir, "hot 2\n", "mode shadow\n");
+    CounterTable buckets = new CounterTable(10);
+    Admission admission = new Admission(new CounterTable(10), buckets, () -> 0L);
+    admission.decide(put(TENANT_B, "/hot/1"), policy, 0L);
+    admission.decide(put(TENANT_B, "/hot/2"), policy, 0L);
+    Outcome third = admission.decide(put(TENANT_B, "/hot/3"), policy, 0L);
+    assertThat(third.verdict()).isEqualTo(Verdict.ADMITTED);
+    assertThat(third.shadowRule()).isEqualTo(DenialRule.BUCKET_SECOND);
+    assertThat(third.bucketDecision().currentPerSecond()).isEqualTo(2); // shown in the headers
+    admission.refundForged(third, policy, 0L, 0L); // nothing was charged for it: nothing to give back
+    assertThat(buckets.peek("hot", 0L).currentPerSecond()).isEqualTo(2);
+  }
+
+  @Test
   void noBucketMaps_noBucketIsRead_andNothingIsCounted(@TempDir Path dir) throws IOException {
     PolicySnapshot policy = load(dir, "# none\n", "");
     CounterTable buckets = new CounterTable(10);
