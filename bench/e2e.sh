@@ -211,12 +211,14 @@ access.log.enabled=true
 access.log.file=$out/logs/s3gate-access.log
 CONF
   {
-    for ((i = 0; i < 1000; i++)); do printf 'AKIAHIGH%012d open\nAKIATINY%012d closed\n' "$i" "$i"; done
+    for ((i = 0; i < 1000; i++)); do printf 'AKIAHIGH%012d open\nAKIATINY%012d closed\nAKIAMETR%012d metered\n' "$i" "$i" "$i"; done
     echo "BENCHH000000000000 open"
     echo "5HQZO7EDOM4XBNO642GQ open"
   } > "$out/conf/api_key_groups.map"
-  printf 'open 1000000000\nclosed 0\n' > "$out/conf/rate_limits_per_minute.map"
-  printf 'open 1000000000\nclosed 0\n' > "$out/conf/rate_limits_per_second.map"
+  printf 'open 1000000000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_minute.map"
+  printf 'open 1000000000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_second.map"
+  # bandwidth accounting on (never reached): every GET checked, charged at its start, reconciled at its end
+  printf 'metered:in 1000000G\nmetered:out 1000000G\n' > "$out/conf/bandwidth_per_minute.map"
   printf 'closed Benchmark deny path\n' > "$out/conf/error_messages.map"
 }
 
@@ -300,7 +302,7 @@ ratio_results=$out/e2e-ratios.md
   echo "|---|---|---|---|"
 } > "$ratio_results"
 
-# Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 nginx1m admit1m put8m
+# Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 nginx1m admit1m admit1mbw put8m
 # paced1k paced1m big1g gcnew bare-servlet bare-core core-limit s3proxy gateway-s3proxy s3proxy-1g
 ROWS=${BENCH_ROWS:-all}
 wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
@@ -479,6 +481,7 @@ paced_row paced1k "1 KiB GET, admit, paced" BENCH_PACED_RATE_1K 32 admit
 export BENCH_URL_PATH=/bench/obj1m
 row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS_1M" $direct_nginx_pids
 cmp_row admit1m "1 MiB GET, admit" "$CONNECTIONS_1M" haproxy s3gate $AB plain
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAMETR row admit1mbw "gateway admit, 1 MiB, bandwidth accounting on (GROUP:in/out)" "$(variant_url s3gate)" "$CONNECTIONS_1M" "$gateway_pid"
 paced_row paced1m "1 MiB GET, admit, paced" BENCH_PACED_RATE_1M 16 admit1m
 
 # 8 MiB PUT (a multipart part's size): CPU per MiB; one key, the body read once by wrk

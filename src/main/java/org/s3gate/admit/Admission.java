@@ -3,6 +3,9 @@ package org.s3gate.admit;
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.ClientIpTable;
+import org.s3gate.limit.ByteBudgets;
+import org.s3gate.limit.ByteDirection;
+import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.IpDecision;
@@ -38,7 +41,9 @@ import org.s3gate.policy.PolicySnapshot;
  *   <li>Then the {@link Limiter}s decide in order: the caller's own budget
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
- *       ({@link ClassRateLimiter}), then, for a key
+ *       ({@link ClassRateLimiter}), then its bandwidth where its group has {@code GROUP:in} /
+ *       {@code GROUP:out} limits ({@link BandwidthLimiter}: an upload of known length must fit
+ *       what is left of its minute, before its body is read), then, for a key
  *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}),
  *       then, where the request's bucket has a limit, the bucket's across all callers
  *       ({@link BucketRateLimiter}; shared budgets last, so a request its caller's own budgets
@@ -70,6 +75,7 @@ public final class Admission {
   private final ClientIpLimiter clientIps;
   private final BucketRateLimiter bucketLimiter;
   private final VariantSelector variants;
+  private final BandwidthLimiter bandwidth;
 
   /**
    * Admission without per-client-IP tracking: every budget is kept in {@code counters}, keys under
@@ -100,6 +106,13 @@ public final class Admission {
    */
   public Admission(CounterTable counters, ClientIpTable clientIps, CounterTable buckets,
       java.util.function.LongSupplier wallMillis) {
+    this(counters, clientIps, buckets, wallMillis, new ByteTable(counters.capacity()));
+  }
+
+  /** The same with the bandwidth budgets ({@code bandwidth_per_minute.map}) kept in {@code bytes}. */
+  public Admission(CounterTable counters, ClientIpTable clientIps, CounterTable buckets,
+      java.util.function.LongSupplier wallMillis, ByteBudgets bytes) {
+    this.bandwidth = new BandwidthLimiter(bytes);
     this.bucketLimiter = new BucketRateLimiter(buckets);
     this.variants = new VariantSelector(wallMillis);
     this.keyLimiter = new KeyRateLimiter(counters);
@@ -108,6 +121,11 @@ public final class Admission {
     this.readLimiter = new ClassRateLimiter(MethodClass.READ, counters);
     this.writeLimiter = new ClassRateLimiter(MethodClass.WRITE, counters);
     this.clientIps = clientIps == null ? null : new ClientIpLimiter(clientIps);
+  }
+
+  /** The bandwidth budgets (what JMX shows and clears beside the counter table). */
+  public ByteBudgets bandwidthBudgets() {
+    return bandwidth.budgets();
   }
 
   /**
@@ -162,6 +180,10 @@ public final class Admission {
       Caller unlimited = new Caller(identity, group, clientAddress, allowlisted);
       return Outcome.admitted(unlimited, keyLimiter.peek(unlimited, nowNanos));
     }
+    RequestScreen.Rejection tooLarge = BandwidthLimiter.oversize(request, group);
+    if (tooLarge != null) { // could never fit its group's bandwidth: not worth a retry
+      return Outcome.rejected(new Caller(identity, group, clientAddress, allowlisted), tooLarge);
+    }
     // the bucket whose limit the request is charged to, if any (not read at all without bucket limits)
     Caller caller = new Caller(identity, group, clientAddress, allowlisted,
         BucketRateLimiter.limitedBucket(request, policy));
@@ -196,9 +218,17 @@ public final class Admission {
           DenialRule.of(DenialRule.CLASS_SECOND, DenialRule.CLASS_MINUTE, ofClass));
     }
     MethodClass chargedClass = ofClass != null ? methodClass : null;
+    BandwidthLimiter.Result bytes = bandwidth.tryAcquire(request, caller, nowNanos);
+    if (bytes != null && bytes.charge() == null) {
+      refundCharges(caller, chargedClass, false, false, null, nowNanos);
+      return Outcome.deniedBandwidth(caller, own, BandwidthLimiter.describe(caller, bytes.refusedBy()),
+          bytes.refusedBy() == ByteDirection.IN ? DenialRule.BYTES_IN : DenialRule.BYTES_OUT,
+          bytes.refusal().retryAfterNanos(), bytes.refusedCounts());
+    }
+    BandwidthCharge charge = bytes == null ? null : bytes.charge();
     Decision address = addressLimiter.tryAcquire(request, caller, policy, nowNanos);
     if (address != null && !address.admitted()) {
-      refundCharges(caller, chargedClass, false, false, nowNanos);
+      refundCharges(caller, chargedClass, false, false, charge, nowNanos);
       return Outcome.denied(caller, address, addressLimiter.describeLimit(caller, policy, address),
           DenialRule.of(DenialRule.ADDRESS_SECOND, DenialRule.ADDRESS_MINUTE, address));
     }
@@ -207,18 +237,18 @@ public final class Admission {
     if (caller.bucket() != null) {
       ofBucket = bucketLimiter.tryAcquire(request, caller, policy, nowNanos);
       if (!ofBucket.admitted()) {
-        refundCharges(caller, chargedClass, chargesAddress, false, nowNanos);
+        refundCharges(caller, chargedClass, chargesAddress, false, charge, nowNanos);
         return Outcome.denied(caller, ofBucket, bucketLimiter.describeLimit(caller, policy, ofBucket),
             DenialRule.of(DenialRule.BUCKET_SECOND, DenialRule.BUCKET_MINUTE, ofBucket)).withBucket(ofBucket);
       }
     }
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
-      refundCharges(caller, chargedClass, chargesAddress, ofBucket != null, nowNanos);
+      refundCharges(caller, chargedClass, chargesAddress, ofBucket != null, charge, nowNanos);
       Outcome denied = Outcome.deniedInFlight(caller, own, full.describe());
       return ofBucket == null ? denied : denied.withBucket(ofBucket);
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip, ofBucket);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip, ofBucket, charge);
   }
 
   /**
@@ -227,7 +257,8 @@ public final class Admission {
    * budget when {@code chargedAddress}, and its bucket's when {@code chargedBucket}.
    */
   private void refundCharges(Caller caller, MethodClass chargedClass, boolean chargedAddress, boolean chargedBucket,
-      long chargedNanos) {
+      BandwidthCharge bytes, long chargedNanos) {
+    bandwidth.refund(bytes, chargedNanos);
     if (chargedBucket) {
       bucketLimiter.refund(caller, chargedNanos);
     }
@@ -264,7 +295,9 @@ public final class Admission {
     }
     if (outcome.inFlight()) { // charged: a limited method (an unlimited one was only peeked)
       // every charge, the class's too: else a forger could drain the owner's write budget
-      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), outcome.chargedBucket(), chargedNanos);
+      // (the bandwidth charge is reconciled to nothing when the transfer ends: transferEnded's refused)
+      refundCharges(caller, outcome.chargedClass(), outcome.addressInFlight(), outcome.chargedBucket(), null,
+          chargedNanos);
     }
     if (clientIps != null && !caller.allowlisted() && outcome.shadowRule() == null) {
       clientIps.forged(caller, policy, nowNanos); // not for a would-be denial: enforcement kept it from the backend
@@ -281,6 +314,32 @@ public final class Admission {
     if (clientIps != null && caller != null && outcome.clientIp() != null && outcome.shadowRule() == null) {
       clientIps.backendAnswered(caller, policy, status, nowNanos);
     }
+  }
+
+  /**
+   * The response of an admitted request starts: a download its group's {@code GROUP:out} counts is
+   * charged the backend's {@code contentLength} (-1 when unknown: charged when it ends). Returns
+   * the bytes charged, for {@link #transferEnded}.
+   */
+  public long responseStarted(Outcome outcome, long contentLength, long nowNanos) {
+    // only an admitted request was charged; a denial's BandwidthCharge only reports its counts
+    return outcome.inFlight() ? bandwidth.chargeDownload(outcome.bandwidth(), contentLength, nowNanos) : 0;
+  }
+
+  /**
+   * The request's transfer ended (completed or aborted): its bandwidth charges are brought to the
+   * bytes actually moved ({@link BandwidthLimiter#reconcile}): {@code bytesIn} read from the client,
+   * {@code bytesOut} handed to it, none when the backend refused its credentials
+   * ({@code credentialsRefused}). {@code admittedNanos} is the decision's time, {@code downloadCharged}
+   * what {@link #responseStarted} returned at {@code downloadNanos} (0 if it was not called).
+   */
+  public void transferEnded(Outcome outcome, long admittedNanos, long bytesIn, long downloadCharged,
+      long downloadNanos, long bytesOut, boolean credentialsRefused, long nowNanos) {
+    if (!outcome.inFlight()) {
+      return;
+    }
+    bandwidth.reconcile(outcome.bandwidth(), admittedNanos, bytesIn, downloadCharged, downloadNanos, bytesOut,
+        credentialsRefused, nowNanos);
   }
 
   /** The limiter of a method class's counters, or null for a method of no class. */

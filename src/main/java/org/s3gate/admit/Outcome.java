@@ -40,6 +40,8 @@ public final class Outcome {
   private final IpDecision ip;
   /** The bucket budget's counts when a bucket limit applied ({@link BucketRateLimiter}), else null. */
   private final Decision bucketDecision;
+  /** The transfer's bandwidth charge ({@link BandwidthLimiter}), or for a bandwidth denial its counts; else null. */
+  private final BandwidthCharge bandwidth;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
@@ -51,6 +53,14 @@ public final class Outcome {
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
       MethodClass chargedClass, DenialRule rule, IpDecision ip, Decision bucketDecision) {
+    this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight, chargedClass,
+        rule, ip, bucketDecision, null);
+  }
+
+  private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
+      RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
+      MethodClass chargedClass, DenialRule rule, IpDecision ip, Decision bucketDecision, BandwidthCharge bandwidth) {
+    this.bandwidth = bandwidth;
     this.bucketDecision = bucketDecision;
     this.verdict = verdict;
     this.caller = caller;
@@ -87,13 +97,32 @@ public final class Outcome {
         ip, bucketDecision);
   }
 
+  /** The same, with the transfer's bandwidth charge ({@code bandwidth}, or null when none applies). */
+  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
+      MethodClass chargedClass, IpDecision ip, Decision bucketDecision, BandwidthCharge bandwidth) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass, null,
+        ip, bucketDecision, bandwidth);
+  }
+
+  /**
+   * Denied by a bandwidth budget ({@link DenialRule#BYTES_IN} or {@link DenialRule#BYTES_OUT}): a
+   * per-minute budget, so the verdict is {@code denied_per_minute}; {@code decision} holds the
+   * caller's request counts for the headers, {@code retryAfterNanos} when the bytes would fit,
+   * {@code counts} the refusing direction's bytes and limit (nothing was charged).
+   */
+  static Outcome deniedBandwidth(Caller caller, Decision decision, String deniedLimit, DenialRule rule,
+      long retryAfterNanos, BandwidthCharge counts) {
+    return new Outcome(Verdict.DENIED_PER_MINUTE, caller, decision, deniedLimit, null, retryAfterNanos, false, false,
+        null, rule, null, null, counts);
+  }
+
   /**
    * This outcome with the bucket budget's counts (the request's bucket had a limit): shown in the
    * {@code X-RateLimit-Bucket-*} headers. For denials only (one more allocation on a denied request).
    */
   Outcome withBucket(Decision bucketDecision) {
     return new Outcome(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight,
-        chargedClass, rule, ip, bucketDecision);
+        chargedClass, rule, ip, bucketDecision, bandwidth);
   }
 
   /**
@@ -167,6 +196,14 @@ public final class Outcome {
   /** The client IP's counts in its {@code ip.window} as the IP rules saw them; null when the IP was not counted. */
   public IpDecision clientIp() {
     return ip;
+  }
+
+  /**
+   * What the transfer was charged in its group's bandwidth budget; null when none applies. For a
+   * request denied by its bandwidth, the refusing direction's counts (nothing was charged).
+   */
+  public BandwidthCharge bandwidth() {
+    return bandwidth;
   }
 
   /** Who called, as the limiters saw it; null when exempt. */

@@ -6,6 +6,7 @@ import org.s3gate.accesslog.AccessLog;
 import org.s3gate.admit.Admission;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteBudgets;
 import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.metrics.GatewayMetrics;
@@ -94,6 +95,11 @@ public final class Gateway {
   /** The client IPs' counters (JMX {@code client_ips}). */
   public ClientIpTable clientIps() {
     return clientIps;
+  }
+
+  /** The bandwidth budgets of {@code bandwidth_per_minute.map}, kept by the admission core. */
+  public ByteBudgets bandwidth() {
+    return admission.bandwidthBudgets();
   }
 
   /** Decides every S3 request. */

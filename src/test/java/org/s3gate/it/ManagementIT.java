@@ -46,7 +46,9 @@ class ManagementIT {
       "s3gate:type=Map,name=concurrent_requests",
       // issue 16a's limit dimensions
       "s3gate:type=Table,name=buckets", "s3gate:type=Map,name=bucket_limits_per_second",
-      "s3gate:type=Map,name=bucket_limits_per_minute");
+      "s3gate:type=Map,name=bucket_limits_per_minute",
+      // issue 16b's bandwidth budgets
+      "s3gate:type=Map,name=bandwidth_per_minute");
 
   private static S3Backend backend;
   private static Gateway gateway;
@@ -239,7 +241,7 @@ class ManagementIT {
     assertThat((String) invoke(table, "show", "denied", "gt", 0L)).contains("key=" + BASIC_KEY);
     assertThat((String) invoke(table, "show", "per_minute", "gt", 1000L)).doesNotContain("key=");
     assertThatThrownBy(() -> invoke(table, "show", "bytes", "gt", 1L)).isInstanceOf(RuntimeMBeanException.class)
-        .cause().hasMessageContaining("use per_second, per_minute, admitted or denied");
+        .cause().hasMessageContaining("use per_second, per_minute, admitted, denied, bytes_in or bytes_out");
 
     assertThat(invoke(table, "clearKey", BASIC_KEY)).isEqualTo(true);
     assertThat(SigV4Requests.status(gateway.url(), "/jmx-bucket", BASIC_KEY)).isEqualTo(403);
