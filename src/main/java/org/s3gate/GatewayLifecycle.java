@@ -121,7 +121,8 @@ public final class GatewayLifecycle implements ServletContextListener {
     try {
       long idleNanos = gateway.policy().settings().tableExpire().toNanos();
       long nowNanos = System.nanoTime();
-      int expired = gateway.table().expireIdle(idleNanos, nowNanos) + gateway.buckets().expireIdle(idleNanos, nowNanos);
+      int expired = gateway.table().expireIdle(idleNanos, nowNanos) + gateway.buckets().expireIdle(idleNanos, nowNanos)
+          + gateway.bandwidth().expireIdle(idleNanos, nowNanos);
       if (expired > 0) {
         LOG.log(Level.DEBUG, "expired {0} idle keys", expired);
       }

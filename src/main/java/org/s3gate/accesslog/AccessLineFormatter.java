@@ -57,6 +57,14 @@ final class AccessLineFormatter {
           }
         }
         case BYTES_OUT -> out.append(r.bytesOut());
+        case BYTES_READ -> {
+          if (r.bytesRead() < 0) {
+            out.append('-');
+          } else {
+            out.append(r.bytesRead());
+          }
+        }
+        case RULE -> value(r.rule(), out);
         case DURATION_MS -> {
           long micros = r.durationNanos() / 1000;
           out.append(micros / 1000).append('.');

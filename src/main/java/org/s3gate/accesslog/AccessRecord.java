@@ -5,8 +5,9 @@ import org.s3gate.policy.AccessLogFormat;
 /**
  * One completed request as the access log writes it, captured on the request's thread when its
  * response completes and formatted later on the log writer's thread. Strings may be null
- * (written as {@code -}); {@code bytesIn} is -1 when unknown. {@code shadow} is, in
- * {@code mode=shadow}, the rule that would have denied the request ({@code key_minute}, ...), else null.
+ * (written as {@code -}); {@code bytesIn} and {@code bytesRead} are -1 when unknown. {@code shadow} is, in
+ * {@code mode=shadow}, the rule that would have denied the request ({@code key_minute}, ...), else null;
+ * {@code rule} is the rule that denied it ({@code DenialRule}'s label), null otherwise.
  *
  * <p>Immutable.
  */
@@ -28,13 +29,15 @@ public record AccessRecord(
     String backend,
     String requestId,
     String userAgent,
-    String shadow) {
+    String shadow,
+    String rule,
+    long bytesRead) {
 
-  /** A record without a would-be denial. */
+  /** A record without a would-be denial, a denying rule ({@code -}) or the bytes read ({@code -}). */
   public AccessRecord(AccessLogFormat format, long epochMillis, String client, String method, String path,
       String protocol, int status, long bytesIn, long bytesOut, long durationNanos, String key, String group,
       String auth, String decision, String backend, String requestId, String userAgent) {
     this(format, epochMillis, client, method, path, protocol, status, bytesIn, bytesOut, durationNanos, key, group,
-        auth, decision, backend, requestId, userAgent, null);
+        auth, decision, backend, requestId, userAgent, null, null, -1);
   }
 }

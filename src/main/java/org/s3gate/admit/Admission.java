@@ -3,6 +3,9 @@ package org.s3gate.admit;
 import org.s3gate.identify.AccessKeyExtractor;
 import org.s3gate.identify.CallerIdentity;
 import org.s3gate.limit.ClientIpTable;
+import org.s3gate.limit.ByteBudgets;
+import org.s3gate.limit.ByteDirection;
+import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.IpDecision;
@@ -38,7 +41,9 @@ import org.s3gate.policy.PolicySnapshot;
  *   <li>Then the {@link Limiter}s decide in order: the caller's own budget
  *       ({@link KeyRateLimiter}: the key's, or an anonymous caller's address's), then its method
  *       class's where its group has {@code GROUP:read} / {@code GROUP:write} limits
- *       ({@link ClassRateLimiter}), then, for a key
+ *       ({@link ClassRateLimiter}), then its bandwidth where its group has {@code GROUP:in} /
+ *       {@code GROUP:out} limits ({@link BandwidthLimiter}: an upload of known length must fit
+ *       what is left of its minute, before its body is read), then, for a key
  *       {@code api_key_groups.map} does not list, the client address's ({@link AddressRateLimiter}),
  *       then, where the request's bucket has a limit, the bucket's across all callers
  *       ({@link BucketRateLimiter}; shared budgets last, so a request its caller's own budgets
@@ -75,6 +80,7 @@ public final class Admission {
   private final ClientIpLimiter clientIps;
   private final BucketRateLimiter bucketLimiter;
   private final VariantSelector variants;
+  private final BandwidthLimiter bandwidth;
 
   /**
    * Admission without per-client-IP tracking: every budget is kept in {@code counters}, keys under
@@ -105,7 +111,13 @@ public final class Admission {
    */
   public Admission(CounterTable counters, ClientIpTable clientIps, CounterTable buckets,
       java.util.function.LongSupplier wallMillis) {
-    this(counters, clientIps, new LocalCounterStore(counters, buckets), wallMillis);
+    this(counters, clientIps, new LocalCounterStore(counters, buckets), wallMillis, new ByteTable(counters.capacity()));
+  }
+
+  /** The same with the bandwidth budgets ({@code bandwidth_per_minute.map}) kept in {@code bytes}. */
+  public Admission(CounterTable counters, ClientIpTable clientIps, CounterTable buckets,
+      java.util.function.LongSupplier wallMillis, ByteBudgets bytes) {
+    this(counters, clientIps, new LocalCounterStore(counters, buckets), wallMillis, bytes);
   }
 
   /**
@@ -114,7 +126,18 @@ public final class Admission {
    */
   public Admission(CounterTable counters, ClientIpTable clientIps, CounterStore store,
       java.util.function.LongSupplier wallMillis) {
+    this(counters, clientIps, store, wallMillis, new ByteTable(counters.capacity()));
+  }
+
+  /**
+   * @param store decides the request budgets (this instance's tables, or Redis)
+   * @param bytes the bandwidth budgets ({@code bandwidth_per_minute.map}); this instance's own in
+   *     every mode (the Redis store does not carry bytes yet)
+   */
+  public Admission(CounterTable counters, ClientIpTable clientIps, CounterStore store,
+      java.util.function.LongSupplier wallMillis, ByteBudgets bytes) {
     this.store = store;
+    this.bandwidth = new BandwidthLimiter(bytes);
     this.bucketLimiter = new BucketRateLimiter();
     this.variants = new VariantSelector(wallMillis);
     this.keyLimiter = new KeyRateLimiter();
@@ -128,6 +151,11 @@ public final class Admission {
   /** The caller's own counts at {@code nowNanos}, charging nothing (for the headers). */
   private Decision peek(Caller caller, long nowNanos) {
     return store.peek(KeyRateLimiter.counterOf(caller), nowNanos);
+  }
+
+  /** The bandwidth budgets (what JMX shows and clears beside the counter table). */
+  public ByteBudgets bandwidthBudgets() {
+    return bandwidth.budgets();
   }
 
   /**
@@ -181,6 +209,10 @@ public final class Admission {
         || (allowlisted && (identity.anonymous() || settings.enforcement().allowlistSkipKeyLimits()))) {
       Caller unlimited = new Caller(identity, group, clientAddress, allowlisted);
       return Outcome.admitted(unlimited, peek(unlimited, nowNanos));
+    }
+    RequestScreen.Rejection tooLarge = BandwidthLimiter.oversize(request, group);
+    if (tooLarge != null) { // could never fit its group's bandwidth: not worth a retry
+      return Outcome.rejected(new Caller(identity, group, clientAddress, allowlisted), tooLarge);
     }
     // the bucket whose limit the request is charged to, if any (not read at all without bucket limits)
     Caller caller = new Caller(identity, group, clientAddress, allowlisted,
@@ -238,13 +270,24 @@ public final class Admission {
     Decision bucketCounts = bucketIndex < 0 ? null : charge.decisionOf(bucketIndex);
     MethodClass chargedClass = ofClass != null ? methodClass : null;
     boolean chargesAddress = address != null;
+    // bandwidth after the request budgets: its refusal takes back their charge, like any later refusal
+    BandwidthLimiter.Result bytes = bandwidth.tryAcquire(request, caller, nowNanos);
+    if (bytes != null && bytes.charge() == null) {
+      store.refund(charge, nowNanos);
+      return Outcome.deniedBandwidth(caller, own, BandwidthLimiter.describe(caller, bytes.refusedBy()),
+          bytes.refusedBy() == ByteDirection.IN ? DenialRule.BYTES_IN : DenialRule.BYTES_OUT,
+          bytes.refusal().retryAfterNanos(), bytes.refusedCounts());
+    }
+    BandwidthCharge bandwidthCharge = bytes == null ? null : bytes.charge();
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
       store.refund(charge, nowNanos);
+      bandwidth.refund(bandwidthCharge, nowNanos);
       Outcome denied = Outcome.deniedInFlight(caller, own, full.describe());
       return bucketCounts == null ? denied : denied.withBucket(bucketCounts);
     }
-    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip, bucketCounts, charge);
+    return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip, bucketCounts, charge,
+        bandwidthCharge);
   }
 
   private DenialRule ruleOf(Limiter limiter, Decision denial) {
@@ -269,12 +312,13 @@ public final class Admission {
    * its whole budget. The IP's request count is not refunded: the forger did send it.
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
-   * request added to the key's windows, from its own slot or an earlier one
+   * request added to the key's windows, from its own cell or an earlier one
    * ({@code CounterEntry.refund}), never more; so the window counts every admitted request the
    * backend served under the key. A refunded request was refused by the backend, so it never used
    * the key: requests served under the key in any sliding window stay within its limit. Taking
-   * from an earlier slot can only leave the count one too high for a while (the key under-admitted
-   * by one), never too low. A charge already out of the window is not taken back (nothing to free).
+   * from an earlier cell can only leave the count one too high for a while (the key under-admitted
+   * by one), never too low. A charge a window or more old is not taken back from that window (it has
+   * left, or is about to: taking back nothing is always safe).
    */
   public void refundForged(Outcome outcome, PolicySnapshot policy, long chargedNanos, long nowNanos) {
     Caller caller = outcome.fullCaller();
@@ -283,6 +327,7 @@ public final class Admission {
     }
     if (outcome.inFlight() && outcome.charge() != null) { // charged: a limited method (not only peeked)
       // every charge, the class's and the bucket's too: else a forger could drain the owner's write budget
+      // (the bandwidth charge is reconciled to nothing when the transfer ends: transferEnded's refused)
       store.refund(outcome.charge(), chargedNanos);
     }
     if (clientIps != null && !caller.allowlisted() && outcome.shadowRule() == null) {
@@ -300,6 +345,32 @@ public final class Admission {
     if (clientIps != null && caller != null && outcome.clientIp() != null && outcome.shadowRule() == null) {
       clientIps.backendAnswered(caller, policy, status, nowNanos);
     }
+  }
+
+  /**
+   * The response of an admitted request starts: a download its group's {@code GROUP:out} counts is
+   * charged the backend's {@code contentLength} (-1 when unknown: charged when it ends). Returns
+   * the bytes charged, for {@link #transferEnded}.
+   */
+  public long responseStarted(Outcome outcome, long contentLength, long nowNanos) {
+    // only an admitted request was charged; a denial's BandwidthCharge only reports its counts
+    return outcome.inFlight() ? bandwidth.chargeDownload(outcome.bandwidth(), contentLength, nowNanos) : 0;
+  }
+
+  /**
+   * The request's transfer ended (completed or aborted): its bandwidth charges are brought to the
+   * bytes actually moved ({@link BandwidthLimiter#reconcile}): {@code bytesIn} read from the client,
+   * {@code bytesOut} handed to it, none when the backend refused its credentials
+   * ({@code credentialsRefused}). {@code admittedNanos} is the decision's time, {@code downloadCharged}
+   * what {@link #responseStarted} returned at {@code downloadNanos} (0 if it was not called).
+   */
+  public void transferEnded(Outcome outcome, long admittedNanos, long bytesIn, long downloadCharged,
+      long downloadNanos, long bytesOut, boolean credentialsRefused, long nowNanos) {
+    if (!outcome.inFlight()) {
+      return;
+    }
+    bandwidth.reconcile(outcome.bandwidth(), admittedNanos, bytesIn, downloadCharged, downloadNanos, bytesOut,
+        credentialsRefused, nowNanos);
   }
 
   /** The limiter of a method class's counters, or null for a method of no class. */

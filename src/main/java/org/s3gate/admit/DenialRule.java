@@ -22,6 +22,10 @@ public enum DenialRule {
   BUCKET_SECOND("bucket_second"),
   /** {@code bucket_limits_per_minute.map}. */
   BUCKET_MINUTE("bucket_minute"),
+  /** {@code GROUP:in} of bandwidth_per_minute.map: request body bytes per sliding minute. */
+  BYTES_IN("bytes_in"),
+  /** {@code GROUP:out} of bandwidth_per_minute.map: response body bytes per sliding minute. */
+  BYTES_OUT("bytes_out"),
   CONCURRENT("concurrent"),
   /** {@code ip.limit.requests}. */
   IP_REQUESTS("ip_requests"),

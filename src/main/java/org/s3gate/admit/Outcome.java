@@ -42,17 +42,21 @@ public final class Outcome {
   private final Decision bucketDecision;
   /** What the counter store charged, for {@link Admission#refundForged}; null when nothing was. */
   private final Charge charge;
+  /** The transfer's bandwidth charge ({@link BandwidthLimiter}), or for a bandwidth denial its counts; else null. */
+  private final BandwidthCharge bandwidth;
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
       MethodClass chargedClass, DenialRule rule, IpDecision ip) {
     this(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight, chargedClass,
-        rule, ip, null, null);
+        rule, ip, null, null, null);
   }
 
   private Outcome(Verdict verdict, Caller caller, Decision decision, String deniedLimit,
       RequestScreen.Rejection rejection, long retryAfterNanos, boolean inFlight, boolean addressInFlight,
-      MethodClass chargedClass, DenialRule rule, IpDecision ip, Decision bucketDecision, Charge charge) {
+      MethodClass chargedClass, DenialRule rule, IpDecision ip, Decision bucketDecision, Charge charge,
+      BandwidthCharge bandwidth) {
+    this.bandwidth = bandwidth;
     this.bucketDecision = bucketDecision;
     this.charge = charge;
     this.verdict = verdict;
@@ -83,17 +87,27 @@ public final class Outcome {
         ip);
   }
 
-  /** The same, with the counts of the bucket budget it was charged to ({@code bucketDecision}, or null). */
+  /**
+   * The same, with the counts of the bucket budget it was charged to ({@code bucketDecision}, or
+   * null), what the counter store charged ({@code charge}: every budget, refunded together) and the
+   * transfer's bandwidth charge ({@code bandwidth}, or null when none applies).
+   */
   static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
-      MethodClass chargedClass, IpDecision ip, Decision bucketDecision) {
-    return admittedInFlight(caller, decision, addressInFlight, chargedClass, ip, bucketDecision, null);
+      MethodClass chargedClass, IpDecision ip, Decision bucketDecision, Charge charge, BandwidthCharge bandwidth) {
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass, null,
+        ip, bucketDecision, charge, bandwidth);
   }
 
-  /** The same, with what the counter store charged ({@code charge}: every budget, refunded together). */
-  static Outcome admittedInFlight(Caller caller, Decision decision, boolean addressInFlight,
-      MethodClass chargedClass, IpDecision ip, Decision bucketDecision, Charge charge) {
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, true, addressInFlight, chargedClass, null,
-        ip, bucketDecision, charge);
+  /**
+   * Denied by a bandwidth budget ({@link DenialRule#BYTES_IN} or {@link DenialRule#BYTES_OUT}): a
+   * per-minute budget, so the verdict is {@code denied_per_minute}; {@code decision} holds the
+   * caller's request counts for the headers, {@code retryAfterNanos} when the bytes would fit,
+   * {@code counts} the refusing direction's bytes and limit (nothing was charged).
+   */
+  static Outcome deniedBandwidth(Caller caller, Decision decision, String deniedLimit, DenialRule rule,
+      long retryAfterNanos, BandwidthCharge counts) {
+    return new Outcome(Verdict.DENIED_PER_MINUTE, caller, decision, deniedLimit, null, retryAfterNanos, false, false,
+        null, rule, null, null, null, counts);
   }
 
   /**
@@ -102,7 +116,7 @@ public final class Outcome {
    */
   Outcome withBucket(Decision bucketDecision) {
     return new Outcome(verdict, caller, decision, deniedLimit, rejection, retryAfterNanos, inFlight, addressInFlight,
-        chargedClass, rule, ip, bucketDecision, charge);
+        chargedClass, rule, ip, bucketDecision, charge, bandwidth);
   }
 
   /**
@@ -151,7 +165,9 @@ public final class Outcome {
     if (!deniedByRule()) {
       throw new IllegalStateException("not a denial by a rule: " + this);
     }
-    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, rule, ip);
+    // the bucket's counts stay for the X-RateLimit-Bucket-* headers; nothing is charged (not in flight)
+    return new Outcome(Verdict.ADMITTED, caller, decision, null, null, 0, false, false, null, rule, ip, bucketDecision,
+        null, null);
   }
 
   /** Whether this is a denial by a {@link DenialRule} (what shadow mode turns into an admission). */
@@ -175,6 +191,14 @@ public final class Outcome {
   /** The client IP's counts in its {@code ip.window} as the IP rules saw them; null when the IP was not counted. */
   public IpDecision clientIp() {
     return ip;
+  }
+
+  /**
+   * What the transfer was charged in its group's bandwidth budget; null when none applies. For a
+   * request denied by its bandwidth, the refusing direction's counts (nothing was charged).
+   */
+  public BandwidthCharge bandwidth() {
+    return bandwidth;
   }
 
   /** Who called, as the limiters saw it; null when exempt. */

@@ -292,6 +292,7 @@ final class ConfigLoader {
     counts.put(ConfFile.LIMITS_PER_SECOND, s.limitsPerSecond().size());
     counts.put(ConfFile.ERROR_MESSAGES, s.errorMessages().size());
     counts.put(ConfFile.CONCURRENT_REQUESTS, s.concurrentRequests().size());
+    counts.put(ConfFile.BANDWIDTH_PER_MINUTE, s.bandwidthPerMinute().size());
     counts.put(ConfFile.ALLOWLIST, s.allowlist().size());
     counts.put(ConfFile.BUCKET_LIMITS_PER_SECOND, s.bucketLimits().perSecond().size());
     counts.put(ConfFile.BUCKET_LIMITS_PER_MINUTE, s.bucketLimits().perMinute().size());

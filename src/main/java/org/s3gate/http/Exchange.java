@@ -41,6 +41,10 @@ public final class Exchange implements AsyncListener {
   private volatile Backend backend;
   private volatile long bytesOut;
   private volatile long bytesIn;
+  /** What {@link #responseStarted} charged to the caller's download budget, and when. */
+  private volatile long downloadCharged;
+  private volatile long downloadChargedNanos;
+  private volatile boolean credentialsRefused;
 
   Exchange(Gateway gateway, PolicySnapshot policy, long startNanos) {
     this.gateway = gateway;
@@ -91,6 +95,7 @@ public final class Exchange implements AsyncListener {
    */
   public void credentialsRefused(long nowNanos) {
     Outcome decided = outcome;
+    credentialsRefused = true;
     if (decided != null) {
       gateway.admission().refundForged(decided, policy, startNanos, nowNanos);
       gateway.metrics().recordRefund();
@@ -105,6 +110,20 @@ public final class Exchange implements AsyncListener {
     Outcome decided = outcome;
     if (decided != null) {
       gateway.admission().backendAnswered(decided, policy, status, nowNanos);
+    }
+  }
+
+  /**
+   * The backend's response starts with {@code contentLength} body bytes (-1 when unknown): a
+   * download its group's {@code GROUP:out} counts is charged them now (and reconciled to the bytes
+   * sent when the request is reported). Called once per response, on the proxy client's thread.
+   */
+  public void responseStarted(long contentLength) {
+    Outcome decided = outcome;
+    if (decided != null && decided.bandwidth() != null) {
+      long nowNanos = System.nanoTime();
+      downloadChargedNanos = nowNanos;
+      downloadCharged = gateway.admission().responseStarted(decided, contentLength, nowNanos);
     }
   }
 
@@ -138,6 +157,10 @@ public final class Exchange implements AsyncListener {
     long durationNanos = System.nanoTime() - startNanos;
     Outcome decided = outcome;
     if (decided != null) {
+      if (decided.bandwidth() != null) { // before it leaves flight: its bytes are what it moved
+        gateway.admission().transferEnded(decided, startNanos, bytesIn, downloadCharged, downloadChargedNanos,
+            bytesOut, credentialsRefused, System.nanoTime());
+      }
       gateway.admission().complete(decided); // the one completion of this request: it leaves flight
     }
     gateway.metrics().recordDuration(decided == null ? Verdict.EXEMPT : decided.verdict(), durationNanos);
@@ -164,7 +187,9 @@ public final class Exchange implements AsyncListener {
         (decided == null ? Verdict.EXEMPT : decided.verdict()).label(),
         served == null ? null : served.origin(), response.getHeader("x-amz-request-id"),
         request.getHeader("User-Agent"),
-        decided == null || decided.shadowRule() == null ? null : decided.shadowRule().label());
+        decided == null || decided.shadowRule() == null ? null : decided.shadowRule().label(),
+        decided == null || decided.rule() == null ? null : decided.rule().label(),
+        decided != null && decided.forwarded() ? bytesIn : -1);
   }
 
   private static long contentLength(String header) {

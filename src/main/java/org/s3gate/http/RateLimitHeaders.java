@@ -2,6 +2,7 @@ package org.s3gate.http;
 
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.s3gate.admit.BandwidthCharge;
 import org.s3gate.admit.Outcome;
 import org.s3gate.limit.Decision;
 import org.s3gate.policy.BucketLimits;
@@ -26,6 +27,11 @@ final class RateLimitHeaders {
   static final String CLASS = "X-RateLimit-Class";
   static final String CLASS_LIMIT_PER_MINUTE = "X-RateLimit-Class-Limit-Per-Minute";
   static final String CLASS_LIMIT_PER_SECOND = "X-RateLimit-Class-Limit-Per-Second";
+  static final String RULE = "X-RateLimit-Rule";
+  static final String BYTES_IN_LIMIT = "X-RateLimit-Bytes-In-Limit-Per-Minute";
+  static final String BYTES_IN_CURRENT = "X-RateLimit-Bytes-In-Current-Per-Minute";
+  static final String BYTES_OUT_LIMIT = "X-RateLimit-Bytes-Out-Limit-Per-Minute";
+  static final String BYTES_OUT_CURRENT = "X-RateLimit-Bytes-Out-Current-Per-Minute";
   // not X-RateLimit-Bucket: that name is the abuse protection's inform.backend header
   static final String BUCKET_LIMIT_PER_MINUTE = "X-RateLimit-Bucket-Limit-Per-Minute";
   static final String BUCKET_LIMIT_PER_SECOND = "X-RateLimit-Bucket-Limit-Per-Second";
@@ -38,7 +44,10 @@ final class RateLimitHeaders {
    * Sets the headers of a request that was not exempt; {@code methodClass} is the request's
    * ({@link MethodClass#of}). When its group has limits of that class, the class and its limits are
    * shown too (a window the class leaves to the group shows the group's limit); the counts are the
-   * group's, or the class's when the class's limit denied the request.
+   * group's, or the class's when the class's limit denied the request. A denied request names the
+   * budget that refused it ({@code X-RateLimit-Rule}, the {@code rule} label of {@code s3gate_denials_total}:
+   * {@code key_second}, {@code class_minute}, {@code bytes_in}, ...). A transfer its group's bandwidth counts shows that
+   * direction's limit and the bytes counted in its minute at admission (an upload's own included).
    */
   static void set(HttpServletResponse response, Outcome outcome, MethodClass methodClass) {
     GroupPolicy group = outcome.group();
@@ -55,6 +64,20 @@ final class RateLimitHeaders {
       response.setHeader(CLASS, methodClass.label());
       response.setIntHeader(CLASS_LIMIT_PER_MINUTE, Math.min(limits.limitPerMinute(), group.limitPerMinute()));
       response.setIntHeader(CLASS_LIMIT_PER_SECOND, Math.min(limits.limitPerSecond(), group.limitPerSecond()));
+    }
+    if (outcome.rule() != null) {
+      response.setHeader(RULE, outcome.rule().label());
+    }
+    BandwidthCharge bytes = outcome.bandwidth();
+    if (bytes != null) {
+      if (bytes.in()) {
+        response.setHeader(BYTES_IN_LIMIT, Long.toString(bytes.inLimitBytes()));
+        response.setHeader(BYTES_IN_CURRENT, Long.toString(bytes.inUsedBytes()));
+      }
+      if (bytes.out()) {
+        response.setHeader(BYTES_OUT_LIMIT, Long.toString(bytes.outLimitBytes()));
+        response.setHeader(BYTES_OUT_CURRENT, Long.toString(bytes.outUsedBytes()));
+      }
     }
   }
 

@@ -128,10 +128,10 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
     ObjectName name = new ObjectName(OBJECT_NAME);
     try {
-      mbeans.registerMBean(new Management(this), name);
+      mbeans.registerMBean(Management.described(this), name);
     } catch (InstanceAlreadyExistsException e) {
       mbeans.unregisterMBean(name); // left by an earlier start of this server in the same JVM
-      mbeans.registerMBean(new Management(this), name);
+      mbeans.registerMBean(Management.described(this), name);
     }
     return name;
   }
@@ -280,6 +280,66 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
 
     Management(ConnectionRateLimiter limiter) {
       this.limiter = limiter;
+    }
+
+    /** What JConsole shows for each attribute, operation and parameter (instead of p0, p1, ...). */
+    private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
+        Map.entry("Limit", "New connections one client IP may open per window (ip.limit.connections); 0 = off"),
+        Map.entry("WindowMillis", "The sliding window of the connection counts, in milliseconds (ip.window)"),
+        Map.entry("Shadow", "Whether over-limit connections are only counted (mode=shadow), not closed"),
+        Map.entry("Allowlist", "Blocks of allowlist.lst, whose connections are never counted or closed"),
+        Map.entry("Rejected", "Connections closed at accept since the server started"),
+        Map.entry("ShadowRejected", "Connections that would have been closed in shadow mode since the server started"),
+        Map.entry("TrackedIps", "Client IPs tracked now"),
+        Map.entry("Capacity", "Most client IPs tracked at once (s3gate.connectionLimit.maxTrackedIps)"),
+        Map.entry("Untracked", "Connections accepted untracked because the table of IPs was full"),
+        Map.entry("configure", "Replaces every setting at once; the webapp calls it for each configuration it"
+            + " publishes, so a change made here lasts until the next reload"),
+        Map.entry("connectionRates", "Each tracked client IP's new connections in the current window"),
+        Map.entry("clearIp", "Forgets one client IP's connection counts; true if it was tracked"));
+    private static final Map<String, String[]> PARAMETERS = Map.of(
+        "configure", new String[] {"limit", "windowMillis", "shadow", "allowlist"},
+        "clearIp", new String[] {"ip"});
+    private static final Map<String, String> PARAMETER_DESCRIPTIONS = Map.of(
+        "limit", "New connections per window and client IP, 0 = off",
+        "windowMillis", "The window in milliseconds, at least 100",
+        "shadow", "true: count over-limit connections instead of closing them",
+        "allowlist", "IP literals or CIDR blocks never limited",
+        "ip", "A client IP literal, e.g. 192.0.2.7 or 2001:db8::1");
+
+    /** The MXBean with descriptions and parameter names, as JConsole shows them. */
+    static javax.management.StandardMBean described(ConnectionRateLimiter limiter) {
+      return new javax.management.StandardMBean(new Management(limiter), ConnectionRateLimiterMXBean.class, true) {
+        @Override
+        protected String getDescription(javax.management.MBeanInfo info) {
+          return "s3gate's connection-rate rejection at accept (Jetty server component, jetty-base module"
+              + " s3gate-connection-limit), configured by the webapp from gateway.properties";
+        }
+
+        @Override
+        protected String getDescription(javax.management.MBeanAttributeInfo info) {
+          return DESCRIPTIONS.getOrDefault(info.getName(), info.getName());
+        }
+
+        @Override
+        protected String getDescription(javax.management.MBeanOperationInfo info) {
+          return DESCRIPTIONS.getOrDefault(info.getName(), info.getName());
+        }
+
+        @Override
+        protected String getParameterName(javax.management.MBeanOperationInfo op,
+            javax.management.MBeanParameterInfo param, int sequence) {
+          String[] names = PARAMETERS.get(op.getName());
+          return names != null && sequence < names.length ? names[sequence] : param.getName();
+        }
+
+        @Override
+        protected String getDescription(javax.management.MBeanOperationInfo op, javax.management.MBeanParameterInfo param,
+            int sequence) {
+          String name = getParameterName(op, param, sequence);
+          return PARAMETER_DESCRIPTIONS.getOrDefault(name, name);
+        }
+      };
     }
 
     @Override

@@ -6,7 +6,7 @@ package org.s3gate.limit;
  *
  * <h2>Design</h2>
  * Both rings share one {@code int[]}: the requests ring first, the errors ring after it, each of
- * {@link ClientIpTable#WINDOW_SLOTS} + 1 slots whose geometry ({@link WindowRing#sliding}) the table
+ * {@link ClientIpTable#WINDOW_SLOTS} + 1 slots whose geometry ({@link SlotRing#sliding}) the table
  * owns and passes to every call, so an entry stores no geometry. Slot indexes are computed from the
  * time elapsed since {@code originNanos}, as in {@link CounterEntry}; {@code lastSeenNanos} is the
  * LRU stamp and the cursor of both rings and only moves forward (a stale {@code nowNanos} is
@@ -23,8 +23,8 @@ package org.s3gate.limit;
  *
  * <h2>Invariants</h2>
  * <ul>
- *   <li>Exact like the key windows ({@link WindowRing}): a request or error counted at {@code a} is
- *       in the window's count at every {@code t < a + W}, and leaves it by {@code a + W + slot}; so a
+ *   <li>Time-slot rings ({@link SlotRing}, what the key windows used before issue 17): a request
+ *       or error counted at {@code a} is in the window's count at every {@code t < a + W}, and leaves it by {@code a + W + slot}; so a
  *       rule never sees fewer than the IP's true count over the last {@code W}, and
  *       {@code ip.limit.requests} never admits more than its limit in any sliding {@code W}.
  *   <li>Live slot counts are {@code >= 0}; a retired entry has {@link #RETIRED} in slot 0 and is
@@ -60,7 +60,7 @@ final class ClientIpEntry {
    * request count over {@code tarpitRequests} while the error count is over {@code tarpitErrors};
    * else limited when it would take the request count over {@code limitRequests}. Null if retired.
    */
-  synchronized IpDecision tryAcquire(WindowRing requestsRing, WindowRing errorsRing, int limitRequests,
+  synchronized IpDecision tryAcquire(SlotRing requestsRing, SlotRing errorsRing, int limitRequests,
       int tarpitRequests, int tarpitErrors, boolean countDenied, long nowNanos) {
     if (isRetired()) {
       return null;
@@ -95,7 +95,7 @@ final class ClientIpEntry {
   }
 
   /** Counts one backend error at {@code nowNanos}; false if retired. */
-  synchronized boolean recordError(WindowRing requestsRing, WindowRing errorsRing, long nowNanos) {
+  synchronized boolean recordError(SlotRing requestsRing, SlotRing errorsRing, long nowNanos) {
     if (isRetired()) {
       return false;
     }
@@ -108,7 +108,7 @@ final class ClientIpEntry {
    * Takes back one admitted request counted at {@code chargedNanos}, from its own slot or an earlier
    * one (see {@link CounterEntry#refund} for why that can only leave the count high, never low).
    */
-  synchronized boolean refund(WindowRing requestsRing, long chargedNanos) {
+  synchronized boolean refund(SlotRing requestsRing, long chargedNanos) {
     if (isRetired()) {
       return false;
     }
@@ -123,7 +123,7 @@ final class ClientIpEntry {
   }
 
   /** Moves both rings to {@code nowNanos} (or keeps them where a later call left them); the elapsed time used. */
-  private long advance(WindowRing requestsRing, WindowRing errorsRing, long nowNanos) {
+  private long advance(SlotRing requestsRing, SlotRing errorsRing, long nowNanos) {
     long lastElapsed = lastSeenNanos - originNanos;
     long elapsed = lastElapsed;
     if (nowNanos - lastSeenNanos > 0) {
@@ -136,7 +136,7 @@ final class ClientIpEntry {
   }
 
   /** The IP's usage at {@code nowNanos}, changing nothing; null if retired. */
-  synchronized ClientIpUsage usage(WindowRing requestsRing, WindowRing errorsRing, String address, long nowNanos) {
+  synchronized ClientIpUsage usage(SlotRing requestsRing, SlotRing errorsRing, String address, long nowNanos) {
     if (isRetired()) {
       return null;
     }
@@ -145,12 +145,12 @@ final class ClientIpEntry {
   }
 
   /** Whether nothing this entry counted is in either window at {@code nowNanos}; caller holds the lock. */
-  private boolean empty(WindowRing requestsRing, WindowRing errorsRing, long nowNanos) {
+  private boolean empty(SlotRing requestsRing, SlotRing errorsRing, long nowNanos) {
     return countAt(requestsRing, nowNanos) == 0 && countAt(errorsRing, nowNanos) == 0;
   }
 
   /** Retires the entry if idle for {@code idleNanos} with empty windows (dropping it changes no rule's view). */
-  synchronized boolean retireIfExpired(WindowRing requestsRing, WindowRing errorsRing, long idleNanos, long nowNanos) {
+  synchronized boolean retireIfExpired(SlotRing requestsRing, SlotRing errorsRing, long idleNanos, long nowNanos) {
     if (isRetired() || nowNanos - lastSeenNanos < idleNanos || !empty(requestsRing, errorsRing, nowNanos)) {
       return false;
     }
@@ -163,7 +163,7 @@ final class ClientIpEntry {
    * {@link CounterEntry#IDLE_RANK_BONUS_NANOS} when both windows are empty (forgetting it then
    * changes nothing a rule sees). Idle longer than a whole ring means empty, ranked without the lock.
    */
-  long evictionRank(WindowRing requestsRing, WindowRing errorsRing, long nowNanos) {
+  long evictionRank(SlotRing requestsRing, SlotRing errorsRing, long nowNanos) {
     long idle = nowNanos - lastSeenNanos;
     if (idle >= requestsRing.ringNanos()) {
       return idle + CounterEntry.IDLE_RANK_BONUS_NANOS;
@@ -175,7 +175,7 @@ final class ClientIpEntry {
   }
 
   /** Retires the entry if its rank is still at least {@code rank}: not touched since it was ranked. */
-  synchronized boolean retireIfRankAtLeast(WindowRing requestsRing, WindowRing errorsRing, long rank, long nowNanos) {
+  synchronized boolean retireIfRankAtLeast(SlotRing requestsRing, SlotRing errorsRing, long rank, long nowNanos) {
     if (isRetired() || evictionRank(requestsRing, errorsRing, nowNanos) < rank) {
       return false;
     }
@@ -196,7 +196,7 @@ final class ClientIpEntry {
     return counts[0] == RETIRED;
   }
 
-  private int countAt(WindowRing ring, long nowNanos) {
+  private int countAt(SlotRing ring, long nowNanos) {
     long lastElapsed = lastSeenNanos - originNanos;
     long elapsed = nowNanos - lastSeenNanos > 0 ? nowNanos - originNanos : lastElapsed;
     return ring.count(counts, ring.slotIndex(lastElapsed), ring.slotIndex(elapsed));

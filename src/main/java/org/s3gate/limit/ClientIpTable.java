@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code ip.limit.requests} drops from 200 to 100 is denied until at least 51 of them have left the
  * window (at most {@code ip.window + slot}, 11 s by default); raised, it has room at once.
  *
- * <p><b>Exactness</b> (see {@link WindowRing}): a rule never sees fewer requests or errors than the
+ * <p><b>Exactness</b> (see {@link SlotRing}): a rule never sees fewer requests or errors than the
  * IP really had in the last {@code ip.window}, and at most those of the last {@code ip.window + slot};
  * {@code ip.limit.requests} never admits more than its limit in any sliding window (check and count
  * are one step under the entry's lock).
@@ -70,8 +70,8 @@ public final class ClientIpTable {
   private final int capacity;
   private final int evictionBatch;
   private final Duration window;
-  private final WindowRing requestsRing;
-  private final WindowRing errorsRing;
+  private final SlotRing requestsRing;
+  private final SlotRing errorsRing;
   private final int slots;
   private final ReentrantLock evictionLock = new ReentrantLock();
   private final LongAdder evictions = new LongAdder();
@@ -95,8 +95,8 @@ public final class ClientIpTable {
     this.capacity = capacity;
     this.evictionBatch = Math.max(1, capacity / 100);
     this.window = window;
-    this.requestsRing = WindowRing.sliding(0, WINDOW_SLOTS, windowNanos);
-    this.errorsRing = WindowRing.sliding(WINDOW_SLOTS + 1, WINDOW_SLOTS, windowNanos);
+    this.requestsRing = SlotRing.sliding(0, WINDOW_SLOTS, windowNanos);
+    this.errorsRing = SlotRing.sliding(WINDOW_SLOTS + 1, WINDOW_SLOTS, windowNanos);
     this.slots = 2 * (WINDOW_SLOTS + 1);
     this.entries = new ConcurrentHashMap<>(Math.min(capacity, 1 << 16));
   }

@@ -4,28 +4,32 @@ package org.s3gate.limit;
  * One key's per-second and per-minute windows and its totals.
  *
  * <h2>Design</h2>
- * Both rings of {@link WindowRing} share one {@code int[32]}: slots 0..10 are the per-second
- * ring (11 x 100 ms), slots 11..31 the per-minute ring (21 x 3 s). Slot indexes are computed
- * from elapsed time since {@code originNanos}, the entry's creation, so the arithmetic never
- * meets {@code System.nanoTime()} overflow as long as an entry lives less than 292 years. The
- * rings' cursors are not stored: both are derived from {@code lastSeenNanos}, which only moves
- * forward, so one long serves as LRU stamp and as the cursor of both rings.
+ * Both windows are batched stamp rings ({@link WindowRing}: a ring of (stamp, count) cells per
+ * window, an exact log of stamps for small limits and of batches of {@code ceil(limit / cells)}
+ * requests for larger ones) sharing one {@code int[32]}: one meta int, two running sums, 13
+ * per-second cells (32 us ticks), 16 per-minute cells (2 ms ticks). Stamps are ticks of elapsed
+ * time since {@code originNanos}, the entry's creation, so the arithmetic never meets
+ * {@code System.nanoTime()} overflow as long as an entry lives less than 292 years. The rings'
+ * current time is not stored: it is {@code lastSeenNanos}, which only moves forward, so one long
+ * serves as LRU stamp and as the clock of both rings.
  *
- * <p>Memory (64-bit HotSpot, compressed oops and class pointers, 8-byte alignment):
+ * <p>Memory (64-bit HotSpot, compressed oops and class pointers, 8-byte alignment; measured by
+ * {@code bench/run-heap.sh}, docs/BENCHMARKS.md section 2):
  * <pre>
  *   CounterEntry: 12 header + 4 (int[] ref) + 4 x 8 (origin, lastSeen, admitted, denied)
  *                 + 4 (inFlight), padded to 8                                             =  56
- *   int[32]:      16 header + 32 x 4                                                      = 144
+ *   int[32]:      16 header + 32 x 4 (meta, 2 sums, 13 + 16 cells)                          = 144
  *   total per key, both windows and the in-flight count, entry included                   = 200 bytes
  * </pre>
- * (Without compressed oops: 64 + 144 = 208.) The map node (32) and the key string (~24 + 16 +
- * length) come on top and are the same for any counter design.
+ * The same for every limit: the cells hold batches, not requests. (Without compressed oops:
+ * 64 + 144 = 208.) The map node (32) and the key string (~24 + 16 + length) come on top and are
+ * the same for any counter design.
  *
  * <h2>Concurrency</h2>
  * Every operation is {@code synchronized} on the entry. The critical section is a check and
  * increment over 32 ints with no allocation besides the {@link Decision}, a few tens of
  * nanoseconds, so an uncontended thin lock costs one CAS and contention exists only between
- * requests of the same key. A lock (rather than CAS on packed slots) keeps "check both windows,
+ * requests of the same key. A lock (rather than CAS on packed cells) keeps "check both windows,
  * then count in both" atomic, which the strictness proof needs. {@code lastSeenNanos} is
  * volatile so that eviction and expiry can rank entries without taking their locks; they
  * re-check under the lock before retiring.
@@ -35,8 +39,9 @@ package org.s3gate.limit;
  *   <li>{@code lastSeenNanos} is the largest {@code nowNanos} seen (compared by subtraction). A
  *       stale {@code nowNanos} (earlier than that, from a thread that read the clock before
  *       another) is counted as if at {@code lastSeenNanos}: later, so conservative.
- *   <li>Live slot counts are {@code >= 0}. A retired entry (evicted, expired or cleared) has
- *       {@link #RETIRED} in slot 0 and is never counted again; callers look the key up anew.
+ *   <li>Live cell counts are {@code >= 0} and int 0 (the rings' meta) is {@code >= 0}. A retired
+ *       entry (evicted, expired or cleared) has {@link #RETIRED} in int 0 and is never counted
+ *       again; callers look the key up anew.
  *   <li>A limit {@code <= 0} admits nothing.
  * </ul>
  *
@@ -47,7 +52,7 @@ final class CounterEntry {
 
   private static final int RETIRED = Integer.MIN_VALUE;
   /** Added to the eviction rank of an entry with empty windows: more than any idle time a live entry can have. */
-  static final long IDLE_RANK_BONUS_NANOS = 1L << 40; // ~18 minutes, far above the 63 s a live entry can be idle
+  static final long IDLE_RANK_BONUS_NANOS = 1L << 40; // ~18 minutes, far above the 60 s + 2 ms a live entry can be idle
   private static final WindowRing SECOND = WindowRing.PER_SECOND;
   private static final WindowRing MINUTE = WindowRing.PER_MINUTE;
 
@@ -55,7 +60,7 @@ final class CounterEntry {
   private volatile long lastSeenNanos;
   private long admittedTotal;
   private long deniedTotal;
-  private final int[] counts = new int[WindowRing.TOTAL_SLOTS];
+  private final int[] counts = new int[WindowRing.TOTAL_INTS];
   /** Requests of the key between admission and completion; written under the lock, read without it by eviction. */
   private volatile int inFlight;
 
@@ -100,10 +105,8 @@ final class CounterEntry {
       lastSeenNanos = nowNanos;
       elapsed = nowNanos - originNanos;
     }
-    long secondSlot = SECOND.slotIndex(elapsed);
-    long minuteSlot = MINUTE.slotIndex(elapsed);
-    SECOND.advance(counts, SECOND.slotIndex(lastElapsed), secondSlot);
-    MINUTE.advance(counts, MINUTE.slotIndex(lastElapsed), minuteSlot);
+    SECOND.advance(counts, lastElapsed, elapsed);
+    MINUTE.advance(counts, lastElapsed, elapsed);
     int perSecond = SECOND.countAdvanced(counts);
     int perMinute = MINUTE.countAdvanced(counts);
     boolean secondFull = perSecond >= limitPerSecond;
@@ -112,8 +115,8 @@ final class CounterEntry {
       if (!charge) {
         return Decision.admitted(perSecond, perMinute);
       }
-      SECOND.increment(counts, secondSlot);
-      MINUTE.increment(counts, minuteSlot);
+      SECOND.increment(counts, elapsed, limitPerSecond);
+      MINUTE.increment(counts, elapsed, limitPerMinute);
       admittedTotal++;
       return Decision.admitted(perSecond + 1, perMinute + 1);
     }
@@ -121,16 +124,16 @@ final class CounterEntry {
       deniedTotal++;
     }
     if (countDenied) {
-      SECOND.increment(counts, secondSlot);
-      MINUTE.increment(counts, minuteSlot);
+      SECOND.increment(counts, elapsed, limitPerSecond);
+      MINUTE.increment(counts, elapsed, limitPerMinute);
       perSecond = saturatedIncrement(perSecond);
       perMinute = saturatedIncrement(perMinute);
     }
     long callerElapsed = nowNanos - originNanos;
     long retrySecond =
-        SECOND.retryAfterNanos(counts, secondSlot, perSecond, limitPerSecond, callerElapsed);
+        SECOND.retryAfterNanos(counts, elapsed, perSecond, limitPerSecond, callerElapsed);
     long retryMinute =
-        MINUTE.retryAfterNanos(counts, minuteSlot, perMinute, limitPerMinute, callerElapsed);
+        MINUTE.retryAfterNanos(counts, elapsed, perMinute, limitPerMinute, callerElapsed);
     LimitWindow tripped =
         secondFull && (!minuteFull || retrySecond > retryMinute)
             ? LimitWindow.SECOND
@@ -140,25 +143,27 @@ final class CounterEntry {
 
   /**
    * Takes back one admitted request counted at {@code chargedNanos} (a later part of the same
-   * decision refused it). Returns false when there is nothing to take back: the entry is retired,
-   * or the charge has left the window.
+   * decision refused it, or the backend refused it as forged). Returns false when there is nothing
+   * to take back: the entry is retired, or the charge is a window or more old in both rings.
    *
-   * <p>Which slot: a charge is counted in the slot of {@code max(chargedNanos, lastSeenNanos then)},
-   * which is at or after the slot of {@code chargedNanos}; another request may have moved the
-   * ring since. So in each ring the first non-empty slot at or after the slot of
-   * {@code chargedNanos} is decremented: that is the charge's own slot or an earlier one. Never a
-   * later one, which would be unsafe: an earlier slot expires first, so taking the unit from an
-   * earlier slot can only make the window count one too high for a while (a key under-admitted
-   * by one), never too low.
+   * <p>Which cell: a charge is counted at {@code max(chargedNanos, lastSeenNanos then)}, in the
+   * then newest cell, whose stamp is at or after it and only moves later (a merge keeps the later
+   * stamp); other requests may have appended cells since. So in each ring the oldest live cell
+   * stamped at or after {@code chargedNanos}'s tick that holds any is decremented: the charge's own
+   * cell or an earlier one. Never a later one, which would be unsafe: an earlier cell leaves the
+   * window first, so taking the unit from it can only make the window count one too high for a
+   * while (a key under-admitted by one), never too low. A ring whose charge is a window or more
+   * old takes nothing back: that is always safe, and the charge has left or is about to.
    */
   synchronized boolean refund(long chargedNanos) {
     if (isRetired()) {
       return false;
     }
     long lastElapsed = lastSeenNanos - originNanos;
-    long chargedElapsed = Math.min(chargedNanos - originNanos, lastElapsed);
-    boolean second = SECOND.decrementFirstFrom(counts, SECOND.slotIndex(chargedElapsed), SECOND.slotIndex(lastElapsed));
-    boolean minute = MINUTE.decrementFirstFrom(counts, MINUTE.slotIndex(chargedElapsed), MINUTE.slotIndex(lastElapsed));
+    // a charge is counted at max(chargedNanos, lastSeenNanos then), never before the entry's origin
+    long chargedElapsed = Math.max(0L, Math.min(chargedNanos - originNanos, lastElapsed));
+    boolean second = SECOND.decrement(counts, chargedElapsed, lastElapsed);
+    boolean minute = MINUTE.decrement(counts, chargedElapsed, lastElapsed);
     if (second || minute) {
       admittedTotal--;
     }
@@ -276,7 +281,7 @@ final class CounterEntry {
   private int countAt(WindowRing ring, long nowNanos) {
     long lastElapsed = lastSeenNanos - originNanos;
     long elapsed = nowNanos - lastSeenNanos > 0 ? nowNanos - originNanos : lastElapsed;
-    return ring.count(counts, ring.slotIndex(lastElapsed), ring.slotIndex(elapsed));
+    return ring.count(counts, lastElapsed, elapsed);
   }
 
   private static int saturatedIncrement(int count) {

@@ -8,6 +8,9 @@ import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
+import org.s3gate.limit.ByteBudgets;
+import org.s3gate.limit.ByteDirection;
+import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.UsageTable;
 import org.s3gate.limit.KeyUsage;
 import org.s3gate.policy.MethodClass;
@@ -58,13 +61,24 @@ final class TableControl implements TableMXBean {
 
   @Override
   public String show(String data, String op, long value) {
-    ToLongFunction<KeyUsage> field = field(data);
+    String name = data == null ? "" : data.strip().toLowerCase(Locale.ROOT);
     LongPredicate test = comparison(op, value);
-    return render(usage -> test.test(field.applyAsLong(usage)));
+    if (name.equals("bytes_in") || name.equals("bytes_out")) { // the bandwidth budgets' bytes in the minute
+      ByteDirection direction = name.equals("bytes_in") ? ByteDirection.IN : ByteDirection.OUT;
+      ByteBudgets bytes = gateway.bandwidth();
+      long nowNanos = nanoClock.getAsLong();
+      return render(usage -> test.test(bytes.used(usage.key(), direction, nowNanos)), nowNanos);
+    }
+    ToLongFunction<KeyUsage> field = field(data);
+    return render(usage -> test.test(field.applyAsLong(usage)), nanoClock.getAsLong());
   }
 
   private String render(java.util.function.Predicate<KeyUsage> filter) {
-    long nowNanos = nanoClock.getAsLong();
+    return render(filter, nanoClock.getAsLong());
+  }
+
+  private String render(java.util.function.Predicate<KeyUsage> filter, long nowNanos) {
+    ByteBudgets bytes = gateway.bandwidth();
     List<KeyUsage> usages = table.snapshot(nowNanos);
     PolicySnapshot policy = gateway.policy();
     StringBuilder out = new StringBuilder(64 + usages.size() * 120);
@@ -81,8 +95,12 @@ final class TableControl implements TableMXBean {
           .append(" per_minute=").append(u.currentPerMinute())
           .append(" admitted_total=").append(u.admittedTotal())
           .append(" denied_total=").append(u.deniedTotal())
-          .append(" idle_millis=").append(Math.max(0, TimeUnit.NANOSECONDS.toMillis(nowNanos - u.lastSeenNanos())))
-          .append('\n');
+          .append(" idle_millis=").append(Math.max(0, TimeUnit.NANOSECONDS.toMillis(nowNanos - u.lastSeenNanos())));
+      if (policy.policyForCounter(u.key()).bandwidth() != null && u.key().indexOf(' ') < 0) {
+        lines.append(" bytes_in_per_minute=").append(bytes.used(u.key(), ByteDirection.IN, nowNanos))
+            .append(" bytes_out_per_minute=").append(bytes.used(u.key(), ByteDirection.OUT, nowNanos));
+      }
+      lines.append('\n');
     }
     out.append("# table: ").append(name).append(", size: ").append(usages.size()).append(", capacity: ")
         .append(table.capacity()).append(", shown: ").append(shown).append('\n');
@@ -97,7 +115,7 @@ final class TableControl implements TableMXBean {
       case "admitted" -> KeyUsage::admittedTotal;
       case "denied" -> KeyUsage::deniedTotal;
       default -> throw new IllegalArgumentException("unknown data '" + data
-          + "': use per_second, per_minute, admitted or denied");
+          + "': use per_second, per_minute, admitted, denied, bytes_in or bytes_out");
     };
   }
 
@@ -137,6 +155,7 @@ final class TableControl implements TableMXBean {
   @Override
   public void clear() {
     table.clear();
+    gateway.bandwidth().clear();
   }
 
   @Override
@@ -145,7 +164,8 @@ final class TableControl implements TableMXBean {
       throw new IllegalArgumentException("clearKey: the key must not be empty");
     }
     boolean cleared = table.clearKey(key);
-    if (key.indexOf(' ') < 0) { // a key, not a class counter: its class counters go with it
+    if (key.indexOf(' ') < 0) { // a key, not a class counter: its class counters and its bytes go with it
+      cleared |= gateway.bandwidth().clearKey(key);
       for (MethodClass methodClass : MethodClass.values()) {
         cleared |= table.clearKey(methodClass.counterOf(key));
       }

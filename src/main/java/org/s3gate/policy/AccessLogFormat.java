@@ -30,6 +30,8 @@ public final class AccessLogFormat {
     BYTES_IN,
     /** Body bytes sent to the client. */
     BYTES_OUT,
+    /** Body bytes actually read from the client (what its bandwidth is charged), {@code -} for a denied request. */
+    BYTES_READ,
     /** From the filter to the response's completion, milliseconds with three decimals. */
     DURATION_MS,
     /** The access key the request claims ({@code unknown} if none; {@code -} for exempt paths). */
@@ -39,6 +41,12 @@ public final class AccessLogFormat {
     AUTH,
     /** {@code admitted}, {@code denied_per_second}, {@code denied_per_minute} or {@code exempt}. */
     DECISION,
+    /**
+     * The rule that denied the request, as the {@code rule} label of {@code s3gate_denials_total}
+     * ({@code key_second}, {@code class_minute}, {@code bucket_second}, {@code bytes_in},
+     * {@code bytes_out}, {@code concurrent}, ...); {@code -} when it was not denied.
+     */
+    RULE,
     /** The backend that answered ({@code scheme://host:port}), {@code -} if none. */
     BACKEND,
     /** The response's {@code x-amz-request-id}. */

@@ -15,6 +15,7 @@ public enum MapFile {
   LIMITS_PER_SECOND("rate_limits_per_second"),
   ERROR_MESSAGES("error_messages"),
   CONCURRENT_REQUESTS("concurrent_requests"),
+  BANDWIDTH_PER_MINUTE("bandwidth_per_minute"),
   /** Per-bucket limits across all callers: bucket name (or {@code *}) to requests per sliding second. */
   BUCKET_LIMITS_PER_SECOND("bucket_limits_per_second"),
   /** Per-bucket limits across all callers: bucket name (or {@code *}) to requests per sliding minute. */

@@ -26,6 +26,8 @@ import org.s3gate.identify.AccessKeyExtractor;
  *       conditioned entries, {@code GROUP[:CLASS]@SCHEDULE} or {@code GROUP[:CLASS]@HEADER=VALUE},
  *       naming a {@code limit.schedule.NAME} or {@code limit.header.NAME} of the settings;
  *   <li>keys of the bucket maps are lower-case bucket names or {@code *};
+ *   <li>keys of bandwidth_per_minute.map are {@code GROUP:in} or {@code GROUP:out}, values bytes
+ *       with an optional {@code k}, {@code M} or {@code G} suffix (powers of 1024);
  *   <li>limits are whole numbers 0..2147483647; messages are non-empty without control characters
  *       and kept as written (escaping is the HTTP layer's job);
  *   <li>a duplicate key is a warning naming both lines, and the first one wins (HAProxy's
@@ -68,6 +70,8 @@ public final class PolicyCompiler {
         e -> bucketLimit(problems, bucketMinuteFile, e));
     Map<String, Integer> concurrent = parseMap(sources.concurrentRequests(), problems, false,
         e -> limit(problems, sources.concurrentRequests(), e));
+    RawFile bandwidthFile = withDirectionKeys(sources.bandwidthPerMinute());
+    Map<String, Long> bandwidth = parseMap(bandwidthFile, problems, false, e -> bandwidth(problems, bandwidthFile, e));
     Map<String, String> messages = parseMap(sources.errorMessages(), problems, false,
         e -> !e.value().isEmpty() && !Values.hasControlChar(e.value()) ? e.value()
             : reject(problems, sources.errorMessages(), e, "group", "message",
@@ -101,7 +105,8 @@ public final class PolicyCompiler {
       return new Compilation(null, problems.errors(), problems.warnings());
     }
     PolicySnapshot snapshot = PolicySnapshot.of(version, settings, keyGroups, perMinute, perSecond, messages, concurrent,
-        new BucketLimits(bucketPerSecond, bucketPerMinute), dimensions, allowlist);
+        new BucketLimits(bucketPerSecond, bucketPerMinute), dimensions, allowlist,
+        bandwidth);
     return new Compilation(snapshot, List.of(), problems.warnings());
   }
 
@@ -199,6 +204,25 @@ public final class PolicyCompiler {
     return new RawFile(file.name(), entries);
   }
 
+  /**
+   * bandwidth_per_minute.map's entries under their {@code GROUP:in} / {@code GROUP:out} key: the
+   * line {@code basic:in 10M} reads as key {@code basic}, value {@code in 10M}, turned back into
+   * key {@code basic:in} with value {@code 10M}, as {@link #withClassKeys} does for classes.
+   */
+  private static RawFile withDirectionKeys(RawFile file) {
+    List<RawEntry> entries = new ArrayList<>(file.entries().size());
+    for (RawEntry e : file.entries()) {
+      int space = e.value().indexOf(' ');
+      if (space > 0 && e.key().indexOf(':') < 0 && isDirection(e.value().substring(0, space))) {
+        entries.add(new RawEntry(e.key() + ":" + e.value().substring(0, space), e.value().substring(space + 1).strip(),
+            e.line()));
+      } else {
+        entries.add(e);
+      }
+    }
+    return new RawFile(file.name(), entries);
+  }
+
   /** The class label of a value's first token: {@code write} of {@code write} or {@code write@offhours}. */
   private static String classLabel(String token) {
     int at = token.indexOf('@');
@@ -215,6 +239,21 @@ public final class PolicyCompiler {
               + " class), with a condition name of letters, digits, '_' or '-'");
     }
     return limit(problems, file, e);
+  }
+
+  private static boolean isDirection(String label) {
+    return label.equals("in") || label.equals("out");
+  }
+
+  /** A bandwidth entry: {@code GROUP:in} or {@code GROUP:out}, bytes with an optional k/M/G suffix. */
+  private static Long bandwidth(Problems problems, RawFile file, RawEntry e) {
+    int colon = e.key().indexOf(':');
+    if (colon <= 0 || !isDirection(e.key().substring(colon + 1))) {
+      return reject(problems, file, e, "key", "bandwidth",
+          "a bandwidth entry is GROUP:in (request bodies) or GROUP:out (response bodies)");
+    }
+    Long value = Values.parseBandwidth(e.value());
+    return value != null ? value : reject(problems, file, e, "key", "bandwidth", Values.BANDWIDTH_RULE);
   }
 
   /**

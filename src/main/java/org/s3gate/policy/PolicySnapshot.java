@@ -37,6 +37,7 @@ public final class PolicySnapshot {
   private final Map<String, Integer> limitsPerSecond;
   private final Map<String, String> errorMessages;
   private final Map<String, Integer> concurrentRequests;
+  private final Map<String, Long> bandwidthPerMinute;
   private final Map<String, GroupPolicy> policyByGroup;
   private final Map<String, GroupPolicy> policyByKey;
   private final GroupPolicy defaultPolicy;
@@ -57,7 +58,8 @@ public final class PolicySnapshot {
       Map<String, Integer> concurrentRequests,
       BucketLimits bucketLimits,
       DimensionSettings dimensions,
-      Allowlist allowlist) {
+      Allowlist allowlist,
+      Map<String, Long> bandwidthPerMinute) {
     this.version = version;
     this.bucketLimits = Objects.requireNonNull(bucketLimits, "bucketLimits");
     this.dimensions = Objects.requireNonNull(dimensions, "dimensions");
@@ -68,6 +70,7 @@ public final class PolicySnapshot {
     this.limitsPerSecond = Collections.unmodifiableMap(new LinkedHashMap<>(limitsPerSecond));
     this.errorMessages = Collections.unmodifiableMap(new LinkedHashMap<>(errorMessages));
     this.concurrentRequests = Collections.unmodifiableMap(new LinkedHashMap<>(concurrentRequests));
+    this.bandwidthPerMinute = Collections.unmodifiableMap(new LinkedHashMap<>(bandwidthPerMinute));
 
     Map<String, GroupPolicy> byGroup = new HashMap<>();
     byGroup.put(settings.defaultGroup(), computePolicy(settings.defaultGroup()));
@@ -83,6 +86,9 @@ public final class PolicySnapshot {
         }
         byGroup.computeIfAbsent(group, this::computePolicy);
       }
+    }
+    for (String entry : this.bandwidthPerMinute.keySet()) { // basic:in is part of basic's policy
+      byGroup.computeIfAbsent(entry.substring(0, Math.max(0, entry.indexOf(':'))), this::computePolicy);
     }
     this.policyByGroup = Collections.unmodifiableMap(byGroup);
     this.defaultPolicy = byGroup.get(settings.defaultGroup());
@@ -149,7 +155,8 @@ public final class PolicySnapshot {
         base.limitConcurrent(),
         base.errorMessage(),
         classLimits(group, MethodClass.READ, suffix),
-        classLimits(group, MethodClass.WRITE, suffix));
+        classLimits(group, MethodClass.WRITE, suffix),
+        base.bandwidth()); // a variant keeps its group's bandwidth (conditions apply to the request maps only)
   }
 
   /**
@@ -184,7 +191,16 @@ public final class PolicySnapshot {
       DimensionSettings dimensions,
       Allowlist allowlist) {
     return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages,
-        concurrentRequests, bucketLimits, dimensions, allowlist);
+        concurrentRequests, bucketLimits, dimensions, allowlist, Map.of());
+  }
+
+  /** The same with {@code bandwidth_per_minute.map}'s entries ({@code GROUP:in} / {@code GROUP:out} to bytes). */
+  public static PolicySnapshot of(long version, GatewaySettings settings, Map<String, String> keyGroups,
+      Map<String, Integer> limitsPerMinute, Map<String, Integer> limitsPerSecond, Map<String, String> errorMessages,
+      Map<String, Integer> concurrentRequests, BucketLimits bucketLimits, DimensionSettings dimensions,
+      Allowlist allowlist, Map<String, Long> bandwidthPerMinute) {
+    return new PolicySnapshot(version, settings, keyGroups, limitsPerMinute, limitsPerSecond, errorMessages,
+        concurrentRequests, bucketLimits, dimensions, allowlist, bandwidthPerMinute);
   }
 
   private GroupPolicy computePolicy(String group) {
@@ -195,7 +211,19 @@ public final class PolicySnapshot {
         concurrentRequests.getOrDefault(group, settings.defaultLimitConcurrent()),
         errorMessages.getOrDefault(group, settings.defaultErrorMessage()),
         classLimits(group, MethodClass.READ),
-        classLimits(group, MethodClass.WRITE));
+        classLimits(group, MethodClass.WRITE),
+        bandwidth(group));
+  }
+
+  /** {@code GROUP:in} / {@code GROUP:out} of bandwidth_per_minute.map, null when the group has neither. */
+  private GroupPolicy.Bandwidth bandwidth(String group) {
+    Long in = bandwidthPerMinute.get(group + ":in");
+    Long out = bandwidthPerMinute.get(group + ":out");
+    if (in == null && out == null) {
+      return null;
+    }
+    return new GroupPolicy.Bandwidth(in == null ? GroupPolicy.Bandwidth.UNLIMITED : in,
+        out == null ? GroupPolicy.Bandwidth.UNLIMITED : out);
   }
 
   /** {@code GROUP:read} or {@code GROUP:write} limits, null when neither map has an entry for the class. */
@@ -325,6 +353,11 @@ public final class PolicySnapshot {
     return concurrentRequests;
   }
 
+  /** bandwidth_per_minute.map: {@code GROUP:in} / {@code GROUP:out} to bytes per sliding minute. */
+  public Map<String, Long> bandwidthPerMinute() {
+    return bandwidthPerMinute;
+  }
+
   /** The entries of {@code map} in force, in file order, values as text (what JMX {@code show} lists). */
   public Map<String, String> entries(MapFile map) {
     Map<String, ?> values = switch (map) {
@@ -333,6 +366,7 @@ public final class PolicySnapshot {
       case LIMITS_PER_SECOND -> limitsPerSecond;
       case ERROR_MESSAGES -> errorMessages;
       case CONCURRENT_REQUESTS -> concurrentRequests;
+      case BANDWIDTH_PER_MINUTE -> bandwidthPerMinute;
       case BUCKET_LIMITS_PER_SECOND -> bucketLimits.perSecond();
       case BUCKET_LIMITS_PER_MINUTE -> bucketLimits.perMinute();
     };
@@ -347,6 +381,7 @@ public final class PolicySnapshot {
         + ", limitsPerMinute=" + limitsPerMinute.size() + ", limitsPerSecond=" + limitsPerSecond.size()
         + ", errorMessages=" + errorMessages.size() + ", concurrentRequests=" + concurrentRequests.size()
         + ", bucketLimits=" + (bucketLimits.perSecond().size() + bucketLimits.perMinute().size())
-        + ", variants=" + variantsByGroup.size() + ", allowlist=" + allowlist.size() + "]";
+        + ", variants=" + variantsByGroup.size() + ", allowlist=" + allowlist.size() 
+        + ", bandwidthPerMinute=" + bandwidthPerMinute.size() + "]";
   }
 }

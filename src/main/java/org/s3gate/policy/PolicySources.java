@@ -69,4 +69,8 @@ public record PolicySources(RawFile defaults, RawFile gateway, Map<MapFile, RawF
   public RawFile concurrentRequests() {
     return map(MapFile.CONCURRENT_REQUESTS);
   }
+
+  public RawFile bandwidthPerMinute() {
+    return map(MapFile.BANDWIDTH_PER_MINUTE);
+  }
 }

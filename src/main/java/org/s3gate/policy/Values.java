@@ -24,7 +24,31 @@ final class Values {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,15})\\s*(ms|s|m|h)?");
   private static final Pattern BYTE_SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KiB|MiB|GiB)?");
 
+  static final String BANDWIDTH_RULE = "must be a whole number of bytes >= 0, optionally with k, M or G (powers of"
+      + " 1024), e.g. 10M, and at most " + Long.MAX_VALUE + " bytes";
+  private static final Pattern BANDWIDTH = Pattern.compile("(\\d{1,19})([kKMG])?");
+
   private Values() {}
+
+  /** Bytes such as {@code 10485760}, {@code 512k}, {@code 10M}, {@code 1G} (k/K, M, G: powers of 1024); else null. */
+  static Long parseBandwidth(String text) {
+    Matcher m = BANDWIDTH.matcher(text);
+    if (!m.matches()) {
+      return null;
+    }
+    String unit = m.group(2);
+    int shift = unit == null ? 0 : switch (unit) {
+      case "k", "K" -> 10;
+      case "M" -> 20;
+      default -> 30;
+    };
+    try {
+      long amount = Long.parseLong(m.group(1));
+      return amount > Long.MAX_VALUE >> shift ? null : amount << shift;
+    } catch (NumberFormatException tooLarge) {
+      return null;
+    }
+  }
 
   /** A whole number 0..Integer.MAX_VALUE written in plain decimal digits, else null. */
   static Integer parseLimit(String text) {

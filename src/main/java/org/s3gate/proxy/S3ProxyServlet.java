@@ -241,7 +241,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
 
   /**
    * Counts the body bytes sent to the client into the request's {@link Exchange} (looked up once),
-   * and has {@link SlowTransfers} give the response up when the client takes it slower than
+   * charges a download to its caller's bandwidth as its response starts ({@link Exchange#responseStarted}), and has {@link SlowTransfers} give the response up when the client takes it slower than
    * {@code response.min_rate}.
    */
   @Override
@@ -260,6 +260,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
         refusal = CredentialRefusal.watch(proxyResponse.getStatus(),
             proxyResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE));
         super.onHeaders(proxyResponse);
+        exchange.responseStarted(proxyResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));
         watch = slowTransfers.watch(exchange::bytesOut, reason -> proxyResponse.abort(new TimeoutException(
             "the client takes the response too slowly: " + reason)), "response.min_rate", settings.responseMinRate(),
             settings.minRateWindow().toNanos());

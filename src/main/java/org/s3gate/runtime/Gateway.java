@@ -7,6 +7,7 @@ import org.s3gate.admit.Admission;
 import org.s3gate.admit.StoreStatus;
 import org.s3gate.backend.BackendPool;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteBudgets;
 import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.UsageTable;
@@ -124,6 +125,11 @@ public final class Gateway {
   /** Which counter store decides now ({@code counters.store}, the Redis circuit), for metrics and JMX. */
   public StoreStatus storeStatus() {
     return storeStatus;
+  }
+
+  /** The bandwidth budgets of {@code bandwidth_per_minute.map}, kept by the admission core. */
+  public ByteBudgets bandwidth() {
+    return admission.bandwidthBudgets();
   }
 
   /** Decides every S3 request. */

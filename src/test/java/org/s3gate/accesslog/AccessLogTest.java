@@ -27,6 +27,18 @@ class AccessLogTest {
   }
 
   @Test
+  void format_ruleAndBytesRead_ofABandwidthDenialAndOfAnAdmittedUpload() {
+    AccessLogFormat format = AccessLogFormat.parse("decision=$decision rule=$rule read=$bytes_read");
+    AccessRecord denied = new AccessRecord(format, 0, "::1", "PUT", "/b/k", "HTTP/1.1", 429, 6291456, 280, 5_000L,
+        "K", "basic", "v4_header", "denied_per_minute", null, null, null, null, "bytes_in", -1);
+    AccessRecord admitted = new AccessRecord(format, 0, "::1", "PUT", "/b/k", "HTTP/1.1", 200, 6291456, 0, 5_000L,
+        "K", "basic", "v4_header", "admitted", null, null, null, null, null, 6291456);
+
+    assertThat(line(denied)).isEqualTo("decision=denied_per_minute rule=bytes_in read=-");
+    assertThat(line(admitted)).isEqualTo("decision=admitted rule=- read=6291456");
+  }
+
+  @Test
   void format_missingValues_areDashes() {
     AccessRecord record = new AccessRecord(AccessLogFormat.parse("in=$bytes_in key=$key backend=$backend ms=$duration_ms"),
         0, "::1", "GET", "/", "HTTP/1.1", 503, -1, 0, 5_000L, null, "", null, "exempt", null, null, null);

@@ -44,10 +44,11 @@ class ManagementIT {
       "s3gate:type=Map,name=api_key_groups", "s3gate:type=Map,name=rate_limits_per_minute",
       "s3gate:type=Map,name=rate_limits_per_second", "s3gate:type=Map,name=error_messages",
       "s3gate:type=Map,name=concurrent_requests", "s3gate:type=CounterStore",
+      // issue 16a's limit dimensions
       "s3gate:type=Table,name=buckets", "s3gate:type=Map,name=bucket_limits_per_second",
-      "s3gate:type=Map,name=bucket_limits_per_minute");
-  /** The Jetty server's own s3gate MBean (module s3gate-connection-limit): not the webapp's, it stays across a redeploy. */
-  private static final String SERVER_MBEAN = "s3gate:type=ConnectionLimiter";
+      "s3gate:type=Map,name=bucket_limits_per_minute",
+      // issue 16b's bandwidth budgets
+      "s3gate:type=Map,name=bandwidth_per_minute");
 
   private static S3Backend backend;
   private static Gateway gateway;
@@ -87,10 +88,14 @@ class ManagementIT {
     return "s3gate:type=Map,name=" + baseName;
   }
 
+  /** The server's connection-rate component (jetty-base module s3gate-connection-limit): not the webapp's, it outlives it. */
+  private static final String CONNECTION_LIMITER = "s3gate:type=ConnectionLimiter";
+
+  /** The webapp's MBeans: the {@code s3gate} domain but for the Jetty server's own {@link #CONNECTION_LIMITER}. */
   private static Set<String> s3gateNames() throws Exception {
     Set<String> names = new java.util.TreeSet<>();
     mbeans.queryNames(name("s3gate:*"), null).forEach(n -> names.add(n.getCanonicalName()));
-    names.remove(name(SERVER_MBEAN).getCanonicalName());
+    names.remove(name(CONNECTION_LIMITER).getCanonicalName());
     return names;
   }
 
@@ -121,6 +126,11 @@ class ManagementIT {
   @Order(1)
   void mbeans_specNames_registeredWithEveryAttributeAndOperation() throws Exception {
     assertThat(s3gateNames()).isEqualTo(canonical(SPEC_NAMES));
+    // the Jetty component, configured by the webapp from gateway.properties (ip.limit.connections=0: off)
+    assertThat(attribute(CONNECTION_LIMITER, "Limit")).isEqualTo(0);
+    assertThat(attribute(CONNECTION_LIMITER, "WindowMillis")).isEqualTo(10_000L);
+    assertThat(operations(CONNECTION_LIMITER)).contains("connectionRates()",
+        "configure(int,long,boolean,[Ljava.lang.String;)", "clearIp(java.lang.String)");
 
     assertThat((Long) attribute("s3gate:type=Gateway", "ConfigVersion")).isGreaterThanOrEqualTo(1L);
     assertThat((Long) attribute("s3gate:type=Gateway", "Requests")).isGreaterThanOrEqualTo(0L);
@@ -156,7 +166,9 @@ class ManagementIT {
   @Order(1)
   void mbeanInfo_overJmx_everyOperationAndParameterNamedAndDescribed() throws Exception {
     // Issue 13 item 13: JConsole showed p0, p1, p2 and "Operation exposed for management".
-    for (String mbean : SPEC_NAMES) {
+    Set<String> described = new java.util.HashSet<>(SPEC_NAMES);
+    described.add(CONNECTION_LIMITER);
+    for (String mbean : described) {
       MBeanInfo info = mbeans.getMBeanInfo(name(mbean));
       assertThat(info.getDescription()).as(mbean).isNotBlank().doesNotContain("Information on the management interface");
       for (MBeanAttributeInfo attribute : info.getAttributes()) {
@@ -229,7 +241,7 @@ class ManagementIT {
     assertThat((String) invoke(table, "show", "denied", "gt", 0L)).contains("key=" + BASIC_KEY);
     assertThat((String) invoke(table, "show", "per_minute", "gt", 1000L)).doesNotContain("key=");
     assertThatThrownBy(() -> invoke(table, "show", "bytes", "gt", 1L)).isInstanceOf(RuntimeMBeanException.class)
-        .cause().hasMessageContaining("use per_second, per_minute, admitted or denied");
+        .cause().hasMessageContaining("use per_second, per_minute, admitted, denied, bytes_in or bytes_out");
 
     assertThat(invoke(table, "clearKey", BASIC_KEY)).isEqualTo(true);
     assertThat(SigV4Requests.status(gateway.url(), "/jmx-bucket", BASIC_KEY)).isEqualTo(403);
@@ -317,6 +329,7 @@ class ManagementIT {
 
     mbeans.invoke(context, "stop", new Object[0], new String[0]);
     assertThat(s3gateNames()).as("after stop").isEmpty();
+    assertThat(mbeans.isRegistered(name(CONNECTION_LIMITER))).as("the server's component stays").isTrue();
 
     mbeans.invoke(context, "start", new Object[0], new String[0]);
     assertThat(s3gateNames()).as("after start").isEqualTo(canonical(SPEC_NAMES));

@@ -31,7 +31,15 @@ final class S3Backend implements AutoCloseable {
   }
 
   static S3Backend start(String name) throws IOException, InterruptedException {
-    return start(name, null);
+    return start(name, null, "jclouds.provider=transient");
+  }
+
+  /**
+   * The same on jclouds' filesystem store under {@code basedir}: for objects too large to keep in
+   * the backend's heap (a 1 GiB upload); keys must be plain paths there. The caller deletes basedir.
+   */
+  static S3Backend startOnDisk(String name, Path basedir) throws IOException, InterruptedException {
+    return start(name, null, "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + basedir);
   }
 
   /**
@@ -39,6 +47,11 @@ final class S3Backend implements AutoCloseable {
    * ({@code s3proxy.virtual-host}: {@code bucket.VIRTUAL_HOST} in the Host header); null for none.
    */
   static S3Backend start(String name, String virtualHost) throws IOException, InterruptedException {
+    return start(name, virtualHost, "jclouds.provider=transient");
+  }
+
+  private static S3Backend start(String name, String virtualHost, String store)
+      throws IOException, InterruptedException {
     int port = ManagedProcess.freePort();
     Path properties = Files.createTempFile("s3gate-backend-", ".properties");
     Files.writeString(properties, String.join("\n",
@@ -46,7 +59,7 @@ final class S3Backend implements AutoCloseable {
         "s3proxy.authorization=aws-v2-or-v4",
         "s3proxy.identity=" + ACCESS_KEY,
         "s3proxy.credential=" + SECRET_KEY,
-        "jclouds.provider=transient",
+        store,
         "jclouds.region=us-east-1",
         virtualHost == null ? "" : "s3proxy.virtual-host=" + virtualHost,
         ""));

@@ -35,14 +35,14 @@ class CounterTableTest {
     assertThat(denied.admitted()).isFalse();
     assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.SECOND);
     assertThat(denied.currentPerSecond()).isEqualTo(3);
-    // all three sit in the entry's first 100 ms slot, which leaves the ring 1.1 s later
-    assertThat(denied.retryAfterNanos()).isEqualTo(1_100 * MS);
-    assertThat(denied.retryAfterSeconds()).isEqualTo(2);
-    assertThat(denied.retryAfterMillis()).isEqualTo(1_100);
+    // all three were made at the same instant, so they leave the window together exactly 1 s later
+    assertThat(denied.retryAfterNanos()).isEqualTo(1_000 * MS);
+    assertThat(denied.retryAfterSeconds()).isEqualTo(1);
+    assertThat(denied.retryAfterMillis()).isEqualTo(1_000);
   }
 
   @Test
-  void tryAcquire_perMinuteLimitReached_deniesWithMinuteWindowUntilOldestSlotLeaves() {
+  void tryAcquire_perMinuteLimitReached_deniesWithMinuteWindowUntilOldestLeaves() {
     for (int i = 0; i < 4; i++) {
       assertThat(table.tryAcquire("k", 10, 4, false, i * 10 * SECOND).admitted()).isTrue();
     }
@@ -51,9 +51,9 @@ class CounterTableTest {
 
     assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.MINUTE);
     assertThat(denied.currentPerMinute()).isEqualTo(4);
-    // the request at 0 s is in slot [0, 3 s), which leaves the 21-slot ring at 63 s
-    assertThat(denied.retryAfterNanos()).isEqualTo(63 * SECOND - 45 * SECOND);
-    assertThat(denied.retryAfterSeconds()).isEqualTo(18);
+    // a limit of 4 is under the ring's 16 cells: one request a cell, an exact log; 0 s leaves at 60 s
+    assertThat(denied.retryAfterNanos()).isEqualTo(60 * SECOND - 45 * SECOND);
+    assertThat(denied.retryAfterSeconds()).isEqualTo(15);
   }
 
   @Test
@@ -63,7 +63,7 @@ class CounterTableTest {
     Decision denied = table.tryAcquire("k", 2, 2, false, 0);
 
     assertThat(denied.trippedWindow()).isEqualTo(LimitWindow.MINUTE);
-    assertThat(denied.retryAfterNanos()).isEqualTo(63 * SECOND);
+    assertThat(denied.retryAfterNanos()).isEqualTo(60 * SECOND);
   }
 
   @Test
@@ -97,15 +97,21 @@ class CounterTableTest {
   void tryAcquire_countDeniedTrue_deniedRequestsKeepTheKeyOut() {
     admit("k", 2, 2, 100, 0);
     Decision denied = null;
-    // hammering every 500 ms keeps the window full: each denial counts
-    for (long t = 0; t <= 5 * SECOND; t += 500 * MS) {
+    // hammering every 400 ms keeps the window full: each denial counts (the two before it are
+    // always less than 1 s old)
+    long last = 0;
+    for (long t = 0; t <= 5 * SECOND; t += 400 * MS) {
       denied = table.tryAcquire("k", 2, 100, true, t);
       assertThat(denied.admitted()).as("at %d ms", t / MS).isFalse();
+      last = t;
     }
     assertThat(denied.currentPerSecond()).isEqualTo(3);
-    // once the caller stops, retry-after is exact
+    // once the caller stops, retry-after is exact: the second newest (4.4 s) must leave, at 5.4 s
     long retry = denied.retryAfterNanos();
-    assertThat(table.tryAcquire("k", 2, 100, true, 5 * SECOND + retry).admitted()).isTrue();
+    assertThat(retry).isEqualTo(600 * MS);
+    assertThat(table.tryAcquire("k", 2, 100, true, last + retry - 1).admitted()).isFalse();
+    assertThat(table.tryAcquire("k", 2, 100, true, last + retry).admitted()).isFalse(); // the probe above counted
+    assertThat(table.tryAcquire("k", 2, 100, false, last + 2 * SECOND).admitted()).isTrue();
   }
 
   @Test
@@ -116,10 +122,54 @@ class CounterTableTest {
     // 50 -> 30 per minute: 11 of the 40 must leave first
     Decision lowered = table.tryAcquire("k", 100, 30, false, 20 * SECOND);
     assertThat(lowered.admitted()).isFalse();
-    // the 11th oldest (5.0 s) is in slot [3 s, 6 s), which leaves at 6 + 63 = 66 s
-    assertThat(lowered.retryAfterNanos()).isEqualTo(66 * SECOND - 20 * SECOND);
+    // at 50/min a cell of the 16-cell ring takes ceil(50 / 16) = 4 requests: the 11th oldest (5.0 s)
+    // shares the cell of 4.0..5.5 s, stamped 5.5 s, which leaves at 65.5 s
+    assertThat(lowered.retryAfterNanos()).isEqualTo(65_500 * MS - 20 * SECOND);
     // 50 -> 100 per minute: admitted at once
     assertThat(table.tryAcquire("k", 100, 100, false, 20 * SECOND).admitted()).isTrue();
+  }
+
+  @Test
+  void tryAcquire_fullRingAfterARefund_mergesTheSmallestPairAndNeverUndercounts() {
+    // a limit of 13/s keeps one request per cell: all 13 per-second cells in use
+    for (int i = 0; i < 13; i++) {
+      assertThat(table.tryAcquire("k", 13, 1_000, false, i * MS).admitted()).isTrue();
+    }
+    assertThat(table.tryAcquire("k", 13, 1_000, false, 15 * MS).admitted()).isFalse();
+    assertThat(table.refund("k", 5 * MS)).isTrue(); // the cell of 5 ms is now empty
+
+    // room for one: the ring is full, so the cells of 4 ms and 5 ms (1 + 0) become one, stamped 5 ms
+    assertThat(table.tryAcquire("k", 13, 1_000, false, 20 * MS).admitted()).isTrue();
+    assertThat(table.tryAcquire("k", 13, 1_000, false, 21 * MS).admitted()).isFalse();
+
+    // the request of 4 ms now counts until the stamp of 5 ms (rounded up to the 32 us tick: 5.024 ms)
+    // is out of the window: one too many for a while, never too few
+    assertThat(table.peek("k", SECOND + 4 * MS).currentPerSecond()).isEqualTo(9); // exact log: 8
+    assertThat(table.peek("k", SECOND + 5_023_999).currentPerSecond()).isEqualTo(9);
+    assertThat(table.peek("k", SECOND + 5_024_000).currentPerSecond()).isEqualTo(8);
+  }
+
+  @Test
+  void tryAcquire_moreRequestsInAWindowThanItsCellsHold_countsEveryOneUntilTheKeyIsIdle() {
+    int limit = 950_000; // above what 13 cells of at most 65,535 hold once no two of them can merge
+    int admitted = 0;
+    for (int i = 0; i < 1_000_000; i++) {
+      if (table.tryAcquire("k", limit, Integer.MAX_VALUE, false, i * 500L).admitted()) {
+        admitted++;
+      }
+    }
+    assertThat(admitted).isEqualTo(limit); // never over, and every one counted: none lost
+    long last = (limit - 1) * 500L;
+    assertThat(table.peek("k", 900 * MS).currentPerSecond()).isEqualTo(limit);
+    // a window later the cells have left, but what no cell could hold is still counted (too many,
+    // never too few) until the ring empties: a window and a tick after the key's last charge
+    Decision afterWindow = table.tryAcquire("k", limit, Integer.MAX_VALUE, false, last + SECOND);
+    assertThat(afterWindow.admitted()).isTrue();
+    assertThat(afterWindow.currentPerSecond()).isGreaterThan(limit - 13 * 65_535);
+    long lastCharge = last + SECOND;
+    Decision idle = table.tryAcquire("k", limit, Integer.MAX_VALUE, false, lastCharge + SECOND + 32_000);
+    assertThat(idle.admitted()).isTrue();
+    assertThat(idle.currentPerSecond()).isEqualTo(1);
   }
 
   @Test

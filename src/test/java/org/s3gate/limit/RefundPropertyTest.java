@@ -15,6 +15,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * refunds never let a key over its limit, also when the request's clock value was stale (another
  * thread moved the key's ring past it before the charge or the refund). Checked against an exact
  * sliding log of the requests admitted and not refunded, on random traffic with fixed seeds.
+ *
+ * <p>Why it holds with batched stamp rings ({@link WindowRing#decrement}): a charge sits in a cell
+ * stamped at or after it, and the refund takes one unit from the oldest live cell stamped at or
+ * after the charge's tick: the charge's own cell or an earlier one, which leaves the window no
+ * later than the charge would have. So every request still counted keeps a unit that counts at
+ * least a window after it; a charge a window or more old is not taken back at all.
  */
 class RefundPropertyTest {
   private static final long MS = 1_000_000L;

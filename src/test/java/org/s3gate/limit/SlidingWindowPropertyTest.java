@@ -13,17 +13,21 @@ import java.util.stream.Stream;
 
 /**
  * Compares {@link CounterTable} against an exact sliding log on random traffic (fixed seeds):
- * bursts, pauses, live limit changes, limit 0, clocks that overflow {@code Long.MAX_VALUE}, and
- * retry-after probes. Checks strictness (no 1 s or 60 s window over the limit), the documented
- * under-admission bound (a request stops counting within W + slot), the reported counts, and
- * that retry-after is exact to the nanosecond.
+ * bursts, pauses, live limit changes (per-second limits up to 60, so both exact one-request cells
+ * and batches are exercised), limit 0, clocks that overflow {@code Long.MAX_VALUE}, and retry-after
+ * probes. Checks strictness (no 1 s or 60 s window over the limit), that retry-after is exact to the
+ * nanosecond, and the documented under-admission bound of the batched stamp rings
+ * ({@link WindowRing}): a denial needs at least {@code limit - (g - 1)} counted requests in the last
+ * {@code W + T} (T the ring's tick, 32 us or 2 ms; {@code g = ceil(limit / cells)} for the largest
+ * limit in force so far), and every reported count lies between the exact count over {@code W} and
+ * that over {@code W + T} plus {@code g - 1}.
  */
 class SlidingWindowPropertyTest {
 
   private static final long SECOND_NANOS = 1_000_000_000L;
   private static final long MINUTE_NANOS = 60 * SECOND_NANOS;
-  private static final long SECOND_SLOT_NANOS = WindowRing.PER_SECOND.slotNanos();
-  private static final long MINUTE_SLOT_NANOS = WindowRing.PER_MINUTE.slotNanos();
+  private static final long SECOND_TICK_NANOS = WindowRing.PER_SECOND.tickNanos();
+  private static final long MINUTE_TICK_NANOS = WindowRing.PER_MINUTE.tickNanos();
   private static final int REQUESTS = 6_000;
 
   static Stream<Arguments> runs() {
@@ -46,19 +50,22 @@ class SlidingWindowPropertyTest {
     CounterTable table = new CounterTable(4);
     List<Long> admitted = new ArrayList<>(); // elapsed times, ascending
     List<Long> counted = new ArrayList<>();
-    int limitPerSecond = 1 + random.nextInt(20);
+    int limitPerSecond = 1 + random.nextInt(60);
     int limitPerMinute = limitPerSecond + random.nextInt(300);
+    Slack slack = new Slack();
+    slack.allow(limitPerSecond, limitPerMinute);
     long elapsed = 0;
     int denials = 0;
     int retryProbes = 0;
     for (int i = 0; i < REQUESTS; i++) {
       elapsed += nextGapNanos(random);
       if (random.nextInt(200) == 0) {
-        limitPerSecond = random.nextInt(12) == 0 ? 0 : 1 + random.nextInt(20);
+        limitPerSecond = random.nextInt(12) == 0 ? 0 : 1 + random.nextInt(60);
         limitPerMinute = random.nextInt(12) == 0 ? 0 : limitPerSecond + random.nextInt(300);
+        slack.allow(limitPerSecond, limitPerMinute);
       }
       Decision decision = check(table, startNanos, elapsed, limitPerSecond, limitPerMinute,
-          countDenied, admitted, counted);
+          countDenied, admitted, counted, slack);
       if (decision.admitted()) {
         continue;
       }
@@ -68,12 +75,12 @@ class SlidingWindowPropertyTest {
         long retryNanos = decision.retryAfterNanos();
         if (!countDenied && retryNanos > 1) {
           Decision early = check(table, startNanos, elapsed + retryNanos - 1, limitPerSecond,
-              limitPerMinute, false, admitted, counted);
+              limitPerMinute, false, admitted, counted, slack);
           assertThat(early.admitted()).as("1 ns before retry-after, request %d", i).isFalse();
         }
         elapsed += retryNanos;
         Decision onTime = check(table, startNanos, elapsed, limitPerSecond, limitPerMinute,
-            countDenied, admitted, counted);
+            countDenied, admitted, counted, slack);
         assertThat(onTime.admitted()).as("at retry-after, request %d", i).isTrue();
         retryProbes++;
       }
@@ -86,7 +93,7 @@ class SlidingWindowPropertyTest {
   /** One request at {@code elapsed}, checked against the exact logs, which it then joins. */
   private static Decision check(CounterTable table, long startNanos, long elapsed,
       int limitPerSecond, int limitPerMinute, boolean countDenied, List<Long> admitted,
-      List<Long> counted) {
+      List<Long> counted, Slack slack) {
     Decision decision =
         table.tryAcquire("key", limitPerSecond, limitPerMinute, countDenied, startNanos + elapsed);
     boolean isCounted = decision.admitted() || countDenied;
@@ -97,11 +104,12 @@ class SlidingWindowPropertyTest {
       assertThat(decision.retryAfterNanos()).isZero();
       assertThat(decision.trippedWindow()).isNull();
     } else {
-      // under-admission bound: a denial needs a window full even counting W + slot back
-      boolean secondFull = countSince(counted, elapsed - SECOND_NANOS - SECOND_SLOT_NANOS)
-          >= limitPerSecond;
-      boolean minuteFull = countSince(counted, elapsed - MINUTE_NANOS - MINUTE_SLOT_NANOS)
-          >= limitPerMinute;
+      // under-admission bound: a denial needs a window full, counting W + tick back, but for the
+      // oldest cell's earlier requests: fewer than one batch
+      boolean secondFull = countSince(counted, elapsed - SECOND_NANOS - SECOND_TICK_NANOS)
+          + slack.perSecond >= limitPerSecond;
+      boolean minuteFull = countSince(counted, elapsed - MINUTE_NANOS - MINUTE_TICK_NANOS)
+          + slack.perMinute >= limitPerMinute;
       assertThat(secondFull || minuteFull)
           .as("denied at %d with room in the exact log (limits %d/s %d/min)", elapsed,
               limitPerSecond, limitPerMinute)
@@ -115,14 +123,29 @@ class SlidingWindowPropertyTest {
         admitted.add(elapsed);
       }
     }
-    // reported counts lie between the exact count over W and over W + slot
+    // reported counts lie between the exact count over W and over W + tick plus the slack
     assertThat(decision.currentPerSecond())
         .isBetween(countSince(counted, elapsed - SECOND_NANOS),
-            countSince(counted, elapsed - SECOND_NANOS - SECOND_SLOT_NANOS));
+            countSince(counted, elapsed - SECOND_NANOS - SECOND_TICK_NANOS) + slack.perSecond);
     assertThat(decision.currentPerMinute())
         .isBetween(countSince(counted, elapsed - MINUTE_NANOS),
-            countSince(counted, elapsed - MINUTE_NANOS - MINUTE_SLOT_NANOS));
+            countSince(counted, elapsed - MINUTE_NANOS - MINUTE_TICK_NANOS) + slack.perMinute);
     return decision;
+  }
+
+  /**
+   * How many of the oldest cell's requests may be older than W + tick: one batch minus one, for
+   * the largest limit in force so far (a cell filled under an earlier, larger limit may still be
+   * the oldest).
+   */
+  static final class Slack {
+    int perSecond;
+    int perMinute;
+
+    void allow(int limitPerSecond, int limitPerMinute) {
+      perSecond = Math.max(perSecond, WindowRing.PER_SECOND.batchSize(limitPerSecond) - 1);
+      perMinute = Math.max(perMinute, WindowRing.PER_MINUTE.batchSize(limitPerMinute) - 1);
+    }
   }
 
   /** Entries of the ascending log strictly after {@code afterElapsed}. */

@@ -291,6 +291,44 @@ class PolicyCompilerTest {
     assertThat(c.snapshot().limitsPerSecond()).containsEntry("basic:write", 2); // listed as written (JMX show)
   }
 
+  private static PolicySources withBandwidth(RawFile bandwidth) {
+    PolicySources base = sources(file("gateway.properties"), file("api_key_groups.map", "K1 basic", "K2 premium"),
+        file("rate_limits_per_minute.map"), file("rate_limits_per_second.map"), file("error_messages.map"));
+    java.util.Map<MapFile, RawFile> maps = new java.util.EnumMap<>(base.maps());
+    maps.put(MapFile.BANDWIDTH_PER_MINUTE, bandwidth);
+    return new PolicySources(base.defaults(), base.gateway(), maps, null);
+  }
+
+  @Test
+  void compile_bandwidthEntries_escapedOrNot_becomeTheGroupsBandwidthInBytes() {
+    // "basic:in 10M" reads as key basic, value "in 10M" (an unescaped ':' ends a properties key)
+    Compilation c = PolicyCompiler.compile(withBandwidth(file("bandwidth_per_minute.map", "basic in 10M",
+        "basic:out 512k", "premium:out 1G", "solo:in 12345")), 1, null);
+
+    assertThat(c.errors()).isEmpty();
+    assertThat(c.snapshot().policyForKey("K1").bandwidth()).isEqualTo(new GroupPolicy.Bandwidth(10L << 20, 512L << 10));
+    assertThat(c.snapshot().policyForKey("K2").bandwidth())
+        .isEqualTo(new GroupPolicy.Bandwidth(GroupPolicy.Bandwidth.UNLIMITED, 1L << 30));
+    assertThat(c.snapshot().policyForGroup("solo").bandwidth().inBytesPerMinute()).isEqualTo(12345);
+    assertThat(c.snapshot().policyForKey("nobody").bandwidth()).isNull();
+    assertThat(c.snapshot().entries(MapFile.BANDWIDTH_PER_MINUTE)).containsEntry("basic:in", "10485760");
+  }
+
+  @Test
+  void compile_badBandwidthEntries_areErrorsNamingFileLineKeyValueAndRule() {
+    Compilation c = PolicyCompiler.compile(withBandwidth(file("bandwidth_per_minute.map", "basic 10M",
+        "basic:up 1M", "basic:in 10X", "basic:out 99999999999G")), 1, null);
+
+    assertThat(c.snapshot()).isNull();
+    assertThat(c.errors()).containsExactly(
+        "bandwidth_per_minute.map:1: key 'basic' has bandwidth '10M': a bandwidth entry is GROUP:in (request bodies)"
+            + " or GROUP:out (response bodies)",
+        "bandwidth_per_minute.map:2: key 'basic:up' has bandwidth '1M': a bandwidth entry is GROUP:in (request bodies)"
+            + " or GROUP:out (response bodies)",
+        "bandwidth_per_minute.map:3: key 'basic:in' has bandwidth '10X': " + Values.BANDWIDTH_RULE,
+        "bandwidth_per_minute.map:4: key 'basic:out' has bandwidth '99999999999G': " + Values.BANDWIDTH_RULE);
+  }
+
   @Test
   void compile_unknownMethodClass_isAnErrorNamingTheRule() {
     PolicySources src = sources(file("gateway.properties"), file("api_key_groups.map"),

@@ -108,7 +108,7 @@ public final class BareJettyProxy {
 
   /**
    * What {@code RateLimitFilter} does for an admitted request, on Jetty's core API: keys
-   * {@code BENCHA000000000000} to {@code BENCHA000000000999} (bench/s3-request.lua's admit keys)
+   * {@code AKIAHIGH000000000000} to {@code AKIAHIGH000000000999} (bench/s3-request.lua's admit keys)
    * in one unlimited group, every other key in the default group. Thread-safe: the table and the
    * access log are; the snapshot is immutable.
    */
@@ -126,7 +126,7 @@ public final class BareJettyProxy {
       this.accessLog = accessLog;
       String[] keys = new String[1000];
       for (int i = 0; i < keys.length; i++) {
-        keys[i] = String.format("BENCHA%012d", i);
+        keys[i] = String.format("AKIAHIGH%012d", i);
       }
       this.snapshot = BenchKeys.snapshot(keys, "open", UNLIMITED, UNLIMITED);
     }

@@ -78,7 +78,7 @@ public final class HeapPerKey {
     String format = "  %-46s %11s %14s %10s%n";
     out.append(String.format(Locale.ROOT, format, "part", "instances", "bytes", "bytes/key"));
     long entryBytes = row(out, format, "CounterEntry", withTable, withKeys, ENTRY, n);
-    long ringBytes = row(out, format, "int[32] (both windows' slots)", withTable, withKeys,
+    long ringBytes = row(out, format, "int[32] (both windows' cells)", withTable, withKeys,
         INT_ARRAY, n);
     out.append(String.format(Locale.ROOT, format, "= counter entry + both windows", "", "",
         perKey(entryBytes + ringBytes, n)));

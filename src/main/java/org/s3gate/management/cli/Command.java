@@ -29,7 +29,9 @@ enum Command {
   SHOW_TABLE("show-table", "[--table NAME] [--filter DATA OP VALUE]", 0, 6, "show the live per-key counters",
       "Prints a counter table (--table: its name, default api_keys), one line per key:\n"
           + "  key=K group=G per_second=N per_minute=N admitted_total=N denied_total=N idle_millis=N\n"
-          + "--filter: DATA is per_second, per_minute, admitted or denied; OP is gt, ge, lt, le, eq or ne;\n"
+          + "  (and bytes_in_per_minute=N bytes_out_per_minute=N for groups with bandwidth limits)\n"
+          + "--filter: DATA is per_second, per_minute, admitted, denied, bytes_in or bytes_out; OP is gt, ge,\n"
+          + "lt, le, eq or ne;\n"
           + "e.g. show-table --filter per_minute gt 100. --table client_ips: one line per client IP:\n"
           + "  key=IP http_req_rate=N http_err_rate=N conn_rate=N admitted_total=N denied_total=N idle_millis=N\n"
           + "(counts in the sliding ip.window); DATA is http_req_rate, http_err_rate, conn_rate, admitted or denied;\n"
