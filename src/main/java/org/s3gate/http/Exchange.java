@@ -1,6 +1,7 @@
 package org.s3gate.http;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -22,8 +23,9 @@ import org.s3gate.runtime.Gateway;
  * the policy snapshot it was decided with (the only one any part of this request reads: proxy,
  * headers, access log, metrics), the admission outcome, the backend that served it and the bytes
  * sent back. The filter creates it and it reports the request once, when the response is complete:
- * at once for a response finished in the filter chain (a denial), or from {@link #onComplete} for
- * a proxied one, which completes asynchronously on another thread. Reporting never blocks the
+ * at once for a response finished in the filter chain (a denial), from {@link #onComplete} for
+ * a proxied one, which completes asynchronously on another thread, or from {@link #aborted} for a
+ * proxied response given up after it started (Jetty's abort calls no async listener). Reporting never blocks the
  * request path (the metrics are lock-free increments, the access log line is queued).
  *
  * <p>Thread-safe for its use: fields set by the filter are published to the proxy and the
@@ -45,6 +47,8 @@ public final class Exchange implements AsyncListener {
   private volatile long downloadCharged;
   private volatile long downloadChargedNanos;
   private volatile boolean credentialsRefused;
+  /** Set by the one {@link #report}: however the request ends, it is reported exactly once. */
+  private final AtomicBoolean reported = new AtomicBoolean();
 
   Exchange(Gateway gateway, PolicySnapshot policy, long startNanos) {
     this.gateway = gateway;
@@ -153,7 +157,23 @@ public final class Exchange implements AsyncListener {
     report(request, response);
   }
 
+  /**
+   * The response is being given up after it started (the client reset the connection mid-body,
+   * or the backend failed mid-response): reports the request now, before the proxy aborts the
+   * response. Jetty's abort ({@code sendError(-1)}) ends the request's async cycle without calling
+   * {@link #onComplete} and leaves {@code isAsyncStarted()} false, so nothing else would: the
+   * request would stay in flight, its download charged its whole Content-Length, and unlogged.
+   * Its bytes are those handed to the client so far. Safe to call with a later {@link #onComplete}:
+   * the request is reported once.
+   */
+  public void aborted(HttpServletRequest request, HttpServletResponse response) {
+    report(request, response);
+  }
+
   private void report(ServletRequest request, ServletResponse response) {
+    if (!reported.compareAndSet(false, true)) {
+      return; // already reported (aborted, then completed)
+    }
     long durationNanos = System.nanoTime() - startNanos;
     Outcome decided = outcome;
     if (decided != null) {
@@ -200,6 +220,7 @@ public final class Exchange implements AsyncListener {
     }
   }
 
+  /** The async cycle completed (not called when Jetty aborts the response: see {@link #aborted}). */
   @Override
   public void onComplete(AsyncEvent event) throws IOException {
     report(event.getSuppliedRequest(), event.getSuppliedResponse());

@@ -289,11 +289,23 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   /**
    * The one place where upstream failures become client responses: a failure before the response
    * started is answered with an S3 XML error (503 ServiceUnavailable for anything upstream, which
-   * every S3 client retries); after that the connection is aborted, as the body is already partly sent.
+   * every S3 client retries); after that the connection is aborted, as the body is already partly
+   * sent (a client that reset the connection mid-download ends here too), and the request is
+   * reported first ({@link Exchange#aborted}), as that abort calls no async listener.
    */
   @Override
   protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
-    if (proxyResponse.isCommitted() || (status < 500 && status != 408)) {
+    if (proxyResponse.isCommitted()) {
+      // Jetty aborts a committed response with sendError(-1), which completes the request without
+      // calling its AsyncListeners (and AsyncContext.complete() is then skipped): report it first
+      Exchange exchange = Exchange.of(clientRequest);
+      if (exchange != null) {
+        exchange.aborted(clientRequest, proxyResponse);
+      }
+      super.sendProxyResponseError(clientRequest, proxyResponse, status);
+      return;
+    }
+    if (status < 500 && status != 408) {
       super.sendProxyResponseError(clientRequest, proxyResponse, status);
       return;
     }
