@@ -112,7 +112,14 @@ class ClientAbortIT {
     assertThat(awaitLog("method=GET path=/abort/big.bin ")).as("the aborted GET's access log line\n%s",
         gateway.accessLog()).isTrue();
     long charged = bytesOut(); // before the HEAD below, which is charged its own response
+    System.out.printf("aborted GET: client read %d bytes, charged %d of %d%n", read, charged, SIZE);
     assertThat(nextRequestAdmitted()).as("the key's one request in flight was released").isTrue();
+    Matcher line = Pattern.compile("method=GET path=/abort/big\\.bin status=(\\d+) \\S+ bytes_out=(\\d+)")
+        .matcher(gateway.accessLog());
+    assertThat(line.find()).isTrue();
+    assertThat(line.group(1)).as("the status the client was sent").isEqualTo("200");
+    assertThat(Long.parseLong(line.group(2))).as("bytes_out: handed to the client before the reset")
+        .isLessThan(SIZE).isEqualTo(charged);
     assertThat(charged).as("charged the bytes sent, not the Content-Length").isLessThan(SIZE)
         .isGreaterThanOrEqualTo(read - 1024); // less the response head the client read
   }
