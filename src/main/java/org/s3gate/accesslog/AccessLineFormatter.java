@@ -65,6 +65,7 @@ final class AccessLineFormatter {
           }
         }
         case RULE -> value(r.rule(), out);
+        case BUCKET -> value(r.bucket(), out);
         case DURATION_MS -> {
           long micros = r.durationNanos() / 1000;
           out.append(micros / 1000).append('.');

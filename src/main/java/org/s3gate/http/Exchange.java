@@ -209,7 +209,8 @@ public final class Exchange implements AsyncListener {
         request.getHeader("User-Agent"),
         decided == null || decided.shadowRule() == null ? null : decided.shadowRule().label(),
         decided == null || decided.rule() == null ? null : decided.rule().label(),
-        decided != null && decided.forwarded() ? bytesIn : -1);
+        decided != null && decided.forwarded() ? bytesIn : -1,
+        decided == null ? null : decided.bucket());
   }
 
   private static long contentLength(String header) {

@@ -47,6 +47,11 @@ public final class AccessLogFormat {
      * {@code bytes_out}, {@code concurrent}, ...); {@code -} when it was not denied.
      */
     RULE,
+    /**
+     * The bucket whose limit ({@code bucket_limits_per_*.map}) the request was counted against;
+     * {@code -} when no bucket limit applied.
+     */
+    BUCKET,
     /** The backend that answered ({@code scheme://host:port}), {@code -} if none. */
     BACKEND,
     /** The response's {@code x-amz-request-id}. */

@@ -39,6 +39,18 @@ class AccessLogTest {
   }
 
   @Test
+  void format_bucket_ofARequestCountedAgainstABucketLimit_andDashWithout() {
+    AccessLogFormat format = AccessLogFormat.parse("rule=$rule bucket=$bucket");
+    AccessRecord counted = new AccessRecord(format, 0, "::1", "GET", "/hot/k", "HTTP/1.1", 429, 0, 280, 5_000L,
+        "K", "basic", "v4_header", "denied_per_second", null, null, null, null, "bucket_second", -1, "hot");
+    AccessRecord uncounted = new AccessRecord(format, 0, "::1", "GET", "/cold/k", "HTTP/1.1", 200, 0, 0, 5_000L,
+        "K", "basic", "v4_header", "admitted", null, null, null, null, null, 0);
+
+    assertThat(line(counted)).isEqualTo("rule=bucket_second bucket=hot");
+    assertThat(line(uncounted)).isEqualTo("rule=- bucket=-");
+  }
+
+  @Test
   void format_missingValues_areDashes() {
     AccessRecord record = new AccessRecord(AccessLogFormat.parse("in=$bytes_in key=$key backend=$backend ms=$duration_ms"),
         0, "::1", "GET", "/", "HTTP/1.1", 503, -1, 0, 5_000L, null, "", null, "exempt", null, null, null);
