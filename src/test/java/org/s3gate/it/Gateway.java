@@ -121,6 +121,22 @@ final class Gateway implements AutoCloseable {
     return Files.exists(file) ? Files.readString(file) : "";
   }
 
+  /**
+   * The access log once a line matches {@code regex}, polled for up to 10 s: a line is written by a
+   * background writer after the response has gone out, so a client can read the answer first.
+   * Returns the log as it is then, matching or not (the caller's assertion says what was missing).
+   */
+  String accessLogOnceItContains(String regex) throws IOException, InterruptedException {
+    java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    String log = accessLog();
+    while (!pattern.matcher(log).find() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      log = accessLog();
+    }
+    return log;
+  }
+
   String logTail() {
     return process.tail();
   }
