@@ -251,13 +251,18 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
   }
 
   @Override
-  public long getUntracked() {
-    return config.counts().untracked();
+  public long getEvicted() {
+    return config.counts().evicted();
   }
 
   @Override
   public Map<String, Integer> connectionRates() {
     return config.counts().rates(System.nanoTime());
+  }
+
+  @Override
+  public void clearAll() {
+    config.counts().clearAll();
   }
 
   @Override
@@ -292,11 +297,12 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
         Map.entry("ShadowRejected", "Connections that would have been closed in shadow mode since the server started"),
         Map.entry("TrackedIps", "Client IPs tracked now"),
         Map.entry("Capacity", "Most client IPs tracked at once (s3gate.connectionLimit.maxTrackedIps)"),
-        Map.entry("Untracked", "Connections accepted untracked because the table of IPs was full"),
+        Map.entry("Evicted", "Active client IPs evicted from the full table to track a new one (their counts restart)"),
         Map.entry("configure", "Replaces every setting at once; the webapp calls it for each configuration it"
             + " publishes, so a change made here lasts until the next reload"),
         Map.entry("connectionRates", "Each tracked client IP's new connections in the current window"),
-        Map.entry("clearIp", "Forgets one client IP's connection counts; true if it was tracked"));
+        Map.entry("clearIp", "Forgets one client IP's connection counts; true if it was tracked"),
+        Map.entry("clearAll", "Forgets every client IP's connection counts"));
     private static final Map<String, String[]> PARAMETERS = Map.of(
         "configure", new String[] {"limit", "windowMillis", "shadow", "allowlist"},
         "clearIp", new String[] {"ip"});
@@ -383,8 +389,8 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     }
 
     @Override
-    public long getUntracked() {
-      return limiter.getUntracked();
+    public long getEvicted() {
+      return limiter.getEvicted();
     }
 
     @Override
@@ -400,6 +406,11 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     @Override
     public boolean clearIp(String ip) {
       return limiter.clearIp(ip);
+    }
+
+    @Override
+    public void clearAll() {
+      limiter.clearAll();
     }
   }
 }

@@ -36,8 +36,11 @@ public interface ConnectionRateLimiterMXBean {
   /** The most client IPs tracked at once ({@code s3gate.connectionLimit.maxTrackedIps}). */
   int getCapacity();
 
-  /** Connections accepted without being tracked because the table of IPs was full, since start. */
-  long getUntracked();
+  /**
+   * Client IPs evicted while still active to make room for a new one in the full table, since start:
+   * a sustained non-zero rate means more active clients than {@code maxTrackedIps}.
+   */
+  long getEvicted();
 
   /**
    * Replaces every setting at once (so a connection never sees half a change); a changed window
@@ -55,4 +58,7 @@ public interface ConnectionRateLimiterMXBean {
 
   /** Forgets one IP's counts; returns whether it was tracked. */
   boolean clearIp(String ip);
+
+  /** Forgets every IP's counts (the webapp calls it for {@code clear-table --table client_ips}). */
+  void clearAll();
 }
