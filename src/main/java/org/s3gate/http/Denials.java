@@ -33,9 +33,10 @@ final class Denials implements AutoCloseable {
       throws IOException {
     int status = settings.denyStatus();
     if (outcome.tarpit()) {
+      long decidedNanos = System.nanoTime();
       Tarpit.Answer late = (held, heldResponse) -> {
         heldResponse.setHeader("Connection", "close");
-        SlowDownResponse.send(held, heldResponse, status, outcome);
+        SlowDownResponse.send(held, heldResponse, status, outcome, System.nanoTime() - decidedNanos);
       };
       if (tarpit.hold(request, response, outcome, settings.clientIps(), late)) {
         metrics.recordDenial(DenialRule.IP_TARPIT);
