@@ -10,6 +10,10 @@
 #       BENCH_B_REVERT=COMMIT makes B this tree's HEAD without that one commit (its diff applied
 #       in reverse), to measure what one change buys; BENCH_B_JAVA_OPTS (instead of BENCH_GATEWAY_JAVA_OPTS) change B alone (without
 #       BENCH_B_COMMIT, B is this tree's build)
+#   BENCH_B_REDIS=1 BENCH_ROWS="admit paced1k" bench/e2e.sh   cluster mode's added cost: gateway B is
+#       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
+#       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
+#       the paced rows then print B's p50/p99 minus A's (the latency Redis adds below saturation)
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -67,10 +71,11 @@ GC_KEYS=${BENCH_GC_KEYS:-1000000}
 GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-}
 B_REVERT=${BENCH_B_REVERT:-}
 B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
-AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS" ] && AB=s3gate-b
+B_REDIS=${BENCH_B_REDIS:-}
+AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS$B_REDIS" ] && AB=s3gate-b
 REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
-GATEWAY_PORT=18080 GATEWAY_B_PORT=18088 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
+REDIS_PORT=18379 GATEWAY_PORT=18080 GATEWAY_B_PORT=18088 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
 HAPROXY_GW_PORT=18084 HAPROXY_PLAIN_PORT=18085 HAPROXY_S3_GW_PORT=18086 HAPROXY_S3_PLAIN_PORT=18087
 # Bodies that are written (PUT targets, the 1 GiB object) live in tmpfs: no disk in the bytes path.
 shm=/dev/shm/s3gate-bench-$$
@@ -234,6 +239,10 @@ start_gateway() { # backend_url; and gateway B beside it when an A/B is asked fo
   if [ -n "$AB" ]; then
     mkdir -p "$out/conf-b" && cp "$out"/conf/* "$out/conf-b/"
     sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-b-access.log|" "$out/conf-b/gateway.properties"
+    if [ -n "$B_REDIS" ]; then
+      printf 'counters.store=redis\nredis.uri=redis://127.0.0.1:%s\nredis.timeout=20ms\nredis.failure=local\n' \
+        $REDIS_PORT >> "$out/conf-b/gateway.properties"
+    fi
     # shellcheck disable=SC2086
     S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime ${B_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" \
       taskset -c 0 "$b_root/bin/s3gate-jetty" jetty.http.port=$GATEWAY_B_PORT jetty.ssl.port=18444 \
@@ -249,6 +258,16 @@ start_gateway() { # backend_url; and gateway B beside it when an A/B is asked fo
 }
 gateway_starts=0
 gateway_b_pid=
+
+redis_pid=
+start_redis() { # a redis-server without persistence on core 1, beside the load generator
+  command -v redis-server >/dev/null || { echo "e2e.sh: redis rows and BENCH_B_REDIS need redis-server (Debian: redis-server)" >&2; exit 1; }
+  taskset -c 1 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no > "$out/redis.log" 2>&1 &
+  redis_pid=$!
+  pids+=($redis_pid)
+  local i
+  for ((i = 0; i < 100; i++)); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
+}
 
 stop_gateway() {
   kill "$gateway_pid" $gateway_b_pid 2>/dev/null || true
@@ -331,7 +350,7 @@ variant_pids() {
 variant_name() {
   case $1 in
     s3gate) echo "s3gate" ;;
-    s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS})" ;;
+    s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS}${B_REDIS:+ counters.store=redis})" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
@@ -420,6 +439,12 @@ paced_row() {
   if [ -n "$AB" ]; then
     r=$(ratios "$(pcol s3gate 5)" "$(pcol s3gate-b 5)")
     echo "| $name, p99 at $rate req/s | $(variant_name s3gate-b) | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
+    if [ -n "$B_REDIS" ]; then # what Redis adds: B minus A per round (interleaved), medians with spread
+      local d50 d99
+      d50=$(paste <(pcol s3gate-b 4) <(pcol s3gate 4) | awk '{ printf "%+.3f\n", $1 - $2 }')
+      d99=$(paste <(pcol s3gate-b 5) <(pcol s3gate 5) | awk '{ printf "%+.3f\n", $1 - $2 }')
+      echo "| $name, at $rate req/s: added by counters.store=redis (B - A per round) | s3gate A, same run | p50 **$(echo "$d50" | median) ms** ($(echo "$d50" | spread)), p99 **$(echo "$d99" | median) ms** ($(echo "$d99" | spread)) | |" >> "$ratio_results"
+    fi
   fi
 }
 
@@ -453,6 +478,11 @@ echo "gateway JVM options: ${GATEWAY_JAVA_OPTS:-(defaults of bin/s3gate-jetty)}"
 echo
 
 write_conf
+if [ -n "$B_REDIS" ]; then # gateway B's shared counters; the admitted group at limits Redis can log
+  start_redis
+  printf 'open 6000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_minute.map"
+  printf 'open 100\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_second.map"
+fi
 start_nginx backend $BACKEND_PORT 1
 backend_nginx_pids="$(cat "$out/nginx-backend/nginx.pid") $(pgrep -P "$(cat "$out/nginx-backend/nginx.pid")" | paste -sd' ')"
 start_nginx direct $DIRECT_PORT 0
@@ -607,7 +637,6 @@ bare_row core-limit core-limit "core API + s3gate's admit-path work (projection)
 # realistic limits here (100/s, 6000/min: each key is asked ~10/s, so all are admitted): Redis
 # keeps 4 bytes per unit of limit per key, and the local rows' limits of 10^9 would be capped at
 # 100 000 per window (400 KB per key).
-REDIS_PORT=18379
 redis_stat() { # "fcalls all_calls cpu_jiffies" of the bench redis-server
   local stats cpu
   stats=$(redis-cli -p $REDIS_PORT INFO commandstats | tr -d '\r')
@@ -634,11 +663,7 @@ redis_row() {
   echo "$line" | tee -a "$results"
 }
 if wanted redis-admit || wanted redis-think || wanted redis-deny; then
-  command -v redis-server >/dev/null || { echo "e2e.sh: the redis rows need redis-server (Debian: redis-server)" >&2; exit 1; }
-  taskset -c 1 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no > "$out/redis.log" 2>&1 &
-  redis_pid=$!
-  pids+=($redis_pid)
-  for ((i = 0; i < 100; i++)); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
+  [ -n "$redis_pid" ] || start_redis
   write_conf
   printf 'counters.store=redis\nredis.uri=redis://127.0.0.1:%s\nredis.timeout=20ms\nredis.failure=local\n' \
     $REDIS_PORT >> "$out/conf/gateway.properties"
@@ -653,7 +678,7 @@ if wanted redis-admit || wanted redis-think || wanted redis-deny; then
   BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH redis_row redis-think "gateway admit, counters.store=redis, 32 connections, 2 ms think time" "http://127.0.0.1:$GATEWAY_PORT" 32
   BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIATINY redis_row redis-deny "gateway deny, counters.store=redis, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
   stop_gateway
-  kill "$redis_pid" 2>/dev/null || true
+  [ -n "$B_REDIS" ] || { kill "$redis_pid" 2>/dev/null || true; redis_pid=; }
   write_conf
 fi
 
