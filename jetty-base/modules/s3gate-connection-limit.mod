@@ -14,5 +14,5 @@ etc/s3gate-connection-limit.xml
 
 [ini-template]
 ## The most client IPs the connection-rate table tracks at once (about 150 bytes each); when it is
-## full, a new IP evicts the least recently seen of a sample (every IP stays counted).
+## full, connections from IPs it cannot take are accepted untracked (fail open).
 # s3gate.connectionLimit.maxTrackedIps=100000

@@ -130,18 +130,6 @@ public final class ConnectionLimiterBridge {
         }
         return current.getOrDefault(address, 0);
       }
-
-      @Override
-      public boolean clear(String address) {
-        rates = null; // the next show reads the counts again
-        return clearIp(address);
-      }
-
-      @Override
-      public void clearAll() {
-        rates = null;
-        clearAllIps();
-      }
     };
   }
 
@@ -155,18 +143,6 @@ public final class ConnectionLimiterBridge {
     } catch (JMException | RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot clear " + ip + " in " + OBJECT_NAME, e);
       return false;
-    }
-  }
-
-  /** Forgets every IP's connection counts; nothing without the component. */
-  public void clearAllIps() {
-    if (!present()) {
-      return;
-    }
-    try {
-      mbeans.invoke(name, "clearAll", new Object[0], new String[0]);
-    } catch (JMException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot clear the connection counts in " + OBJECT_NAME, e);
     }
   }
 

@@ -21,20 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Bounds</h2>
  * At most {@code maxIps} IPs are tracked (about 150 bytes each: the map entry, the address and 10
- * ints), exceeded only by the few insertions that race on a full table (at most one per acceptor
- * thread). An IP seen when the table is full is first made room for by dropping IPs idle for a
- * whole window (at most once per tenth of a window, so a flood of new IPs costs one sweep per
- * tenth); if the table is still full, the least recently seen of the first {@link #EVICTION_SAMPLE}
- * entries is evicted (counted in {@link #evicted()}) and the new IP is tracked.
- *
- * <p>Why evict rather than accept the new IP untracked: accepting untracked failed open, so an
- * attacker who kept {@code maxIps} addresses busy (cheap with IPv6) had every further address
- * unlimited. With eviction every IP is counted; an IP escapes its limit only when it is evicted,
- * and each eviction costs the attacker one new-address connection, so spreading over more
- * addresses than the table holds buys at most one extra connection per new address: no more than
- * those addresses would get anyway. Refusing new IPs instead would let that attacker lock every
- * other client out. An evicted legitimate client only loses its count (it fails open for that
- * client, never closed).
+ * ints). An IP seen when the table is full is first made room for by dropping IPs idle for a whole
+ * window (at most once per tenth of a window, so a flood of new IPs costs one sweep per tenth); if
+ * the table is still full, the connection is accepted untracked and counted in
+ * {@link #untracked()}: it fails open, because refusing every new client IP would let an attacker
+ * with {@code maxIps} addresses lock everyone else out. {@link #expireIdle} is called periodically
+ * by the limiter, so idle IPs do not pile up.
  *
  * <h2>Time</h2>
  * A parameter ({@code nowNanos}, from {@link System#nanoTime()}), compared by subtraction; nothing
@@ -45,8 +37,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ConnectionCounts {
   static final int SLOTS = 10;
-  /** Entries looked at to pick one to evict from a full table: bounds the cost of an insertion. */
-  static final int EVICTION_SAMPLE = 16;
 
   private final int maxIps;
   private final long windowNanos;
@@ -54,7 +44,7 @@ final class ConnectionCounts {
   private final ConcurrentHashMap<InetAddress, Entry> entries = new ConcurrentHashMap<>();
   private final AtomicInteger size = new AtomicInteger();
   private volatile long lastSweepNanos;
-  private volatile long evicted;
+  private volatile long untracked;
 
   /** One IP's slots. Guarded by its own monitor. */
   private static final class Entry {
@@ -93,13 +83,17 @@ final class ConnectionCounts {
 
   /**
    * Counts a new connection from {@code ip} if its rate is under {@code limit}; returns whether it
-   * was (false: over the limit, nothing counted). A new IP is always tracked (a full table evicts).
+   * was (false: over the limit, nothing counted). An IP the full table cannot take is accepted.
    */
   boolean tryAcquire(InetAddress ip, int limit, long nowNanos) {
     long slot = Math.floorDiv(nowNanos, slotNanos);
     Entry entry = entries.get(ip);
     if (entry == null) {
       entry = insert(ip, nowNanos);
+      if (entry == null) {
+        untracked++; // racy increments may be lost: a diagnostic, not an accounting total
+        return true;
+      }
     }
     synchronized (entry) {
       if (entry.rate(slot) >= limit) {
@@ -117,60 +111,29 @@ final class ConnectionCounts {
   }
 
   private Entry insert(InetAddress ip, long nowNanos) {
-    if (size.get() >= maxIps) {
-      if (nowNanos - lastSweepNanos >= slotNanos) {
-        lastSweepNanos = nowNanos;
-        expireIdle(nowNanos);
-      }
-      if (size.get() >= maxIps) {
-        evictLeastRecentlySeenOfSample();
-      }
+    if (size.get() >= maxIps && nowNanos - lastSweepNanos >= slotNanos) {
+      lastSweepNanos = nowNanos;
+      expireIdle(nowNanos);
+    }
+    if (size.incrementAndGet() > maxIps) {
+      size.decrementAndGet();
+      return entries.get(ip); // another thread may have added it meanwhile
     }
     Entry fresh = new Entry();
     fresh.lastSlot = Math.floorDiv(nowNanos, slotNanos);
-    for (int i = 0; i < SLOTS; i++) {
-      fresh.slotOf[i] = Long.MIN_VALUE / 2; // empty: never within SLOTS of a real slot
+    fresh.slotOf[0] = Long.MIN_VALUE / 2; // empty: never within SLOTS of a real slot
+    for (int i = 1; i < SLOTS; i++) {
+      fresh.slotOf[i] = Long.MIN_VALUE / 2;
     }
     Entry raced = entries.putIfAbsent(ip, fresh);
     if (raced != null) {
+      size.decrementAndGet();
       return raced;
     }
-    size.incrementAndGet();
     return fresh;
   }
 
-  /**
-   * Evicts the least recently seen of the first {@link #EVICTION_SAMPLE} entries in the map's
-   * order. Sampling keeps an insertion O(1); which entry goes does not matter to the bound (see the
-   * class comment), only that one goes for each new IP.
-   */
-  private void evictLeastRecentlySeenOfSample() {
-    InetAddress victim = null;
-    Entry victimEntry = null;
-    long oldestSlot = Long.MAX_VALUE;
-    int looked = 0;
-    for (Map.Entry<InetAddress, Entry> mapping : entries.entrySet()) {
-      Entry entry = mapping.getValue();
-      long lastSlot;
-      synchronized (entry) {
-        lastSlot = entry.lastSlot;
-      }
-      if (victim == null || lastSlot - oldestSlot < 0) {
-        victim = mapping.getKey();
-        victimEntry = entry;
-        oldestSlot = lastSlot;
-      }
-      if (++looked == EVICTION_SAMPLE) {
-        break;
-      }
-    }
-    if (victim != null && entries.remove(victim, victimEntry)) {
-      size.decrementAndGet();
-      evicted++; // racy increments may be lost: a diagnostic, not an accounting total
-    }
-  }
-
-  /** The IP's new connections in the window ending at {@code nowNanos} (0 for an IP not tracked: new, idle, cleared or evicted). */
+  /** The IP's new connections in the window ending at {@code nowNanos} (0 for an untracked IP). */
   int rate(InetAddress ip, long nowNanos) {
     Entry entry = entries.get(ip);
     if (entry == null) {
@@ -225,15 +188,6 @@ final class ConnectionCounts {
     return false;
   }
 
-  /** Forgets every IP's counts (an operator's clear of the whole table). */
-  void clearAll() {
-    for (Map.Entry<InetAddress, Entry> mapping : entries.entrySet()) {
-      if (entries.remove(mapping.getKey(), mapping.getValue())) {
-        size.decrementAndGet();
-      }
-    }
-  }
-
   int size() {
     return size.get();
   }
@@ -242,8 +196,8 @@ final class ConnectionCounts {
     return maxIps;
   }
 
-  /** IPs evicted, while still active, to make room for a new one in the full table. */
-  long evicted() {
-    return evicted;
+  /** Connections accepted untracked because the table was full. */
+  long untracked() {
+    return untracked;
   }
 }

@@ -251,18 +251,13 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
   }
 
   @Override
-  public long getEvicted() {
-    return config.counts().evicted();
+  public long getUntracked() {
+    return config.counts().untracked();
   }
 
   @Override
   public Map<String, Integer> connectionRates() {
     return config.counts().rates(System.nanoTime());
-  }
-
-  @Override
-  public void clearAll() {
-    config.counts().clearAll();
   }
 
   @Override
@@ -297,12 +292,11 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
         Map.entry("ShadowRejected", "Connections that would have been closed in shadow mode since the server started"),
         Map.entry("TrackedIps", "Client IPs tracked now"),
         Map.entry("Capacity", "Most client IPs tracked at once (s3gate.connectionLimit.maxTrackedIps)"),
-        Map.entry("Evicted", "Active client IPs evicted from the full table to track a new one (their counts restart)"),
+        Map.entry("Untracked", "Connections accepted untracked because the table of IPs was full"),
         Map.entry("configure", "Replaces every setting at once; the webapp calls it for each configuration it"
             + " publishes, so a change made here lasts until the next reload"),
         Map.entry("connectionRates", "Each tracked client IP's new connections in the current window"),
-        Map.entry("clearIp", "Forgets one client IP's connection counts; true if it was tracked"),
-        Map.entry("clearAll", "Forgets every client IP's connection counts"));
+        Map.entry("clearIp", "Forgets one client IP's connection counts; true if it was tracked"));
     private static final Map<String, String[]> PARAMETERS = Map.of(
         "configure", new String[] {"limit", "windowMillis", "shadow", "allowlist"},
         "clearIp", new String[] {"ip"});
@@ -389,8 +383,8 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     }
 
     @Override
-    public long getEvicted() {
-      return limiter.getEvicted();
+    public long getUntracked() {
+      return limiter.getUntracked();
     }
 
     @Override
@@ -406,11 +400,6 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     @Override
     public boolean clearIp(String ip) {
       return limiter.clearIp(ip);
-    }
-
-    @Override
-    public void clearAll() {
-      limiter.clearAll();
     }
   }
 }

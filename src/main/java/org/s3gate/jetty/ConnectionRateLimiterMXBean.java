@@ -36,11 +36,8 @@ public interface ConnectionRateLimiterMXBean {
   /** The most client IPs tracked at once ({@code s3gate.connectionLimit.maxTrackedIps}). */
   int getCapacity();
 
-  /**
-   * Client IPs evicted while still active to make room for a new one in the full table, since start:
-   * a sustained non-zero rate means more active clients than {@code maxTrackedIps}.
-   */
-  long getEvicted();
+  /** Connections accepted without being tracked because the table of IPs was full, since start. */
+  long getUntracked();
 
   /**
    * Replaces every setting at once (so a connection never sees half a change); a changed window
@@ -58,7 +55,4 @@ public interface ConnectionRateLimiterMXBean {
 
   /** Forgets one IP's counts; returns whether it was tracked. */
   boolean clearIp(String ip);
-
-  /** Forgets every IP's counts (the webapp calls it for {@code clear-table --table client_ips}). */
-  void clearAll();
 }

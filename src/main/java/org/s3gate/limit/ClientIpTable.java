@@ -57,25 +57,11 @@ public final class ClientIpTable {
   /** Slots per window: a request or error counts for {@code W} to {@code 1.1 W}. */
   public static final int WINDOW_SLOTS = 10;
 
-  /**
-   * The connection rate per client IP, kept by whatever counts accepted connections. Clearing goes
-   * through it too, so an operator's {@code clear-table --table client_ips [IP]} also forgets the
-   * connections counted outside the webapp (an IP cleared here but still refused at accept would be
-   * a clear that did not work).
-   */
+  /** The connection rate per client IP, kept by whatever counts accepted connections. */
   @FunctionalInterface
   public interface ConnectionRates {
     /** Connections accepted from {@code address} in its window at {@code nowNanos}; 0 when unknown. */
     int connections(String address, long nowNanos);
-
-    /** Forgets {@code address}'s connection counts; whether it had any. */
-    default boolean clear(String address) {
-      return false;
-    }
-
-    /** Forgets every IP's connection counts. */
-    default void clearAll() {
-    }
   }
 
   private static final ConnectionRates NO_CONNECTION_RATES = (address, nowNanos) -> 0;
@@ -223,20 +209,14 @@ public final class ClientIpTable {
     return expired;
   }
 
-  /**
-   * Forgets {@code address}'s counts, its connection counts included, so its next request and
-   * connection are judged on empty windows; whether it had any.
-   */
+  /** Forgets {@code address}'s counts, so its next request is judged on empty windows. */
   public boolean clearKey(String address) {
     ClientIpEntry entry = entries.remove(Objects.requireNonNull(address, "address"));
-    boolean hadRequests = entry != null && entry.retire();
-    boolean hadConnections = connectionRates.clear(address);
-    return hadRequests || hadConnections;
+    return entry != null && entry.retire();
   }
 
-  /** Forgets every IP, connection counts included. */
+  /** Forgets every IP. */
   public void clear() {
-    connectionRates.clearAll();
     for (Map.Entry<String, ClientIpEntry> mapping : entries.entrySet()) {
       if (entries.remove(mapping.getKey(), mapping.getValue())) {
         mapping.getValue().retire();
