@@ -21,9 +21,25 @@ final class SlowDownResponse {
 
   static void send(HttpServletRequest request, HttpServletResponse response, int status, Outcome denied)
       throws IOException {
-    response.setHeader("Retry-After", Long.toString(denied.retryAfterSeconds()));
-    response.setHeader("x-amz-retry-after", Long.toString(denied.retryAfterMillis()));
+    send(request, response, status, denied, 0);
+  }
+
+  /**
+   * As {@link #send(HttpServletRequest, HttpServletResponse, int, Outcome)} for a denial decided
+   * {@code elapsedNanos} ago (a request held by the tarpit): the retry time counts from now, so the
+   * time already waited is subtracted (never below 0).
+   */
+  static void send(HttpServletRequest request, HttpServletResponse response, int status, Outcome denied,
+      long elapsedNanos) throws IOException {
+    long remaining = remainingNanos(denied.retryAfterNanos(), elapsedNanos);
+    response.setHeader("Retry-After", Long.toString(-Math.floorDiv(-remaining, 1_000_000_000L)));
+    response.setHeader("x-amz-retry-after", Long.toString(-Math.floorDiv(-remaining, 1_000_000L)));
     S3ErrorResponse.send(response, status, "SlowDown", denied.denialMessage(), request.getRequestURI(),
         denied.caller().accessKey());
+  }
+
+  /** The retry time left {@code elapsedNanos} after a denial that said {@code retryAfterNanos}; never below 0. */
+  static long remainingNanos(long retryAfterNanos, long elapsedNanos) {
+    return Math.max(0, retryAfterNanos - Math.max(0, elapsedNanos));
   }
 }

@@ -148,6 +148,11 @@ class TarpitIT {
         String answer = readToClose(socket);
         assertThat(answer).as("a held request, answered after tarpit.delay").startsWith("HTTP/1.1 429 ")
             .containsIgnoringCase("Connection: close").contains("<Code>SlowDown</Code>", "per client IP: tarpit");
+        java.util.regex.Matcher retry = java.util.regex.Pattern.compile("(?im)^Retry-After: *(\\d+)").matcher(answer);
+        assertThat(retry.find()).as("Retry-After in %s", answer).isTrue();
+        // ip.window 60 s: counted from the answer, the hold (DELAY_SECONDS) already waited is subtracted
+        assertThat(Long.parseLong(retry.group(1))).as("Retry-After after a %d s hold", DELAY_SECONDS)
+            .isLessThanOrEqualTo(60 - DELAY_SECONDS + 1);
         socket.close();
       }
       String after = ObservabilityIT.scrape(gateway);
