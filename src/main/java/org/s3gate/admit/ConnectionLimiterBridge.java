@@ -44,7 +44,8 @@ public final class ConnectionLimiterBridge {
     this(ManagementFactory.getPlatformMBeanServer());
   }
 
-  ConnectionLimiterBridge(MBeanServer mbeans) {
+  /** Over {@code mbeans} instead of the platform MBean server (tests; a server registering elsewhere). */
+  public ConnectionLimiterBridge(MBeanServer mbeans) {
     this.mbeans = mbeans;
     try {
       this.name = new ObjectName(OBJECT_NAME);
@@ -143,6 +144,20 @@ public final class ConnectionLimiterBridge {
     } catch (JMException | RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot clear " + ip + " in " + OBJECT_NAME, e);
       return false;
+    }
+  }
+
+  /** Forgets every IP's connection counts; returns how many were tracked (0 without the component). */
+  public int clearAll() {
+    if (!present()) {
+      return 0;
+    }
+    try {
+      Object cleared = mbeans.invoke(name, "clearAll", new Object[0], new String[0]);
+      return cleared instanceof Integer n ? n : 0;
+    } catch (JMException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot clear the connection counts in " + OBJECT_NAME, e);
+      return 0;
     }
   }
 

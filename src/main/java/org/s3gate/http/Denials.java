@@ -33,17 +33,16 @@ final class Denials implements AutoCloseable {
       throws IOException {
     int status = settings.denyStatus();
     if (outcome.tarpit()) {
-      long decidedNanos = System.nanoTime();
-      Tarpit.Answer late = (held, heldResponse) -> {
+      Tarpit.Answer late = (held, heldResponse, heldNanos) -> {
         heldResponse.setHeader("Connection", "close");
-        SlowDownResponse.send(held, heldResponse, status, outcome, System.nanoTime() - decidedNanos);
+        SlowDownResponse.send(held, heldResponse, status, outcome, heldNanos); // the hold is time waited
       };
       if (tarpit.hold(request, response, outcome, settings.clientIps(), late)) {
         metrics.recordDenial(DenialRule.IP_TARPIT);
         return;
       }
       metrics.recordDenial(DenialRule.IP_TARPIT_FULL);
-      late.send(request, response);
+      late.send(request, response, 0);
       return;
     }
     metrics.recordDenial(outcome.rule());

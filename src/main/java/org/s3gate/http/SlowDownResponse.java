@@ -12,8 +12,7 @@ import org.s3gate.admit.Outcome;
  * default, or 503), the XML {@code SlowDown} error naming the group's message, the limit that
  * tripped and the key, plus {@code Retry-After} (whole seconds, rounded up) and
  * {@code x-amz-retry-after} (milliseconds) saying exactly when the key would be admitted again
- * (for a caller at its in-flight limit: in a second, when a transfer may have ended), counted from
- * when the answer is sent: an answer sent later than the decision (a tarpit's hold) says less.
+ * (for a caller at its in-flight limit: in a second, when a transfer may have ended).
  *
  * <p>Immutable (static methods only); thread-safe.
  */
@@ -26,21 +25,21 @@ final class SlowDownResponse {
   }
 
   /**
-   * As {@link #send(HttpServletRequest, HttpServletResponse, int, Outcome)} for an answer sent
-   * {@code sinceDecisionNanos} after the decision: the wait it states is what is left of the
-   * decision's, never negative.
+   * As {@link #send(HttpServletRequest, HttpServletResponse, int, Outcome)} for a denial decided
+   * {@code elapsedNanos} ago (a request held by the tarpit): the retry time counts from now, so the
+   * time already waited is subtracted (never below 0).
    */
   static void send(HttpServletRequest request, HttpServletResponse response, int status, Outcome denied,
-      long sinceDecisionNanos) throws IOException {
-    long retryAfterNanos = Math.max(0, denied.retryAfterNanos() - Math.max(0, sinceDecisionNanos));
-    response.setHeader("Retry-After", Long.toString(ceilDiv(retryAfterNanos, 1_000_000_000L)));
-    response.setHeader("x-amz-retry-after", Long.toString(ceilDiv(retryAfterNanos, 1_000_000L)));
+      long elapsedNanos) throws IOException {
+    long remaining = remainingNanos(denied.retryAfterNanos(), elapsedNanos);
+    response.setHeader("Retry-After", Long.toString(-Math.floorDiv(-remaining, 1_000_000_000L)));
+    response.setHeader("x-amz-retry-after", Long.toString(-Math.floorDiv(-remaining, 1_000_000L)));
     S3ErrorResponse.send(response, status, "SlowDown", denied.denialMessage(), request.getRequestURI(),
         denied.caller().accessKey());
   }
 
-  /** {@code value / divisor} rounded up, for {@code value >= 0}. */
-  private static long ceilDiv(long value, long divisor) {
-    return value / divisor + (value % divisor > 0 ? 1 : 0);
+  /** The retry time left {@code elapsedNanos} after a denial that said {@code retryAfterNanos}; never below 0. */
+  static long remainingNanos(long retryAfterNanos, long elapsedNanos) {
+    return Math.max(0, retryAfterNanos - Math.max(0, elapsedNanos));
   }
 }

@@ -53,7 +53,8 @@ final class Tarpit implements AutoCloseable {
   /** What to do with a held request when its delay is over. */
   @FunctionalInterface
   interface Answer {
-    void send(HttpServletRequest request, HttpServletResponse response) throws IOException;
+    /** @param heldNanos how long the request was held: the answer's Retry-After counts from its sending */
+    void send(HttpServletRequest request, HttpServletResponse response, long heldNanos) throws IOException;
   }
 
   private final ScheduledThreadPoolExecutor timer;
@@ -84,7 +85,7 @@ final class Tarpit implements AutoCloseable {
     try {
       AsyncContext async = request.startAsync(request, response);
       async.setTimeout(delayMillis + SAFETY_MARGIN_MILLIS);
-      hold = new Held(async, request, response, answer);
+      hold = new Held(async, request, response, answer, System.nanoTime());
       async.addListener(hold);
       hold.timer = timer.schedule(hold::delayOver, delayMillis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) { // IllegalStateException, RejectedExecutionException (stopping)
@@ -118,9 +119,12 @@ final class Tarpit implements AutoCloseable {
     private final HttpServletResponse response;
     private final Answer answer;
     private final AtomicBoolean released = new AtomicBoolean();
+    private final long heldSinceNanos;
     private volatile ScheduledFuture<?> timer;
 
-    Held(AsyncContext async, HttpServletRequest request, HttpServletResponse response, Answer answer) {
+    Held(AsyncContext async, HttpServletRequest request, HttpServletResponse response, Answer answer,
+        long heldSinceNanos) {
+      this.heldSinceNanos = heldSinceNanos;
       this.async = async;
       this.request = request;
       this.response = response;
@@ -141,7 +145,7 @@ final class Tarpit implements AutoCloseable {
         return;
       }
       try {
-        answer.send(request, response);
+        answer.send(request, response, System.nanoTime() - heldSinceNanos);
       } catch (IOException | RuntimeException e) {
         LOG.log(System.Logger.Level.DEBUG, "tarpit: answer not sent: {0}", e.toString());
       } finally {

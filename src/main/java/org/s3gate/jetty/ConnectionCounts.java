@@ -22,11 +22,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Bounds</h2>
  * At most {@code maxIps} IPs are tracked (about 150 bytes each: the map entry, the address and 10
  * ints). An IP seen when the table is full is first made room for by dropping IPs idle for a whole
- * window (at most once per tenth of a window, so a flood of new IPs costs one sweep per tenth); if
- * the table is still full, the connection is accepted untracked and counted in
- * {@link #untracked()}: it fails open, because refusing every new client IP would let an attacker
- * with {@code maxIps} addresses lock everyone else out. {@link #expireIdle} is called periodically
- * by the limiter, so idle IPs do not pile up.
+ * window (at most once per tenth of a window, so a flood of new IPs costs one sweep per tenth). If
+ * the table is still full, the least busy of up to {@link #EVICTION_SAMPLE} tracked IPs (lowest
+ * rate, then longest unseen) is evicted for it, provided that IP is under the limit: losing its
+ * counts then gives it at most one more limit's worth in this window, and the IPs nearest their
+ * limit (the abusers) are the last to go. If every sampled IP is at its limit (the table is full of
+ * abusers), the newcomer is counted in one shared overflow budget of {@code limit} per window,
+ * counted in {@link #untracked()}.
+ *
+ * <p>Why not fail open (accept untracked, as before): an attacker who first spreads over
+ * {@code maxIps} addresses (cheap with IPv6) would then disable the rule for everyone. Why not
+ * refuse every newcomer: the same attacker would lock everyone else out. With eviction an attacker
+ * needs {@code maxIps} addresses <em>each at its limit</em> at once to push newcomers into the
+ * overflow budget, and even then no address gets more than its limit plus the shared budget.
+ * {@link #expireIdle} is also called periodically by the limiter, so idle IPs do not pile up.
  *
  * <h2>Time</h2>
  * A parameter ({@code nowNanos}, from {@link System#nanoTime()}), compared by subtraction; nothing
@@ -37,6 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ConnectionCounts {
   static final int SLOTS = 10;
+  /** How many tracked IPs are looked at to pick one to evict: bounds the cost of an insert into a full table. */
+  static final int EVICTION_SAMPLE = 32;
 
   private final int maxIps;
   private final long windowNanos;
@@ -45,6 +56,9 @@ final class ConnectionCounts {
   private final AtomicInteger size = new AtomicInteger();
   private volatile long lastSweepNanos;
   private volatile long untracked;
+  private volatile long evictions;
+  /** The budget newcomers share when the table is full of IPs at their limit. */
+  private final Entry overflow = emptyEntry(0);
 
   /** One IP's slots. Guarded by its own monitor. */
   private static final class Entry {
@@ -83,18 +97,23 @@ final class ConnectionCounts {
 
   /**
    * Counts a new connection from {@code ip} if its rate is under {@code limit}; returns whether it
-   * was (false: over the limit, nothing counted). An IP the full table cannot take is accepted.
+   * was (false: over the limit, nothing counted). An IP the full table cannot take is counted in the
+   * shared overflow budget (see the class comment).
    */
   boolean tryAcquire(InetAddress ip, int limit, long nowNanos) {
     long slot = Math.floorDiv(nowNanos, slotNanos);
     Entry entry = entries.get(ip);
     if (entry == null) {
-      entry = insert(ip, nowNanos);
+      entry = insert(ip, limit, nowNanos);
       if (entry == null) {
         untracked++; // racy increments may be lost: a diagnostic, not an accounting total
-        return true;
+        entry = overflow;
       }
     }
+    return charge(entry, limit, slot);
+  }
+
+  private static boolean charge(Entry entry, int limit, long slot) {
     synchronized (entry) {
       if (entry.rate(slot) >= limit) {
         return false;
@@ -110,27 +129,79 @@ final class ConnectionCounts {
     }
   }
 
-  private Entry insert(InetAddress ip, long nowNanos) {
+  /** The new entry for {@code ip}, or null when the table is full of IPs at their limit. */
+  private Entry insert(InetAddress ip, int limit, long nowNanos) {
     if (size.get() >= maxIps && nowNanos - lastSweepNanos >= slotNanos) {
       lastSweepNanos = nowNanos;
       expireIdle(nowNanos);
     }
-    if (size.incrementAndGet() > maxIps) {
+    while (size.incrementAndGet() > maxIps) {
       size.decrementAndGet();
-      return entries.get(ip); // another thread may have added it meanwhile
+      Entry raced = entries.get(ip); // another thread may have added it meanwhile
+      if (raced != null) {
+        return raced;
+      }
+      if (!evictOne(limit, Math.floorDiv(nowNanos, slotNanos))) {
+        return null;
+      }
     }
-    Entry fresh = new Entry();
-    fresh.lastSlot = Math.floorDiv(nowNanos, slotNanos);
-    fresh.slotOf[0] = Long.MIN_VALUE / 2; // empty: never within SLOTS of a real slot
-    for (int i = 1; i < SLOTS; i++) {
-      fresh.slotOf[i] = Long.MIN_VALUE / 2;
-    }
+    Entry fresh = emptyEntry(Math.floorDiv(nowNanos, slotNanos));
     Entry raced = entries.putIfAbsent(ip, fresh);
     if (raced != null) {
       size.decrementAndGet();
       return raced;
     }
     return fresh;
+  }
+
+  private static Entry emptyEntry(long slot) {
+    Entry fresh = new Entry();
+    fresh.lastSlot = slot;
+    for (int i = 0; i < SLOTS; i++) {
+      fresh.slotOf[i] = Long.MIN_VALUE / 2; // empty: never within SLOTS of a real slot
+    }
+    return fresh;
+  }
+
+  /**
+   * Evicts the least busy of up to {@link #EVICTION_SAMPLE} tracked IPs if it is under {@code limit};
+   * returns whether one was evicted (or another thread freed room meanwhile).
+   */
+  private boolean evictOne(int limit, long slot) {
+    InetAddress victim = null;
+    Entry victimEntry = null;
+    int victimRate = Integer.MAX_VALUE;
+    long victimLast = Long.MAX_VALUE;
+    int looked = 0;
+    for (Map.Entry<InetAddress, Entry> mapping : entries.entrySet()) {
+      if (looked++ >= EVICTION_SAMPLE) {
+        break;
+      }
+      Entry entry = mapping.getValue();
+      int rate;
+      long last;
+      synchronized (entry) {
+        rate = entry.rate(slot);
+        last = entry.lastSlot;
+      }
+      if (rate < victimRate || (rate == victimRate && last < victimLast)) {
+        victim = mapping.getKey();
+        victimEntry = entry;
+        victimRate = rate;
+        victimLast = last;
+      }
+    }
+    if (victim == null) {
+      return size.get() < maxIps; // emptied by a clear meanwhile
+    }
+    if (victimRate >= limit) {
+      return false;
+    }
+    if (entries.remove(victim, victimEntry)) {
+      size.decrementAndGet();
+      evictions++; // racy: a diagnostic
+    }
+    return true;
   }
 
   /** The IP's new connections in the window ending at {@code nowNanos} (0 for an untracked IP). */
@@ -188,6 +259,20 @@ final class ConnectionCounts {
     return false;
   }
 
+  /** Forgets every IP's counts and the overflow budget (an operator's clear of the whole table). */
+  int clearAll() {
+    int cleared = 0;
+    for (InetAddress ip : entries.keySet()) {
+      if (clear(ip)) {
+        cleared++;
+      }
+    }
+    synchronized (overflow) {
+      java.util.Arrays.fill(overflow.counts, 0);
+    }
+    return cleared;
+  }
+
   int size() {
     return size.get();
   }
@@ -196,8 +281,13 @@ final class ConnectionCounts {
     return maxIps;
   }
 
-  /** Connections accepted untracked because the table was full. */
+  /** Connections counted in the shared overflow budget because the table was full of IPs at their limit. */
   long untracked() {
     return untracked;
+  }
+
+  /** IPs evicted (under their limit) to make room for a new one in the full table. */
+  long evictions() {
+    return evictions;
   }
 }

@@ -261,6 +261,16 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
   }
 
   @Override
+  public int clearAll() {
+    return config.counts().clearAll();
+  }
+
+  @Override
+  public long getEvictions() {
+    return config.counts().evictions();
+  }
+
+  @Override
   public boolean clearIp(String ip) {
     try {
       // literals only, so getByName never asks DNS: IPv4 digits and dots, or IPv6 (with a ':')
@@ -292,7 +302,10 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
         Map.entry("ShadowRejected", "Connections that would have been closed in shadow mode since the server started"),
         Map.entry("TrackedIps", "Client IPs tracked now"),
         Map.entry("Capacity", "Most client IPs tracked at once (s3gate.connectionLimit.maxTrackedIps)"),
-        Map.entry("Untracked", "Connections accepted untracked because the table of IPs was full"),
+        Map.entry("Untracked", "Connections counted in the shared overflow budget because the table of IPs was"
+            + " full of IPs at their limit"),
+        Map.entry("Evictions", "IPs under their limit evicted to make room in the full table"),
+        Map.entry("clearAll", "Forgets every client IP's connection counts; returns how many were tracked"),
         Map.entry("configure", "Replaces every setting at once; the webapp calls it for each configuration it"
             + " publishes, so a change made here lasts until the next reload"),
         Map.entry("connectionRates", "Each tracked client IP's new connections in the current window"),
@@ -400,6 +413,16 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     @Override
     public boolean clearIp(String ip) {
       return limiter.clearIp(ip);
+    }
+
+    @Override
+    public int clearAll() {
+      return limiter.clearAll();
+    }
+
+    @Override
+    public long getEvictions() {
+      return limiter.getEvictions();
     }
   }
 }

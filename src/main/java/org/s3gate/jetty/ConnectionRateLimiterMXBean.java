@@ -55,4 +55,10 @@ public interface ConnectionRateLimiterMXBean {
 
   /** Forgets one IP's counts; returns whether it was tracked. */
   boolean clearIp(String ip);
+
+  /** Forgets every IP's counts (and the shared overflow budget); returns how many IPs were tracked. */
+  int clearAll();
+
+  /** IPs evicted (under their limit) to make room for new ones in the full table, since the last configure. */
+  long getEvictions();
 }

@@ -7,6 +7,7 @@ import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
+import org.s3gate.admit.ConnectionLimiterBridge;
 import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.ClientIpUsage;
 
@@ -30,10 +31,16 @@ final class ClientIpTableControl implements TableMXBean {
 
   private final ClientIpTable table;
   private final LongSupplier nanoClock;
+  private final ConnectionLimiterBridge connections;
 
-  ClientIpTableControl(ClientIpTable table, LongSupplier nanoClock) {
+  /**
+   * @param connections the Jetty connection-rate component, cleared with the table: an operator who
+   *     clears an address expects it admitted again, connections included (a no-op without it)
+   */
+  ClientIpTableControl(ClientIpTable table, LongSupplier nanoClock, ConnectionLimiterBridge connections) {
     this.table = table;
     this.nanoClock = nanoClock;
+    this.connections = connections;
   }
 
   /** One IP's counts as {@code show} prints them, the connection rate read from the table's view. */
@@ -87,6 +94,7 @@ final class ClientIpTableControl implements TableMXBean {
   @Override
   public void clear() {
     table.clear();
+    connections.clearAll();
   }
 
   @Override
@@ -94,7 +102,10 @@ final class ClientIpTableControl implements TableMXBean {
     if (key == null || key.isBlank()) {
       throw new IllegalArgumentException("clearKey: the client IP must not be empty");
     }
-    return table.clearKey(key.strip());
+    String ip = key.strip();
+    boolean requests = table.clearKey(ip);
+    boolean accepted = connections.clearIp(ip); // both, whichever held it
+    return requests || accepted;
   }
 
   @Override

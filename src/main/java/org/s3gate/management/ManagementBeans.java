@@ -15,6 +15,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
+import org.s3gate.admit.ConnectionLimiterBridge;
 import org.s3gate.policy.MapFile;
 import org.s3gate.runtime.Gateway;
 
@@ -56,7 +57,8 @@ public final class ManagementBeans implements AutoCloseable {
     beans.put(ObjectNames.table(ObjectNames.BUCKETS), registration.new Owned<>(new TableControl(ObjectNames.BUCKETS,
         gateway.buckets(), gateway, System::nanoTime, "limit", ManagementBeans::bucketLimitEntry), TableMXBean.class));
     beans.put(ObjectNames.table(ObjectNames.CLIENT_IPS), registration.new Owned<>(
-        new ClientIpTableControl(gateway.clientIps(), System::nanoTime), TableMXBean.class));
+        new ClientIpTableControl(gateway.clientIps(), System::nanoTime,
+            new ConnectionLimiterBridge()), TableMXBean.class));
     beans.put(ObjectNames.COUNTER_STORE, registration.new Owned<>(
         new CounterStoreControl(gateway), CounterStoreMXBean.class));
     for (MapFile map : MapFile.values()) {

@@ -59,14 +59,10 @@ class ConnectionCountsTest {
   }
 
   @Test
-  void insert_fullTable_sweepsIdleIpsThenFailsOpenUntracked() throws Exception {
+  void insert_fullTable_sweepsIdleIpsFirst() throws Exception {
     ConnectionCounts counts = new ConnectionCounts(2, WINDOW);
     assertThat(counts.tryAcquire(ip("10.0.0.1"), 1, 0)).isTrue();
     assertThat(counts.tryAcquire(ip("10.0.0.2"), 1, 0)).isTrue();
-    assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, SLOT)).as("full: accepted untracked").isTrue();
-    assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, SLOT + 1)).as("still untracked").isTrue();
-    assertThat(counts.untracked()).isEqualTo(2);
-    assertThat(counts.size()).isEqualTo(2);
     long idle = WINDOW + SLOT;
     assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, idle)).as("after a sweep of the idle ones").isTrue();
     assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, idle + 1)).as("now tracked").isFalse();
@@ -74,5 +70,48 @@ class ConnectionCountsTest {
     assertThat(counts.rates(idle + 2)).containsEntry("10.0.0.3", 1).hasSize(1);
     assertThat(counts.clear(ip("10.0.0.3"))).isTrue();
     assertThat(counts.size()).isZero();
+  }
+
+  @Test
+  void fullTable_attackerSpreadFirst_cannotOpenMoreThanTheLimitFromANewAddress() throws Exception {
+    // issue 15 review: once the table was full every new address was accepted untracked (fail open)
+    ConnectionCounts counts = new ConnectionCounts(4, WINDOW);
+    for (int i = 1; i <= 4; i++) {
+      assertThat(counts.tryAcquire(ip("10.0.0." + i), 2, 0)).isTrue();
+    }
+    int accepted = 0;
+    for (int i = 0; i < 10; i++) {
+      if (counts.tryAcquire(ip("10.0.0.9"), 2, SLOT + i)) {
+        accepted++;
+      }
+    }
+    assertThat(accepted).as("the limit holds for an address arriving at a full table").isEqualTo(2);
+    assertThat(counts.size()).as("bounded").isEqualTo(4);
+    assertThat(counts.evictions()).isEqualTo(1);
+  }
+
+  @Test
+  void fullTable_evictsTheLeastBusyAddress_keepsTheOneNearItsLimit() throws Exception {
+    ConnectionCounts counts = new ConnectionCounts(2, WINDOW);
+    assertThat(counts.tryAcquire(ip("10.0.0.1"), 3, 0)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.1"), 3, 0)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.2"), 3, 0)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.3"), 3, SLOT)).isTrue();
+    assertThat(counts.rates(SLOT)).containsOnlyKeys("10.0.0.1", "10.0.0.3");
+    assertThat(counts.tryAcquire(ip("10.0.0.1"), 3, SLOT)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.1"), 3, SLOT)).as("its count survived the eviction").isFalse();
+  }
+
+  @Test
+  void fullTableOfAddressesAtTheirLimit_newcomersShareOneOverflowBudget() throws Exception {
+    ConnectionCounts counts = new ConnectionCounts(2, WINDOW);
+    assertThat(counts.tryAcquire(ip("10.0.0.1"), 1, 0)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.2"), 1, 0)).isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.3"), 1, SLOT)).as("overflow budget").isTrue();
+    assertThat(counts.tryAcquire(ip("10.0.0.4"), 1, SLOT)).as("overflow budget spent: refused, not failed open")
+        .isFalse();
+    assertThat(counts.tryAcquire(ip("10.0.0.1"), 1, SLOT)).as("the tracked one is still at its limit").isFalse();
+    assertThat(counts.untracked()).isEqualTo(2);
+    assertThat(counts.size()).isEqualTo(2);
   }
 }
