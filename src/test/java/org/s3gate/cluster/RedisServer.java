@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import org.s3gate.testsupport.FreePorts;
 
 /**
  * A real {@code redis-server} (Debian's package, see {@code .ci/run}) for tests: started on a free
@@ -36,15 +37,9 @@ public final class RedisServer implements AutoCloseable {
 
   /** Starts a server on a free port of 127.0.0.1 and waits until it answers PING. */
   public static RedisServer start() throws IOException, InterruptedException {
-    RedisServer server = new RedisServer(freePort());
+    RedisServer server = new RedisServer(FreePorts.next());
     server.launch();
     return server;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   private void launch() throws IOException, InterruptedException {

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.s3gate.testsupport.FreePorts;
 
 /**
  * {@code bin/s3gate-admin} end to end: the script run as a process against the real gateway over
@@ -138,7 +139,7 @@ class AdminCliIT {
 
   @Test
   void failures_unreachableGatewayUnknownCommandBadUsage_exitNonZeroWithOneLine() throws Exception {
-    int closedPort = ManagedProcess.freePort();
+    int closedPort = FreePorts.next();
     run(List.of("bin/s3gate-admin", "--jmx", "127.0.0.1:" + closedPort, "info"))
         .assertOneLineFailure(1, "cannot connect to JMX at 127.0.0.1:" + closedPort);
     admin("frobnicate").assertOneLineFailure(2, "unknown command 'frobnicate'");

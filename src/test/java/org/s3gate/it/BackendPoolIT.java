@@ -19,6 +19,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.s3gate.testsupport.FreePorts;
 
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Bucket;
@@ -43,7 +44,7 @@ class BackendPoolIT {
   static void start() throws Exception {
     first = S3Backend.start("pool-it-backend-1");
     second = S3Backend.start("pool-it-backend-2");
-    deadUrl = "http://127.0.0.1:" + ManagedProcess.freePort();
+    deadUrl = "http://127.0.0.1:" + FreePorts.next();
     gateway = Gateway.builder("pool-it-gateway", first.url() + "," + second.url() + "," + deadUrl).start();
   }
 

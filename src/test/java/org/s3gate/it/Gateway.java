@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.s3gate.testsupport.FreePorts;
+
 /**
  * The real gateway for integration tests: jetty-home (unpacked by the build) running
  * {@code jetty-base} with the built {@code target/s3gate.war}, started through
@@ -36,9 +38,9 @@ final class Gateway implements AutoCloseable {
   private final ManagedProcess process;
 
   private Gateway(Builder builder) throws IOException, InterruptedException {
-    this.httpPort = ManagedProcess.freePort();
-    this.httpsPort = ManagedProcess.freePort();
-    this.jmxPort = ManagedProcess.freePort();
+    this.httpPort = FreePorts.next();
+    this.httpsPort = FreePorts.next();
+    this.jmxPort = FreePorts.next();
     this.dir = Files.createTempDirectory("s3gate-it-");
     this.confDir = dir.resolve("conf");
     this.jmxPasswordFile = builder.jmxPasswordFile != null ? builder.jmxPasswordFile : dir.resolve("jmxremote.password");

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.s3gate.testsupport.FreePorts;
+
 /**
  * A real S3 server for integration tests: s3proxy (bin/s3gate-backend) with signature checking on
  * and the demo credentials, on a free loopback port. It uses jclouds' in-memory "transient" store,
@@ -52,7 +54,7 @@ final class S3Backend implements AutoCloseable {
 
   private static S3Backend start(String name, String virtualHost, String store)
       throws IOException, InterruptedException {
-    int port = ManagedProcess.freePort();
+    int port = FreePorts.next();
     Path properties = Files.createTempFile("s3gate-backend-", ".properties");
     Files.writeString(properties, String.join("\n",
         "s3proxy.endpoint=http://127.0.0.1:" + port,

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.s3gate.testsupport.FreePorts;
 
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -40,7 +41,7 @@ class TomcatIT {
     Path home = Path.of(System.getProperty("s3gate.tomcat.home", "target/apache-tomcat")).toAbsolutePath();
     assertThat(home.resolve("bin/bootstrap.jar")).as("Tomcat unpacked by the build (mvn verify)").exists();
     backend = S3Backend.start("tomcat-it-backend");
-    port = ManagedProcess.freePort();
+    port = FreePorts.next();
     base = Files.createTempDirectory("s3gate-tomcat-it-");
     for (String dir : List.of("conf", "logs", "temp", "work", "webapps")) {
       Files.createDirectories(base.resolve(dir));
