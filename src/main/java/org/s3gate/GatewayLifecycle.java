@@ -25,6 +25,7 @@ import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.limit.UsageTable;
@@ -84,17 +85,18 @@ public final class GatewayLifecycle implements ServletContextListener {
     clientIps.connectionRates(connections.view()); // conn_rate of the client_ips table
     ClusterSettings cluster = settings.cluster();
     LocalCounterStore localStore = new LocalCounterStore(table, buckets);
+    ByteTable bytes = new ByteTable(table.capacity()); // the bandwidth budgets; redis mode's local fallback
     CounterStore store = localStore;
     UsageTable usageTable = table;
     StoreStatus storeStatus = StoreStatus.LOCAL_ONLY;
     if (cluster.store() == ClusterSettings.Store.REDIS) {
-      redisStore = new RedisCounterStore(cluster, localStore, metrics.redisLatencyRecorder());
+      redisStore = new RedisCounterStore(cluster, localStore, bytes, metrics.redisLatencyRecorder());
       store = redisStore;
       usageTable = redisStore.table();
       storeStatus = redisStore;
     }
     metrics.registerCounterStore(storeStatus, redisStore != null);
-    Admission admission = new Admission(table, clientIps, store, System::currentTimeMillis);
+    Admission admission = new Admission(table, clientIps, store, System::currentTimeMillis, bytes);
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
     Gateway gateway = new Gateway(config, table, clientIps, admission, pool, metrics, accessLog, stats, buckets,
         usageTable, storeStatus);

@@ -57,10 +57,13 @@ import org.s3gate.policy.PolicySnapshot;
  *       once (its rate charges refunded), so one tenant's slow transfers cannot hold every backend
  *       connection.
  * </ol>
- * Extension: a new budget (bytes) is another {@link Limiter} whose {@link Budget} joins the
+ * Extension: a new request budget is another {@link Limiter} whose {@link Budget} joins the
  * request's budgets; a shared counter store (Redis) is another {@link CounterStore}. Nothing in the
- * HTTP layer changes for either. The in-flight counts and the client-IP rules stay in this
- * instance's own tables in every mode.
+ * HTTP layer changes for either. The byte budgets are checked after the request budgets in this
+ * instance's {@code ByteBudgets} (local mode: a refusal refunds the request budgets), or, with a
+ * store that {@linkplain CounterStore#decidesBytes decides bytes} (Redis), as {@link ByteClaim}s in
+ * the store's one step with the request budgets (one round trip; none charged when one denies).
+ * The in-flight counts and the client-IP rules stay in this instance's own tables in every mode.
  *
  * <p>The time is a parameter, read once per request by the caller; nothing here reads a clock.
  *
@@ -81,6 +84,8 @@ public final class Admission {
   private final BucketRateLimiter bucketLimiter;
   private final VariantSelector variants;
   private final BandwidthLimiter bandwidth;
+  /** Whether the store decides the byte budgets with the request budgets (Redis); false: local, as always. */
+  private final boolean storeDecidesBytes;
 
   /**
    * Admission without per-client-IP tracking: every budget is kept in {@code counters}, keys under
@@ -131,13 +136,15 @@ public final class Admission {
 
   /**
    * @param store decides the request budgets (this instance's tables, or Redis)
-   * @param bytes the bandwidth budgets ({@code bandwidth_per_minute.map}); this instance's own in
-   *     every mode (the Redis store does not carry bytes yet)
+   * @param bytes the bandwidth budgets ({@code bandwidth_per_minute.map}) of this instance: where
+   *     they are counted in local mode, and where a store that {@linkplain CounterStore#decidesBytes
+   *     decides bytes} counts the transfers its local fallback admitted (it must be given the same)
    */
   public Admission(CounterTable counters, ClientIpTable clientIps, CounterStore store,
       java.util.function.LongSupplier wallMillis, ByteBudgets bytes) {
     this.store = store;
     this.bandwidth = new BandwidthLimiter(bytes);
+    this.storeDecidesBytes = store.decidesBytes();
     this.bucketLimiter = new BucketRateLimiter();
     this.variants = new VariantSelector(wallMillis);
     this.keyLimiter = new KeyRateLimiter();
@@ -259,7 +266,14 @@ public final class Admission {
       budgets[count] = ofBucket;
       limiters[count++] = bucketLimiter;
     }
-    Charge charge = store.tryAcquire(budgets, count, policy.settings(), nowNanos);
+    // a store deciding bytes (Redis) checks the byte budgets in the same step: one round trip, all or nothing
+    BandwidthLimiter.Transfer transfer = storeDecidesBytes ? bandwidth.transferOf(request, caller) : null;
+    Charge charge = transfer == null ? store.tryAcquire(budgets, count, policy.settings(), nowNanos)
+        : store.tryAcquire(budgets, count, transfer.claims(), transfer.count(), policy.settings(), nowNanos);
+    if (!charge.admitted() && charge.deniedByBytes()) { // nothing charged
+      int claim = charge.deniedIndex() - count;
+      return deniedBandwidth(caller, charge.decision(), transfer.refusal(claim, charge.byteDecision(claim)));
+    }
     if (!charge.admitted()) { // no budget is charged for a request another denies
       Decision denial = charge.decision();
       Limiter by = limiters[charge.deniedIndex()];
@@ -270,15 +284,18 @@ public final class Admission {
     Decision bucketCounts = bucketIndex < 0 ? null : charge.decisionOf(bucketIndex);
     MethodClass chargedClass = ofClass != null ? methodClass : null;
     boolean chargesAddress = address != null;
-    // bandwidth after the request budgets: its refusal takes back their charge, like any later refusal
-    BandwidthLimiter.Result bytes = bandwidth.tryAcquire(request, caller, nowNanos);
-    if (bytes != null && bytes.charge() == null) {
-      store.refund(charge, nowNanos);
-      return Outcome.deniedBandwidth(caller, own, BandwidthLimiter.describe(caller, bytes.refusedBy()),
-          bytes.refusedBy() == ByteDirection.IN ? DenialRule.BYTES_IN : DenialRule.BYTES_OUT,
-          bytes.refusal().retryAfterNanos(), bytes.refusedCounts());
+    BandwidthCharge bandwidthCharge;
+    if (transfer != null) {
+      bandwidthCharge = transfer.charged(charge);
+    } else {
+      // bandwidth after the request budgets: its refusal takes back their charge, like any later refusal
+      BandwidthLimiter.Result bytes = bandwidth.tryAcquire(request, caller, nowNanos);
+      if (bytes != null && bytes.charge() == null) {
+        store.refund(charge, nowNanos);
+        return deniedBandwidth(caller, own, bytes);
+      }
+      bandwidthCharge = bytes == null ? null : bytes.charge();
     }
-    BandwidthCharge bandwidthCharge = bytes == null ? null : bytes.charge();
     InFlightLimiter.Refusal full = inFlight.tryEnter(caller, chargesAddress, policy, nowNanos);
     if (full != null) {
       store.refund(charge, nowNanos);
@@ -288,6 +305,12 @@ public final class Admission {
     }
     return Outcome.admittedInFlight(caller, own, chargesAddress, chargedClass, ip, bucketCounts, charge,
         bandwidthCharge);
+  }
+
+  private static Outcome deniedBandwidth(Caller caller, Decision own, BandwidthLimiter.Result refused) {
+    return Outcome.deniedBandwidth(caller, own, BandwidthLimiter.describe(caller, refused.refusedBy()),
+        refused.refusedBy() == ByteDirection.IN ? DenialRule.BYTES_IN : DenialRule.BYTES_OUT,
+        refused.refusal().retryAfterNanos(), refused.refusedCounts());
   }
 
   private DenialRule ruleOf(Limiter limiter, Decision denial) {

@@ -17,6 +17,18 @@ package org.s3gate.admit;
  * @param out whether the response body is counted ({@code GROUP:out} set and the method is GET)
  * @param outUsedBytes bytes counted in the caller's {@code out} minute at admission
  * @param outLimitBytes {@code GROUP:out}
+ * @param ledger where the later charges and refunds go: null for the admission's own
+ *     {@code ByteBudgets} (local mode, and the Redis store's local fallback), else the shared store
+ *     that admitted the transfer ({@link SharedBytes#NONE} when it charged nothing)
+ * @param stamp the shared store's time of the admission (the upload's charge; a lower bound for a
+ *     download's later charge), for its refunds; unused with a null ledger
  */
 public record BandwidthCharge(String counter, boolean in, long inDeclaredBytes, long inUsedBytes, long inLimitBytes,
-    boolean out, long outUsedBytes, long outLimitBytes) {}
+    boolean out, long outUsedBytes, long outLimitBytes, SharedBytes ledger, long stamp) {
+
+  /** A charge in the admission's own byte budgets. */
+  public BandwidthCharge(String counter, boolean in, long inDeclaredBytes, long inUsedBytes, long inLimitBytes,
+      boolean out, long outUsedBytes, long outLimitBytes) {
+    this(counter, in, inDeclaredBytes, inUsedBytes, inLimitBytes, out, outUsedBytes, outLimitBytes, null, 0L);
+  }
+}

@@ -37,6 +37,14 @@ import org.s3gate.policy.GroupPolicy;
  * A request with a body (even a GET) is checked against {@code in}; a GET also against
  * {@code out}. A method without a body and not GET (HEAD, DELETE) is not counted here.
  *
+ * <h2>Where the bytes are counted</h2>
+ * In this instance's {@link ByteBudgets} ({@link #tryAcquire}, after the request budgets), unless
+ * the counter store {@linkplain CounterStore#decidesBytes decides bytes} (Redis): then the
+ * request's {@link Transfer} claims go into the store's one atomic step with its request budgets,
+ * and the later charges of {@link #chargeDownload} and {@link #reconcile} go where the
+ * {@link BandwidthCharge#ledger()} says (the shared store, without waiting; or this instance's
+ * budgets when the store decided by its local fallback). The rules above are the same in both.
+ *
  * <p>Thread-safe: stateless besides the thread-safe budgets.
  */
 final class BandwidthLimiter {
@@ -48,6 +56,32 @@ final class BandwidthLimiter {
       boolean in = refusedBy == ByteDirection.IN;
       return new BandwidthCharge(null, in, -1, in ? refusal.usedBytes() : 0, in ? refusal.limitBytes() : 0, !in,
           in ? 0 : refusal.usedBytes(), in ? 0 : refusal.limitBytes());
+    }
+  }
+
+  /**
+   * A request's byte claims for a store that decides bytes: the {@code in} claim first (when the
+   * request has a body), then the {@code out} claim (a GET).
+   */
+  record Transfer(String counter, boolean in, long declared, long inLimitBytes, boolean out, long outLimitBytes,
+      ByteClaim[] claims, int count) {
+
+    /** The direction of claim {@code index}. */
+    ByteDirection direction(int index) {
+      return claims[index].direction();
+    }
+
+    /** What the store's admission charged, for the reconciliation and the headers. */
+    BandwidthCharge charged(Charge charge) {
+      long inUsed = in ? charge.byteDecision(0).usedBytes() : 0;
+      long outUsed = out ? charge.byteDecision(in ? 1 : 0).usedBytes() : 0;
+      return new BandwidthCharge(counter, in, declared, inUsed, inLimitBytes, out, outUsed, outLimitBytes,
+          charge.byteLedger(), charge.storeStamp());
+    }
+
+    /** The refusal of claim {@code index}, as {@link BandwidthLimiter#tryAcquire} reports one. */
+    Result refusal(int index, ByteDecision decision) {
+      return new Result(null, direction(index), decision);
     }
   }
 
@@ -112,6 +146,36 @@ final class BandwidthLimiter {
   }
 
   /**
+   * The request's byte claims, for a store that decides them with its request budgets; null when
+   * the caller's group has no bandwidth limit or none applies to this request. The same rules as
+   * {@link #tryAcquire}: an upload of known length claims its declared length, any other transfer
+   * room for one byte.
+   */
+  Transfer transferOf(RequestFacts request, Caller caller) {
+    GroupPolicy.Bandwidth bandwidth = caller.group().bandwidth();
+    if (bandwidth == null) {
+      return null;
+    }
+    long declared = bandwidth.limitsIn() ? declaredLength(request) : 0;
+    boolean in = declared != 0;
+    boolean out = bandwidth.limitsOut() && "GET".equals(request.method());
+    if (!in && !out) {
+      return null;
+    }
+    String counter = KeyRateLimiter.counterOf(caller);
+    ByteClaim[] claims = new ByteClaim[2];
+    int count = 0;
+    if (in) {
+      claims[count++] = new ByteClaim(counter, ByteDirection.IN, bandwidth.inBytesPerMinute(), Math.max(0, declared));
+    }
+    if (out) {
+      claims[count++] = new ByteClaim(counter, ByteDirection.OUT, bandwidth.outBytesPerMinute(), 0);
+    }
+    return new Transfer(counter, in, declared, bandwidth.inBytesPerMinute(), out, bandwidth.outBytesPerMinute(),
+        claims, count);
+  }
+
+  /**
    * Checks and charges the request's transfer; null when the caller's group has no bandwidth
    * limit or none applies to this request (nothing charged). A refusal charges nothing.
    */
@@ -153,6 +217,10 @@ final class BandwidthLimiter {
   /** Takes back what {@link #tryAcquire} charged at {@code chargedNanos} (a later limiter refused the request). */
   void refund(BandwidthCharge charge, long chargedNanos) {
     if (charge != null && charge.in() && charge.inDeclaredBytes() > 0) {
+      if (charge.ledger() != null) {
+        charge.ledger().refund(charge.counter(), ByteDirection.IN, charge.inDeclaredBytes(), charge.stamp());
+        return;
+      }
       budgets.refund(charge.counter(), ByteDirection.IN, charge.inDeclaredBytes(), chargedNanos, chargedNanos);
     }
   }
@@ -164,6 +232,10 @@ final class BandwidthLimiter {
   long chargeDownload(BandwidthCharge charge, long contentLength, long nowNanos) {
     if (charge == null || !charge.out() || contentLength <= 0) {
       return 0;
+    }
+    if (charge.ledger() != null) {
+      charge.ledger().charge(charge.counter(), ByteDirection.OUT, contentLength);
+      return contentLength;
     }
     budgets.charge(charge.counter(), ByteDirection.OUT, contentLength, nowNanos);
     return contentLength;
@@ -181,6 +253,10 @@ final class BandwidthLimiter {
     if (charge == null) {
       return;
     }
+    if (charge.ledger() != null) {
+      reconcileShared(charge, bytesIn, downloadCharged, bytesOut, refused);
+      return;
+    }
     if (charge.in()) {
       long declared = charge.inDeclaredBytes();
       if (declared < 0) {
@@ -196,6 +272,41 @@ final class BandwidthLimiter {
         budgets.refund(charge.counter(), ByteDirection.OUT, downloadCharged - moved, downloadNanos, nowNanos);
       } else {
         budgets.charge(charge.counter(), ByteDirection.OUT, moved - downloadCharged, nowNanos);
+      }
+    }
+  }
+
+  /**
+   * {@link #reconcile} for a transfer a shared store admitted: the same amounts, sent to its
+   * ledger, and nothing at all when nothing changes (a complete transfer of known length costs no
+   * call). A download's unsent bytes are taken back at the admission's stamp, a lower bound of when
+   * its length was charged (that charge's reply is not waited for): exact when the response began
+   * in the 3-second slot of its admission, else they are taken from that earlier slot, which only
+   * keeps bytes counted up to that gap longer (see {@code s3gate-counters.lua}: never over-admits).
+   */
+  private static void reconcileShared(BandwidthCharge charge, long bytesIn, long downloadCharged, long bytesOut,
+      boolean refused) {
+    SharedBytes ledger = charge.ledger();
+    if (charge.in()) {
+      long declared = charge.inDeclaredBytes();
+      if (declared < 0) {
+        long read = refused ? 0 : bytesIn;
+        if (read > 0) {
+          ledger.charge(charge.counter(), ByteDirection.IN, read);
+        }
+      } else {
+        long unread = declared - (refused ? 0 : Math.min(bytesIn, declared));
+        if (unread > 0) {
+          ledger.refund(charge.counter(), ByteDirection.IN, unread, charge.stamp());
+        }
+      }
+    }
+    if (charge.out()) {
+      long moved = refused ? 0 : bytesOut;
+      if (moved < downloadCharged) {
+        ledger.refund(charge.counter(), ByteDirection.OUT, downloadCharged - moved, charge.stamp());
+      } else if (moved > downloadCharged) {
+        ledger.charge(charge.counter(), ByteDirection.OUT, moved - downloadCharged);
       }
     }
   }

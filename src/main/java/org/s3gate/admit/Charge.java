@@ -1,5 +1,6 @@
 package org.s3gate.admit;
 
+import org.s3gate.limit.ByteDecision;
 import org.s3gate.limit.Decision;
 
 /**
@@ -7,6 +8,12 @@ import org.s3gate.limit.Decision;
  * charged) or denied by one of them (none charged), the decision to report (the first budget's
  * counts when admitted, the denying budget's counts and retry time when denied), and what the
  * store needs to take the charges back ({@link CounterStore#refund}).
+ *
+ * <p>A store that {@linkplain CounterStore#decidesBytes decides bytes} also reports each
+ * {@link ByteClaim}'s decision: a denial by claim {@code j} has {@link #deniedIndex()}
+ * {@code count + j} and {@link #decision()} the first budget's counts (none charged), the claim's
+ * {@link ByteDecision} carrying the retry time; and it names where the transfer's later byte
+ * charges go ({@link #byteLedger()}).
  *
  * <p>Immutable (the budgets array is never modified after the store returns it).
  */
@@ -18,6 +25,8 @@ public final class Charge {
   private final Decision decision;
   private final long storeStamp;
   private final Decision[] decisions;
+  private final ByteDecision[] byteDecisions;
+  private final SharedBytes byteLedger;
 
   /**
    * @param budgets the budgets decided, {@code count} of them from index 0
@@ -35,6 +44,20 @@ public final class Charge {
    */
   public Charge(Budget[] budgets, int count, int deniedIndex, Decision decision, long storeStamp,
       Decision[] decisions) {
+    this(budgets, count, deniedIndex, decision, storeStamp, decisions, null, null);
+  }
+
+  /**
+   * @param byteDecisions each claim's decision (the denying one's for a byte denial), or null when
+   *     the store did not decide bytes
+   * @param byteLedger where the admitted transfer's later byte charges go: null for this
+   *     instance's own byte budgets (the admission's), {@link SharedBytes#NONE} when nothing was
+   *     charged
+   */
+  public Charge(Budget[] budgets, int count, int deniedIndex, Decision decision, long storeStamp,
+      Decision[] decisions, ByteDecision[] byteDecisions, SharedBytes byteLedger) {
+    this.byteDecisions = byteDecisions;
+    this.byteLedger = byteLedger;
     this.decisions = decisions;
     this.budgets = budgets;
     this.count = count;
@@ -62,6 +85,21 @@ public final class Charge {
    */
   public Decision decisionOf(int index) {
     return decisions != null && decisions[index] != null ? decisions[index] : decision;
+  }
+
+  /** Whether a byte claim denied the request (its index {@link #deniedIndex()} minus {@link #count()}). */
+  public boolean deniedByBytes() {
+    return deniedIndex >= count;
+  }
+
+  /** Claim {@code index}'s decision, or null when the store decided no bytes (or not that claim). */
+  public ByteDecision byteDecision(int index) {
+    return byteDecisions == null ? null : byteDecisions[index];
+  }
+
+  /** Where the admitted transfer's later byte charges go: null for the admission's own byte budgets. */
+  public SharedBytes byteLedger() {
+    return byteLedger;
   }
 
   public int count() {

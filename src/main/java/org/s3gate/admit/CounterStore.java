@@ -38,7 +38,31 @@ public interface CounterStore {
    */
   Charge tryAcquire(Budget[] budgets, int count, GatewaySettings settings, long nowNanos);
 
-  /** Takes back every charge of {@code charge}, an admitted one, made at {@code chargedNanos}. */
+  /**
+   * Whether this store decides a request's byte budgets ({@code bandwidth_per_minute.map}) in the
+   * same step as its request budgets ({@link #tryAcquire(Budget[], int, ByteClaim[], int,
+   * GatewaySettings, long)}): a shared store, where two calls would cost two round trips and could
+   * not be all or nothing. False (the local store): the admission checks them in its own
+   * {@code ByteBudgets} after the request budgets, refunding those when the bytes do not fit.
+   */
+  default boolean decidesBytes() {
+    return false;
+  }
+
+  /**
+   * Decides the first {@code count} budgets and the first {@code claimCount} byte claims of one
+   * request together: every budget and claim is charged, or none is (a claim is charged its
+   * {@link ByteClaim#bytes()}). Only for a store that {@link #decidesBytes()}.
+   */
+  default Charge tryAcquire(Budget[] budgets, int count, ByteClaim[] claims, int claimCount,
+      GatewaySettings settings, long nowNanos) {
+    throw new UnsupportedOperationException("this store does not decide bytes");
+  }
+
+  /**
+   * Takes back every charge of {@code charge}, an admitted one, made at {@code chargedNanos}: its
+   * request budgets only (the byte claims it charged are reconciled by their own refunds).
+   */
   void refund(Charge charge, long chargedNanos);
 
   /** A counter's counts at {@code nowNanos}, charging nothing (zero counts for an unknown counter). */

@@ -11,12 +11,16 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 
 import org.s3gate.admit.Budget;
+import org.s3gate.admit.ByteClaim;
 import org.s3gate.admit.Charge;
 import org.s3gate.admit.CounterStore;
 import org.s3gate.admit.LatencyHistogram;
 import org.s3gate.admit.LocalCounterStore;
 import org.s3gate.admit.StoreStatus;
+import org.s3gate.admit.SharedBytes;
 import org.s3gate.common.DaemonThreads;
+import org.s3gate.limit.ByteBudgets;
+import org.s3gate.limit.ByteDecision;
 import org.s3gate.limit.Decision;
 import org.s3gate.limit.LimitWindow;
 import org.s3gate.policy.ClusterSettings;
@@ -56,6 +60,15 @@ import org.s3gate.policy.GatewaySettings;
  *   <li>A call that times out may still have been executed by Redis: it then holds a charge for a
  *       request decided locally. That only ever counts one request too many (never admits too
  *       many).
+ *   <li><b>Bytes in the same step.</b> A request its group's {@code bandwidth_per_minute.map}
+ *       counts names its {@link ByteClaim}s too, and the one call is {@code FCALL s3gate_admit}:
+ *       the request budgets and the byte budgets ({@code s3gate:b:{OWNER} in|out}, under the key's
+ *       own hash tag) are charged together or not at all, a known-length upload's declared length
+ *       reserved there. The later charges ({@link RedisBytes}) are single calls not waited for. A
+ *       byte denial is remembered like a request denial ({@link ByteDenials}). With the circuit
+ *       open, {@code redis.failure=local} decides the bytes in this instance's {@link ByteBudgets}
+ *       with each byte limit divided by {@code cluster.instances}; {@code open} charges none;
+ *       {@code closed} denies the request before bytes are looked at.
  * </ul>
  *
  * <p>Time: Redis's clock ({@code TIME}) decides, guarded per counter so it never runs backwards;
@@ -83,9 +96,14 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
    */
   private static final long ERROR_LOG_INTERVAL_NANOS = 60_000_000_000L;
   private static final String NO_TIME = "";
+  private static final ByteClaim[] NO_CLAIMS = new ByteClaim[0];
 
   private final RedisLink link;
   private final LocalCounterStore local;
+  /** The byte budgets of the local fallback: the admission's own (the same instance). */
+  private final ByteBudgets localBytes;
+  private final RedisBytes bytes;
+  private final ByteDenials byteDenials = new ByteDenials();
   private final ClusterSettings settings;
   private final long timeoutNanos;
   private final LongConsumer latencyRecorder;
@@ -112,16 +130,21 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
    * mode) and starts the probe thread.
    *
    * @param local the fallback of {@code redis.failure=local}, this instance's own table
+   * @param localBytes the byte budgets of that fallback: the ones given to the admission
    * @param latencyRecorder receives every call's round trip in nanoseconds (the metrics' histogram)
    */
-  public RedisCounterStore(ClusterSettings settings, LocalCounterStore local, LongConsumer latencyRecorder) {
-    this(new RedisLink(settings.redisUri(), settings.redisTimeout()), settings, local, latencyRecorder);
+  public RedisCounterStore(ClusterSettings settings, LocalCounterStore local, ByteBudgets localBytes,
+      LongConsumer latencyRecorder) {
+    this(new RedisLink(settings.redisUri(), settings.redisTimeout()), settings, local, localBytes, latencyRecorder);
   }
 
-  RedisCounterStore(RedisLink link, ClusterSettings settings, LocalCounterStore local, LongConsumer latencyRecorder) {
+  RedisCounterStore(RedisLink link, ClusterSettings settings, LocalCounterStore local, ByteBudgets localBytes,
+      LongConsumer latencyRecorder) {
     this.link = link;
     this.settings = settings;
     this.local = local;
+    this.localBytes = localBytes;
+    this.bytes = new RedisBytes(link, failures);
     this.timeoutNanos = settings.redisTimeout().toNanos();
     this.latencyRecorder = latencyRecorder;
     outageStartNanos = System.nanoTime();
@@ -147,6 +170,17 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
 
   @Override
   public Charge tryAcquire(Budget[] budgets, int count, GatewaySettings policySettings, long nowNanos) {
+    return tryAcquire(budgets, count, NO_CLAIMS, 0, policySettings, nowNanos);
+  }
+
+  @Override
+  public boolean decidesBytes() {
+    return true;
+  }
+
+  @Override
+  public Charge tryAcquire(Budget[] budgets, int count, ByteClaim[] claims, int claimCount,
+      GatewaySettings policySettings, long nowNanos) {
     boolean countDenied = policySettings.countDenied();
     if (!countDenied && !shortcuts.isEmpty()) {
       for (int i = 0; i < count; i++) {
@@ -156,61 +190,104 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         }
       }
     }
+    if (!countDenied && claimCount > 0 && !byteDenials.isEmpty()) {
+      for (int j = 0; j < claimCount; j++) {
+        ByteDenials.Hit known = byteDenials.denial(claims[j], nowNanos);
+        if (known != null) {
+          ByteDecision[] decisions = new ByteDecision[claimCount];
+          decisions[j] = known.refusal();
+          return new Charge(budgets, count, count + j, known.own(), OPEN_STAMP, null, decisions, null);
+        }
+      }
+    }
     if (!shared.get()) {
-      return fallback(budgets, count, countDenied, nowNanos);
+      return fallback(budgets, count, claims, claimCount, countDenied, nowNanos);
     }
     if (link.cluster() && count > 1) {
-      return acquireByOwner(budgets, count, countDenied, nowNanos);
+      return acquireByOwner(budgets, count, claims, claimCount, countDenied, nowNanos);
     }
-    Charge charge = call(budgets, 0, count, countDenied, nowNanos);
-    return charge != null ? charge : fallback(budgets, count, countDenied, nowNanos);
+    Charge charge = call(budgets, 0, count, claims, claimCount, countDenied, nowNanos);
+    return charge != null ? charge : fallback(budgets, count, claims, claimCount, countDenied, nowNanos);
   }
 
-  /** Redis Cluster: each run of budgets with one owner (one hash slot) in its own call. */
-  private Charge acquireByOwner(Budget[] budgets, int count, boolean countDenied, long nowNanos) {
+  /**
+   * Redis Cluster: each run of budgets with one owner (one hash slot) in its own call; the byte
+   * claims (the caller's own counter, so the first owner's) go with the first.
+   */
+  private Charge acquireByOwner(Budget[] budgets, int count, ByteClaim[] claims, int claimCount, boolean countDenied,
+      long nowNanos) {
     long firstStamp = Long.MAX_VALUE;
-    Decision first = null;
+    Charge first = null;
     int from = 0;
     while (from < count) {
       int to = from + 1;
       while (to < count && budgets[to].owner().equals(budgets[from].owner())) {
         to++;
       }
-      Charge part = call(budgets, from, to, countDenied, nowNanos);
+      int partClaims = from == 0 ? claimCount : 0;
+      Charge part = call(budgets, from, to, claims, partClaims, countDenied, nowNanos);
       if (part == null || !part.admitted()) {
         if (from > 0) { // none charged when another denies: take back the earlier owners' charges
-          refundRange(budgets, 0, from, firstStamp);
+          refundRange(budgets, 0, from, firstStamp, claims, claimCount);
         }
         if (part == null) {
-          return fallback(budgets, count, countDenied, nowNanos);
+          return fallback(budgets, count, claims, claimCount, countDenied, nowNanos);
+        }
+        if (part.deniedByBytes()) { // only the first call decides bytes
+          return part;
         }
         return new Charge(budgets, count, from + part.deniedIndex(), part.decision(), part.storeStamp());
       }
       // the earliest of the owners' times: a refund removing an entry at or before it never frees too much
       firstStamp = Math.min(firstStamp, part.storeStamp());
-      first = first == null ? part.decision() : first;
+      first = first == null ? part : first;
       from = to;
     }
-    return new Charge(budgets, count, -1, first, firstStamp);
+    return withBytesOf(first, claimCount, budgets, count, firstStamp);
+  }
+
+  /** The admitted Charge of all budgets, with the claims' decisions of the first owner's call. */
+  private static Charge withBytesOf(Charge part, int claimCount, Budget[] budgets, int count, long stamp) {
+    ByteDecision[] decisions = null;
+    if (claimCount > 0) {
+      decisions = new ByteDecision[claimCount];
+      for (int j = 0; j < decisions.length; j++) {
+        decisions[j] = part.byteDecision(j);
+      }
+    }
+    return new Charge(budgets, count, -1, part.decision(), stamp, null, decisions, part.byteLedger());
   }
 
   /**
-   * One {@code FCALL s3gate_acquire} over budgets {@code [from, to)}; the Charge's indexes are
-   * relative to {@code from}. Null when Redis failed (the circuit is then open).
+   * One {@code FCALL s3gate_acquire} (no claims) or {@code s3gate_admit} (with the first
+   * {@code claimCount} byte claims) over budgets {@code [from, to)}; the Charge's indexes are
+   * relative to {@code from} (a claim's after the {@code to - from} budgets). Null when Redis failed
+   * (the circuit is then open).
    */
-  private Charge call(Budget[] budgets, int from, int to, boolean countDenied, long nowNanos) {
+  private Charge call(Budget[] budgets, int from, int to, ByteClaim[] claims, int claimCount, boolean countDenied,
+      long nowNanos) {
     int n = to - from;
-    String[] keys = new String[3 * n];
-    String[] args = new String[2 + 2 * n];
+    String[] keys = new String[3 * n + claimCount];
+    int limitsAt = claimCount == 0 ? 2 : 3;
+    String[] args = new String[limitsAt + 2 * n + 2 * claimCount];
     args[0] = NO_TIME;
     args[1] = countDenied ? "1" : "0";
+    if (claimCount > 0) {
+      args[2] = Integer.toString(n);
+    }
     for (int i = 0; i < n; i++) {
       Budget b = budgets[from + i];
       RedisKeys.put(b, keys, 3 * i);
-      args[2 + 2 * i] = Integer.toString(b.limitPerSecond());
-      args[3 + 2 * i] = Integer.toString(b.limitPerMinute());
+      args[limitsAt + 2 * i] = Integer.toString(b.limitPerSecond());
+      args[limitsAt + 1 + 2 * i] = Integer.toString(b.limitPerMinute());
     }
-    List<Object> reply = await(link.fcall("s3gate_acquire", keys, args));
+    for (int j = 0; j < claimCount; j++) {
+      ByteClaim claim = claims[j];
+      keys[3 * n + j] = RedisKeys.bytes(claim.counter(), claim.direction());
+      args[limitsAt + 2 * n + 2 * j] = Long.toString(claim.limitBytes());
+      args[limitsAt + 2 * n + 2 * j + 1] = Long.toString(claim.bytes());
+    }
+    List<Object> reply = await(link.fcall(claimCount == 0 ? "s3gate_acquire" : "s3gate_admit", keys, args));
     if (reply == null) {
       return null;
     }
@@ -220,8 +297,26 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       int perSecond = (int) number(reply.get(3));
       int perMinute = (int) number(reply.get(4));
       long stamp = number(reply.get(6));
+      ByteDecision[] byteDecisions = null;
+      if (claimCount > 0) {
+        byteDecisions = new ByteDecision[claimCount];
+        long retryNanos = number(reply.get(5)) * 1_000L;
+        for (int j = 0; j < claimCount; j++) {
+          boolean refused = !admitted && index == n + j;
+          byteDecisions[j] = new ByteDecision(!refused, number(reply.get(7 + j)), claims[j].limitBytes(),
+              refused ? retryNanos : 0);
+        }
+      }
       if (admitted) {
-        return new Charge(budgets, n, -1, Decision.admitted(perSecond, perMinute), stamp);
+        return new Charge(budgets, n, -1, Decision.admitted(perSecond, perMinute), stamp, null, byteDecisions,
+            claimCount == 0 ? null : bytes);
+      }
+      if (index >= n) { // a byte budget denied: nothing charged
+        Decision own = Decision.admitted(perSecond, perMinute);
+        if (!countDenied) {
+          byteDenials.remember(claims[index - n], byteDecisions[index - n], own, nowNanos);
+        }
+        return new Charge(budgets, n, index, own, stamp, null, byteDecisions, null);
       }
       LimitWindow window = "s".equals(String.valueOf(reply.get(2))) ? LimitWindow.SECOND : LimitWindow.MINUTE;
       Decision denied = Decision.denied(window, perSecond, perMinute, number(reply.get(5)) * 1_000L);
@@ -268,16 +363,55 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     }
   }
 
-  private Charge fallback(Budget[] budgets, int count, boolean countDenied, long nowNanos) {
+  private Charge fallback(Budget[] budgets, int count, ByteClaim[] claims, int claimCount, boolean countDenied,
+      long nowNanos) {
     return switch (settings.redisFailure()) {
-      case LOCAL -> {
-        Charge c = local.tryAcquire(budgets, count, countDenied, settings.clusterInstances(), nowNanos);
-        yield new Charge(budgets, count, c.deniedIndex(), c.decision(), FALLBACK_STAMP);
-      }
-      case OPEN -> new Charge(budgets, count, -1, Decision.admitted(0, 0), OPEN_STAMP);
+      case LOCAL -> fallbackLocal(budgets, count, claims, claimCount, countDenied, nowNanos);
+      case OPEN -> new Charge(budgets, count, -1, Decision.admitted(0, 0), OPEN_STAMP, null,
+          claimCount == 0 ? null : uncounted(claims, claimCount), claimCount == 0 ? null : SharedBytes.NONE);
       case CLOSED -> new Charge(budgets, count, 0, Decision.denied(LimitWindow.SECOND, 0, 0, CLOSED_RETRY_NANOS),
           OPEN_STAMP);
     };
+  }
+
+  /** {@code redis.open}: every claim admitted, nothing counted. */
+  private static ByteDecision[] uncounted(ByteClaim[] claims, int claimCount) {
+    ByteDecision[] decisions = new ByteDecision[claimCount];
+    for (int j = 0; j < claimCount; j++) {
+      decisions[j] = new ByteDecision(true, 0, claims[j].limitBytes(), 0);
+    }
+    return decisions;
+  }
+
+  /**
+   * {@code redis.failure=local}: the request budgets in this instance's tables, then the claims in
+   * its byte budgets, each limit divided by {@code cluster.instances}; all or nothing, as in local
+   * mode (a refused claim refunds the request budgets and the claims before it). The transfer's
+   * later charges then go to the same local byte budgets (a null ledger).
+   */
+  private Charge fallbackLocal(Budget[] budgets, int count, ByteClaim[] claims, int claimCount, boolean countDenied,
+      long nowNanos) {
+    int instances = settings.clusterInstances();
+    Charge c = local.tryAcquire(budgets, count, countDenied, instances, nowNanos);
+    if (!c.admitted() || claimCount == 0) {
+      return new Charge(budgets, count, c.deniedIndex(), c.decision(), FALLBACK_STAMP);
+    }
+    ByteDecision[] decisions = new ByteDecision[claimCount];
+    for (int j = 0; j < claimCount; j++) {
+      ByteClaim claim = claims[j];
+      decisions[j] = localBytes.tryCharge(claim.counter(), claim.direction(),
+          Math.max(1, claim.limitBytes() / Math.max(1, instances)), claim.bytes(), nowNanos);
+      if (!decisions[j].admitted()) {
+        local.refund(c, nowNanos);
+        for (int k = 0; k < j; k++) {
+          if (claims[k].bytes() > 0) {
+            localBytes.refund(claims[k].counter(), claims[k].direction(), claims[k].bytes(), nowNanos, nowNanos);
+          }
+        }
+        return new Charge(budgets, count, count + j, c.decision(), FALLBACK_STAMP, null, decisions, null);
+      }
+    }
+    return new Charge(budgets, count, -1, c.decision(), FALLBACK_STAMP, null, decisions, null);
   }
 
   @Override
@@ -300,22 +434,34 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       while (to < budgets.length && budgets[to].owner().equals(budgets[from].owner())) {
         to++;
       }
-      refundRange(budgets, from, to, stamp);
+      refundRange(budgets, from, to, stamp, NO_CLAIMS, 0);
       from = to;
     }
   }
 
   /**
-   * {@code FCALL s3gate_refund} for budgets {@code [from, to)} (one owner on a cluster), not waited
-   * for: a refund only gives budget back, so a lost one under-admits by one request for at most a
-   * minute, and no request should wait for it.
+   * {@code FCALL s3gate_refund} for budgets {@code [from, to)} (one owner on a cluster) and, with
+   * {@code from == 0}, what the first {@code claimCount} claims charged, not waited for: a refund
+   * only gives budget back, so a lost one under-admits by one request (or those bytes) for at most
+   * a minute, and no request should wait for it.
    */
-  private void refundRange(Budget[] budgets, int from, int to, long stamp) {
-    String[] keys = new String[3 * (to - from)];
+  private void refundRange(Budget[] budgets, int from, int to, long stamp, ByteClaim[] claims, int claimCount) {
+    int n = to - from;
+    int m = from == 0 ? claimCount : 0;
+    String[] keys = new String[3 * n + m];
     for (int i = from; i < to; i++) {
       RedisKeys.put(budgets[i], keys, 3 * (i - from));
     }
-    CompletableFuture<List<Object>> sent = link.fcall("s3gate_refund", keys, Long.toString(stamp));
+    String[] args = new String[m == 0 ? 1 : 2 + m];
+    args[0] = Long.toString(stamp);
+    if (m > 0) {
+      args[1] = Integer.toString(n);
+      for (int j = 0; j < m; j++) {
+        keys[3 * n + j] = RedisKeys.bytes(claims[j].counter(), claims[j].direction());
+        args[2 + j] = Long.toString(claims[j].bytes());
+      }
+    }
+    CompletableFuture<List<Object>> sent = link.fcall("s3gate_refund", keys, args);
     if (sent != null) {
       sent.exceptionally(e -> {
         failures.increment();
@@ -380,6 +526,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     try {
       if (++probes % SWEEP_EVERY_PROBES == 0) {
         shortcuts.sweep(System.nanoTime());
+        byteDenials.sweep(System.nanoTime());
       }
       if (shared.get()) {
         if (!link.connected()) { // lost without a request noticing (idle, or every request shortcut)
@@ -390,6 +537,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       }
       link.connectAndLoad();
       shortcuts.clear(); // decided by others meanwhile: start from what Redis says
+      byteDenials.clear();
       failuresInARow = 0;
       lastAnswerNanos = System.nanoTime();
       shared.set(true);

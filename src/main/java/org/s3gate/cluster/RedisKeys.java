@@ -10,6 +10,8 @@ import org.s3gate.admit.Budget;
  * owner's keys share the hash tag {@code {OWNER}}, so on Redis Cluster they live in one slot and
  * one function call can decide a key's own and its method class's budgets together. (An owner
  * containing {@code '}'} is tagged by the text before it: still the same tag for all of its keys.)
+ * A caller counter's byte budgets ({@code bandwidth_per_minute.map}) are {@code s3gate:b:{OWNER}REST in}
+ * and {@code ... out} ({@link #bytes}), under the same tag, so they are decided in the same call.
  *
  * <p>Immutable (static helpers only).
  */
@@ -17,6 +19,7 @@ final class RedisKeys {
   static final String STATE_PREFIX = "s3gate:c:{";
   static final String SECOND_PREFIX = "s3gate:s:{";
   static final String MINUTE_PREFIX = "s3gate:m:{";
+  static final String BYTES_PREFIX = "s3gate:b:{";
   /** What SCAN matches to list every counter's state key. */
   static final String STATE_PATTERN = "s3gate:c:*";
 
@@ -50,6 +53,11 @@ final class RedisKeys {
     keys[at] = "s3gate:bc:{" + tagged;
     keys[at + 1] = "s3gate:bs:{" + tagged;
     keys[at + 2] = "s3gate:bm:{" + tagged;
+  }
+
+  /** The key of {@code counter}'s byte budget in {@code direction}: {@code s3gate:b:{OWNER}REST in|out}. */
+  static String bytes(String counter, org.s3gate.limit.ByteDirection direction) {
+    return BYTES_PREFIX + tagged(counter) + " " + direction.label();
   }
 
   static String[] of(String counter) {

@@ -30,11 +30,30 @@
 -- Exactness: an entry e counts at time n while e > n - W: the exact sliding log over Redis's
 -- microsecond clock. Offsets are 32-bit (71 minutes); a counter whose base is older is rebased,
 -- dropping what no longer counts (O(limit), once per 71 minutes of a counter's life).
+--
+-- Byte budgets (bandwidth_per_minute.map, GROUP:in / GROUP:out), the sibling of local mode's
+-- org.s3gate.limit.ByteWindow with the same rules: a counter's bytes of one direction in 3-second
+-- slots of Redis time (absolute slot number floor(us / 3 s)); at slot k the minute holds the slots
+-- k-20..k (the partly expired oldest one in full), so charged bytes stop counting 60 to 63 s after
+-- their charge. Key: s3gate:b:{OWNER} in|out (the owner's hash tag: one call decides a request's
+-- counters and bytes together), a hash: t last time us, and one field per slot still held (slot
+-- number -> bytes; older slots are deleted on the next write). TTL 64 s on every write (past it
+-- nothing counts). A transfer is admitted when the bytes counted plus max(bytes, 1) fit the limit
+-- (a transfer of unknown length needs room for one byte), and its declared bytes are charged in the
+-- same step. A refund of bytes charged at time S takes them from S's slot, then from EARLIER slots
+-- still counting, never from later ones: moving a refund to an earlier slot only keeps the other
+-- bytes of that slot counted until S's slot leaves (counted too long: under-admits), while taking
+-- from a later slot would let S's unrefunded bytes leave first (counted too short: over-admits). So
+-- a caller may pass any S at or before the real charge (the admission's time for a download charged
+-- later without waiting for its reply): the minute never counts fewer bytes than the exact slot sums.
 
 local WINDOW_US = { 1000000, 60000000 }
 local MAX_RING = 100000
 local TTL_MS = 61000
 local MAX_OFFSET = 4294967295
+local SLOT_US = 3000000
+local BYTE_SLOTS = 20
+local BYTE_TTL_MS = 64000
 
 local function clock(arg)
   if arg ~= nil and arg ~= '' then
@@ -202,11 +221,113 @@ local function store(meta, rings, c, now)
   end
 end
 
--- FCALL s3gate_acquire 3N meta1 sec1 min1 ... ARGV: now_us|'' count_denied(0|1) ls1 lm1 ...
--- Returns { admitted 1|0, budget index (1-based; the denying one when denied), tripped window
--- 's'|'m'|'', count per second, count per minute, retry us, the time used (us) }.
-local function acquire(keys, args)
-  local n = #keys / 3
+-- A byte counter's state: { slots = { [slot] = bytes }, last = t or nil }.
+local function bytes_load(key)
+  local flat = redis.call('HGETALL', key)
+  local b = { slots = {} }
+  for i = 1, #flat, 2 do
+    if flat[i] == 't' then
+      b.last = tonumber(flat[i + 1])
+    else
+      b.slots[tonumber(flat[i])] = tonumber(flat[i + 1])
+    end
+  end
+  return b
+end
+
+local function slot_of(us)
+  return math.floor(us / SLOT_US)
+end
+
+-- Bytes counted in the minute of slot k: slots k-20..k.
+local function bytes_used(b, k)
+  local sum = 0
+  for s, v in pairs(b.slots) do
+    if s >= k - BYTE_SLOTS then
+      sum = sum + v
+    end
+  end
+  return sum
+end
+
+-- 0 when `need` more bytes fit `limit` at `now`, else the microseconds until enough of the oldest
+-- slots have left (exact for the slots, if nothing more is charged); a minute when they never fit.
+local function bytes_wait(b, now, limit, need)
+  if need > limit then
+    return WINDOW_US[2]
+  end
+  local k = slot_of(now)
+  local used = bytes_used(b, k)
+  if used + need <= limit then
+    return 0
+  end
+  local mustLeave = used - (limit - need)
+  local left = 0
+  for s = k - BYTE_SLOTS, k do
+    left = left + (b.slots[s] or 0)
+    if left >= mustLeave then
+      return math.max(1, (s + BYTE_SLOTS + 1) * SLOT_US - now) -- slot s leaves when slot s+21 begins
+    end
+  end
+  return (k + BYTE_SLOTS + 1) * SLOT_US - now
+end
+
+local function bytes_add(b, now, n)
+  if n > 0 then
+    local k = slot_of(now)
+    b.slots[k] = (b.slots[k] or 0) + n
+    b.dirty = true
+  end
+end
+
+-- Takes back up to n bytes charged at `stamp`: from its slot, then earlier slots still counting
+-- at `now` (see the header: never later ones). Returns the bytes taken.
+local function bytes_take(b, stamp, now, n)
+  local lowest = slot_of(now) - BYTE_SLOTS
+  local left = n
+  local s = slot_of(stamp)
+  while left > 0 and s >= lowest do
+    local v = b.slots[s]
+    if v ~= nil and v > 0 then
+      local take = math.min(v, left)
+      b.slots[s] = v - take
+      left = left - take
+      b.dirty = true
+    end
+    s = s - 1
+  end
+  return n - left
+end
+
+-- Writes the counter back: changed slots, t, expired slots deleted, the TTL.
+local function bytes_store(key, b, now)
+  local lowest = slot_of(now) - BYTE_SLOTS
+  local stale, set = {}, { 't', string.format('%.0f', now) }
+  for s, v in pairs(b.slots) do
+    if s < lowest or v <= 0 then
+      stale[#stale + 1] = string.format('%.0f', s)
+    else
+      set[#set + 1] = string.format('%.0f', s)
+      set[#set + 1] = string.format('%.0f', v)
+    end
+  end
+  if #stale > 0 then
+    redis.call('HDEL', key, unpack(stale))
+  end
+  redis.call('HSET', key, unpack(set))
+  redis.call('PEXPIRE', key, BYTE_TTL_MS)
+end
+
+-- The decision of s3gate_acquire and s3gate_admit over n request counters (keys 1..3n, their limits
+-- from args[from] on: ls1 lm1 ...) and the byte counters after them (keys 3n+1.., one each; after
+-- the limits, per byte counter: limit bytes, bytes to charge). Request budgets are decided first,
+-- then the byte budgets; all are charged or none is. Returns { admitted 1|0, budget index (1-based
+-- over the request budgets then the byte budgets; the denying one when denied), tripped window
+-- 's'|'m'|'b' (bytes)|'', count per second, count per minute (the first budget's; a denying
+-- request budget's own), retry us, the time used (us), then each byte counter's bytes in its
+-- minute after the decision }.
+local function decide(keys, args, n, from)
+  local m = #keys - 3 * n
   local now = clock(args[1])
   local countDenied = args[2] == '1'
   local cs = {}
@@ -217,11 +338,21 @@ local function acquire(keys, args)
     end
     cs[i] = c
   end
+  local bs, wants, blimits = {}, {}, {}
+  for j = 1, m do
+    local b = bytes_load(keys[3 * n + j])
+    if b.last ~= nil and b.last > now then
+      now = b.last
+    end
+    bs[j] = b
+    blimits[j] = tonumber(args[from + 2 * n + 2 * j - 2])
+    wants[j] = tonumber(args[from + 2 * n + 2 * j - 1])
+  end
   local denyAt, denyWindow, denyWait = 0, '', 0
   for i = 1, n do
     local c = cs[i]
     local rings = { keys[3 * i - 1], keys[3 * i] }
-    local limits = { tonumber(args[1 + 2 * i]), tonumber(args[2 + 2 * i]) }
+    local limits = { tonumber(args[from + 2 * i - 2]), tonumber(args[from + 2 * i - 1]) }
     fit(c, rings, { ring_size(c, rings[1], 1, limits[1], now), ring_size(c, rings[2], 2, limits[2], now) }, now)
     c.rings = rings
     c.limits = limits
@@ -238,6 +369,15 @@ local function acquire(keys, args)
       end
     end
   end
+  for j = 1, m do
+    if denyAt == 0 then
+      local wait = bytes_wait(bs[j], now, blimits[j], math.max(wants[j], 1))
+      if wait > 0 then
+        denyAt, denyWindow, denyWait = n + j, 'b', wait
+      end
+    end
+  end
+  local reply
   if denyAt == 0 then
     for i = 1, n do
       local c = cs[i]
@@ -246,32 +386,97 @@ local function acquire(keys, args)
       c.admitted = c.admitted + 1
       store(keys[3 * i - 2], c.rings, c, now)
     end
-    local c = cs[1]
-    return { 1, 1, '', count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), 0, now }
-  end
-  local c = cs[denyAt]
-  c.denied = c.denied + 1
-  if countDenied then
-    for w = 1, 2 do
-      if c.limits[w] > 0 then
-        record(c, c.rings[w], w, now)
+    for j = 1, m do
+      bytes_add(bs[j], now, wants[j])
+      if bs[j].dirty then
+        bytes_store(keys[3 * n + j], bs[j], now)
       end
     end
-  end
-  for i = 1, n do
-    if i == denyAt or cs[i].dirty then -- a resized ring's new head and size
-      store(keys[3 * i - 2], cs[i].rings, cs[i], now)
+    local c = cs[1]
+    reply = { 1, 1, '', count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), 0, now }
+  elseif denyAt > n then -- a byte budget: no request counter is charged or counted as denied
+    for i = 1, n do
+      if cs[i].dirty then
+        store(keys[3 * i - 2], cs[i].rings, cs[i], now)
+      end
     end
+    local c = cs[1]
+    reply = { 0, denyAt, 'b', count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), denyWait, now }
+  else
+    local c = cs[denyAt]
+    c.denied = c.denied + 1
+    if countDenied then
+      for w = 1, 2 do
+        if c.limits[w] > 0 then
+          record(c, c.rings[w], w, now)
+        end
+      end
+    end
+    for i = 1, n do
+      if i == denyAt or cs[i].dirty then -- a resized ring's new head and size
+        store(keys[3 * i - 2], cs[i].rings, cs[i], now)
+      end
+    end
+    reply = { 0, denyAt, denyWindow, count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), denyWait, now }
   end
-  return { 0, denyAt, denyWindow, count(c, c.rings[1], 1, now), count(c, c.rings[2], 2, now), denyWait, now }
+  local k = slot_of(now)
+  for j = 1, m do
+    reply[#reply + 1] = bytes_used(bs[j], k)
+  end
+  return reply
 end
 
--- FCALL s3gate_refund 3N ... ARGV: stamp_us (the time acquire returned). Takes back, from each
--- counter's windows, the newest entry at or before the stamp: the request's own (or one of equal
--- or earlier time, which frees no more than the request's own would have: never over-admits).
+-- FCALL s3gate_acquire 3N meta1 sec1 min1 ... ARGV: now_us|'' count_denied(0|1) ls1 lm1 ...
+-- The request budgets only (see decide for the reply).
+local function acquire(keys, args)
+  return decide(keys, args, #keys / 3, 3)
+end
+
+-- FCALL s3gate_admit 3N+M meta1 sec1 min1 ... bytes1 ... ARGV: now_us|'' count_denied N ls1 lm1 ...
+-- limit_bytes1 charge_bytes1 ...: the request budgets and M byte budgets in one step (see decide).
+local function admit(keys, args)
+  return decide(keys, args, tonumber(args[3]), 4)
+end
+
+-- FCALL s3gate_bytes M bytes1 ... ARGV: now_us|'' then per byte counter: charge_bytes refund_bytes
+-- refund_stamp_us|'': the charges and refunds of transfers after their admission (a download's
+-- length at its start, the bytes of an unknown-length body, the unsent part of a charge), whatever
+-- the limit. Returns { the time used, each counter's bytes in its minute after }.
+local function bytes_apply(keys, args)
+  local now = clock(args[1])
+  local bs = {}
+  for j = 1, #keys do
+    bs[j] = bytes_load(keys[j])
+    if bs[j].last ~= nil and bs[j].last > now then
+      now = bs[j].last
+    end
+  end
+  local reply = { now }
+  for j = 1, #keys do
+    local b = bs[j]
+    local refund = tonumber(args[3 * j]) or 0
+    if refund > 0 then
+      bytes_take(b, tonumber(args[3 * j + 1]), now, refund)
+    end
+    bytes_add(b, now, tonumber(args[3 * j - 1]) or 0)
+    if b.dirty then
+      bytes_store(keys[j], b, now)
+    end
+    reply[#reply + 1] = bytes_used(b, slot_of(now))
+  end
+  return reply
+end
+
+-- FCALL s3gate_refund 3N[+M] ... [bytes1 ...] ARGV: stamp_us (the time acquire or admit returned)
+-- [N bytes1 ...]. Takes back, from each counter's windows, the newest entry at or before the stamp:
+-- the request's own (or one of equal or earlier time, which frees no more than the request's own
+-- would have: never over-admits); and from each byte counter after the N request counters the
+-- given bytes charged at the stamp (bytes_take: its slot, then earlier ones). Reads no clock: the
+-- byte counter's own last time bounds which slots still count (a slot past that bound that has
+-- in fact left the minute gives back bytes that no longer count: nothing is freed).
 local function refund(keys, args)
   local stamp = tonumber(args[1])
-  local n = #keys / 3
+  local n = tonumber(args[2]) or #keys / 3
   for i = 1, n do
     local meta = keys[3 * i - 2]
     if redis.call('EXISTS', meta) == 1 then
@@ -292,7 +497,35 @@ local function refund(keys, args)
       redis.call('HSET', meta, 'hs', c.head[1], 'hm', c.head[2], 'ls', c.live[1], 'lm', c.live[2], 'a', c.admitted)
     end
   end
+  for j = 1, #keys - 3 * n do
+    local key = keys[3 * n + j]
+    local bytes = tonumber(args[2 + j]) or 0
+    if bytes > 0 and redis.call('EXISTS', key) == 1 then
+      local b = bytes_load(key)
+      local now = math.max(stamp, b.last or stamp)
+      bytes_take(b, stamp, now, bytes)
+      if b.dirty then
+        bytes_store(key, b, now)
+      end
+    end
+  end
   return 1
+end
+
+-- FCALL_RO s3gate_peek_bytes M bytes1 ... ARGV: now_us|''. Returns each byte counter's bytes in
+-- its minute; changes nothing.
+local function peek_bytes(keys, args)
+  local now = clock(args[1])
+  local reply = {}
+  for j = 1, #keys do
+    local b = bytes_load(keys[j])
+    local t = now
+    if b.last ~= nil and b.last > t then
+      t = b.last
+    end
+    reply[j] = bytes_used(b, slot_of(t))
+  end
+  return reply
 end
 
 -- FCALL_RO s3gate_peek 3 meta sec min ARGV: now_us|''. Returns { count per second, count per
@@ -311,4 +544,7 @@ end
 
 redis.register_function('s3gate_acquire', acquire)
 redis.register_function('s3gate_refund', refund)
+redis.register_function('s3gate_admit', admit)
+redis.register_function('s3gate_bytes', bytes_apply)
+redis.register_function{ function_name = 's3gate_peek_bytes', callback = peek_bytes, flags = { 'no-writes' } }
 redis.register_function{ function_name = 's3gate_peek', callback = peek, flags = { 'no-writes' } }

@@ -19,6 +19,7 @@ import org.s3gate.admit.Charge;
 import org.s3gate.admit.LocalCounterStore;
 import org.s3gate.admit.StoreStatus;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.policy.ClusterSettings;
 import org.s3gate.policy.GatewaySettings;
@@ -33,6 +34,7 @@ class RedisCounterStoreTest {
   private RedisServer redis;
   private RedisCounterStore store;
   private CounterTable table;
+  private final ByteTable bytes = new ByteTable(1_000);
   private final LongAdder latencies = new LongAdder();
   private static GatewaySettings settings;
 
@@ -50,7 +52,8 @@ class RedisCounterStoreTest {
     table = new CounterTable(1_000);
     ClusterSettings cluster = new ClusterSettings(ClusterSettings.Store.REDIS, redis.uri(), Duration.ofMillis(200),
         ClusterSettings.Failure.LOCAL, 2);
-    store = new RedisCounterStore(cluster, new LocalCounterStore(table, new CounterTable(1_000)), nanos -> latencies.increment());
+    store = new RedisCounterStore(cluster, new LocalCounterStore(table, new CounterTable(1_000)), bytes,
+        nanos -> latencies.increment());
   }
 
   @AfterEach

@@ -1,0 +1,105 @@
+package org.s3gate.cluster;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.s3gate.admit.ByteClaim;
+import org.s3gate.limit.ByteDecision;
+import org.s3gate.limit.Decision;
+
+/**
+ * Byte budgets Redis denied recently ({@code bandwidth_per_minute.map}), denied here without a
+ * round trip until their retry time has passed: the byte sibling of {@link DenyShortcuts}.
+ *
+ * <h2>Why this never denies what Redis would admit</h2>
+ * Redis denied a claim needing {@code need = max(bytes, 1)} bytes of counter C's budget L at its
+ * time T: the bytes counted plus {@code need} exceed L, and the retry r is the exact time until
+ * enough of C's oldest 3-second slots have left the minute. Until T + r, charges only add bytes to
+ * slots at least as new (Redis's time for C never runs backwards), so the slots that must leave
+ * leave no earlier and the minute holds at least as many bytes: a claim of the same budget L needing
+ * at least {@code need} is denied by Redis before T + r, on every instance. So a denial is reused
+ * only for the same limit and a claim at least as large (a download or an unknown-length upload
+ * needs one byte, the least, so a denial of one covers every later one of that direction; a denied
+ * 10 MiB upload does not cover a 1 KiB one). The instance stops denying at {@code nowNanos + r},
+ * {@code nowNanos} read before the call was sent: no later than Redis time T + r while the clocks
+ * run at the same rate (see {@link DenyShortcuts}). What frees C's bytes early on Redis: a refund (a
+ * transfer that moved less than it was charged, a forged request, an in-flight denial) or
+ * {@code clearKey}; then this instance keeps denying C for at most r (up to 63 s for bytes), the
+ * documented bound. Not used with {@code count.denied}, where Redis must see every request.
+ *
+ * <p>Bound: at most {@link DenyShortcuts#MAX_ENTRIES} entries; when full, new denials are not
+ * remembered. Expired entries are removed when looked up and by {@link #sweep}.
+ *
+ * <p>Thread-safe: a {@link ConcurrentHashMap} of immutable entries.
+ */
+final class ByteDenials {
+
+  /** @param own the first request budget's counts at the denial, for the headers of the shortcut denials */
+  private record Denied(long limitBytes, long needBytes, long usedBytes, Decision own, long untilNanos) {}
+
+  private final ConcurrentHashMap<String, Denied> denied = new ConcurrentHashMap<>();
+
+  private static String nameOf(ByteClaim claim) {
+    return claim.counter() + '\n' + claim.direction().label(); // a counter never contains a control character
+  }
+
+  private static long need(ByteClaim claim) {
+    return Math.max(1, claim.bytes());
+  }
+
+  /** Remembers that Redis denied {@code claim} at {@code nowNanos} with {@code decision}. */
+  void remember(ByteClaim claim, ByteDecision decision, Decision own, long nowNanos) {
+    if (decision.retryAfterNanos() <= 0 || denied.size() >= DenyShortcuts.MAX_ENTRIES) {
+      return;
+    }
+    denied.put(nameOf(claim), new Denied(claim.limitBytes(), need(claim), decision.usedBytes(), own,
+        nowNanos + decision.retryAfterNanos()));
+  }
+
+  /**
+   * A shortcut denial: the claim's refusal, and the request's own counts as Redis last reported
+   * them (for the headers).
+   */
+  record Hit(ByteDecision refusal, Decision own) {}
+
+  /** The denial of {@code claim} at {@code nowNanos} if Redis is known to deny it, else null. */
+  Hit denial(ByteClaim claim, long nowNanos) {
+    String name = nameOf(claim);
+    Denied d = denied.get(name);
+    if (d == null) {
+      return null;
+    }
+    long left = d.untilNanos - nowNanos;
+    if (left <= 0) {
+      denied.remove(name, d);
+      return null;
+    }
+    if (d.limitBytes != claim.limitBytes() || need(claim) < d.needBytes) {
+      return null;
+    }
+    return new Hit(new ByteDecision(false, d.usedBytes, d.limitBytes, left), d.own);
+  }
+
+  boolean isEmpty() {
+    return denied.isEmpty();
+  }
+
+  /** Forgets both directions of {@code counter}. */
+  void forget(String counter) {
+    denied.remove(counter + "\nin");
+    denied.remove(counter + "\nout");
+  }
+
+  void clear() {
+    denied.clear();
+  }
+
+  void sweep(long nowNanos) {
+    for (Iterator<Map.Entry<String, Denied>> it = denied.entrySet().iterator(); it.hasNext();) {
+      if (it.next().getValue().untilNanos - nowNanos <= 0) {
+        it.remove();
+      }
+    }
+  }
+}
