@@ -173,6 +173,16 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     return tryAcquire(budgets, count, NO_CLAIMS, 0, policySettings, nowNanos);
   }
 
+  /** Where the later byte charges of transfers admitted through Redis go. */
+  SharedBytes sharedBytes() {
+    return bytes;
+  }
+
+  /** A counter's bytes {in, out} in its minute read from Redis (management; bounded), or null when it did not answer. */
+  long[] sharedBytesUsed(String counter) {
+    return bytes.used(counter, timeoutNanos);
+  }
+
   @Override
   public boolean decidesBytes() {
     return true;

@@ -15,10 +15,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.s3gate.admit.Budget;
+import org.s3gate.admit.ByteClaim;
 import org.s3gate.admit.Charge;
 import org.s3gate.admit.LocalCounterStore;
 import org.s3gate.admit.StoreStatus;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteDirection;
 import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.policy.ClusterSettings;
@@ -158,5 +160,104 @@ class RedisCounterStoreTest {
     assertThat(shared.snapshot(0)).extracting(u -> u.key()).containsExactly("SHOWN");
     shared.clear();
     assertThat(shared.size()).isZero();
+  }
+
+  private Charge admit(long nowNanos, Budget own, ByteClaim... claims) {
+    return store.tryAcquire(new Budget[] {own}, 1, claims, claims.length, settings, nowNanos);
+  }
+
+  /** The counter's bytes in Redis, waiting (bounded) until {@code expected}: later charges are not awaited. */
+  private long bytesInRedis(String counter, ByteDirection direction, long expected) throws InterruptedException {
+    long deadline = System.nanoTime() + 5 * SECOND;
+    long seen;
+    do {
+      long[] used = store.sharedBytesUsed(counter);
+      seen = used == null ? -1 : used[direction.ordinal()];
+      if (seen == expected) {
+        return seen;
+      }
+      Thread.sleep(5);
+    } while (System.nanoTime() - deadline < 0);
+    return seen;
+  }
+
+  @Test
+  void tryAcquire_withByteClaims_oneCallForCountersAndBytes_noneChargedWhenTheBytesDoNotFit() throws Exception {
+    Budget own = new Budget("UPLOADER", 2, 100);
+    ByteClaim upload = new ByteClaim("UPLOADER", ByteDirection.IN, 1_000, 700);
+    long calls = redis.calls("fcall");
+    Charge first = admit(0, own, upload);
+    assertThat(first.admitted()).isTrue();
+    assertThat(first.byteDecision(0).usedBytes()).isEqualTo(700);
+    assertThat(first.byteLedger()).as("later charges go to Redis").isNotNull();
+    Charge refused = admit(1, own, upload);
+    assertThat(refused.admitted()).isFalse();
+    assertThat(refused.deniedByBytes()).isTrue();
+    assertThat(refused.byteDecision(0).retryAfterNanos()).isPositive();
+    assertThat(redis.calls("fcall") - calls).as("one round trip per decision, bytes included").isEqualTo(2);
+    // the byte denial charged no request: the per-second budget of 2 still has room for one
+    Charge small = admit(2, own, new ByteClaim("UPLOADER", ByteDirection.IN, 1_000, 300));
+    assertThat(small.admitted()).isTrue();
+    assertThat(small.decision().currentPerSecond()).isEqualTo(2);
+    assertThat(small.byteDecision(0).usedBytes()).isEqualTo(1_000);
+    assertThat(bytes.used("UPLOADER", ByteDirection.IN, 2)).as("nothing in the local table").isZero();
+  }
+
+  @Test
+  void tryAcquire_afterAByteDenial_deniesLocallyClaimsAtLeastAsLarge_untilTheRetryTime() {
+    Budget own = new Budget("DOWNLOADER", 100, 1_000);
+    ByteClaim download = new ByteClaim("DOWNLOADER", ByteDirection.OUT, 1_000, 0);
+    assertThat(admit(0, own, download).admitted()).isTrue();
+    store.sharedBytes().charge("DOWNLOADER", ByteDirection.OUT, 1_000); // its Content-Length
+    Charge denied = null;
+    long deadline = System.nanoTime() + 5 * SECOND; // the charge is not awaited
+    for (long t = 1; System.nanoTime() - deadline < 0; t++) {
+      denied = admit(t, own, download);
+      if (!denied.admitted()) {
+        break;
+      }
+      store.refund(denied, t); // keep the request counters small; bytes were not charged (0)
+    }
+    assertThat(denied.admitted()).isFalse();
+    long calls = redis.calls("fcall");
+    for (int i = 0; i < 20; i++) {
+      Charge again = admit(SECOND + i, own, download);
+      assertThat(again.deniedByBytes()).isTrue();
+      assertThat(again.byteDecision(0).retryAfterNanos()).isPositive()
+          .isLessThanOrEqualTo(denied.byteDecision(0).retryAfterNanos());
+    }
+    assertThat(redis.calls("fcall")).as("a denied download flood costs Redis nothing").isEqualTo(calls);
+    // an upload is another budget: Redis decides it
+    assertThat(admit(SECOND, own, new ByteClaim("DOWNLOADER", ByteDirection.IN, 1_000, 10)).admitted()).isTrue();
+    assertThat(redis.calls("fcall")).isEqualTo(calls + 1);
+  }
+
+  @Test
+  void sharedBytes_chargeAndRefund_reachRedis_withoutWaiting() throws Exception {
+    Budget own = new Budget("LEDGER", 100, 1_000);
+    Charge upload = admit(0, own, new ByteClaim("LEDGER", ByteDirection.IN, 10_000, 4_000));
+    assertThat(upload.admitted()).isTrue();
+    upload.byteLedger().refund("LEDGER", ByteDirection.IN, 1_500, upload.storeStamp()); // read only 2,500
+    upload.byteLedger().charge("LEDGER", ByteDirection.OUT, 700);
+    assertThat(bytesInRedis("LEDGER", ByteDirection.IN, 2_500)).isEqualTo(2_500);
+    assertThat(bytesInRedis("LEDGER", ByteDirection.OUT, 700)).isEqualTo(700);
+  }
+
+  @Test
+  void tryAcquire_withByteClaims_redisKilled_decidesBytesLocallyWithTheLimitDividedByTheInstances()
+      throws Exception {
+    redis.kill();
+    Budget own = new Budget("OFFLINE", 100, 1_000);
+    int admitted = 0;
+    for (int i = 0; i < 10; i++) {
+      Charge c = admit(i, own, new ByteClaim("OFFLINE", ByteDirection.IN, 1_000, 200));
+      admitted += c.admitted() ? 1 : 0;
+      if (c.admitted()) {
+        assertThat(c.byteLedger()).as("later charges go to the local table").isNull();
+      }
+    }
+    assertThat(admitted).as("1,000 bytes / cluster.instances 2 = 500: two uploads of 200").isEqualTo(2);
+    assertThat(bytes.used("OFFLINE", ByteDirection.IN, 10)).isEqualTo(400);
+    assertThat(table.peek("OFFLINE", 10).currentPerSecond()).as("the refused uploads were refunded").isEqualTo(2);
   }
 }
