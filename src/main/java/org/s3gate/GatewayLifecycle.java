@@ -25,6 +25,7 @@ import org.s3gate.common.DaemonThreads;
 import org.s3gate.config.ConfigDirectory;
 import org.s3gate.config.ConfigException;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteBudgets;
 import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.CounterTable;
@@ -89,17 +90,19 @@ public final class GatewayLifecycle implements ServletContextListener {
     CounterStore store = localStore;
     UsageTable usageTable = table;
     StoreStatus storeStatus = StoreStatus.LOCAL_ONLY;
+    ByteBudgets bandwidthShown = bytes;
     if (cluster.store() == ClusterSettings.Store.REDIS) {
       redisStore = new RedisCounterStore(cluster, localStore, bytes, metrics.redisLatencyRecorder());
       store = redisStore;
       usageTable = redisStore.table();
       storeStatus = redisStore;
+      bandwidthShown = redisStore.bandwidthView();
     }
     metrics.registerCounterStore(storeStatus, redisStore != null);
     Admission admission = new Admission(table, clientIps, store, System::currentTimeMillis, bytes);
     GatewayStats stats = new GatewayStats(System.nanoTime(), System.currentTimeMillis());
     Gateway gateway = new Gateway(config, table, clientIps, admission, pool, metrics, accessLog, stats, buckets,
-        usageTable, storeStatus);
+        usageTable, storeStatus, bandwidthShown);
 
     healthChecker = new BackendHealthChecker(pool, () -> gateway.policy().settings());
     maintenance = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-table-expiry"));

@@ -173,6 +173,11 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     return tryAcquire(budgets, count, NO_CLAIMS, 0, policySettings, nowNanos);
   }
 
+  /** The bandwidth budgets as JMX shows and clears them: the shared byte counts (management only). */
+  public ByteBudgets bandwidthView() {
+    return new SharedByteView(link, bytes, localBytes, byteDenials, timeoutNanos);
+  }
+
   /** Where the later byte charges of transfers admitted through Redis go. */
   SharedBytes sharedBytes() {
     return bytes;

@@ -41,6 +41,8 @@ public final class Gateway {
   private final CounterTable buckets;
   private final UsageTable usageTable;
   private final StoreStatus storeStatus;
+  /** What JMX shows of the bandwidth budgets: the admission's own, or the shared ones in Redis. */
+  private final ByteBudgets bandwidthShown;
 
   /** A gateway whose bucket table is one of its own, not the admission's (for tests that do not look at it). */
   public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
@@ -62,6 +64,15 @@ public final class Gateway {
   public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
       BackendPool backends, GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats, CounterTable buckets,
       UsageTable usageTable, StoreStatus storeStatus) {
+    this(config, table, clientIps, admission, backends, metrics, accessLog, stats, buckets, usageTable, storeStatus,
+        admission.bandwidthBudgets());
+  }
+
+  /** @param bandwidthShown what JMX shows and clears of the bandwidth budgets (the shared ones in redis mode) */
+  public Gateway(ConfigReloader config, CounterTable table, ClientIpTable clientIps, Admission admission,
+      BackendPool backends, GatewayMetrics metrics, AccessLog accessLog, GatewayStats stats, CounterTable buckets,
+      UsageTable usageTable, StoreStatus storeStatus, ByteBudgets bandwidthShown) {
+    this.bandwidthShown = bandwidthShown;
     this.buckets = buckets;
     this.usageTable = usageTable;
     this.storeStatus = storeStatus;
@@ -127,9 +138,13 @@ public final class Gateway {
     return storeStatus;
   }
 
-  /** The bandwidth budgets of {@code bandwidth_per_minute.map}, kept by the admission core. */
+  /**
+   * The bandwidth budgets of {@code bandwidth_per_minute.map} as JMX shows and clears them: the
+   * admission core's own table, or in redis mode a view of the shared byte counts (whose expiry
+   * sweep reaches the local fallback's table).
+   */
   public ByteBudgets bandwidth() {
-    return admission.bandwidthBudgets();
+    return bandwidthShown;
   }
 
   /** Decides every S3 request. */

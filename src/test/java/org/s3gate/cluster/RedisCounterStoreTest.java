@@ -260,4 +260,22 @@ class RedisCounterStoreTest {
     assertThat(bytes.used("OFFLINE", ByteDirection.IN, 10)).isEqualTo(400);
     assertThat(table.peek("OFFLINE", 10).currentPerSecond()).as("the refused uploads were refunded").isEqualTo(2);
   }
+
+  @Test
+  void bandwidthView_showsTheSharedBytes_andClearKeyAndClearDeleteThem() {
+    Budget own = new Budget("VIEWED", 100, 1_000);
+    assertThat(admit(0, own, new ByteClaim("VIEWED", ByteDirection.IN, 10_000, 1_234)).admitted()).isTrue();
+    assertThat(admit(1, new Budget("OTHER", 100, 1_000), new ByteClaim("OTHER", ByteDirection.IN, 10_000, 99))
+        .admitted()).isTrue();
+    org.s3gate.limit.ByteBudgets view = store.bandwidthView();
+    assertThat(view.used("VIEWED", ByteDirection.IN, 0)).isEqualTo(1_234);
+    assertThat(view.used("VIEWED", ByteDirection.OUT, 0)).isZero();
+    assertThat(bytes.used("VIEWED", ByteDirection.IN, 0)).as("the local table holds none of it").isZero();
+    assertThat(view.clearKey("VIEWED")).isTrue();
+    assertThat(view.used("VIEWED", ByteDirection.IN, 0)).isZero();
+    assertThat(admit(2, own, new ByteClaim("VIEWED", ByteDirection.IN, 10_000, 10_000)).admitted())
+        .as("cleared: the whole budget is free again").isTrue();
+    view.clear();
+    assertThat(view.used("OTHER", ByteDirection.IN, 0)).isZero();
+  }
 }

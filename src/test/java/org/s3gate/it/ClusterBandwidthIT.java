@@ -11,6 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -167,6 +172,19 @@ class ClusterBandwidthIT {
     }
     assertThat(mostBytesInAMinute(sent)).as("bytes uploaded in any minute, both instances").isLessThanOrEqualTo(
         IN_BUDGET);
+    // JMX of the second instance shows the shared bytes (uploaded mostly through the first)
+    long uploaded = sent.stream().filter(Sent::admitted).mapToLong(Sent::bytes).sum();
+    if (sent.get(sent.size() - 1).answeredNanos() - sent.get(0).sentNanos() < MINUTE) {
+      assertThat(show(second)).contains("bytes_in_per_minute=" + uploaded + " ");
+    }
+  }
+
+  private static String show(Gateway gateway) throws Exception {
+    try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(gateway.jmxUrl()),
+        gateway.jmxEnvironment())) {
+      return (String) connector.getMBeanServerConnection().invoke(new ObjectName("s3gate:type=Table,name=api_keys"),
+          "show", new Object[0], new String[0]);
+    }
   }
 
   @Test
