@@ -244,4 +244,28 @@ class ClusterBandwidthIT {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  @Order(3)
+  void redisKilled_theInstanceDecidesBytesOnItsOwn_withTheBudgetDividedByTheInstances() throws Exception {
+    redis.kill();
+    byte[] half = new byte[MIB / 2];
+    Arrays.fill(half, (byte) 'h');
+    List<Sent> sent = new ArrayList<>();
+    try (S3Client one = S3Clients.noRetries(first.url())) {
+      // 512 KiB: smaller than the 1 MiB upload refused in phase 1, so that remembered refusal does not apply
+      for (int i = 0; i < 8 && (sent.isEmpty() || sent.get(sent.size() - 1).admitted()); i++) {
+        sent.add(put(one, "half-" + i, half));
+      }
+    }
+    System.out.printf("uploads with Redis away: %s%n", sent.stream().map(s -> s.status() + "/" + s.bytes()).toList());
+    // redis.failure=local, cluster.instances=2: this instance alone admits 4 MiB / 2 = 2 MiB, its local table
+    // empty at the outage; the first refusal is for bytes
+    assertThat(mostBytesInAMinute(sent)).isLessThanOrEqualTo(IN_BUDGET / 2);
+    Sent last = sent.get(sent.size() - 1);
+    if (last.answeredNanos() - sent.get(0).sentNanos() < MINUTE) {
+      assertThat(sent.stream().filter(Sent::admitted).count()).isEqualTo(4);
+      assertSlowDown(last, "bytes_in");
+    }
+  }
 }
