@@ -267,7 +267,7 @@ public final class Admission {
       limiters[count++] = bucketLimiter;
     }
     // a store deciding bytes (Redis) checks the byte budgets in the same step: one round trip, all or nothing
-    BandwidthLimiter.Transfer transfer = storeDecidesBytes ? bandwidth.transferOf(request, caller) : null;
+    BandwidthTransfer transfer = storeDecidesBytes ? bandwidth.transferOf(request, caller) : null;
     Charge charge = transfer == null ? store.tryAcquire(budgets, count, policy.settings(), nowNanos)
         : store.tryAcquire(budgets, count, transfer.claims(), transfer.count(), policy.settings(), nowNanos);
     if (!charge.admitted() && charge.deniedByBytes()) { // nothing charged

@@ -40,7 +40,7 @@ import org.s3gate.policy.GroupPolicy;
  * <h2>Where the bytes are counted</h2>
  * In this instance's {@link ByteBudgets} ({@link #tryAcquire}, after the request budgets), unless
  * the counter store {@linkplain CounterStore#decidesBytes decides bytes} (Redis): then the
- * request's {@link Transfer} claims go into the store's one atomic step with its request budgets,
+ * request's {@link BandwidthTransfer} claims go into the store's one atomic step with its request budgets,
  * and the later charges of {@link #chargeDownload} and {@link #reconcile} go where the
  * {@link BandwidthCharge#ledger()} says (the shared store, without waiting; or this instance's
  * budgets when the store decided by its local fallback). The rules above are the same in both.
@@ -56,32 +56,6 @@ final class BandwidthLimiter {
       boolean in = refusedBy == ByteDirection.IN;
       return new BandwidthCharge(null, in, -1, in ? refusal.usedBytes() : 0, in ? refusal.limitBytes() : 0, !in,
           in ? 0 : refusal.usedBytes(), in ? 0 : refusal.limitBytes());
-    }
-  }
-
-  /**
-   * A request's byte claims for a store that decides bytes: the {@code in} claim first (when the
-   * request has a body), then the {@code out} claim (a GET).
-   */
-  record Transfer(String counter, boolean in, long declared, long inLimitBytes, boolean out, long outLimitBytes,
-      ByteClaim[] claims, int count) {
-
-    /** The direction of claim {@code index}. */
-    ByteDirection direction(int index) {
-      return claims[index].direction();
-    }
-
-    /** What the store's admission charged, for the reconciliation and the headers. */
-    BandwidthCharge charged(Charge charge) {
-      long inUsed = in ? charge.byteDecision(0).usedBytes() : 0;
-      long outUsed = out ? charge.byteDecision(in ? 1 : 0).usedBytes() : 0;
-      return new BandwidthCharge(counter, in, declared, inUsed, inLimitBytes, out, outUsed, outLimitBytes,
-          charge.byteLedger(), charge.storeStamp());
-    }
-
-    /** The refusal of claim {@code index}, as {@link BandwidthLimiter#tryAcquire} reports one. */
-    Result refusal(int index, ByteDecision decision) {
-      return new Result(null, direction(index), decision);
     }
   }
 
@@ -151,7 +125,7 @@ final class BandwidthLimiter {
    * {@link #tryAcquire}: an upload of known length claims its declared length, any other transfer
    * room for one byte.
    */
-  Transfer transferOf(RequestFacts request, Caller caller) {
+  BandwidthTransfer transferOf(RequestFacts request, Caller caller) {
     GroupPolicy.Bandwidth bandwidth = caller.group().bandwidth();
     if (bandwidth == null) {
       return null;
@@ -171,7 +145,7 @@ final class BandwidthLimiter {
     if (out) {
       claims[count++] = new ByteClaim(counter, ByteDirection.OUT, bandwidth.outBytesPerMinute(), 0);
     }
-    return new Transfer(counter, in, declared, bandwidth.inBytesPerMinute(), out, bandwidth.outBytesPerMinute(),
+    return new BandwidthTransfer(counter, in, declared, bandwidth.inBytesPerMinute(), out, bandwidth.outBytesPerMinute(),
         claims, count);
   }
 

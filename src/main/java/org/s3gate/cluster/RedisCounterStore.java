@@ -80,11 +80,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private static final System.Logger LOG = System.getLogger(RedisCounterStore.class.getName());
   private static final long PROBE_MILLIS = 100;
   private static final long SWEEP_EVERY_PROBES = 10;
-  /** Charges made by the local fallback, refunded there. */
-  private static final long FALLBACK_STAMP = Long.MIN_VALUE;
-  /** Admissions of {@code redis.failure=open}: nothing was charged. */
-  private static final long OPEN_STAMP = Long.MIN_VALUE + 1;
-  private static final long CLOSED_RETRY_NANOS = 1_000_000_000L;
+  private static final long FALLBACK_STAMP = FailureMode.FALLBACK_STAMP;
+  private static final long OPEN_STAMP = FailureMode.OPEN_STAMP;
   /** Failures in a row that open the circuit. */
   private static final int OPEN_AFTER_FAILURES = 3;
   /** A failure this long after Redis last answered opens the circuit at once. */
@@ -104,6 +101,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private final ByteBudgets localBytes;
   private final RedisBytes bytes;
   private final ByteDenials byteDenials = new ByteDenials();
+  private final FailureMode failureMode;
   private final ClusterSettings settings;
   private final long timeoutNanos;
   private final LongConsumer latencyRecorder;
@@ -145,6 +143,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     this.local = local;
     this.localBytes = localBytes;
     this.bytes = new RedisBytes(link, failures);
+    this.failureMode = new FailureMode(settings, local, localBytes);
     this.timeoutNanos = settings.redisTimeout().toNanos();
     this.latencyRecorder = latencyRecorder;
     outageStartNanos = System.nanoTime();
@@ -216,13 +215,13 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       }
     }
     if (!shared.get()) {
-      return fallback(budgets, count, claims, claimCount, countDenied, nowNanos);
+      return failureMode.decide(budgets, count, claims, claimCount, countDenied, nowNanos);
     }
     if (link.cluster() && count > 1) {
       return acquireByOwner(budgets, count, claims, claimCount, countDenied, nowNanos);
     }
     Charge charge = call(budgets, 0, count, claims, claimCount, countDenied, nowNanos);
-    return charge != null ? charge : fallback(budgets, count, claims, claimCount, countDenied, nowNanos);
+    return charge != null ? charge : failureMode.decide(budgets, count, claims, claimCount, countDenied, nowNanos);
   }
 
   /**
@@ -246,7 +245,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
           refundRange(budgets, 0, from, firstStamp, claims, claimCount);
         }
         if (part == null) {
-          return fallback(budgets, count, claims, claimCount, countDenied, nowNanos);
+          return failureMode.decide(budgets, count, claims, claimCount, countDenied, nowNanos);
         }
         if (part.deniedByBytes()) { // only the first call decides bytes
           return part;
@@ -376,57 +375,6 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       onFailure(e);
       return null;
     }
-  }
-
-  private Charge fallback(Budget[] budgets, int count, ByteClaim[] claims, int claimCount, boolean countDenied,
-      long nowNanos) {
-    return switch (settings.redisFailure()) {
-      case LOCAL -> fallbackLocal(budgets, count, claims, claimCount, countDenied, nowNanos);
-      case OPEN -> new Charge(budgets, count, -1, Decision.admitted(0, 0), OPEN_STAMP, null,
-          claimCount == 0 ? null : uncounted(claims, claimCount), claimCount == 0 ? null : SharedBytes.NONE);
-      case CLOSED -> new Charge(budgets, count, 0, Decision.denied(LimitWindow.SECOND, 0, 0, CLOSED_RETRY_NANOS),
-          OPEN_STAMP);
-    };
-  }
-
-  /** {@code redis.open}: every claim admitted, nothing counted. */
-  private static ByteDecision[] uncounted(ByteClaim[] claims, int claimCount) {
-    ByteDecision[] decisions = new ByteDecision[claimCount];
-    for (int j = 0; j < claimCount; j++) {
-      decisions[j] = new ByteDecision(true, 0, claims[j].limitBytes(), 0);
-    }
-    return decisions;
-  }
-
-  /**
-   * {@code redis.failure=local}: the request budgets in this instance's tables, then the claims in
-   * its byte budgets, each limit divided by {@code cluster.instances}; all or nothing, as in local
-   * mode (a refused claim refunds the request budgets and the claims before it). The transfer's
-   * later charges then go to the same local byte budgets (a null ledger).
-   */
-  private Charge fallbackLocal(Budget[] budgets, int count, ByteClaim[] claims, int claimCount, boolean countDenied,
-      long nowNanos) {
-    int instances = settings.clusterInstances();
-    Charge c = local.tryAcquire(budgets, count, countDenied, instances, nowNanos);
-    if (!c.admitted() || claimCount == 0) {
-      return new Charge(budgets, count, c.deniedIndex(), c.decision(), FALLBACK_STAMP);
-    }
-    ByteDecision[] decisions = new ByteDecision[claimCount];
-    for (int j = 0; j < claimCount; j++) {
-      ByteClaim claim = claims[j];
-      decisions[j] = localBytes.tryCharge(claim.counter(), claim.direction(),
-          Math.max(1, claim.limitBytes() / Math.max(1, instances)), claim.bytes(), nowNanos);
-      if (!decisions[j].admitted()) {
-        local.refund(c, nowNanos);
-        for (int k = 0; k < j; k++) {
-          if (claims[k].bytes() > 0) {
-            localBytes.refund(claims[k].counter(), claims[k].direction(), claims[k].bytes(), nowNanos, nowNanos);
-          }
-        }
-        return new Charge(budgets, count, count + j, c.decision(), FALLBACK_STAMP, null, decisions, null);
-      }
-    }
-    return new Charge(budgets, count, -1, c.decision(), FALLBACK_STAMP, null, decisions, null);
   }
 
   @Override
