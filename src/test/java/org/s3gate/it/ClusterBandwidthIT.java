@@ -61,6 +61,9 @@ class ClusterBandwidthIT {
     backend = S3Backend.start("cluster-bandwidth-backend");
     first = gateway("cluster-bw-1");
     second = gateway("cluster-bw-2");
+    try (S3Client one = S3Clients.noRetries(first.url())) {
+      one.createBucket(b -> b.bucket("shared"));
+    }
   }
 
   private static Gateway gateway(String name) throws Exception {
@@ -140,8 +143,36 @@ class ClusterBandwidthIT {
     assertThat(Long.parseLong(refusal.retryAfter())).isBetween(1L, 63L);
   }
 
+  /** FCALLs Redis has run, once they reach {@code atLeast} (the later charges are not awaited; bounded wait). */
+  private static long fcallsOnceAtLeast(long atLeast) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long calls = redis.calls("fcall");
+    while (calls < atLeast && System.nanoTime() - deadline < 0) {
+      Thread.sleep(10);
+      calls = redis.calls("fcall");
+    }
+    return calls;
+  }
+
   @Test
   @Order(1)
+  void callsPerRequest_aPutOfKnownLengthCostsOne_aGetWithALengthTwo() throws Exception {
+    byte[] tiny = new byte[KIB];
+    try (S3Client one = S3Clients.noRetries(first.url())) {
+      long before = redis.calls("fcall");
+      assertThat(put(one, "tiny-0", tiny).admitted()).isTrue();
+      assertThat(redis.calls("fcall") - before).as("PUT: s3gate_admit, nothing after").isEqualTo(1);
+      assertThat(get(one, "tiny-0").admitted()).isTrue();
+      assertThat(fcallsOnceAtLeast(before + 3) - before).as("GET: s3gate_admit + its length (s3gate_bytes)")
+          .isEqualTo(3);
+      assertThat(put(one, "tiny-1", tiny).admitted()).isTrue();
+      // a late reconcile of the GET (there should be none: it was sent in full) would show here
+      assertThat(fcallsOnceAtLeast(before + 4) - before).isEqualTo(4);
+    }
+  }
+
+  @Test
+  @Order(2)
   void uploads_throughBothInstances_shareOneInBudget_theOtherInstanceRefusesWithSlowDown() throws Exception {
     byte[] small = new byte[SMALL];
     byte[] mib = new byte[MIB];
@@ -149,7 +180,6 @@ class ClusterBandwidthIT {
     Arrays.fill(mib, (byte) 'm');
     List<Sent> sent = new ArrayList<>();
     try (S3Client one = S3Clients.noRetries(first.url()); S3Client two = S3Clients.noRetries(second.url())) {
-      one.createBucket(b -> b.bucket("shared"));
       // the download phase's objects, 2 x 256 KiB, through each instance; then 1 MiB ones through the first
       sent.add(put(one, "small-0", small));
       sent.add(put(two, "small-1", small));
@@ -175,7 +205,8 @@ class ClusterBandwidthIT {
     // JMX of the second instance shows the shared bytes (uploaded mostly through the first)
     long uploaded = sent.stream().filter(Sent::admitted).mapToLong(Sent::bytes).sum();
     if (sent.get(sent.size() - 1).answeredNanos() - sent.get(0).sentNanos() < MINUTE) {
-      assertThat(show(second)).contains("bytes_in_per_minute=" + uploaded + " ");
+      // (plus the two 1 KiB uploads of the calls-per-request test)
+      assertThat(show(second)).contains("bytes_in_per_minute=" + (uploaded + 2 * KIB) + " ");
     }
   }
 
@@ -188,7 +219,7 @@ class ClusterBandwidthIT {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void downloads_throughBothInstances_stayWithinTheOutBudgetPlusOneResponsePerConcurrentDownload()
       throws Exception {
     int threadsPerInstance = 2;
@@ -246,7 +277,7 @@ class ClusterBandwidthIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void redisKilled_theInstanceDecidesBytesOnItsOwn_withTheBudgetDividedByTheInstances() throws Exception {
     redis.kill();
     byte[] half = new byte[MIB / 2];
