@@ -1,0 +1,194 @@
+package org.s3gate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3gate.admit.Budget;
+import org.s3gate.admit.Charge;
+import org.s3gate.admit.LocalCounterStore;
+import org.s3gate.admit.StoreStatus;
+import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.policy.ClusterSettings;
+import org.s3gate.policy.GatewaySettings;
+
+/**
+ * {@code redis.uri=redis-cluster://...} against a real three-master Redis Cluster
+ * ({@link RedisClusterNodes}): the same decisions as a standalone Redis, keys spread over every
+ * master, the counter functions on every master (and reloaded on one that lost them), a request
+ * whose budgets have several owners (several slots), and one master killed and restarted. The
+ * kill test runs last: it is the only one that changes the cluster.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RedisClusterStoreTest {
+  private static final long SECOND = 1_000_000_000L;
+  private static final Duration TIMEOUT = Duration.ofMillis(200);
+  /** redis.timeout plus generous room for a loaded 2-core machine: no decision may wait longer. */
+  private static final long DECISION_BOUND_NANOS = TIMEOUT.toNanos() + 1_500_000_000L;
+
+  private static RedisClusterNodes cluster;
+  private static RedisServer standalone;
+  private static GatewaySettings settings;
+  private final List<RedisCounterStore> stores = new ArrayList<>();
+
+  @BeforeAll
+  static void start(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("gateway.properties"), "reload.interval 1h\n");
+    try (ConfigReloader config = ConfigReloader.start(dir, Map.of())) {
+      settings = config.store().current().settings();
+    }
+    cluster = RedisClusterNodes.start();
+    standalone = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopServers() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (standalone != null) {
+      standalone.close();
+    }
+  }
+
+  @AfterEach
+  void closeStores() {
+    stores.forEach(RedisCounterStore::close);
+  }
+
+  private RedisCounterStore store(String uri, ClusterSettings.Failure failure) {
+    ClusterSettings cs = new ClusterSettings(ClusterSettings.Store.REDIS, uri, TIMEOUT, failure, 2);
+    RedisCounterStore store = new RedisCounterStore(cs,
+        new LocalCounterStore(new CounterTable(1_000), new CounterTable(1_000)), nanos -> { });
+    stores.add(store);
+    return store;
+  }
+
+  private static Charge acquire(RedisCounterStore store, long nowNanos, Budget... budgets) {
+    return store.tryAcquire(budgets, budgets.length, settings, nowNanos);
+  }
+
+  private static String stateKey(String counter) {
+    return RedisKeys.of(counter)[0];
+  }
+
+  @Test
+  @Order(1)
+  void tryAcquire_onACluster_decidesExactlyAsOnAStandaloneRedis() {
+    RedisCounterStore onCluster = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    RedisCounterStore alone = store(standalone.uri(), ClusterSettings.Failure.CLOSED);
+    assertThat(onCluster.mode()).isEqualTo(StoreStatus.SHARED);
+    for (String key : List.of("SAME1", "SAME2", "SAME3", "SAME4", "SAME5", "SAME6")) {
+      Budget own = new Budget(key, 3, 100);
+      Budget ofClass = new Budget(key + " write", 2, 100);
+      for (int i = 0; i < 5; i++) {
+        Charge c = acquire(onCluster, i, own, ofClass);
+        Charge s = acquire(alone, i, own, ofClass);
+        String what = key + " request " + (i + 1);
+        assertThat(c.admitted()).as(what).isEqualTo(s.admitted()).isEqualTo(i < 2);
+        assertThat(c.deniedIndex()).as(what).isEqualTo(s.deniedIndex());
+        assertThat(c.decision().currentPerSecond()).as(what).isEqualTo(s.decision().currentPerSecond());
+        assertThat(c.decision().currentPerMinute()).as(what).isEqualTo(s.decision().currentPerMinute());
+        if (!c.admitted()) {
+          assertThat(c.decision().trippedWindow()).as(what).isEqualTo(s.decision().trippedWindow());
+          assertThat(c.decision().retryAfterNanos()).as(what).isPositive().isLessThanOrEqualTo(SECOND);
+        }
+      }
+    }
+    assertThat(onCluster.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(onCluster.failures()).isZero();
+  }
+
+  @Test
+  @Order(2)
+  void tryAcquire_manyKeys_spreadOverEveryMasterEachInTheSlotOfItsHashTag() {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    Set<Integer> holders = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      String key = "SPREAD" + i;
+      assertThat(acquire(store, 0, new Budget(key, 5, 100), new Budget(key + " read", 5, 100)).admitted()).isTrue();
+      RedisServer owner = cluster.ownerOf(stateKey(key));
+      assertThat(cluster.slot(stateKey(key + " read"))).as("a key's class counter shares its slot")
+          .isEqualTo(cluster.slot(stateKey(key))).isEqualTo(cluster.slot(key));
+      for (String redisKey : RedisKeys.of(key)) {
+        assertThat(owner.command("EXISTS \"" + redisKey + "\"")).as(redisKey + " on its slot's master").isEqualTo(":1");
+      }
+      holders.add(owner.port());
+    }
+    assertThat(holders).as("masters holding counters").hasSize(3);
+    assertThat(store.failures()).isZero();
+  }
+
+  @Test
+  @Order(3)
+  void connect_loadsTheFunctionsOnEveryMaster() {
+    store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    for (RedisServer node : cluster.nodes()) {
+      assertThat(node.command("FUNCTION LIST LIBRARYNAME s3gate")).as("master " + node.port()).isEqualTo("*1");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void tryAcquire_budgetsOfSeveralOwners_chargedAllOrNoneAcrossSlots() throws Exception {
+    RedisCounterStore onCluster = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    RedisCounterStore alone = store(standalone.uri(), ClusterSettings.Failure.CLOSED);
+    String key = "MULTIOWNER";
+    String bucket = ownerElsewhere(key);
+    Budget own = new Budget(key, 3, 100);
+    Budget ofBucket = Budget.ofBucket(bucket, 2, 100);
+    for (int i = 0; i < 4; i++) {
+      Charge c = acquire(onCluster, i, own, ofBucket);
+      Charge s = acquire(alone, i, own, ofBucket);
+      assertThat(c.admitted()).as("request " + (i + 1)).isEqualTo(s.admitted()).isEqualTo(i < 2);
+      assertThat(c.deniedIndex()).isEqualTo(s.deniedIndex()).isEqualTo(i < 2 ? -1 : 1);
+    }
+    // the bucket's denials took their key charges back (refunds are sent without waiting)
+    awaitPerSecond(onCluster, key, 2);
+    assertThat(alone.peek(key, 10).currentPerSecond()).isEqualTo(2);
+    // and the other way round: the key's own limit denies, the bucket is not charged
+    Budget tight = new Budget("MULTIOWNER2", 1, 100);
+    Budget roomy = Budget.ofBucket(ownerElsewhere("MULTIOWNER2"), 5, 100);
+    assertThat(acquire(onCluster, 20, tight, roomy).admitted()).isTrue();
+    Charge denied = acquire(onCluster, 21, tight, roomy);
+    assertThat(denied.admitted()).isFalse();
+    assertThat(denied.deniedIndex()).isZero();
+    assertThat(onCluster.failures()).isZero();
+  }
+
+  /** A bucket name whose counters live on another master than {@code key}'s. */
+  private static String ownerElsewhere(String key) {
+    int keyNode = cluster.ownerOf(stateKey(key)).port();
+    for (int i = 0; ; i++) {
+      String bucket = "bucket-" + i;
+      if (cluster.ownerOf("s3gate:bc:{" + bucket + "}").port() != keyNode) {
+        return bucket;
+      }
+    }
+  }
+
+  private static void awaitPerSecond(RedisCounterStore store, String counter, int expected) throws Exception {
+    long deadline = System.nanoTime() + 5 * SECOND;
+    while (store.peek(counter, 0).currentPerSecond() != expected && System.nanoTime() - deadline < 0) {
+      Thread.sleep(5);
+    }
+    assertThat(store.peek(counter, 0).currentPerSecond()).as(counter).isEqualTo(expected);
+  }
+}
