@@ -99,6 +99,14 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   /** Failures since the last answer; written by request threads (racy counts are fine: a hint). */
   private volatile int failuresInARow;
   private volatile long lastAnswerNanos = System.nanoTime();
+  /** A call found the functions missing: the probe reloads them on its next tick. */
+  private volatile boolean reloadWanted;
+  /**
+   * The probe reloaded the functions and no call has succeeded since: a second "Function not
+   * found" then is a failure like any other (so a reload that does not help ends in an outage,
+   * reported, instead of reloading every tick for ever).
+   */
+  private volatile boolean reloadedSinceAnswer;
   /** When the last outage was logged at ERROR; guarded by the {@code shared} flip (one thread at a time). */
   private long lastErrorLogNanos;
   private boolean errorLogged;
@@ -254,6 +262,9 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       if (failuresInARow != 0) {
         failuresInARow = 0;
       }
+      if (reloadedSinceAnswer) {
+        reloadedSinceAnswer = false;
+      }
       latency.record(took);
       latencyRecorder.accept(took);
       return value;
@@ -263,9 +274,30 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       return null;
     } catch (Exception e) {
       future.cancel(false);
-      onFailure(e);
+      if (functionMissing(e) && !reloadedSinceAnswer) {
+        failures.increment(); // decided by redis.failure, but no step towards an outage: the probe reloads
+        reloadWanted = true;
+        LOG.log(Level.DEBUG, "Redis lacks the s3gate functions ({0}); reloading them", describe(e));
+      } else {
+        onFailure(e);
+      }
       return null;
     }
+  }
+
+  /**
+   * Whether Redis answered that the function does not exist: a primary that restarted without
+   * persistence (or joined the cluster) while this instance's circuit stayed closed has lost, or
+   * never had, the library. Redis 7: {@code ERR Function not found}.
+   */
+  static boolean functionMissing(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof io.lettuce.core.RedisCommandExecutionException && t.getMessage() != null
+          && t.getMessage().contains("Function not found")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Charge fallback(Budget[] budgets, int count, boolean countDenied, long nowNanos) {
@@ -319,6 +351,9 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     if (sent != null) {
       sent.exceptionally(e -> {
         failures.increment();
+        if (functionMissing(e)) {
+          reloadWanted = true;
+        }
         LOG.log(Level.DEBUG, "refund to Redis failed: {0}", describe(e));
         return null;
       });
@@ -385,6 +420,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         if (!link.connected()) { // lost without a request noticing (idle, or every request shortcut)
           failuresInARow = OPEN_AFTER_FAILURES;
           onFailure(new IllegalStateException("connection closed"));
+        } else if (reloadWanted || link.topologyChanged()) {
+          reload();
         }
         return;
       }
@@ -398,6 +435,28 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, "Redis probe failed: {0}", describe(e));
+    }
+  }
+
+  /**
+   * Loads the functions again while shared (probe thread only): a call found them missing, or the
+   * cluster has a primary they were not loaded on (a new node, a promoted replica: its write
+   * connection is also warmed, see {@link RedisLink#connectAndLoad}). A reload that fails opens the
+   * circuit: that is an outage, and the probe's usual return path loads them when Redis answers.
+   */
+  private void reload() {
+    boolean asked = reloadWanted;
+    reloadWanted = false;
+    try {
+      link.connectAndLoad();
+      if (asked) {
+        reloadedSinceAnswer = true;
+        LOG.log(Level.INFO, "s3gate reloaded its functions into Redis at {0}: a node had lost them",
+            settings.redisUriForDisplay());
+      }
+    } catch (RuntimeException e) {
+      failuresInARow = OPEN_AFTER_FAILURES;
+      onFailure(e);
     }
   }
 

@@ -23,9 +23,9 @@ import org.s3gate.testsupport.FreePorts;
  *
  * <p>{@link #start} returns only once <b>every</b> node reports {@code cluster_state:ok} and
  * {@code cluster_slots_assigned:16384} in {@code CLUSTER INFO}: {@code redis-cli} returns as soon as
- * it has sent the slot assignments, while the nodes still gossip them; a client that connects then
- * may read a topology with slots missing (the state seen by the first, lost attempt at cluster
- * mode). Tests that want that early state use {@link #startWithoutWaiting}.
+ * it has sent the slot assignments, while the nodes may still gossip them, and a client that
+ * connects then may read a topology with slots missing. Tests of a gateway that starts before its
+ * cluster is formed use {@link #startUnjoined} and {@link #join}.
  *
  * <p>Each node's cluster bus listens on its port + 10000, so a port is taken only when that one is
  * free too. {@link #kill} and {@link #restart} take one master away and bring it back on the same
@@ -47,13 +47,18 @@ public final class RedisClusterNodes implements AutoCloseable {
 
   /** Starts and joins three masters and waits until every node agrees that all slots are served. */
   public static RedisClusterNodes start() throws IOException, InterruptedException {
-    RedisClusterNodes cluster = startWithoutWaiting();
-    cluster.awaitReady();
-    return cluster;
+    RedisClusterNodes cluster = startUnjoined();
+    try {
+      cluster.join();
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
   }
 
-  /** Like {@link #start}, but returns as soon as {@code redis-cli --cluster create} has. */
-  static RedisClusterNodes startWithoutWaiting() throws IOException, InterruptedException {
+  /** Starts three cluster-enabled nodes that know nothing of each other yet: {@link #join} makes them a cluster. */
+  static RedisClusterNodes startUnjoined() throws IOException, InterruptedException {
     RedisClusterNodes cluster = new RedisClusterNodes();
     try {
       for (int i = 0; i < MASTERS; i++) {
@@ -61,12 +66,17 @@ public final class RedisClusterNodes implements AutoCloseable {
         cluster.dirs.add(dir);
         cluster.nodes.add(RedisServer.startClusterNode(portWithFreeBus(), dir));
       }
-      cluster.create();
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
       cluster.close();
       throw e;
     }
+  }
+
+  /** {@code redis-cli --cluster create} over the nodes, then {@link #awaitReady}. */
+  void join() throws IOException, InterruptedException {
+    create();
+    awaitReady();
   }
 
   /** A port from {@link FreePorts} whose cluster bus port (+10000) is free too. */

@@ -173,6 +173,89 @@ class RedisClusterStoreTest {
     assertThat(onCluster.failures()).isZero();
   }
 
+  @Test
+  @Order(5)
+  void tryAcquire_aMasterLostItsFunctions_reloadsThemWithoutAnOutage() throws Exception {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    String key = "RELOADED";
+    RedisServer owner = cluster.ownerOf(stateKey(key));
+    // what a master restarted without persistence looks like when no request noticed it was away
+    assertThat(owner.command("FUNCTION DELETE s3gate")).isEqualTo("+OK");
+    Budget own = new Budget(key, 5, 100);
+    acquire(store, 0, own); // "Function not found": decided by redis.failure, the reload is queued
+    long deadline = System.nanoTime() + 10 * SECOND;
+    while (!"*1".equals(owner.command("FUNCTION LIST LIBRARYNAME s3gate")) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(10);
+    }
+    assertThat(owner.command("FUNCTION LIST LIBRARYNAME s3gate")).isEqualTo("*1");
+    assertThat(acquire(store, 1, own).admitted()).as("decided by Redis again").isTrue();
+    assertThat(store.peek(key, 2).currentPerSecond()).isEqualTo(1);
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(store.outages()).as("a reload that worked is no outage").isZero();
+  }
+
+  @Test
+  @Order(6)
+  void start_beforeTheClusterIsFormed_failureModeUntilEverySlotIsServed_thenSharedOnEveryMaster() throws Exception {
+    try (RedisClusterNodes forming = RedisClusterNodes.startUnjoined()) {
+      RedisCounterStore store = store(forming.uri(), ClusterSettings.Failure.CLOSED);
+      assertThat(store.mode()).as("nodes with no slots yet").isEqualTo(StoreStatus.FALLBACK_CLOSED);
+      forming.join();
+      long deadline = System.nanoTime() + 30 * SECOND;
+      while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+      for (RedisServer node : forming.nodes()) {
+        assertThat(node.command("FUNCTION LIST LIBRARYNAME s3gate")).as("master " + node.port()).isEqualTo("*1");
+      }
+      Set<Integer> holders = new HashSet<>();
+      for (int i = 0; i < 12; i++) {
+        String key = "FORMED" + i;
+        assertThat(acquire(store, 0, new Budget(key, 1, 100)).admitted()).as("a fresh key's first request").isTrue();
+        holders.add(forming.ownerOf(stateKey(key)).port());
+      }
+      assertThat(holders).hasSize(3);
+      assertThat(store.outages()).as("only the one at startup").isEqualTo(1);
+    }
+  }
+
+  @Test
+  @Order(10)
+  void tryAcquire_oneMasterKilled_failureModeDecidesWithinTheTimeout_andSharedReturnsAfterItsRestart()
+      throws Exception {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.LOCAL);
+    String key = "KILLED";
+    Budget own = new Budget(key, 6, 100);
+    RedisServer owner = cluster.ownerOf(stateKey(key));
+    assertThat(acquire(store, 0, own).admitted()).isTrue();
+
+    cluster.kill(owner);
+    long slowestNanos = 0;
+    int admitted = 0;
+    for (int i = 0; i < 10; i++) {
+      long start = System.nanoTime();
+      admitted += acquire(store, SECOND + i, own).admitted() ? 1 : 0;
+      slowestNanos = Math.max(slowestNanos, System.nanoTime() - start);
+    }
+    assertThat(slowestNanos).as("no decision waits much longer than redis.timeout").isLessThan(DECISION_BOUND_NANOS);
+    assertThat(admitted).as("local counters, 6 / cluster.instances 2").isEqualTo(3);
+    assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+    assertThat(store.outages()).isEqualTo(1);
+
+    cluster.restart(owner);
+    long deadline = System.nanoTime() + 30 * SECOND;
+    while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(20);
+    }
+    assertThat(store.mode()).as("shared again without anyone's help").isEqualTo(StoreStatus.SHARED);
+    long calls = owner.calls("fcall");
+    assertThat(acquire(store, 3 * SECOND, own).admitted()).isTrue();
+    assertThat(owner.calls("fcall")).as("decided by the restarted master, its functions loaded again")
+        .isEqualTo(calls + 1);
+    assertThat(store.peek(key, 3 * SECOND).currentPerSecond()).as("its data is gone: a fresh count").isEqualTo(1);
+  }
+
   /** A bucket name whose counters live on another master than {@code key}'s. */
   private static String ownerElsewhere(String key) {
     int keyNode = cluster.ownerOf(stateKey(key)).port();
