@@ -170,13 +170,21 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     if (link.cluster() && count > 1) {
       return acquireByOwner(budgets, count, countDenied, nowNanos);
     }
-    Charge charge = call(budgets, 0, count, countDenied, nowNanos);
+    Charge charge = call(budgets, 0, count, countDenied, nowNanos, System.nanoTime() + timeoutNanos);
     return charge != null ? charge : fallback(budgets, count, countDenied, nowNanos);
   }
 
-  /** Redis Cluster: each run of budgets with one owner (one hash slot) in its own call. */
+  /**
+   * Redis Cluster: each run of budgets with one owner (one hash slot) in its own call, one after
+   * the other (a later owner is not charged when an earlier one denies), all within one
+   * {@code redis.timeout} from the first call's start: a request of three owners waits no longer
+   * than one of one. An earlier owner's charge is refunded with its own node's stamp when a later
+   * one denies or fails (nodes' clocks may differ).
+   */
   private Charge acquireByOwner(Budget[] budgets, int count, boolean countDenied, long nowNanos) {
+    long deadlineNanos = System.nanoTime() + timeoutNanos;
     long firstStamp = Long.MAX_VALUE;
+    long[] partStamps = new long[count];
     Decision first = null;
     int from = 0;
     while (from < count) {
@@ -184,17 +192,24 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       while (to < count && budgets[to].owner().equals(budgets[from].owner())) {
         to++;
       }
-      Charge part = call(budgets, from, to, countDenied, nowNanos);
+      Charge part = call(budgets, from, to, countDenied, nowNanos, deadlineNanos);
       if (part == null || !part.admitted()) {
-        if (from > 0) { // none charged when another denies: take back the earlier owners' charges
-          refundRange(budgets, 0, from, firstStamp);
+        // none charged when another denies: take back the earlier owners' charges, each on its node
+        for (int start = 0; start < from; ) {
+          int end = start + 1;
+          while (end < from && budgets[end].owner().equals(budgets[start].owner())) {
+            end++;
+          }
+          refundRange(budgets, start, end, partStamps[start]);
+          start = end;
         }
         if (part == null) {
           return fallback(budgets, count, countDenied, nowNanos);
         }
         return new Charge(budgets, count, from + part.deniedIndex(), part.decision(), part.storeStamp());
       }
-      // the earliest of the owners' times: a refund removing an entry at or before it never frees too much
+      partStamps[from] = part.storeStamp();
+      // the earliest of the owners' times: a later refund removing an entry at or before it never frees too much
       firstStamp = Math.min(firstStamp, part.storeStamp());
       first = first == null ? part.decision() : first;
       from = to;
@@ -204,9 +219,10 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
 
   /**
    * One {@code FCALL s3gate_acquire} over budgets {@code [from, to)}; the Charge's indexes are
-   * relative to {@code from}. Null when Redis failed (the circuit is then open).
+   * relative to {@code from}. Null when Redis failed, or did not answer by {@code deadlineNanos}
+   * ({@link System#nanoTime} scale).
    */
-  private Charge call(Budget[] budgets, int from, int to, boolean countDenied, long nowNanos) {
+  private Charge call(Budget[] budgets, int from, int to, boolean countDenied, long nowNanos, long deadlineNanos) {
     int n = to - from;
     String[] keys = new String[3 * n];
     String[] args = new String[2 + 2 * n];
@@ -218,7 +234,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       args[2 + 2 * i] = Integer.toString(b.limitPerSecond());
       args[3 + 2 * i] = Integer.toString(b.limitPerMinute());
     }
-    List<Object> reply = await(link.fcall("s3gate_acquire", keys, args));
+    List<Object> reply = await(link.fcall("s3gate_acquire", keys, args), deadlineNanos);
     if (reply == null) {
       return null;
     }
@@ -247,15 +263,18 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     return ((Number) value).longValue();
   }
 
-  /** Waits at most {@code redis.timeout} for {@code future}; null (and the circuit opened) on any failure. */
-  private <T> T await(CompletableFuture<T> future) {
+  /**
+   * Waits for {@code future} until {@code deadlineNanos} at most (a call's start plus
+   * {@code redis.timeout}); null on any failure (counted towards opening the circuit).
+   */
+  private <T> T await(CompletableFuture<T> future, long deadlineNanos) {
     if (future == null) {
       onFailure(new IllegalStateException("not connected"));
       return null;
     }
     long start = System.nanoTime();
     try {
-      T value = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      T value = future.get(Math.max(0, deadlineNanos - start), TimeUnit.NANOSECONDS);
       long end = System.nanoTime();
       long took = end - start;
       lastAnswerNanos = end;
@@ -363,7 +382,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   @Override
   public Decision peek(String counter, long nowNanos) {
     if (shared.get()) {
-      List<Object> reply = await(link.fcallReadOnly("s3gate_peek", RedisKeys.of(counter), NO_TIME));
+      List<Object> reply = await(link.fcallReadOnly("s3gate_peek", RedisKeys.of(counter), NO_TIME),
+          System.nanoTime() + timeoutNanos);
       if (reply != null) {
         return Decision.admitted((int) number(reply.get(0)), (int) number(reply.get(1)));
       }

@@ -229,9 +229,15 @@ class RedisClusterStoreTest {
     Budget own = new Budget(key, 6, 100);
     RedisServer owner = cluster.ownerOf(stateKey(key));
     assertThat(acquire(store, 0, own).admitted()).isTrue();
+    // a request of two owners: its key on a master that stays, its bucket on the one killed
+    String survivor = keyElsewhere(owner.port());
+    Budget survivorOwn = new Budget(survivor, 5, 100);
+    Budget onKilled = Budget.ofBucket(bucketOn(owner.port()), 5, 100);
 
     cluster.kill(owner);
-    long slowestNanos = 0;
+    long start0 = System.nanoTime();
+    assertThat(acquire(store, SECOND, survivorOwn, onKilled).admitted()).as("decided locally").isTrue();
+    long slowestNanos = System.nanoTime() - start0;
     int admitted = 0;
     for (int i = 0; i < 10; i++) {
       long start = System.nanoTime();
@@ -254,6 +260,26 @@ class RedisClusterStoreTest {
     assertThat(owner.calls("fcall")).as("decided by the restarted master, its functions loaded again")
         .isEqualTo(calls + 1);
     assertThat(store.peek(key, 3 * SECOND).currentPerSecond()).as("its data is gone: a fresh count").isEqualTo(1);
+    assertThat(store.peek(survivor, 3 * SECOND).currentPerMinute())
+        .as("the surviving master's charge of the failed two-owner request was taken back").isZero();
+  }
+
+  /** A key whose counters live on another master than the one on {@code port}. */
+  private static String keyElsewhere(int port) {
+    for (int i = 0; ; i++) {
+      if (cluster.ownerOf(stateKey("SURVIVOR" + i)).port() != port) {
+        return "SURVIVOR" + i;
+      }
+    }
+  }
+
+  /** A bucket name whose counters live on the master on {@code port}. */
+  private static String bucketOn(int port) {
+    for (int i = 0; ; i++) {
+      if (cluster.ownerOf("s3gate:bc:{killed-" + i + "}").port() == port) {
+        return "killed-" + i;
+      }
+    }
   }
 
   /** A bucket name whose counters live on another master than {@code key}'s. */
