@@ -33,7 +33,8 @@ import org.s3gate.policy.GatewaySettings;
  *       its address's) go in one {@code FCALL s3gate_acquire}: all charged or none. On Redis
  *       Cluster, budgets of different owners live in different slots; they are then decided one
  *       owner after the other (one call each, earlier ones refunded when a later one denies), so an
- *       unlisted key's request costs two calls there.
+ *       unlisted key's or a limited bucket's request costs two calls there, all within one
+ *       {@code redis.timeout}.
  *   <li><b>None for a flood being denied.</b> A counter Redis denied is denied here until its retry
  *       time has passed, without a call ({@link DenyShortcuts}, which says why this cannot deny what
  *       Redis would admit).
@@ -53,6 +54,12 @@ import org.s3gate.policy.GatewaySettings;
  *       while the circuit is open tries to return: connect, FUNCTION LOAD REPLACE (a restarted Redis without persistence has
  *       lost the functions) and PING, each bounded; on success shared mode returns. With Lettuce
  *       reconnecting every 100 ms, shared mode returns within about 200 ms of Redis answering.
+ *   <li><b>Functions lost.</b> A node answering "Function not found" (a primary restarted without
+ *       persistence while the circuit stayed closed) has that request decided by
+ *       {@code redis.failure} and the functions reloaded by the probe on its next tick, without
+ *       counting towards the circuit; only a reload that fails, or a second such answer before
+ *       any call succeeds after the reload, is an outage. On a cluster the probe also reloads when
+ *       the set of primaries changes ({@link RedisLink#topologyChanged}).
  *   <li>A call that times out may still have been executed by Redis: it then holds a charge for a
  *       request decided locally. That only ever counts one request too many (never admits too
  *       many).
