@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 import org.s3gate.testsupport.FreePorts;
 
 /**
- * A real three-master Redis Cluster (no replicas) for tests: three {@code redis-server}s with
+ * A real three-master Redis Cluster (no replicas, or {@link #start(int)} per master) for tests:
+ * {@code redis-server}s with
  * {@code --cluster-enabled yes}, each with its {@code nodes-PORT.conf} in its own temp directory,
  * joined by {@code redis-cli --cluster create ... --cluster-yes}.
  *
@@ -40,14 +41,32 @@ public final class RedisClusterNodes implements AutoCloseable {
   private static final int SLOTS = 16_384;
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * cluster-node-timeout with replicas: 2 s, so a replica takes over a killed master's slots within
+   * a test; without replicas Redis's default 15 s, so a busy host's stall does not mark a node failed.
+   */
+  private static final String FAILOVER_NODE_TIMEOUT_MILLIS = "2000";
+  private static final String DEFAULT_NODE_TIMEOUT_MILLIS = "15000";
+
   private final List<RedisServer> nodes = new ArrayList<>();
   private final List<Path> dirs = new ArrayList<>();
+  private final int replicasPerMaster;
 
-  private RedisClusterNodes() {}
+  private RedisClusterNodes(int replicasPerMaster) {
+    this.replicasPerMaster = replicasPerMaster;
+  }
 
   /** Starts and joins three masters and waits until every node agrees that all slots are served. */
   public static RedisClusterNodes start() throws IOException, InterruptedException {
-    RedisClusterNodes cluster = startUnjoined();
+    return start(0);
+  }
+
+  /**
+   * Three masters with {@code replicasPerMaster} replicas each ({@code --cluster-replicas}), ready
+   * when every node serves or knows all slots and every replica's link to its master is up.
+   */
+  public static RedisClusterNodes start(int replicasPerMaster) throws IOException, InterruptedException {
+    RedisClusterNodes cluster = startUnjoined(replicasPerMaster);
     try {
       cluster.join();
       return cluster;
@@ -59,12 +78,17 @@ public final class RedisClusterNodes implements AutoCloseable {
 
   /** Starts three cluster-enabled nodes that know nothing of each other yet: {@link #join} makes them a cluster. */
   static RedisClusterNodes startUnjoined() throws IOException, InterruptedException {
-    RedisClusterNodes cluster = new RedisClusterNodes();
+    return startUnjoined(0);
+  }
+
+  private static RedisClusterNodes startUnjoined(int replicasPerMaster) throws IOException, InterruptedException {
+    RedisClusterNodes cluster = new RedisClusterNodes(replicasPerMaster);
     try {
-      for (int i = 0; i < MASTERS; i++) {
+      for (int i = 0; i < MASTERS * (1 + replicasPerMaster); i++) {
         Path dir = Files.createTempDirectory("s3gate-redis-cluster-");
         cluster.dirs.add(dir);
-        cluster.nodes.add(RedisServer.startClusterNode(portWithFreeBus(), dir));
+        cluster.nodes.add(RedisServer.startClusterNode(portWithFreeBus(), dir,
+            replicasPerMaster > 0 ? FAILOVER_NODE_TIMEOUT_MILLIS : DEFAULT_NODE_TIMEOUT_MILLIS));
       }
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -103,6 +127,8 @@ public final class RedisClusterNodes implements AutoCloseable {
     for (RedisServer node : nodes) {
       command.add("127.0.0.1:" + node.port());
     }
+    command.add("--cluster-replicas");
+    command.add(String.valueOf(replicasPerMaster));
     command.add("--cluster-yes");
     Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
     cli.getOutputStream().close();
@@ -136,13 +162,33 @@ public final class RedisClusterNodes implements AutoCloseable {
 
   private boolean ready() {
     for (RedisServer node : nodes) {
+      if (!node.alive()) {
+        continue; // killed by the test: the others must agree without it
+      }
       String info = clusterInfo(node);
       if (!info.contains("cluster_state:ok") || !info.contains("cluster_slots_assigned:" + SLOTS)
-          || !info.contains("cluster_known_nodes:" + MASTERS)) {
+          || !info.contains("cluster_known_nodes:" + nodes.size())) {
+        return false;
+      }
+      String replication = replicationInfo(node);
+      if (replication.contains("role:slave") && !replication.contains("master_link_status:up")) {
         return false;
       }
     }
     return true;
+  }
+
+  private static String replicationInfo(RedisServer node) {
+    try {
+      return node.bulk("INFO replication");
+    } catch (IllegalStateException notAnswering) {
+      return "";
+    }
+  }
+
+  /** Whether {@code node} is a master now ({@code INFO replication}: after a failover, a promoted replica is). */
+  public boolean isMaster(RedisServer node) {
+    return replicationInfo(node).contains("role:master");
   }
 
   private static String clusterInfo(RedisServer node) {
@@ -158,7 +204,7 @@ public final class RedisClusterNodes implements AutoCloseable {
     return "redis-cluster://" + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
   }
 
-  /** The masters, in start order. */
+  /** Every node, in start order (the masters first, as {@code redis-cli --cluster create} assigns them). */
   public List<RedisServer> nodes() {
     return List.copyOf(nodes);
   }

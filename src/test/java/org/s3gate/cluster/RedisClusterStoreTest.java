@@ -264,6 +264,38 @@ class RedisClusterStoreTest {
         .as("the surviving master's charge of the failed two-owner request was taken back").isZero();
   }
 
+  @Test
+  @Order(11)
+  void tryAcquire_masterKilledWithAReplica_sharedAgainOnThePromotedReplicaWithoutTheMaster() throws Exception {
+    try (RedisClusterNodes replicated = RedisClusterNodes.start(1)) {
+      RedisCounterStore store = store(replicated.uri(), ClusterSettings.Failure.LOCAL);
+      String key = "FAILOVER";
+      Budget own = new Budget(key, 6, 100);
+      RedisServer master = replicated.ownerOf(stateKey(key));
+      assertThat(acquire(store, 0, own).admitted()).isTrue();
+
+      replicated.kill(master);
+      for (int i = 0; i < 5; i++) {
+        acquire(store, SECOND + i, own); // the failures that open the circuit
+      }
+      assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+      replicated.awaitReady(); // a replica took the slots over (cluster-node-timeout 2 s)
+      RedisServer promoted = replicated.ownerOf(stateKey(key));
+      assertThat(promoted.port()).isNotEqualTo(master.port());
+      assertThat(replicated.isMaster(promoted)).isTrue();
+      long deadline = System.nanoTime() + 30 * SECOND;
+      while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(store.mode()).as("shared again, the old master still down").isEqualTo(StoreStatus.SHARED);
+      assertThat(master.alive()).isFalse();
+      long calls = promoted.calls("fcall");
+      assertThat(acquire(store, 3 * SECOND, own).admitted()).isTrue();
+      assertThat(promoted.calls("fcall")).as("decided by the promoted replica").isEqualTo(calls + 1);
+      assertThat(promoted.command("FUNCTION LIST LIBRARYNAME s3gate")).isEqualTo("*1");
+    }
+  }
+
   /** A key whose counters live on another master than the one on {@code port}. */
   private static String keyElsewhere(int port) {
     for (int i = 0; ; i++) {

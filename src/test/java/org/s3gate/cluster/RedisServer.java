@@ -51,9 +51,11 @@ public final class RedisServer implements AutoCloseable {
    * {@code nodes.conf} lives in {@code dir}: a {@link #restart} reads it back, so the node rejoins
    * with its id and slots (its data is gone: no persistence).
    */
-  static RedisServer startClusterNode(int port, Path dir) throws IOException, InterruptedException {
+  static RedisServer startClusterNode(int port, Path dir, String nodeTimeoutMillis)
+      throws IOException, InterruptedException {
     RedisServer server = new RedisServer(port, List.of("--cluster-enabled", "yes", "--cluster-config-file",
-        dir.resolve("nodes-" + port + ".conf").toString(), "--dir", dir.toString()));
+        dir.resolve("nodes-" + port + ".conf").toString(), "--dir", dir.toString(), "--cluster-node-timeout",
+        nodeTimeoutMillis));
     server.launch();
     return server;
   }
