@@ -37,7 +37,8 @@ import org.s3gate.policy.GatewaySettings;
  *       its address's) go in one {@code FCALL s3gate_acquire}: all charged or none. On Redis
  *       Cluster, budgets of different owners live in different slots; they are then decided one
  *       owner after the other (one call each, earlier ones refunded when a later one denies), so an
- *       unlisted key's request costs two calls there.
+ *       unlisted key's or a limited bucket's request costs two calls there, all within one
+ *       {@code redis.timeout}.
  *   <li><b>None for a flood being denied.</b> A counter Redis denied is denied here until its retry
  *       time has passed, without a call ({@link DenyShortcuts}, which says why this cannot deny what
  *       Redis would admit).
@@ -57,6 +58,12 @@ import org.s3gate.policy.GatewaySettings;
  *       while the circuit is open tries to return: connect, FUNCTION LOAD REPLACE (a restarted Redis without persistence has
  *       lost the functions) and PING, each bounded; on success shared mode returns. With Lettuce
  *       reconnecting every 100 ms, shared mode returns within about 200 ms of Redis answering.
+ *   <li><b>Functions lost.</b> A node answering "Function not found" (a primary restarted without
+ *       persistence while the circuit stayed closed) has that request decided by
+ *       {@code redis.failure} and the functions reloaded by the probe on its next tick, without
+ *       counting towards the circuit; only a reload that fails, or a second such answer before
+ *       any call succeeds after the reload, is an outage. On a cluster the probe also reloads when
+ *       the set of primaries changes ({@link RedisLink#topologyChanged}).
  *   <li>A call that times out may still have been executed by Redis: it then holds a charge for a
  *       request decided locally. That only ever counts one request too many (never admits too
  *       many).
@@ -115,6 +122,14 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   /** Failures since the last answer; written by request threads (racy counts are fine: a hint). */
   private volatile int failuresInARow;
   private volatile long lastAnswerNanos = System.nanoTime();
+  /** A call found the functions missing: the probe reloads them on its next tick. */
+  private volatile boolean reloadWanted;
+  /**
+   * The probe reloaded the functions and no call has succeeded since: a second "Function not
+   * found" then is a failure like any other (so a reload that does not help ends in an outage,
+   * reported, instead of reloading every tick for ever).
+   */
+  private volatile boolean reloadedSinceAnswer;
   /** When the last outage was logged at ERROR; guarded by the {@code shared} flip (one thread at a time). */
   private long lastErrorLogNanos;
   private boolean errorLogged;
@@ -220,17 +235,24 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     if (link.cluster() && count > 1) {
       return acquireByOwner(budgets, count, claims, claimCount, countDenied, nowNanos);
     }
-    Charge charge = call(budgets, 0, count, claims, claimCount, countDenied, nowNanos);
+    Charge charge = call(budgets, 0, count, claims, claimCount, countDenied, nowNanos,
+        System.nanoTime() + timeoutNanos);
     return charge != null ? charge : failureMode.decide(budgets, count, claims, claimCount, countDenied, nowNanos);
   }
 
   /**
-   * Redis Cluster: each run of budgets with one owner (one hash slot) in its own call; the byte
-   * claims (the caller's own counter, so the first owner's) go with the first.
+   * Redis Cluster: each run of budgets with one owner (one hash slot) in its own call, one after
+   * the other (a later owner is not charged when an earlier one denies), all within one
+   * {@code redis.timeout} from the first call's start: a request of three owners waits no longer
+   * than one of one. The byte claims (the caller's own counter, so the first owner's) go with the
+   * first call. An earlier owner's charge is refunded with its own node's stamp when a later one
+   * denies or fails (nodes' clocks may differ).
    */
   private Charge acquireByOwner(Budget[] budgets, int count, ByteClaim[] claims, int claimCount, boolean countDenied,
       long nowNanos) {
+    long deadlineNanos = System.nanoTime() + timeoutNanos;
     long firstStamp = Long.MAX_VALUE;
+    long[] partStamps = new long[count];
     Charge first = null;
     int from = 0;
     while (from < count) {
@@ -239,10 +261,17 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         to++;
       }
       int partClaims = from == 0 ? claimCount : 0;
-      Charge part = call(budgets, from, to, claims, partClaims, countDenied, nowNanos);
+      Charge part = call(budgets, from, to, claims, partClaims, countDenied, nowNanos, deadlineNanos);
       if (part == null || !part.admitted()) {
-        if (from > 0) { // none charged when another denies: take back the earlier owners' charges
-          refundRange(budgets, 0, from, firstStamp, claims, claimCount);
+        // none charged when another denies: take back the earlier owners' charges, each on its node
+        // (refundRange adds the byte claims to the first owner's)
+        for (int start = 0; start < from; ) {
+          int end = start + 1;
+          while (end < from && budgets[end].owner().equals(budgets[start].owner())) {
+            end++;
+          }
+          refundRange(budgets, start, end, partStamps[start], claims, claimCount);
+          start = end;
         }
         if (part == null) {
           return failureMode.decide(budgets, count, claims, claimCount, countDenied, nowNanos);
@@ -252,7 +281,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         }
         return new Charge(budgets, count, from + part.deniedIndex(), part.decision(), part.storeStamp());
       }
-      // the earliest of the owners' times: a refund removing an entry at or before it never frees too much
+      partStamps[from] = part.storeStamp();
+      // the earliest of the owners' times: a later refund removing an entry at or before it never frees too much
       firstStamp = Math.min(firstStamp, part.storeStamp());
       first = first == null ? part : first;
       from = to;
@@ -275,11 +305,11 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   /**
    * One {@code FCALL s3gate_acquire} (no claims) or {@code s3gate_admit} (with the first
    * {@code claimCount} byte claims) over budgets {@code [from, to)}; the Charge's indexes are
-   * relative to {@code from} (a claim's after the {@code to - from} budgets). Null when Redis failed
-   * (the circuit is then open).
+   * relative to {@code from} (a claim's after the {@code to - from} budgets). Null when Redis
+   * failed, or did not answer by {@code deadlineNanos} ({@link System#nanoTime} scale).
    */
   private Charge call(Budget[] budgets, int from, int to, ByteClaim[] claims, int claimCount, boolean countDenied,
-      long nowNanos) {
+      long nowNanos, long deadlineNanos) {
     int n = to - from;
     String[] keys = new String[3 * n + claimCount];
     int limitsAt = claimCount == 0 ? 2 : 3;
@@ -301,7 +331,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       args[limitsAt + 2 * n + 2 * j] = Long.toString(claim.limitBytes());
       args[limitsAt + 2 * n + 2 * j + 1] = Long.toString(claim.bytes());
     }
-    List<Object> reply = await(link.fcall(claimCount == 0 ? "s3gate_acquire" : "s3gate_admit", keys, args));
+    List<Object> reply = await(link.fcall(claimCount == 0 ? "s3gate_acquire" : "s3gate_admit", keys, args),
+        deadlineNanos);
     if (reply == null) {
       return null;
     }
@@ -348,20 +379,26 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     return ((Number) value).longValue();
   }
 
-  /** Waits at most {@code redis.timeout} for {@code future}; null (and the circuit opened) on any failure. */
-  private <T> T await(CompletableFuture<T> future) {
+  /**
+   * Waits for {@code future} until {@code deadlineNanos} at most (a call's start plus
+   * {@code redis.timeout}); null on any failure (counted towards opening the circuit).
+   */
+  private <T> T await(CompletableFuture<T> future, long deadlineNanos) {
     if (future == null) {
       onFailure(new IllegalStateException("not connected"));
       return null;
     }
     long start = System.nanoTime();
     try {
-      T value = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      T value = future.get(Math.max(0, deadlineNanos - start), TimeUnit.NANOSECONDS);
       long end = System.nanoTime();
       long took = end - start;
       lastAnswerNanos = end;
       if (failuresInARow != 0) {
         failuresInARow = 0;
+      }
+      if (reloadedSinceAnswer) {
+        reloadedSinceAnswer = false;
       }
       latency.record(took);
       latencyRecorder.accept(took);
@@ -372,9 +409,30 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       return null;
     } catch (Exception e) {
       future.cancel(false);
-      onFailure(e);
+      if (functionMissing(e) && !reloadedSinceAnswer) {
+        failures.increment(); // decided by redis.failure, but no step towards an outage: the probe reloads
+        reloadWanted = true;
+        LOG.log(Level.DEBUG, "Redis lacks the s3gate functions ({0}); reloading them", describe(e));
+      } else {
+        onFailure(e);
+      }
       return null;
     }
+  }
+
+  /**
+   * Whether Redis answered that the function does not exist: a primary that restarted without
+   * persistence (or joined the cluster) while this instance's circuit stayed closed has lost, or
+   * never had, the library. Redis 7: {@code ERR Function not found}.
+   */
+  static boolean functionMissing(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof io.lettuce.core.RedisCommandExecutionException && t.getMessage() != null
+          && t.getMessage().contains("Function not found")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -428,6 +486,9 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     if (sent != null) {
       sent.exceptionally(e -> {
         failures.increment();
+        if (functionMissing(e)) {
+          reloadWanted = true;
+        }
         LOG.log(Level.DEBUG, "refund to Redis failed: {0}", describe(e));
         return null;
       });
@@ -437,7 +498,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   @Override
   public Decision peek(String counter, long nowNanos) {
     if (shared.get()) {
-      List<Object> reply = await(link.fcallReadOnly("s3gate_peek", RedisKeys.of(counter), NO_TIME));
+      List<Object> reply = await(link.fcallReadOnly("s3gate_peek", RedisKeys.of(counter), NO_TIME),
+          System.nanoTime() + timeoutNanos);
       if (reply != null) {
         return Decision.admitted((int) number(reply.get(0)), (int) number(reply.get(1)));
       }
@@ -495,6 +557,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         if (!link.connected()) { // lost without a request noticing (idle, or every request shortcut)
           failuresInARow = OPEN_AFTER_FAILURES;
           onFailure(new IllegalStateException("connection closed"));
+        } else if (reloadWanted || link.topologyChanged()) {
+          reload();
         }
         return;
       }
@@ -509,6 +573,28 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, "Redis probe failed: {0}", describe(e));
+    }
+  }
+
+  /**
+   * Loads the functions again while shared (probe thread only): a call found them missing, or the
+   * cluster has a primary they were not loaded on (a new node, a promoted replica: its write
+   * connection is also warmed, see {@link RedisLink#connectAndLoad}). A reload that fails opens the
+   * circuit: that is an outage, and the probe's usual return path loads them when Redis answers.
+   */
+  private void reload() {
+    boolean asked = reloadWanted;
+    reloadWanted = false;
+    try {
+      link.connectAndLoad();
+      if (asked) {
+        reloadedSinceAnswer = true;
+        LOG.log(Level.INFO, "s3gate reloaded its functions into Redis at {0}: a node had lost them",
+            settings.redisUriForDisplay());
+      }
+    } catch (RuntimeException e) {
+      failuresInARow = OPEN_AFTER_FAILURES;
+      onFailure(e);
     }
   }
 

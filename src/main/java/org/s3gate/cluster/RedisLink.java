@@ -63,6 +63,8 @@ final class RedisLink implements AutoCloseable {
   private final Duration timeout;
   private volatile StatefulConnection<String, String> connection;
   private volatile RedisClusterAsyncCommands<String, String> commands;
+  /** The primaries {@link #connectAndLoad} last loaded the functions on ({@link ClusterTopology#fingerprint}). */
+  private volatile String loadedTopology = "";
 
   RedisLink(String uri, Duration timeout) {
     this.timeout = timeout;
@@ -83,6 +85,7 @@ final class RedisLink implements AutoCloseable {
     if (cluster) {
       RedisClusterClient clusterClient = RedisClusterClient.create(resources, clusterSeeds(uri));
       clusterClient.setOptions(ClusterClientOptions.builder()
+          .topologyRefreshOptions(ClusterTopology.refreshOptions())
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .socketOptions(socket)
@@ -175,6 +178,15 @@ final class RedisLink implements AutoCloseable {
    * again (FUNCTION LOAD REPLACE is idempotent). Blocks up to a few timeouts; never called on a
    * request thread.
    *
+   * <p>On Redis Cluster it also checks that the topology it holds serves all 16384 slots (a client
+   * that connects while the nodes still gossip the slots of a new cluster sees some unassigned;
+   * it refreshes once, then gives up until the next probe), and it loads the functions through
+   * each primary's <em>write connection by host and port</em>: the one Lettuce routes a key's
+   * commands over. Lettuce opens those lazily, and with {@code REJECT_COMMANDS} a command whose
+   * node connection is still being opened is rejected at once ("Currently not connected"), so
+   * without this warm-up the first request of every primary failed (seen: a fresh key's first
+   * request denied with {@code redis.failure=closed}, outages counted under load).
+   *
    * @throws RuntimeException when Redis cannot be reached or refuses
    */
   synchronized void connectAndLoad() {
@@ -191,15 +203,40 @@ final class RedisLink implements AutoCloseable {
     }
     Duration wait = timeout.multipliedBy(10).plusMillis(500);
     if (connection instanceof StatefulRedisClusterConnection<String, String> c) {
-      for (RedisClusterNode node : c.getPartitions()) {
-        if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-          await(c.getConnection(node.getNodeId()).async().functionLoad(LIBRARY, true).toCompletableFuture(), wait);
-        }
+      RedisClusterClient clusterClient = (RedisClusterClient) client;
+      List<RedisClusterNode> primaries = ClusterTopology.primaries(c.getPartitions());
+      if (primaries.isEmpty() || ClusterTopology.servedSlots(c.getPartitions()) < ClusterTopology.SLOTS) {
+        clusterClient.refreshPartitions(); // bounded by the connect timeout per node
+        primaries = ClusterTopology.primaries(c.getPartitions());
       }
+      int served = ClusterTopology.servedSlots(c.getPartitions());
+      if (served < ClusterTopology.SLOTS) {
+        throw new IllegalStateException("Redis Cluster serves " + served + " of " + ClusterTopology.SLOTS
+            + " slots (nodes still joining, or a primary without slots)");
+      }
+      for (RedisClusterNode node : primaries) {
+        RedisURI at = node.getUri();
+        await(c.getConnection(at.getHost(), at.getPort()).async().functionLoad(LIBRARY, true).toCompletableFuture(),
+            wait);
+      }
+      loadedTopology = ClusterTopology.fingerprint(c.getPartitions());
     } else {
       await(commands.functionLoad(LIBRARY, true).toCompletableFuture(), wait);
     }
     await(commands.ping().toCompletableFuture(), wait);
+  }
+
+  /**
+   * Whether the cluster's primaries (as Lettuce's topology refresh last saw them) differ from the
+   * ones {@link #connectAndLoad} last loaded: a new primary (added, or a replica promoted by a
+   * failover) then needs its write connection warmed and, if it is new to the cluster, the
+   * functions. Always false on a standalone Redis. Cheap (a few nodes); called every probe tick.
+   */
+  boolean topologyChanged() {
+    if (connection instanceof StatefulRedisClusterConnection<String, String> c) {
+      return !ClusterTopology.fingerprint(c.getPartitions()).equals(loadedTopology);
+    }
+    return false;
   }
 
   private static void await(CompletableFuture<?> future, Duration wait) {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,23 +29,55 @@ public final class RedisServer implements AutoCloseable {
 
   private final int port;
   private final Path log;
+  /** Arguments after the port, bind and persistence ones (a cluster node's, see {@link RedisClusterNodes}). */
+  private final List<String> extraArgs;
   private Process process;
 
-  private RedisServer(int port) throws IOException {
+  private RedisServer(int port, List<String> extraArgs) throws IOException {
     this.port = port;
+    this.extraArgs = List.copyOf(extraArgs);
     this.log = Files.createTempFile("s3gate-redis-", ".log");
   }
 
   /** Starts a server on a free port of 127.0.0.1 and waits until it answers PING. */
   public static RedisServer start() throws IOException, InterruptedException {
-    RedisServer server = new RedisServer(FreePorts.next());
+    RedisServer server = new RedisServer(FreePorts.next(), List.of());
     server.launch();
     return server;
   }
 
+  /**
+   * Starts a Redis Cluster node on {@code port} (its bus on {@code port + 10000}) whose
+   * {@code nodes.conf} lives in {@code dir}: a {@link #restart} reads it back, so the node rejoins
+   * with its id and slots (its data is gone: no persistence).
+   */
+  static RedisServer startClusterNode(int port, Path dir, String nodeTimeoutMillis)
+      throws IOException, InterruptedException {
+    RedisServer server = new RedisServer(port, List.of("--cluster-enabled", "yes", "--cluster-config-file",
+        dir.resolve("nodes-" + port + ".conf").toString(), "--dir", dir.toString(), "--cluster-node-timeout",
+        nodeTimeoutMillis));
+    server.launch();
+    return server;
+  }
+
+  /** The server's log so far (for failure messages). */
+  String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+
   private void launch() throws IOException, InterruptedException {
-    process = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--protected-mode", "yes"))
+    List<String> args = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind",
+        "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"));
+    args.addAll(extraArgs);
+    process = new ProcessBuilder(args)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (!"+PONG".equals(command("PING"))) {

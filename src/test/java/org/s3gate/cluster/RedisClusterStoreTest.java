@@ -1,0 +1,336 @@
+package org.s3gate.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.s3gate.admit.Budget;
+import org.s3gate.admit.Charge;
+import org.s3gate.admit.LocalCounterStore;
+import org.s3gate.admit.StoreStatus;
+import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.CounterTable;
+import org.s3gate.policy.ClusterSettings;
+import org.s3gate.policy.GatewaySettings;
+
+/**
+ * {@code redis.uri=redis-cluster://...} against a real three-master Redis Cluster
+ * ({@link RedisClusterNodes}): the same decisions as a standalone Redis, keys spread over every
+ * master, the counter functions on every master (and reloaded on one that lost them), a request
+ * whose budgets have several owners (several slots), and one master killed and restarted. The
+ * kill test runs last: it is the only one that changes the cluster.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RedisClusterStoreTest {
+  private static final long SECOND = 1_000_000_000L;
+  private static final Duration TIMEOUT = Duration.ofMillis(200);
+  /** redis.timeout plus generous room for a loaded 2-core machine: no decision may wait longer. */
+  private static final long DECISION_BOUND_NANOS = TIMEOUT.toNanos() + 1_500_000_000L;
+
+  private static RedisClusterNodes cluster;
+  private static RedisServer standalone;
+  private static GatewaySettings settings;
+  private final List<RedisCounterStore> stores = new ArrayList<>();
+
+  @BeforeAll
+  static void start(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("gateway.properties"), "reload.interval 1h\n");
+    try (ConfigReloader config = ConfigReloader.start(dir, Map.of())) {
+      settings = config.store().current().settings();
+    }
+    cluster = RedisClusterNodes.start();
+    standalone = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopServers() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (standalone != null) {
+      standalone.close();
+    }
+  }
+
+  @AfterEach
+  void closeStores() {
+    stores.forEach(RedisCounterStore::close);
+  }
+
+  private RedisCounterStore store(String uri, ClusterSettings.Failure failure) {
+    ClusterSettings cs = new ClusterSettings(ClusterSettings.Store.REDIS, uri, TIMEOUT, failure, 2);
+    RedisCounterStore store = new RedisCounterStore(cs,
+        new LocalCounterStore(new CounterTable(1_000), new CounterTable(1_000)), new org.s3gate.limit.ByteTable(1_000),
+        nanos -> { });
+    stores.add(store);
+    return store;
+  }
+
+  private static Charge acquire(RedisCounterStore store, long nowNanos, Budget... budgets) {
+    return store.tryAcquire(budgets, budgets.length, settings, nowNanos);
+  }
+
+  private static String stateKey(String counter) {
+    return RedisKeys.of(counter)[0];
+  }
+
+  @Test
+  @Order(1)
+  void tryAcquire_onACluster_decidesExactlyAsOnAStandaloneRedis() {
+    RedisCounterStore onCluster = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    RedisCounterStore alone = store(standalone.uri(), ClusterSettings.Failure.CLOSED);
+    assertThat(onCluster.mode()).isEqualTo(StoreStatus.SHARED);
+    for (String key : List.of("SAME1", "SAME2", "SAME3", "SAME4", "SAME5", "SAME6")) {
+      Budget own = new Budget(key, 3, 100);
+      Budget ofClass = new Budget(key + " write", 2, 100);
+      for (int i = 0; i < 5; i++) {
+        Charge c = acquire(onCluster, i, own, ofClass);
+        Charge s = acquire(alone, i, own, ofClass);
+        String what = key + " request " + (i + 1);
+        assertThat(c.admitted()).as(what).isEqualTo(s.admitted()).isEqualTo(i < 2);
+        assertThat(c.deniedIndex()).as(what).isEqualTo(s.deniedIndex());
+        assertThat(c.decision().currentPerSecond()).as(what).isEqualTo(s.decision().currentPerSecond());
+        assertThat(c.decision().currentPerMinute()).as(what).isEqualTo(s.decision().currentPerMinute());
+        if (!c.admitted()) {
+          assertThat(c.decision().trippedWindow()).as(what).isEqualTo(s.decision().trippedWindow());
+          assertThat(c.decision().retryAfterNanos()).as(what).isPositive().isLessThanOrEqualTo(SECOND);
+        }
+      }
+    }
+    assertThat(onCluster.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(onCluster.failures()).isZero();
+  }
+
+  @Test
+  @Order(2)
+  void tryAcquire_manyKeys_spreadOverEveryMasterEachInTheSlotOfItsHashTag() {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    Set<Integer> holders = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      String key = "SPREAD" + i;
+      assertThat(acquire(store, 0, new Budget(key, 5, 100), new Budget(key + " read", 5, 100)).admitted()).isTrue();
+      RedisServer owner = cluster.ownerOf(stateKey(key));
+      assertThat(cluster.slot(stateKey(key + " read"))).as("a key's class counter shares its slot")
+          .isEqualTo(cluster.slot(stateKey(key))).isEqualTo(cluster.slot(key));
+      for (String redisKey : RedisKeys.of(key)) {
+        assertThat(owner.command("EXISTS \"" + redisKey + "\"")).as(redisKey + " on its slot's master").isEqualTo(":1");
+      }
+      holders.add(owner.port());
+    }
+    assertThat(holders).as("masters holding counters").hasSize(3);
+    assertThat(store.failures()).isZero();
+  }
+
+  @Test
+  @Order(3)
+  void connect_loadsTheFunctionsOnEveryMaster() {
+    store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    for (RedisServer node : cluster.nodes()) {
+      assertThat(node.command("FUNCTION LIST LIBRARYNAME s3gate")).as("master " + node.port()).isEqualTo("*1");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void tryAcquire_budgetsOfSeveralOwners_chargedAllOrNoneAcrossSlots() throws Exception {
+    RedisCounterStore onCluster = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    RedisCounterStore alone = store(standalone.uri(), ClusterSettings.Failure.CLOSED);
+    String key = "MULTIOWNER";
+    String bucket = ownerElsewhere(key);
+    Budget own = new Budget(key, 3, 100);
+    Budget ofBucket = Budget.ofBucket(bucket, 2, 100);
+    for (int i = 0; i < 4; i++) {
+      Charge c = acquire(onCluster, i, own, ofBucket);
+      Charge s = acquire(alone, i, own, ofBucket);
+      assertThat(c.admitted()).as("request " + (i + 1)).isEqualTo(s.admitted()).isEqualTo(i < 2);
+      assertThat(c.deniedIndex()).isEqualTo(s.deniedIndex()).isEqualTo(i < 2 ? -1 : 1);
+    }
+    // the bucket's denials took their key charges back (refunds are sent without waiting)
+    awaitPerSecond(onCluster, key, 2);
+    assertThat(alone.peek(key, 10).currentPerSecond()).isEqualTo(2);
+    // and the other way round: the key's own limit denies, the bucket is not charged
+    Budget tight = new Budget("MULTIOWNER2", 1, 100);
+    Budget roomy = Budget.ofBucket(ownerElsewhere("MULTIOWNER2"), 5, 100);
+    assertThat(acquire(onCluster, 20, tight, roomy).admitted()).isTrue();
+    Charge denied = acquire(onCluster, 21, tight, roomy);
+    assertThat(denied.admitted()).isFalse();
+    assertThat(denied.deniedIndex()).isZero();
+    assertThat(onCluster.failures()).isZero();
+  }
+
+  @Test
+  @Order(5)
+  void tryAcquire_aMasterLostItsFunctions_reloadsThemWithoutAnOutage() throws Exception {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    String key = "RELOADED";
+    RedisServer owner = cluster.ownerOf(stateKey(key));
+    // what a master restarted without persistence looks like when no request noticed it was away
+    assertThat(owner.command("FUNCTION DELETE s3gate")).isEqualTo("+OK");
+    Budget own = new Budget(key, 5, 100);
+    acquire(store, 0, own); // "Function not found": decided by redis.failure, the reload is queued
+    long deadline = System.nanoTime() + 10 * SECOND;
+    while (!"*1".equals(owner.command("FUNCTION LIST LIBRARYNAME s3gate")) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(10);
+    }
+    assertThat(owner.command("FUNCTION LIST LIBRARYNAME s3gate")).isEqualTo("*1");
+    assertThat(acquire(store, 1, own).admitted()).as("decided by Redis again").isTrue();
+    assertThat(store.peek(key, 2).currentPerSecond()).isEqualTo(1);
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(store.outages()).as("a reload that worked is no outage").isZero();
+  }
+
+  @Test
+  @Order(6)
+  void start_beforeTheClusterIsFormed_failureModeUntilEverySlotIsServed_thenSharedOnEveryMaster() throws Exception {
+    try (RedisClusterNodes forming = RedisClusterNodes.startUnjoined()) {
+      RedisCounterStore store = store(forming.uri(), ClusterSettings.Failure.CLOSED);
+      assertThat(store.mode()).as("nodes with no slots yet").isEqualTo(StoreStatus.FALLBACK_CLOSED);
+      forming.join();
+      long deadline = System.nanoTime() + 30 * SECOND;
+      while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+      for (RedisServer node : forming.nodes()) {
+        assertThat(node.command("FUNCTION LIST LIBRARYNAME s3gate")).as("master " + node.port()).isEqualTo("*1");
+      }
+      Set<Integer> holders = new HashSet<>();
+      for (int i = 0; i < 12; i++) {
+        String key = "FORMED" + i;
+        assertThat(acquire(store, 0, new Budget(key, 1, 100)).admitted()).as("a fresh key's first request").isTrue();
+        holders.add(forming.ownerOf(stateKey(key)).port());
+      }
+      assertThat(holders).hasSize(3);
+      assertThat(store.outages()).as("only the one at startup").isEqualTo(1);
+    }
+  }
+
+  @Test
+  @Order(10)
+  void tryAcquire_oneMasterKilled_failureModeDecidesWithinTheTimeout_andSharedReturnsAfterItsRestart()
+      throws Exception {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.LOCAL);
+    String key = "KILLED";
+    Budget own = new Budget(key, 6, 100);
+    RedisServer owner = cluster.ownerOf(stateKey(key));
+    assertThat(acquire(store, 0, own).admitted()).isTrue();
+    // a request of two owners: its key on a master that stays, its bucket on the one killed
+    String survivor = keyElsewhere(owner.port());
+    Budget survivorOwn = new Budget(survivor, 5, 100);
+    Budget onKilled = Budget.ofBucket(bucketOn(owner.port()), 5, 100);
+
+    cluster.kill(owner);
+    long start0 = System.nanoTime();
+    assertThat(acquire(store, SECOND, survivorOwn, onKilled).admitted()).as("decided locally").isTrue();
+    long slowestNanos = System.nanoTime() - start0;
+    int admitted = 0;
+    for (int i = 0; i < 10; i++) {
+      long start = System.nanoTime();
+      admitted += acquire(store, SECOND + i, own).admitted() ? 1 : 0;
+      slowestNanos = Math.max(slowestNanos, System.nanoTime() - start);
+    }
+    assertThat(slowestNanos).as("no decision waits much longer than redis.timeout").isLessThan(DECISION_BOUND_NANOS);
+    assertThat(admitted).as("local counters, 6 / cluster.instances 2").isEqualTo(3);
+    assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+    assertThat(store.outages()).isEqualTo(1);
+
+    cluster.restart(owner);
+    long deadline = System.nanoTime() + 30 * SECOND;
+    while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(20);
+    }
+    assertThat(store.mode()).as("shared again without anyone's help").isEqualTo(StoreStatus.SHARED);
+    long calls = owner.calls("fcall");
+    assertThat(acquire(store, 3 * SECOND, own).admitted()).isTrue();
+    assertThat(owner.calls("fcall")).as("decided by the restarted master, its functions loaded again")
+        .isEqualTo(calls + 1);
+    assertThat(store.peek(key, 3 * SECOND).currentPerSecond()).as("its data is gone: a fresh count").isEqualTo(1);
+    assertThat(store.peek(survivor, 3 * SECOND).currentPerMinute())
+        .as("the surviving master's charge of the failed two-owner request was taken back").isZero();
+  }
+
+  @Test
+  @Order(11)
+  void tryAcquire_masterKilledWithAReplica_sharedAgainOnThePromotedReplicaWithoutTheMaster() throws Exception {
+    try (RedisClusterNodes replicated = RedisClusterNodes.start(1)) {
+      RedisCounterStore store = store(replicated.uri(), ClusterSettings.Failure.LOCAL);
+      String key = "FAILOVER";
+      Budget own = new Budget(key, 6, 100);
+      RedisServer master = replicated.ownerOf(stateKey(key));
+      assertThat(acquire(store, 0, own).admitted()).isTrue();
+
+      replicated.kill(master);
+      for (int i = 0; i < 5; i++) {
+        acquire(store, SECOND + i, own); // the failures that open the circuit
+      }
+      assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+      replicated.awaitReady(); // a replica took the slots over (cluster-node-timeout 2 s)
+      RedisServer promoted = replicated.ownerOf(stateKey(key));
+      assertThat(promoted.port()).isNotEqualTo(master.port());
+      assertThat(replicated.isMaster(promoted)).isTrue();
+      long deadline = System.nanoTime() + 30 * SECOND;
+      while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(store.mode()).as("shared again, the old master still down").isEqualTo(StoreStatus.SHARED);
+      assertThat(master.alive()).isFalse();
+      long calls = promoted.calls("fcall");
+      assertThat(acquire(store, 3 * SECOND, own).admitted()).isTrue();
+      assertThat(promoted.calls("fcall")).as("decided by the promoted replica").isEqualTo(calls + 1);
+      assertThat(promoted.command("FUNCTION LIST LIBRARYNAME s3gate")).isEqualTo("*1");
+    }
+  }
+
+  /** A key whose counters live on another master than the one on {@code port}. */
+  private static String keyElsewhere(int port) {
+    for (int i = 0; ; i++) {
+      if (cluster.ownerOf(stateKey("SURVIVOR" + i)).port() != port) {
+        return "SURVIVOR" + i;
+      }
+    }
+  }
+
+  /** A bucket name whose counters live on the master on {@code port}. */
+  private static String bucketOn(int port) {
+    for (int i = 0; ; i++) {
+      if (cluster.ownerOf("s3gate:bc:{killed-" + i + "}").port() == port) {
+        return "killed-" + i;
+      }
+    }
+  }
+
+  /** A bucket name whose counters live on another master than {@code key}'s. */
+  private static String ownerElsewhere(String key) {
+    int keyNode = cluster.ownerOf(stateKey(key)).port();
+    for (int i = 0; ; i++) {
+      String bucket = "bucket-" + i;
+      if (cluster.ownerOf("s3gate:bc:{" + bucket + "}").port() != keyNode) {
+        return bucket;
+      }
+    }
+  }
+
+  private static void awaitPerSecond(RedisCounterStore store, String counter, int expected) throws Exception {
+    long deadline = System.nanoTime() + 5 * SECOND;
+    while (store.peek(counter, 0).currentPerSecond() != expected && System.nanoTime() - deadline < 0) {
+      Thread.sleep(5);
+    }
+    assertThat(store.peek(counter, 0).currentPerSecond()).as(counter).isEqualTo(expected);
+  }
+}
