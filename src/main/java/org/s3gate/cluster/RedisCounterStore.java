@@ -91,6 +91,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private final LongConsumer latencyRecorder;
   private final LatencyHistogram latency = new LatencyHistogram();
   private final DenyShortcuts shortcuts = new DenyShortcuts();
+  private final RedisProblems problems;
   private final AtomicBoolean shared = new AtomicBoolean(false);
   private final LongAdder failures = new LongAdder();
   private final LongAdder outages = new LongAdder();
@@ -124,6 +125,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     this.local = local;
     this.timeoutNanos = settings.redisTimeout().toNanos();
     this.latencyRecorder = latencyRecorder;
+    this.problems = new RedisProblems(settings.redisUri());
     outageStartNanos = System.nanoTime();
     try {
       link.connectAndLoad();
@@ -133,7 +135,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     } catch (RuntimeException e) {
       outages.increment();
       LOG.log(Level.ERROR, "s3gate cannot reach Redis at {0} ({1}); redis.failure={2} decides until it answers"
-          + " (probing every {3} ms)", settings.redisUriForDisplay(), describe(e), settings.redisFailure().label(),
+          + " (probing every {3} ms)", settings.redisUriForDisplay(), problems.describe(e), settings.redisFailure().label(),
           PROBE_MILLIS);
     }
     probe = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-redis-probe"));
@@ -319,7 +321,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     if (sent != null) {
       sent.exceptionally(e -> {
         failures.increment();
-        LOG.log(Level.DEBUG, "refund to Redis failed: {0}", describe(e));
+        LOG.log(Level.DEBUG, "refund to Redis failed: {0}", problems.describe(e));
         return null;
       });
     }
@@ -340,7 +342,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     failures.increment();
     int inARow = ++failuresInARow;
     if (inARow < OPEN_AFTER_FAILURES && System.nanoTime() - lastAnswerNanos < OPEN_AFTER_SILENCE_NANOS) {
-      LOG.log(Level.DEBUG, "Redis call failed ({0}); decided by redis.failure", describe(e));
+      LOG.log(Level.DEBUG, "Redis call failed ({0}); decided by redis.failure", problems.describe(e));
       return;
     }
     if (shared.compareAndSet(true, false)) {
@@ -350,7 +352,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       synchronized (this) {
         if (!errorLogged || now - lastErrorLogNanos >= ERROR_LOG_INTERVAL_NANOS) {
           LOG.log(Level.ERROR, "s3gate lost Redis at {0} ({1}); redis.failure={2} decides until it answers again"
-              + " (probing every {3} ms){4}", settings.redisUriForDisplay(), describe(e),
+              + " (probing every {3} ms){4}", settings.redisUriForDisplay(), problems.describe(e),
               settings.redisFailure().label(), PROBE_MILLIS,
               outagesNotLogged == 0 ? "" : "; " + outagesNotLogged + " shorter outages since the last report");
           errorLogged = true;
@@ -360,19 +362,10 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         } else {
           outagesNotLogged++;
           outageLogged = false;
-          LOG.log(Level.DEBUG, "s3gate lost Redis again ({0})", describe(e));
+          LOG.log(Level.DEBUG, "s3gate lost Redis again ({0})", problems.describe(e));
         }
       }
     }
-  }
-
-  private static String describe(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause
-        && (cause instanceof java.util.concurrent.ExecutionException || cause.getMessage() == null)) {
-      cause = cause.getCause();
-    }
-    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
   }
 
   /** One probe tick (probe thread only): reconnects when the circuit is open; sweeps the shortcuts. */
@@ -397,7 +390,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
           + " counters in force", settings.redisUriForDisplay(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
     } catch (RuntimeException e) {
-      LOG.log(Level.DEBUG, "Redis probe failed: {0}", describe(e));
+      LOG.log(Level.DEBUG, "Redis probe failed: {0}", problems.describe(e));
     }
   }
 
