@@ -73,17 +73,24 @@ final class RedisProblems {
     if (lower.contains("unknown command") && (lower.contains("function") || lower.contains("fcall"))) {
       return "s3gate needs Redis 7 or later (Redis functions)";
     }
-    for (Throwable t = top; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException
-          || t instanceof CertificateException) {
-        return "the Redis server's TLS certificate is not trusted or does not name the host of redis.uri: make the"
-            + " gateway's JVM trust its CA (-Djavax.net.ssl.trustStore=... in S3GATE_JAVA_OPTS, docs/OPERATIONS.md)";
-      }
-      if (t instanceof SSLException) {
-        return "TLS handshake with Redis failed: does the server speak TLS on this port (rediss://) or not (redis://)?";
-      }
+    if (anyCause(top, CertPathBuilderException.class) || anyCause(top, CertPathValidatorException.class)
+        || anyCause(top, CertificateException.class)) {
+      return "the Redis server's TLS certificate is not trusted or does not name the host of redis.uri: make the"
+          + " gateway's JVM trust its CA (-Djavax.net.ssl.trustStore=... in S3GATE_JAVA_OPTS, docs/OPERATIONS.md)";
+    }
+    if (anyCause(top, SSLException.class)) {
+      return "TLS handshake with Redis failed: does the server speak TLS on this port (rediss://) or not (redis://)?";
     }
     return null;
+  }
+
+  private static boolean anyCause(Throwable top, Class<? extends Throwable> type) {
+    for (Throwable t = top; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The password of {@code scheme://[user]:password@host...}, or "" when there is none. */
