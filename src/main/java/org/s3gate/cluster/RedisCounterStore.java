@@ -67,6 +67,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private static final System.Logger LOG = System.getLogger(RedisCounterStore.class.getName());
   private static final long PROBE_MILLIS = 100;
   private static final long SWEEP_EVERY_PROBES = 10;
+  /** How often (in probes) a Sentinel link asks Sentinel who is master: every 500 ms. */
+  private static final long SENTINEL_EVERY_PROBES = 5;
   /** Charges made by the local fallback, refunded there. */
   private static final long FALLBACK_STAMP = Long.MIN_VALUE;
   /** Admissions of {@code redis.failure=open}: nothing was charged. */
@@ -107,6 +109,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   /** Whether the outage in progress was logged at ERROR (so its end is logged at INFO). */
   private volatile boolean outageLogged = true;
   private long probes;
+  /** Whether a failed Sentinel hand-over was logged at WARNING (probe thread only). */
+  private boolean handOverWarned;
 
   /**
    * Connects (bounded; a Redis that is down at startup only starts the gateway in its failure
@@ -368,6 +372,28 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     }
   }
 
+  /**
+   * Sentinel: moves to the master Sentinel names, before the former one stops taking writes (see
+   * SentinelWatch). The deny shortcuts are dropped: the new master may lack the last writes, and
+   * its answers rule from now on.
+   */
+  private void followSentinel() {
+    try {
+      String movedTo = link.followSentinel();
+      if (movedTo != null) {
+        shortcuts.clear();
+        handOverWarned = false;
+        LOG.log(Level.INFO, "s3gate follows Sentinel at {0} to the new master {1}: shared counters continue there",
+            settings.redisUriForDisplay(), movedTo);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(handOverWarned ? Level.DEBUG : Level.WARNING, "Sentinel at {0} names a new master that does not"
+          + " answer yet ({1}); still on the former one, trying every {2} ms", settings.redisUriForDisplay(),
+          problems.describe(e), PROBE_MILLIS * SENTINEL_EVERY_PROBES);
+      handOverWarned = true;
+    }
+  }
+
   /** One probe tick (probe thread only): reconnects when the circuit is open; sweeps the shortcuts. */
   private void probeOnce() {
     try {
@@ -378,6 +404,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         if (!link.connected()) { // lost without a request noticing (idle, or every request shortcut)
           failuresInARow = OPEN_AFTER_FAILURES;
           onFailure(new IllegalStateException("connection closed"));
+        } else if (probes % SENTINEL_EVERY_PROBES == 0) {
+          followSentinel();
         }
         return;
       }
