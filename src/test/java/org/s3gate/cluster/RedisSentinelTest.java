@@ -20,8 +20,8 @@ import org.s3gate.policy.ClusterSettings;
 import org.s3gate.policy.GatewaySettings;
 
 /**
- * {@code redis-sentinel://127.0.0.1:S#mymaster} against a real master, replica and Sentinel
- * ({@link SentinelGroup}): the store follows the master through {@code SENTINEL FAILOVER} and
+ * {@code redis-sentinel://127.0.0.1:S#mymaster} (and a list of two Sentinels, the first down)
+ * against a real master, replica and Sentinel ({@link SentinelGroup}): the store follows the master through {@code SENTINEL FAILOVER} and
  * through a killed master by itself, the counters carry over (the replica had them), and the
  * decisions after the failover stay within the limit. {@code redis.failure=closed}, so every
  * admission counted here was Redis's.
@@ -47,7 +47,6 @@ class RedisSentinelTest {
   @BeforeEach
   void start() throws Exception {
     group = SentinelGroup.start();
-    store = RedisAuthTest.store(group.uri(), ClusterSettings.Failure.CLOSED);
   }
 
   @AfterEach
@@ -66,6 +65,7 @@ class RedisSentinelTest {
 
   @Test
   void sentinelFailover_storeMovesToTheNewMasterByItself_countersCarryOver_andTheLimitHolds() throws Exception {
+    store = RedisAuthTest.store(group.uriWithADownSentinelFirst(), ClusterSettings.Failure.CLOSED);
     try (LogCapture log = LogCapture.of(RedisCounterStore.class)) {
       assertCountersFollowTheMaster("FAILOVER", () -> {
         RedisServer next = group.failover();
@@ -81,6 +81,7 @@ class RedisSentinelTest {
 
   @Test
   void masterKilled_sentinelPromotesTheReplica_storeReturnsToSharedThere_andTheLimitHolds() throws Exception {
+    store = RedisAuthTest.store(group.uri(), ClusterSettings.Failure.CLOSED);
     assertCountersFollowTheMaster("KILLED", () -> group.killMaster());
     assertThat(store.outages()).as("one brief outage").isEqualTo(1);
   }

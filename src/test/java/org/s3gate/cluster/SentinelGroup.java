@@ -52,6 +52,15 @@ public final class SentinelGroup implements AutoCloseable {
     return "redis-sentinel://127.0.0.1:" + sentinel.port() + "#" + MASTER_NAME;
   }
 
+  /**
+   * {@code redis-sentinel://127.0.0.1:D,127.0.0.1:S#mymaster}: a list of two Sentinels whose first
+   * ({@code D}, a port nothing listens on) is down.
+   */
+  public String uriWithADownSentinelFirst() {
+    return "redis-sentinel://127.0.0.1:" + org.s3gate.testsupport.FreePorts.next() + ",127.0.0.1:" + sentinel.port()
+        + "#" + MASTER_NAME;
+  }
+
   /** The server Sentinel names as master now. */
   public RedisServer master() {
     return masterPort() == first.port() ? first : second;
