@@ -2,14 +2,11 @@ package org.s3gate.cluster;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -21,7 +18,8 @@ import javax.net.ssl.TrustManagerFactory;
  * test owns: what an operator has when their Redis uses an internal CA. The server certificate names
  * {@code IP:127.0.0.1} and {@code DNS:localhost}, so full peer verification (Lettuce's default
  * for {@code rediss://}) passes once the CA is trusted. {@link #truststore} is the CA as a PKCS12
- * truststore, the form {@code -Djavax.net.ssl.trustStore} takes.
+ * truststore made by {@code keytool} as docs/OPERATIONS.md shows, the form
+ * {@code -Djavax.net.ssl.trustStore} takes.
  *
  * <p>Immutable after {@link #create}.
  */
@@ -53,34 +51,27 @@ public final class TestCertificates {
   private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
     List<String> command = new java.util.ArrayList<>(List.of("openssl"));
     command.addAll(List.of(args));
-    Path out = dir.resolve("openssl.log");
+    run(dir, command);
+  }
+
+  private static void run(Path dir, List<String> command) throws IOException, InterruptedException {
+    Path out = dir.resolve("tools.log");
     Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new IllegalStateException("openssl " + args[0] + " did not finish within 30 s");
+      throw new IllegalStateException(command.get(0) + " did not finish within 30 s");
     }
     if (p.exitValue() != 0) {
-      throw new IllegalStateException("openssl " + String.join(" ", args) + " failed: "
-          + Files.readString(out, StandardCharsets.UTF_8));
+      throw new IllegalStateException(String.join(" ", command) + " failed: " + Files.readString(out, StandardCharsets.UTF_8));
     }
   }
 
-  private void writeTruststore() throws IOException {
-    try (OutputStream out = Files.newOutputStream(truststore())) {
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      store.setCertificateEntry("s3gate-test-ca", caCertificate());
-      store.store(out, TRUSTSTORE_PASSWORD.toCharArray());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private X509Certificate caCertificate() throws IOException, GeneralSecurityException {
-    try (InputStream in = Files.newInputStream(caCert())) {
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
+  /** The CA into a new PKCS12 truststore with {@code keytool}, the command docs/OPERATIONS.md gives operators. */
+  private void writeTruststore() throws IOException, InterruptedException {
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    run(dir, List.of(keytool, "-importcert", "-noprompt", "-alias", "redis-ca", "-file", caCert().toString(),
+        "-keystore", truststore().toString(), "-storetype", "PKCS12", "-storepass", TRUSTSTORE_PASSWORD));
   }
 
   /** A client TLS context that trusts only this CA (for the test's own connections to the server). */
