@@ -98,6 +98,21 @@ class RedisAuthTest {
   }
 
   @Test
+  void refusedUser_returnsToSharedByItself_onceRedisAcceptsIt() throws Exception {
+    try (RedisCounterStore store = store("redis://latecomer:late-Pw-9999@127.0.0.1:" + redis.port(),
+        ClusterSettings.Failure.CLOSED)) {
+      assertThat(store.mode()).as("no such user yet").isEqualTo(StoreStatus.FALLBACK_CLOSED);
+      assertThat(redis.call("ACL", "SETUSER", "latecomer", "on", ">late-Pw-9999", "~s3gate:*", "+@all")).isEqualTo("OK");
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(store.mode()).as("the probe connected with the now valid user").isEqualTo(StoreStatus.SHARED);
+      assertExactlyLimitAdmitted(store, settings, "AUTHLATECOMER");
+    }
+  }
+
+  @Test
   void noPassword_forAServerThatRequiresOne_isOneErrorLineSayingSo_andTheFailureModeDecides() {
     try (LogCapture log = LogCapture.of(RedisCounterStore.class);
         RedisCounterStore store = store("redis://127.0.0.1:" + redis.port(), ClusterSettings.Failure.OPEN)) {

@@ -50,17 +50,19 @@ class RedisTlsTest {
     }
   }
 
-  @Test
-  void rediss_withThePrivateCaInTheJvmTruststore_sharesExactDecisions() {
-    Map<String, String> trust = Map.of(TRUST_PROPERTIES[0], certificates.truststore().toString(), TRUST_PROPERTIES[1],
-        TestCertificates.TRUSTSTORE_PASSWORD, TRUST_PROPERTIES[2], "PKCS12");
-    String[] previous = new String[TRUST_PROPERTIES.length];
-    for (int i = 0; i < TRUST_PROPERTIES.length; i++) {
-      previous[i] = System.setProperty(TRUST_PROPERTIES[i], trust.get(TRUST_PROPERTIES[i]));
+  /** Sets the JVM's truststore properties to {@code certificates}' truststore, and restores them on close. */
+  private static final class TrustedCa implements AutoCloseable {
+    private final String[] previous = new String[TRUST_PROPERTIES.length];
+
+    TrustedCa(TestCertificates certificates) {
+      String[] values = {certificates.truststore().toString(), TestCertificates.TRUSTSTORE_PASSWORD, "PKCS12"};
+      for (int i = 0; i < TRUST_PROPERTIES.length; i++) {
+        previous[i] = System.setProperty(TRUST_PROPERTIES[i], values[i]);
+      }
     }
-    try (RedisCounterStore store = RedisAuthTest.store(redis.uri(), ClusterSettings.Failure.CLOSED)) {
-      RedisAuthTest.assertExactlyLimitAdmitted(store, settings, "TLSTRUSTED");
-    } finally {
+
+    @Override
+    public void close() {
       for (int i = 0; i < TRUST_PROPERTIES.length; i++) {
         if (previous[i] == null) {
           System.clearProperty(TRUST_PROPERTIES[i]);
@@ -68,6 +70,14 @@ class RedisTlsTest {
           System.setProperty(TRUST_PROPERTIES[i], previous[i]);
         }
       }
+    }
+  }
+
+  @Test
+  void rediss_withThePrivateCaInTheJvmTruststore_sharesExactDecisions() {
+    try (TrustedCa trusted = new TrustedCa(certificates);
+        RedisCounterStore store = RedisAuthTest.store(redis.uri(), ClusterSettings.Failure.CLOSED)) {
+      RedisAuthTest.assertExactlyLimitAdmitted(store, settings, "TLSTRUSTED");
     }
     assertThat(redis.calls("fcall")).as("decided by the TLS server").isPositive();
   }
@@ -87,6 +97,20 @@ class RedisTlsTest {
       assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_CLOSED);
     }
     assertThat(redis.calls("fcall")).as("nothing sent over an unverified connection").isEqualTo(fcalls);
+  }
+
+  @Test
+  void rediss_toACertificateOfATrustedCaThatNamesAnotherHost_failsClosed(@TempDir Path otherDir) throws Exception {
+    TestCertificates elsewhere = TestCertificates.create(otherDir, "DNS:redis.internal");
+    try (RedisServer misnamed = RedisServer.builder().tls(elsewhere).start();
+        TrustedCa trusted = new TrustedCa(elsewhere);
+        LogCapture log = LogCapture.of(RedisCounterStore.class);
+        RedisCounterStore store = RedisAuthTest.store(misnamed.uri(), ClusterSettings.Failure.CLOSED)) {
+      assertThat(store.mode()).as("the CA is trusted, but the certificate does not name 127.0.0.1")
+          .isEqualTo(StoreStatus.FALLBACK_CLOSED);
+      assertThat(log.errors()).singleElement().asString().contains("127.0.0.1").contains("certificate");
+      assertThat(misnamed.calls("fcall")).isZero();
+    }
   }
 
   @Test

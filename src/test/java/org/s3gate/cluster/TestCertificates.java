@@ -34,7 +34,12 @@ public final class TestCertificates {
 
   /** Writes {@code ca.crt}, {@code ca.key}, {@code server.crt}, {@code server.key} and {@code truststore.p12} into {@code dir}. */
   public static TestCertificates create(Path dir) throws IOException, InterruptedException {
-    Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+    return create(dir, "IP:127.0.0.1,DNS:localhost");
+  }
+
+  /** As {@link #create(Path)}, with the server certificate naming {@code subjectAltNames} (e.g. {@code DNS:redis.internal}). */
+  public static TestCertificates create(Path dir, String subjectAltNames) throws IOException, InterruptedException {
+    Files.writeString(dir.resolve("server.ext"), "subjectAltName=" + subjectAltNames + "\n"
         + "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n");
     openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=s3gate test CA",
         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
