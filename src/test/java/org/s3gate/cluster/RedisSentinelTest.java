@@ -8,7 +8,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,11 +43,6 @@ class RedisSentinelTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
-    group = SentinelGroup.start();
-  }
-
   @AfterEach
   void stop() throws Exception {
     if (store != null) {
@@ -65,6 +59,7 @@ class RedisSentinelTest {
 
   @Test
   void sentinelFailover_storeMovesToTheNewMasterByItself_countersCarryOver_andTheLimitHolds() throws Exception {
+    group = SentinelGroup.start();
     store = RedisAuthTest.store(group.uriWithADownSentinelFirst(), ClusterSettings.Failure.CLOSED);
     try (LogCapture log = LogCapture.of(RedisCounterStore.class)) {
       assertCountersFollowTheMaster("FAILOVER", () -> {
@@ -81,9 +76,26 @@ class RedisSentinelTest {
 
   @Test
   void masterKilled_sentinelPromotesTheReplica_storeReturnsToSharedThere_andTheLimitHolds() throws Exception {
+    group = SentinelGroup.start();
     store = RedisAuthTest.store(group.uri(), ClusterSettings.Failure.CLOSED);
     assertCountersFollowTheMaster("KILLED", () -> group.killMaster());
     assertThat(store.outages()).as("one brief outage").isEqualTo(1);
+  }
+
+  @Test
+  void passwordInTheSentinelUri_isTheDataNodesPassword_andTheFailoverIsFollowed() throws Exception {
+    group = SentinelGroup.start("sentinel-Data-Pw-77");
+    store = RedisAuthTest.store(group.uri().replace("redis-sentinel://", "redis-sentinel://:sentinel-Data-Pw-77@"),
+        ClusterSettings.Failure.CLOSED);
+    try (LogCapture log = LogCapture.of(RedisCounterStore.class)) {
+      assertCountersFollowTheMaster("PASSWORDED", () -> {
+        RedisServer next = group.failover();
+        SentinelGroup.await("the store follows Sentinel", () -> log.all().stream()
+            .anyMatch(line -> line.contains("follows Sentinel") && line.contains(":" + next.port())));
+        return next;
+      });
+      assertThat(String.join("\n", log.all())).doesNotContain("sentinel-Data-Pw-77");
+    }
   }
 
   private interface Move {

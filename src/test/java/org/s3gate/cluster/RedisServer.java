@@ -77,7 +77,7 @@ public final class RedisServer implements AutoCloseable {
       return this;
     }
 
-    /** {@code --replicaof 127.0.0.1 PORT}: a replica of {@code master} (which must be plain, without a password). */
+    /** {@code --replicaof 127.0.0.1 PORT}: a replica of plain {@code master}, with {@code --masterauth} when it has a password. */
     public Builder replicaOf(RedisServer master) {
       this.replicaOf = master;
       return this;
@@ -85,7 +85,8 @@ public final class RedisServer implements AutoCloseable {
 
     /**
      * A Sentinel monitoring {@code master} as {@code name} with a quorum of 1, deciding fast:
-     * {@code down-after-milliseconds 1000}, {@code failover-timeout 5000}.
+     * {@code down-after-milliseconds 1000}, {@code failover-timeout 5000}; {@code auth-pass} with
+     * the master's password, if it has one (the Sentinel itself has none).
      */
     public Builder sentinelOf(RedisServer master, String name) {
       this.sentinelOf = master;
@@ -116,7 +117,9 @@ public final class RedisServer implements AutoCloseable {
       Files.writeString(conf, "port " + port + "\nbind 127.0.0.1\nprotected-mode no\n"
           + "sentinel monitor " + options.masterName + " 127.0.0.1 " + options.sentinelOf.port() + " 1\n"
           + "sentinel down-after-milliseconds " + options.masterName + " 1000\n"
-          + "sentinel failover-timeout " + options.masterName + " 5000\n");
+          + "sentinel failover-timeout " + options.masterName + " 5000\n"
+          + (options.sentinelOf.options.password == null ? ""
+              : "sentinel auth-pass " + options.masterName + " " + options.sentinelOf.options.password + "\n"));
       args.addAll(List.of(conf.toString(), "--sentinel"));
       return args;
     }
@@ -134,6 +137,9 @@ public final class RedisServer implements AutoCloseable {
     }
     if (options.replicaOf != null) {
       args.addAll(List.of("--replicaof", "127.0.0.1", String.valueOf(options.replicaOf.port())));
+      if (options.replicaOf.options.password != null) {
+        args.addAll(List.of("--masterauth", options.replicaOf.options.password));
+      }
     }
     args.addAll(options.extra);
     return args;

@@ -30,11 +30,16 @@ public final class SentinelGroup implements AutoCloseable {
 
   /** Starts master and replica, waits for the replica's link, then the Sentinel, and waits until it knows the replica. */
   public static SentinelGroup start() throws IOException, InterruptedException {
-    RedisServer master = RedisServer.start();
+    return start(null);
+  }
+
+  /** As {@link #start()}, with master and replica requiring {@code password} (null: none); the Sentinel has none. */
+  public static SentinelGroup start(String password) throws IOException, InterruptedException {
+    RedisServer master = RedisServer.builder().password(password).start();
     RedisServer replica = null;
     RedisServer sentinel = null;
     try {
-      replica = RedisServer.builder().replicaOf(master).start();
+      replica = RedisServer.builder().password(password).replicaOf(master).start();
       RedisServer r = replica;
       await("replica linked to the master", () -> r.bulk("INFO replication").contains("master_link_status:up"));
       sentinel = RedisServer.builder().sentinelOf(master, MASTER_NAME).start();
