@@ -89,6 +89,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private static final long SWEEP_EVERY_PROBES = 10;
   private static final long FALLBACK_STAMP = FailureMode.FALLBACK_STAMP;
   private static final long OPEN_STAMP = FailureMode.OPEN_STAMP;
+  /** How often (in probes) a Sentinel link asks Sentinel who is master: every 500 ms. */
+  private static final long SENTINEL_EVERY_PROBES = 5;
   /** Failures in a row that open the circuit. */
   private static final int OPEN_AFTER_FAILURES = 3;
   /** A failure this long after Redis last answered opens the circuit at once. */
@@ -114,6 +116,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   private final LongConsumer latencyRecorder;
   private final LatencyHistogram latency = new LatencyHistogram();
   private final DenyShortcuts shortcuts = new DenyShortcuts();
+  private final RedisProblems problems;
   private final AtomicBoolean shared = new AtomicBoolean(false);
   private final LongAdder failures = new LongAdder();
   private final LongAdder outages = new LongAdder();
@@ -137,6 +140,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
   /** Whether the outage in progress was logged at ERROR (so its end is logged at INFO). */
   private volatile boolean outageLogged = true;
   private long probes;
+  /** Whether a failed Sentinel hand-over was logged at WARNING (probe thread only). */
+  private boolean handOverWarned;
 
   /**
    * Connects (bounded; a Redis that is down at startup only starts the gateway in its failure
@@ -161,6 +166,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     this.failureMode = new FailureMode(settings, local, localBytes);
     this.timeoutNanos = settings.redisTimeout().toNanos();
     this.latencyRecorder = latencyRecorder;
+    this.problems = new RedisProblems(settings.redisUri());
     outageStartNanos = System.nanoTime();
     try {
       link.connectAndLoad();
@@ -170,7 +176,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     } catch (RuntimeException e) {
       outages.increment();
       LOG.log(Level.ERROR, "s3gate cannot reach Redis at {0} ({1}); redis.failure={2} decides until it answers"
-          + " (probing every {3} ms)", settings.redisUriForDisplay(), describe(e), settings.redisFailure().label(),
+          + " (probing every {3} ms)", settings.redisUriForDisplay(), problems.describe(e), settings.redisFailure().label(),
           PROBE_MILLIS);
     }
     probe = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("s3gate-redis-probe"));
@@ -412,7 +418,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       if (functionMissing(e) && !reloadedSinceAnswer) {
         failures.increment(); // decided by redis.failure, but no step towards an outage: the probe reloads
         reloadWanted = true;
-        LOG.log(Level.DEBUG, "Redis lacks the s3gate functions ({0}); reloading them", describe(e));
+        LOG.log(Level.DEBUG, "Redis lacks the s3gate functions ({0}); reloading them", problems.describe(e));
       } else {
         onFailure(e);
       }
@@ -489,7 +495,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         if (functionMissing(e)) {
           reloadWanted = true;
         }
-        LOG.log(Level.DEBUG, "refund to Redis failed: {0}", describe(e));
+        LOG.log(Level.DEBUG, "refund to Redis failed: {0}", problems.describe(e));
         return null;
       });
     }
@@ -511,7 +517,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     failures.increment();
     int inARow = ++failuresInARow;
     if (inARow < OPEN_AFTER_FAILURES && System.nanoTime() - lastAnswerNanos < OPEN_AFTER_SILENCE_NANOS) {
-      LOG.log(Level.DEBUG, "Redis call failed ({0}); decided by redis.failure", describe(e));
+      LOG.log(Level.DEBUG, "Redis call failed ({0}); decided by redis.failure", problems.describe(e));
       return;
     }
     if (shared.compareAndSet(true, false)) {
@@ -521,7 +527,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       synchronized (this) {
         if (!errorLogged || now - lastErrorLogNanos >= ERROR_LOG_INTERVAL_NANOS) {
           LOG.log(Level.ERROR, "s3gate lost Redis at {0} ({1}); redis.failure={2} decides until it answers again"
-              + " (probing every {3} ms){4}", settings.redisUriForDisplay(), describe(e),
+              + " (probing every {3} ms){4}", settings.redisUriForDisplay(), problems.describe(e),
               settings.redisFailure().label(), PROBE_MILLIS,
               outagesNotLogged == 0 ? "" : "; " + outagesNotLogged + " shorter outages since the last report");
           errorLogged = true;
@@ -531,19 +537,32 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         } else {
           outagesNotLogged++;
           outageLogged = false;
-          LOG.log(Level.DEBUG, "s3gate lost Redis again ({0})", describe(e));
+          LOG.log(Level.DEBUG, "s3gate lost Redis again ({0})", problems.describe(e));
         }
       }
     }
   }
 
-  private static String describe(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause
-        && (cause instanceof java.util.concurrent.ExecutionException || cause.getMessage() == null)) {
-      cause = cause.getCause();
+  /**
+   * Sentinel: moves to the master Sentinel names, before the former one stops taking writes (see
+   * SentinelWatch). The deny shortcuts are dropped: the new master may lack the last writes, and
+   * its answers rule from now on.
+   */
+  private void followSentinel() {
+    try {
+      String movedTo = link.followSentinel();
+      if (movedTo != null) {
+        shortcuts.clear();
+        handOverWarned = false;
+        LOG.log(Level.INFO, "s3gate follows Sentinel at {0} to the new master {1}: shared counters continue there",
+            settings.redisUriForDisplay(), movedTo);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(handOverWarned ? Level.DEBUG : Level.WARNING, "Sentinel at {0} names a new master that does not"
+          + " answer yet ({1}); still on the former one, trying every {2} ms", settings.redisUriForDisplay(),
+          problems.describe(e), PROBE_MILLIS * SENTINEL_EVERY_PROBES);
+      handOverWarned = true;
     }
-    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
   }
 
   /** One probe tick (probe thread only): reconnects when the circuit is open; sweeps the shortcuts. */
@@ -559,6 +578,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
           onFailure(new IllegalStateException("connection closed"));
         } else if (reloadWanted || link.topologyChanged()) {
           reload();
+        } else if (probes % SENTINEL_EVERY_PROBES == 0) {
+          followSentinel();
         }
         return;
       }
@@ -572,7 +593,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
           + " counters in force", settings.redisUriForDisplay(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos));
     } catch (RuntimeException e) {
-      LOG.log(Level.DEBUG, "Redis probe failed: {0}", describe(e));
+      LOG.log(Level.DEBUG, "Redis probe failed: {0}", problems.describe(e));
     }
   }
 

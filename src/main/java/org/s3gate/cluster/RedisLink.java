@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -46,6 +47,12 @@ import org.s3gate.common.DaemonThreads;
  * ({@code autoReconnect}, constant delay instead of Lettuce's exponential one up to 30 s, so
  * shared mode can return within a second of Redis coming back).
  *
+ * <p>Sentinel ({@code redis-sentinel://}): Lettuce asks Sentinel for the master when it connects
+ * and when it reconnects; {@link #followSentinel} (from the store's probe) also moves the link as
+ * soon as Sentinel names another master, since the former one keeps taking writes, which are then
+ * lost, until Sentinel demotes it ({@link SentinelWatch}). A node that refuses the counter functions
+ * (READONLY: it went replica) gets a new connection on the next attempt instead of the same one again.
+ *
  * <p>Threads: Lettuce's I/O and computation pools (2 + 1 daemon threads named
  * {@code s3gate-redis-...}) and its timer; {@link #close} shuts the client and its resources down
  * and waits for them, so an undeploy leaves none behind.
@@ -61,6 +68,8 @@ final class RedisLink implements AutoCloseable {
   private final AbstractRedisClient client;
   private final boolean cluster;
   private final Duration timeout;
+  /** Non-null for {@code redis-sentinel://} and {@code rediss-sentinel://}: who is master now. */
+  private final SentinelWatch sentinel;
   private volatile StatefulConnection<String, String> connection;
   private volatile RedisClusterAsyncCommands<String, String> commands;
   /** The primaries {@link #connectAndLoad} last loaded the functions on ({@link ClusterTopology#fingerprint}). */
@@ -92,8 +101,10 @@ final class RedisLink implements AutoCloseable {
           .timeoutOptions(timeouts)
           .build());
       this.client = clusterClient;
+      this.sentinel = null;
     } else {
-      RedisClient redisClient = RedisClient.create(resources, RedisURI.create(uri));
+      RedisURI redisUri = RedisURI.create(uri);
+      RedisClient redisClient = RedisClient.create(resources, redisUri);
       redisClient.setOptions(ClientOptions.builder()
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -101,6 +112,7 @@ final class RedisLink implements AutoCloseable {
           .timeoutOptions(timeouts)
           .build());
       this.client = redisClient;
+      this.sentinel = redisUri.getSentinelMasterId() != null ? new SentinelWatch(redisClient, redisUri) : null;
     }
   }
 
@@ -199,10 +211,27 @@ final class RedisLink implements AutoCloseable {
         StatefulRedisConnection<String, String> c = ((RedisClient) client).connect();
         connection = c;
         commands = c.async();
+        if (sentinel != null) {
+          sentinel.remember();
+        }
       }
     }
+    try {
+      load(connection, commands);
+    } catch (RuntimeException e) {
+      if (connection.isOpen() && refusedByRedis(e)) {
+        // Redis answered and refused (e.g. READONLY: the node Sentinel named went replica since):
+        // Lettuce keeps an open connection as it is, so start the next attempt from a new one.
+        // Not on a timeout: a slow Redis is not helped by a new connection every probe.
+        dropConnection();
+      }
+      throw e;
+    }
+  }
+
+  private void load(StatefulConnection<String, String> on, RedisClusterAsyncCommands<String, String> commandsOn) {
     Duration wait = timeout.multipliedBy(10).plusMillis(500);
-    if (connection instanceof StatefulRedisClusterConnection<String, String> c) {
+    if (on instanceof StatefulRedisClusterConnection<String, String> c) {
       RedisClusterClient clusterClient = (RedisClusterClient) client;
       List<RedisClusterNode> primaries = ClusterTopology.primaries(c.getPartitions());
       if (primaries.isEmpty() || ClusterTopology.servedSlots(c.getPartitions()) < ClusterTopology.SLOTS) {
@@ -221,9 +250,59 @@ final class RedisLink implements AutoCloseable {
       }
       loadedTopology = ClusterTopology.fingerprint(c.getPartitions());
     } else {
-      await(commands.functionLoad(LIBRARY, true).toCompletableFuture(), wait);
+      await(commandsOn.functionLoad(LIBRARY, true).toCompletableFuture(), wait);
     }
-    await(commands.ping().toCompletableFuture(), wait);
+    await(commandsOn.ping().toCompletableFuture(), wait);
+  }
+
+  private static boolean refusedByRedis(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof RedisCommandExecutionException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void dropConnection() {
+    StatefulConnection<String, String> c = connection;
+    connection = null;
+    commands = null;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /**
+   * Sentinel only: when Sentinel names another master than the one connected to, connects to it,
+   * loads the functions there and only then switches the requests over (no request meets a
+   * missing connection), closing the old one. Probe thread only; bounded like
+   * {@link #connectAndLoad}.
+   *
+   * @return the new master's address, or null when nothing moved (or not Sentinel)
+   * @throws RuntimeException when the new master cannot be reached (tried again on the next call)
+   */
+  synchronized String followSentinel() {
+    if (sentinel == null || connection == null) {
+      return null;
+    }
+    String movedTo = sentinel.movedTo();
+    if (movedTo == null) {
+      return null;
+    }
+    StatefulRedisConnection<String, String> next = ((RedisClient) client).connect(); // Lettuce asks Sentinel again
+    try {
+      load(next, next.async());
+    } catch (RuntimeException e) {
+      next.close();
+      throw e;
+    }
+    StatefulConnection<String, String> old = connection;
+    connection = next;
+    commands = next.async();
+    sentinel.remember(movedTo);
+    old.close();
+    return movedTo;
   }
 
   /**
@@ -281,11 +360,9 @@ final class RedisLink implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    StatefulConnection<String, String> c = connection;
-    connection = null;
-    commands = null;
-    if (c != null) {
-      c.close();
+    dropConnection();
+    if (sentinel != null) {
+      sentinel.close();
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);

@@ -25,6 +25,7 @@ import org.s3gate.admit.Charge;
 import org.s3gate.admit.LocalCounterStore;
 import org.s3gate.admit.StoreStatus;
 import org.s3gate.config.ConfigReloader;
+import org.s3gate.limit.ByteTable;
 import org.s3gate.limit.CounterTable;
 import org.s3gate.policy.ClusterSettings;
 import org.s3gate.policy.GatewaySettings;
@@ -76,7 +77,7 @@ class RedisClusterStoreTest {
   private RedisCounterStore store(String uri, ClusterSettings.Failure failure) {
     ClusterSettings cs = new ClusterSettings(ClusterSettings.Store.REDIS, uri, TIMEOUT, failure, 2);
     RedisCounterStore store = new RedisCounterStore(cs,
-        new LocalCounterStore(new CounterTable(1_000), new CounterTable(1_000)), new org.s3gate.limit.ByteTable(1_000),
+        new LocalCounterStore(new CounterTable(1_000), new CounterTable(1_000)), new ByteTable(1_000),
         nanos -> { });
     stores.add(store);
     return store;
