@@ -131,7 +131,10 @@ public final class RedisServer implements AutoCloseable {
     } else {
       args.addAll(List.of("--port", String.valueOf(port)));
     }
-    args.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"));
+    // --dir: a replica writes the RDB of its full sync to disk even with --save '' (it would land in
+    // the build's working directory); the log's temp directory takes it
+    args.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+        "--dir", log.getParent().toString(), "--dbfilename", log.getFileName() + ".rdb"));
     if (options.password != null) {
       args.addAll(List.of("--requirepass", options.password));
     }
