@@ -142,7 +142,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     this.settings = settings;
     this.local = local;
     this.localBytes = localBytes;
-    this.bytes = new RedisBytes(link, failures);
+    this.bytes = new RedisBytes(link, failures, byteDenials);
     this.failureMode = new FailureMode(settings, local, localBytes);
     this.timeoutNanos = settings.redisTimeout().toNanos();
     this.latencyRecorder = latencyRecorder;
