@@ -247,8 +247,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         if (part == null) {
           return failureMode.decide(budgets, count, claims, claimCount, countDenied, nowNanos);
         }
-        if (part.deniedByBytes()) { // only the first call decides bytes
-          return part;
+        if (part.deniedByBytes()) { // only the first call decides bytes: its claims after all the budgets
+          return reindexedByteDenial(part, claimCount, budgets, count);
         }
         return new Charge(budgets, count, from + part.deniedIndex(), part.decision(), part.storeStamp());
       }
@@ -258,6 +258,16 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       from = to;
     }
     return withBytesOf(first, claimCount, budgets, count, firstStamp);
+  }
+
+  /** The first owner's call's byte denial as a denial of all {@code count} budgets (claim j at {@code count + j}). */
+  private static Charge reindexedByteDenial(Charge part, int claimCount, Budget[] budgets, int count) {
+    ByteDecision[] decisions = new ByteDecision[claimCount];
+    for (int j = 0; j < claimCount; j++) {
+      decisions[j] = part.byteDecision(j);
+    }
+    return new Charge(budgets, count, count + part.deniedIndex() - part.count(), part.decision(), part.storeStamp(),
+        null, decisions, null);
   }
 
   /** The admitted Charge of all budgets, with the claims' decisions of the first owner's call. */

@@ -29,6 +29,8 @@ public final class RedisServer implements AutoCloseable {
   private final int port;
   private final Path log;
   private Process process;
+  /** The cluster node file's directory of a {@link #startSingleNodeCluster} server, else null. */
+  private Path clusterDir;
 
   private RedisServer(int port) throws IOException {
     this.port = port;
@@ -42,9 +44,38 @@ public final class RedisServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * A Redis Cluster of one node owning every slot ({@code redis-cluster://} URI, {@link #clusterUri}):
+   * Redis then refuses any command whose keys hash to different slots (CROSSSLOT), as a real
+   * cluster does, so code that must split calls by hash tag is tested on one process.
+   */
+  public static RedisServer startSingleNodeCluster() throws IOException, InterruptedException {
+    RedisServer server = new RedisServer(FreePorts.next());
+    server.clusterDir = Files.createTempDirectory("s3gate-redis-cluster-");
+    server.launch();
+    server.command("CLUSTER ADDSLOTSRANGE 0 16383");
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!server.bulk("CLUSTER INFO").contains("cluster_state:ok")) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("single-node cluster on port " + server.port + " not ok");
+      }
+      Thread.sleep(20);
+    }
+    return server;
+  }
+
+  public String clusterUri() {
+    return "redis-cluster://127.0.0.1:" + port;
+  }
+
   private void launch() throws IOException, InterruptedException {
-    process = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--protected-mode", "yes"))
+    List<String> args = new java.util.ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind",
+        "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"));
+    if (clusterDir != null) {
+      args.addAll(List.of("--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1", "--cluster-config-file",
+          clusterDir.resolve("nodes.conf").toString()));
+    }
+    process = new ProcessBuilder(args)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (!"+PONG".equals(command("PING"))) {
@@ -152,6 +183,10 @@ public final class RedisServer implements AutoCloseable {
     }
     try {
       Files.deleteIfExists(log);
+      if (clusterDir != null) {
+        Files.deleteIfExists(clusterDir.resolve("nodes.conf"));
+        Files.deleteIfExists(clusterDir);
+      }
     } catch (IOException ignored) {
       // a temp file
     }
