@@ -1,6 +1,6 @@
 #!lua name=s3gate
--- s3gate's shared request counters (counters.store=redis): one atomic step per decision.
--- Loaded by org.s3gate.cluster.RedisFunctions (FUNCTION LOAD REPLACE); read that class first.
+-- s3gate's shared request counters and byte budgets (counters.store=redis): one atomic step per decision.
+-- Loaded by org.s3gate.cluster.RedisLink (FUNCTION LOAD REPLACE on connect); RedisCounterStore calls it.
 --
 -- Design: each counter keeps an exact sliding log of its most recent requests per window, as a
 -- ring of S 4-byte timestamps (microseconds since the counter's base) in a Redis string, one ring
