@@ -279,7 +279,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         decisions[j] = part.byteDecision(j);
       }
     }
-    return new Charge(budgets, count, -1, part.decision(), stamp, null, decisions, part.byteLedger());
+    return new Charge(budgets, count, -1, part.decision(), stamp, null, decisions, part.byteLedger(),
+        part.ledgerNanos());
   }
 
   /**
@@ -315,6 +316,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     if (reply == null) {
       return null;
     }
+    long answeredNanos = System.nanoTime(); // after Redis ran the call: bounds the later charges' time from below
     try {
       boolean admitted = number(reply.get(0)) == 1;
       int index = (int) number(reply.get(1)) - 1;
@@ -333,7 +335,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       }
       if (admitted) {
         return new Charge(budgets, n, -1, Decision.admitted(perSecond, perMinute), stamp, null, byteDecisions,
-            claimCount == 0 ? null : bytes);
+            claimCount == 0 ? null : bytes, answeredNanos);
       }
       if (index >= n) { // a byte budget denied: nothing charged
         Decision own = Decision.admitted(perSecond, perMinute);
