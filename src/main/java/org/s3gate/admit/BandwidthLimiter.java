@@ -228,7 +228,7 @@ final class BandwidthLimiter {
       return;
     }
     if (charge.ledger() != null) {
-      reconcileShared(charge, bytesIn, downloadCharged, bytesOut, refused);
+      reconcileShared(charge, bytesIn, downloadCharged, downloadNanos, bytesOut, refused);
       return;
     }
     if (charge.in()) {
@@ -253,13 +253,15 @@ final class BandwidthLimiter {
   /**
    * {@link #reconcile} for a transfer a shared store admitted: the same amounts, sent to its
    * ledger, and nothing at all when nothing changes (a complete transfer of known length costs no
-   * call). A download's unsent bytes are taken back at the admission's stamp, a lower bound of when
-   * its length was charged (that charge's reply is not waited for): exact when the response began
-   * in the 3-second slot of its admission, else they are taken from that earlier slot, which only
-   * keeps bytes counted up to that gap longer (see {@code s3gate-counters.lua}: never over-admits).
+   * call). A download's unsent bytes are taken back at a lower bound of the store's time of its
+   * length's charge (that charge's reply is not waited for): the admission's stamp plus the time
+   * from the admission's answer to {@code downloadNanos}, so the bound is short of the real time by
+   * at most the admission's round trip. Exact unless a 3-second slot boundary falls in that gap;
+   * then they are taken from the slot before, which never over-admits (see
+   * {@code s3gate-counters.lua}).
    */
-  private static void reconcileShared(BandwidthCharge charge, long bytesIn, long downloadCharged, long bytesOut,
-      boolean refused) {
+  private static void reconcileShared(BandwidthCharge charge, long bytesIn, long downloadCharged, long downloadNanos,
+      long bytesOut, boolean refused) {
     SharedBytes ledger = charge.ledger();
     if (charge.in()) {
       long declared = charge.inDeclaredBytes();
@@ -278,7 +280,8 @@ final class BandwidthLimiter {
     if (charge.out()) {
       long moved = refused ? 0 : bytesOut;
       if (moved < downloadCharged) {
-        ledger.refund(charge.counter(), ByteDirection.OUT, downloadCharged - moved, charge.stamp());
+        ledger.refund(charge.counter(), ByteDirection.OUT, downloadCharged - moved,
+            charge.stampOfLaterCharge(downloadNanos));
       } else if (moved > downloadCharged) {
         ledger.charge(charge.counter(), ByteDirection.OUT, moved - downloadCharged);
       }

@@ -24,7 +24,7 @@ record BandwidthTransfer(String counter, boolean in, long declared, long inLimit
     long inUsed = in ? charge.byteDecision(0).usedBytes() : 0;
     long outUsed = out ? charge.byteDecision(in ? 1 : 0).usedBytes() : 0;
     return new BandwidthCharge(counter, in, declared, inUsed, inLimitBytes, out, outUsed, outLimitBytes,
-        charge.byteLedger(), charge.storeStamp());
+        charge.byteLedger(), charge.storeStamp(), charge.ledgerNanos());
   }
 
   /** The refusal of claim {@code index}, as {@link BandwidthLimiter#tryAcquire} reports one. */

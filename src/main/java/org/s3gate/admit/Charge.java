@@ -27,6 +27,7 @@ public final class Charge {
   private final Decision[] decisions;
   private final ByteDecision[] byteDecisions;
   private final SharedBytes byteLedger;
+  private final long ledgerNanos;
 
   /**
    * @param budgets the budgets decided, {@code count} of them from index 0
@@ -56,6 +57,17 @@ public final class Charge {
    */
   public Charge(Budget[] budgets, int count, int deniedIndex, Decision decision, long storeStamp,
       Decision[] decisions, ByteDecision[] byteDecisions, SharedBytes byteLedger) {
+    this(budgets, count, deniedIndex, decision, storeStamp, decisions, byteDecisions, byteLedger, 0L);
+  }
+
+  /**
+   * @param ledgerNanos with a shared ledger: the caller's {@code System.nanoTime()} at or after the
+   *     store's answer, so a later charge sent at nanoTime {@code n} runs at store time at least
+   *     {@code storeStamp + (n - ledgerNanos)} (same-rate clocks): a lower bound for its refund
+   */
+  public Charge(Budget[] budgets, int count, int deniedIndex, Decision decision, long storeStamp,
+      Decision[] decisions, ByteDecision[] byteDecisions, SharedBytes byteLedger, long ledgerNanos) {
+    this.ledgerNanos = ledgerNanos;
     this.byteDecisions = byteDecisions;
     this.byteLedger = byteLedger;
     this.decisions = decisions;
@@ -100,6 +112,11 @@ public final class Charge {
   /** Where the admitted transfer's later byte charges go: null for the admission's own byte budgets. */
   public SharedBytes byteLedger() {
     return byteLedger;
+  }
+
+  /** The caller's nanoTime at or after the shared store's answer (see the constructor); 0 without a ledger. */
+  public long ledgerNanos() {
+    return ledgerNanos;
   }
 
   public int count() {

@@ -25,7 +25,8 @@ import org.s3gate.limit.Decision;
  * {@code nowNanos} read before the call was sent: no later than Redis time T + r while the clocks
  * run at the same rate (see {@link DenyShortcuts}). What frees C's bytes early on Redis: a refund (a
  * transfer that moved less than it was charged, a forged request, an in-flight denial) or
- * {@code clearKey}; then this instance keeps denying C for at most r (up to 63 s for bytes), the
+ * {@code clearKey}; a refund sent from this instance forgets C's entry at once ({@link RedisBytes}),
+ * one from another instance leaves this one denying C for at most r (up to 63 s for bytes), the
  * documented bound. Not used with {@code count.denied}, where Redis must see every request.
  *
  * <p>Bound: at most {@link DenyShortcuts#MAX_ENTRIES} entries; when full, new denials are not
@@ -83,6 +84,13 @@ final class ByteDenials {
 
   boolean isEmpty() {
     return denied.isEmpty();
+  }
+
+  /** Forgets {@code counter}'s denial in {@code direction} (bytes of it were given back). */
+  void forget(String counter, org.s3gate.limit.ByteDirection direction) {
+    if (!denied.isEmpty()) {
+      denied.remove(counter + '\n' + direction.label());
+    }
   }
 
   /** Forgets both directions of {@code counter}. */

@@ -31,10 +31,13 @@ final class RedisBytes implements SharedBytes {
 
   private final RedisLink link;
   private final LongAdder failures;
+  private final ByteDenials denials;
 
-  RedisBytes(RedisLink link, LongAdder failures) {
+  /** @param denials this instance's remembered byte denials: a refund sent from here forgets the counter's */
+  RedisBytes(RedisLink link, LongAdder failures, ByteDenials denials) {
     this.link = link;
     this.failures = failures;
+    this.denials = denials;
   }
 
   @Override
@@ -47,6 +50,8 @@ final class RedisBytes implements SharedBytes {
   @Override
   public void refund(String counter, ByteDirection direction, long bytes, long chargedStamp) {
     if (bytes > 0) {
+      // this instance knows the bytes are given back: its remembered denial may no longer hold
+      denials.forget(counter, direction);
       send(counter, direction, "0", Long.toString(bytes), Long.toString(chargedStamp));
     }
   }

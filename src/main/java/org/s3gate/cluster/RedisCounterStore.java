@@ -162,7 +162,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     this.settings = settings;
     this.local = local;
     this.localBytes = localBytes;
-    this.bytes = new RedisBytes(link, failures);
+    this.bytes = new RedisBytes(link, failures, byteDenials);
     this.failureMode = new FailureMode(settings, local, localBytes);
     this.timeoutNanos = settings.redisTimeout().toNanos();
     this.latencyRecorder = latencyRecorder;
@@ -282,8 +282,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         if (part == null) {
           return failureMode.decide(budgets, count, claims, claimCount, countDenied, nowNanos);
         }
-        if (part.deniedByBytes()) { // only the first call decides bytes
-          return part;
+        if (part.deniedByBytes()) { // only the first call decides bytes: its claims after all the budgets
+          return reindexedByteDenial(part, claimCount, budgets, count);
         }
         return new Charge(budgets, count, from + part.deniedIndex(), part.decision(), part.storeStamp());
       }
@@ -296,6 +296,16 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     return withBytesOf(first, claimCount, budgets, count, firstStamp);
   }
 
+  /** The first owner's call's byte denial as a denial of all {@code count} budgets (claim j at {@code count + j}). */
+  private static Charge reindexedByteDenial(Charge part, int claimCount, Budget[] budgets, int count) {
+    ByteDecision[] decisions = new ByteDecision[claimCount];
+    for (int j = 0; j < claimCount; j++) {
+      decisions[j] = part.byteDecision(j);
+    }
+    return new Charge(budgets, count, count + part.deniedIndex() - part.count(), part.decision(), part.storeStamp(),
+        null, decisions, null);
+  }
+
   /** The admitted Charge of all budgets, with the claims' decisions of the first owner's call. */
   private static Charge withBytesOf(Charge part, int claimCount, Budget[] budgets, int count, long stamp) {
     ByteDecision[] decisions = null;
@@ -305,7 +315,8 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         decisions[j] = part.byteDecision(j);
       }
     }
-    return new Charge(budgets, count, -1, part.decision(), stamp, null, decisions, part.byteLedger());
+    return new Charge(budgets, count, -1, part.decision(), stamp, null, decisions, part.byteLedger(),
+        part.ledgerNanos());
   }
 
   /**
@@ -342,6 +353,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
     if (reply == null) {
       return null;
     }
+    long answeredNanos = System.nanoTime(); // after Redis ran the call: bounds the later charges' time from below
     try {
       boolean admitted = number(reply.get(0)) == 1;
       int index = (int) number(reply.get(1)) - 1;
@@ -360,7 +372,7 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
       }
       if (admitted) {
         return new Charge(budgets, n, -1, Decision.admitted(perSecond, perMinute), stamp, null, byteDecisions,
-            claimCount == 0 ? null : bytes);
+            claimCount == 0 ? null : bytes, answeredNanos);
       }
       if (index >= n) { // a byte budget denied: nothing charged
         Decision own = Decision.admitted(perSecond, perMinute);

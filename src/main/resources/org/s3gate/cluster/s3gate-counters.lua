@@ -1,6 +1,6 @@
 #!lua name=s3gate
--- s3gate's shared request counters (counters.store=redis): one atomic step per decision.
--- Loaded by org.s3gate.cluster.RedisFunctions (FUNCTION LOAD REPLACE); read that class first.
+-- s3gate's shared request counters and byte budgets (counters.store=redis): one atomic step per decision.
+-- Loaded by org.s3gate.cluster.RedisLink (FUNCTION LOAD REPLACE on connect); RedisCounterStore calls it.
 --
 -- Design: each counter keeps an exact sliding log of its most recent requests per window, as a
 -- ring of S 4-byte timestamps (microseconds since the counter's base) in a Redis string, one ring
@@ -44,8 +44,9 @@
 -- still counting, never from later ones: moving a refund to an earlier slot only keeps the other
 -- bytes of that slot counted until S's slot leaves (counted too long: under-admits), while taking
 -- from a later slot would let S's unrefunded bytes leave first (counted too short: over-admits). So
--- a caller may pass any S at or before the real charge (the admission's time for a download charged
--- later without waiting for its reply): the minute never counts fewer bytes than the exact slot sums.
+-- a caller may pass any S at or before the real charge (a lower bound of the time of a download's
+-- length charged without waiting for its reply): the minute never counts fewer bytes than the exact
+-- slot sums.
 
 local WINDOW_US = { 1000000, 60000000 }
 local MAX_RING = 100000

@@ -147,4 +147,15 @@ class RedisBandwidthAdmissionTest {
     assertThat(admission.decide(put(10 * MIB), policy, 2 * SECOND).verdict()).as("the whole budget is free")
         .isEqualTo(Verdict.ADMITTED);
   }
+
+  @Test
+  void stampOfLaterCharge_isTheAdmissionsStampPlusTheTimeSinceItsAnswer_lessTheClockMargin() {
+    BandwidthCharge charge = new BandwidthCharge(KEY, false, 0, 0, 0, true, 0, MIB, SharedBytes.NONE, 1_000_000L,
+        5 * SECOND);
+    // 2 s later: 2,000,000 us less 0.1 % (2,000 us) and 1 ms
+    assertThat(charge.stampOfLaterCharge(7 * SECOND)).isEqualTo(1_000_000L + 1_997_000L);
+    assertThat(charge.stampOfLaterCharge(5 * SECOND + 500_000L)).as("within the margin: the admission's").isEqualTo(
+        1_000_000L);
+    assertThat(charge.stampOfLaterCharge(4 * SECOND)).as("never before the admission").isEqualTo(1_000_000L);
+  }
 }

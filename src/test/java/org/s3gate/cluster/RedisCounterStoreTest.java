@@ -230,6 +230,14 @@ class RedisCounterStoreTest {
     // an upload is another budget: Redis decides it
     assertThat(admit(SECOND, own, new ByteClaim("DOWNLOADER", ByteDirection.IN, 1_000, 10)).admitted()).isTrue();
     assertThat(redis.calls("fcall")).isEqualTo(calls + 1);
+    // this instance gives bytes back (an aborted download): its remembered refusal goes, Redis decides again
+    // (the refund and the next call travel on one connection, so Redis sees them in that order)
+    store.sharedBytes().refund("DOWNLOADER", ByteDirection.OUT, 600, Long.MIN_VALUE + 2);
+    assertThat(admit(2 * SECOND, own, download).admitted()).as("refund stamped before every slot: nothing freed")
+        .isFalse();
+    Charge any = admit(2 * SECOND, own, new ByteClaim("DOWNLOADER", ByteDirection.IN, 1_000, 1));
+    store.sharedBytes().refund("DOWNLOADER", ByteDirection.OUT, 600, any.storeStamp());
+    assertThat(admit(2 * SECOND + 1, own, download).admitted()).as("600 bytes free again").isTrue();
   }
 
   @Test

@@ -38,6 +38,8 @@ public final class RedisServer implements AutoCloseable {
   private final Builder options;
   private Path sentinelConf;
   private Process process;
+  /** The cluster node file's directory of a {@link #startSingleNodeCluster} server, else null. */
+  private Path clusterDir;
 
   private RedisServer(int port, Builder options) throws IOException {
     this.port = port;
@@ -160,6 +162,32 @@ public final class RedisServer implements AutoCloseable {
         nodeTimeoutMillis));
     server.launch();
     return server;
+  }
+
+  /**
+   * A Redis Cluster of one node owning every slot ({@code redis-cluster://} URI, {@link #clusterUri}):
+   * Redis then refuses any command whose keys hash to different slots (CROSSSLOT), as a real
+   * cluster does, so code that must split calls by hash tag is tested on one process.
+   */
+  public static RedisServer startSingleNodeCluster() throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("s3gate-redis-cluster-");
+    RedisServer server = new RedisServer(FreePorts.next(), builder().arg("--cluster-enabled", "yes",
+        "--cluster-announce-ip", "127.0.0.1", "--cluster-config-file", dir.resolve("nodes.conf").toString()));
+    server.clusterDir = dir;
+    server.launch();
+    server.command("CLUSTER ADDSLOTSRANGE 0 16383");
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!server.bulk("CLUSTER INFO").contains("cluster_state:ok")) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("single-node cluster on port " + server.port + " not ok");
+      }
+      Thread.sleep(20);
+    }
+    return server;
+  }
+
+  public String clusterUri() {
+    return "redis-cluster://127.0.0.1:" + port;
   }
 
   /** The server's log so far (for failure messages). */
@@ -322,6 +350,10 @@ public final class RedisServer implements AutoCloseable {
       Files.deleteIfExists(log);
       if (sentinelConf != null) {
         Files.deleteIfExists(sentinelConf);
+      }
+      if (clusterDir != null) {
+        Files.deleteIfExists(clusterDir.resolve("nodes.conf"));
+        Files.deleteIfExists(clusterDir);
       }
     } catch (IOException ignored) {
       // a temp file
