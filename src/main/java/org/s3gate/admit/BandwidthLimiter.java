@@ -119,6 +119,16 @@ final class BandwidthLimiter {
         + bandwidth.inBytesPerMinute() + " bytes/minute of request bodies): it can never be admitted");
   }
 
+  /** The upload length {@code in} counts for the request: 0 when none, -1 when of unknown length (the rules above). */
+  private static long countedUpload(GroupPolicy.Bandwidth bandwidth, RequestFacts request) {
+    return bandwidth.limitsIn() ? declaredLength(request) : 0;
+  }
+
+  /** Whether {@code out} counts the request's response body: a GET, with an {@code out} budget. */
+  private static boolean countsDownload(GroupPolicy.Bandwidth bandwidth, RequestFacts request) {
+    return bandwidth.limitsOut() && "GET".equals(request.method());
+  }
+
   /**
    * The request's byte claims, for a store that decides them with its request budgets; null when
    * the caller's group has no bandwidth limit or none applies to this request. The same rules as
@@ -130,9 +140,9 @@ final class BandwidthLimiter {
     if (bandwidth == null) {
       return null;
     }
-    long declared = bandwidth.limitsIn() ? declaredLength(request) : 0;
+    long declared = countedUpload(bandwidth, request);
     boolean in = declared != 0;
-    boolean out = bandwidth.limitsOut() && "GET".equals(request.method());
+    boolean out = countsDownload(bandwidth, request);
     if (!in && !out) {
       return null;
     }
@@ -158,9 +168,9 @@ final class BandwidthLimiter {
     if (bandwidth == null) {
       return null;
     }
-    long declared = bandwidth.limitsIn() ? declaredLength(request) : 0;
+    long declared = countedUpload(bandwidth, request);
     boolean in = declared != 0;
-    boolean out = bandwidth.limitsOut() && "GET".equals(request.method());
+    boolean out = countsDownload(bandwidth, request);
     if (!in && !out) {
       return null;
     }
