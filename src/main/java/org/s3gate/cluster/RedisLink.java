@@ -40,8 +40,12 @@ import org.s3gate.common.DaemonThreads;
  * options as the URI allows), except {@code redis-cluster://h1:p1,h2:p2} (and
  * {@code rediss-cluster://}), which names Redis Cluster seed nodes and connects a
  * {@link RedisClusterClient}. Options chosen so that no request waits for a Redis that is not there:
- * commands are <b>rejected, not queued</b>, while disconnected
- * ({@code DisconnectedBehavior.REJECT_COMMANDS}); every command times out after
+ * on a standalone Redis commands are <b>rejected, not queued</b>, while disconnected
+ * ({@code DisconnectedBehavior.REJECT_COMMANDS}); on Redis Cluster they are queued on a node's
+ * connection while it is being (re)opened, because Lettuce's cluster writer rejects a command for a
+ * node connection still being opened too (a MOVED to a node not connected yet would fail), and
+ * they wait there at most {@code redis.timeout} like any other (the store's circuit then stops
+ * sending); every command times out after
  * {@code redis.timeout}; the connection reconnects by itself every 100 ms
  * ({@code autoReconnect}, constant delay instead of Lettuce's exponential one up to 30 s, so
  * shared mode can return within a second of Redis coming back).
@@ -87,7 +91,10 @@ final class RedisLink implements AutoCloseable {
       clusterClient.setOptions(ClusterClientOptions.builder()
           .topologyRefreshOptions(ClusterTopology.refreshOptions())
           .autoReconnect(true)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          // not REJECT_COMMANDS: Lettuce's cluster writer then also rejects a command whose node
+          // connection is still being opened, so every MOVED to a node not connected yet (slots
+          // moved to a new primary) failed, and opened the circuit after a quiet spell
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
           .socketOptions(socket)
           .timeoutOptions(timeouts)
           .build());
@@ -216,8 +223,12 @@ final class RedisLink implements AutoCloseable {
       }
       for (RedisClusterNode node : primaries) {
         RedisURI at = node.getUri();
-        await(c.getConnection(at.getHost(), at.getPort()).async().functionLoad(LIBRARY, true).toCompletableFuture(),
-            wait);
+        StatefulRedisConnection<String, String> primary = c.getConnection(at.getHost(), at.getPort());
+        if (!primary.isOpen()) { // down: its commands would wait in its queue; try again on the next probe
+          throw new IllegalStateException("Redis Cluster primary " + at.getHost() + ":" + at.getPort()
+              + " is not connected");
+        }
+        await(primary.async().functionLoad(LIBRARY, true).toCompletableFuture(), wait);
       }
       loadedTopology = ClusterTopology.fingerprint(c.getPartitions());
     } else {

@@ -221,6 +221,46 @@ class RedisClusterStoreTest {
   }
 
   @Test
+  @Order(7)
+  void tryAcquire_slotsMovedToANewMaster_followsThemAndLoadsTheFunctionsThere() throws Exception {
+    try (RedisClusterNodes growing = RedisClusterNodes.start()) {
+      RedisCounterStore store = store(growing.uri(), ClusterSettings.Failure.CLOSED);
+      String before = "RESHARDED";
+      RedisServer from = growing.ownerOf(stateKey(before));
+      assertThat(acquire(store, 0, new Budget(before, 5, 100)).admitted()).isTrue();
+
+      RedisServer added = growing.addMaster();
+      growing.moveSlots(from, added, 500);
+      String moved = null;
+      for (int i = 0; moved == null; i++) {
+        if (growing.ownerOf(stateKey("MOVED" + i)).port() == added.port()) {
+          moved = "MOVED" + i;
+        }
+      }
+      // the store's topology still sends that slot to its old master: MOVED, then (the new master
+      // has no functions yet) "Function not found", which is decided by redis.failure and reloads
+      Budget own = new Budget(moved, 5, 100);
+      acquire(store, SECOND, own);
+      long deadline = System.nanoTime() + 30 * SECOND;
+      while (!"*1".equals(added.command("FUNCTION LIST LIBRARYNAME s3gate")) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(added.command("FUNCTION LIST LIBRARYNAME s3gate")).as("loaded on the new master").isEqualTo("*1");
+      long calls = added.calls("fcall");
+      Charge decided = acquire(store, 2 * SECOND, own);
+      long deadline2 = System.nanoTime() + 10 * SECOND;
+      for (int i = 3; !decided.admitted() && System.nanoTime() - deadline2 < 0; i++) {
+        Thread.sleep(100); // a request raced the reload: the next one finds the functions
+        decided = acquire(store, i * SECOND, own);
+      }
+      assertThat(decided.admitted()).isTrue();
+      assertThat(added.calls("fcall")).as("decided by the new master").isGreaterThan(calls);
+      assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+      assertThat(store.outages()).as("slots moving is no outage").isZero();
+    }
+  }
+
+  @Test
   @Order(10)
   void tryAcquire_oneMasterKilled_failureModeDecidesWithinTheTimeout_andSharedReturnsAfterItsRestart()
       throws Exception {
