@@ -146,7 +146,13 @@ final class RedisLink implements AutoCloseable {
     List<RedisURI> seeds = new ArrayList<>();
     for (String host : hosts.split(",")) {
       if (!host.isBlank()) {
-        seeds.add(RedisURI.create(scheme + userInfo + host.strip() + path));
+        RedisURI seed = RedisURI.create(scheme + userInfo + host.strip() + path);
+        if (!path.contains("timeout=")) {
+          // what the topology refresh (CLUSTER NODES of every node, on the probe's and Lettuce's
+          // threads) waits for a node: Lettuce's default is 60 s; requests have their own timeout
+          seed.setTimeout(ADMIN_TIMEOUT);
+        }
+        seeds.add(seed);
       }
     }
     if (seeds.isEmpty()) {
@@ -189,10 +195,12 @@ final class RedisLink implements AutoCloseable {
    * that connects while the nodes still gossip the slots of a new cluster sees some unassigned;
    * it refreshes once, then gives up until the next probe), and it loads the functions through
    * each primary's <em>write connection by host and port</em>: the one Lettuce routes a key's
-   * commands over. Lettuce opens those lazily, and with {@code REJECT_COMMANDS} a command whose
-   * node connection is still being opened is rejected at once ("Currently not connected"), so
-   * without this warm-up the first request of every primary failed (seen: a fresh key's first
-   * request denied with {@code redis.failure=closed}, outages counted under load).
+   * commands over (not {@code getConnection(nodeId)}, which opens another). Lettuce opens those
+   * lazily, so without this warm-up the first request of every primary waited for a TCP connect,
+   * and with {@code REJECT_COMMANDS}, which this client used before, failed at once ("Currently not
+   * connected": seen as a fresh key's first request denied with {@code redis.failure=closed}, and
+   * outages counted in shared mode under load). A primary whose connection is down fails the call
+   * at once instead of queueing the load on it.
    *
    * @throws RuntimeException when Redis cannot be reached or refuses
    */
@@ -213,7 +221,7 @@ final class RedisLink implements AutoCloseable {
       RedisClusterClient clusterClient = (RedisClusterClient) client;
       List<RedisClusterNode> primaries = ClusterTopology.primaries(c.getPartitions());
       if (primaries.isEmpty() || ClusterTopology.servedSlots(c.getPartitions()) < ClusterTopology.SLOTS) {
-        clusterClient.refreshPartitions(); // bounded by the connect timeout per node
+        clusterClient.refreshPartitions(); // bounded by the connect timeout and ADMIN_TIMEOUT per node
         primaries = ClusterTopology.primaries(c.getPartitions());
       }
       int served = ClusterTopology.servedSlots(c.getPartitions());
