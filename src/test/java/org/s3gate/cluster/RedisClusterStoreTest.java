@@ -174,6 +174,35 @@ class RedisClusterStoreTest {
   }
 
   @Test
+  @Order(8)
+  void table_onACluster_showsAndClearsTheCountersOfEveryMaster() {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    store.table().clear(); // the earlier tests' counters
+    Set<Integer> holders = new HashSet<>();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      String key = "TABLE" + i;
+      acquire(store, 0, new Budget(key, 5, 100));
+      holders.add(cluster.ownerOf(stateKey(key)).port());
+      expected.add(key + "=1");
+    }
+    assertThat(holders).hasSize(3);
+    SharedCounterTable table = store.table();
+    assertThat(table.size()).as("SCAN over every master").isEqualTo(9);
+    assertThat(table.snapshot(0)).extracting(u -> u.key() + "=" + u.currentPerSecond())
+        .containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(table.clearKey("TABLE0")).isTrue();
+    assertThat(table.size()).isEqualTo(8);
+    table.clear();
+    assertThat(table.size()).isZero();
+    for (RedisServer node : cluster.nodes()) {
+      // callers' counters only: bucket counters (s3gate:bc:...) are not the api_keys table's
+      assertThat(node.command("KEYS s3gate:[csm]:*")).as("master " + node.port() + " emptied").isEqualTo("*0");
+    }
+    assertThat(store.failures()).isZero();
+  }
+
+  @Test
   @Order(5)
   void tryAcquire_aMasterLostItsFunctions_reloadsThemWithoutAnOutage() throws Exception {
     RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
