@@ -262,9 +262,13 @@ final class RedisLink implements AutoCloseable {
     try {
       future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
+      future.cancel(false);
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (Exception e) {
+      // a command queued on a node connection being re-opened (Redis Cluster) must not stay there
+      // until it reconnects: the probe sends one every 100 ms while Redis is away
+      future.cancel(false);
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getCause() != null ? e.getCause() : e);
     }
   }
