@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import io.lettuce.core.cluster.SlotHash;
+
 import org.s3gate.admit.Budget;
 import org.s3gate.admit.Charge;
 import org.s3gate.admit.LocalCounterStore;
@@ -287,6 +289,64 @@ class RedisClusterStoreTest {
       assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
       assertThat(store.outages()).as("slots moving is no outage").isZero();
     }
+  }
+
+  @Test
+  @Order(9)
+  void tryAcquire_slotMidMigration_keysNotMovedYetDecidedOnTheSource_othersByTheFailureMode_countsMoveWithTheKeys() {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.LOCAL);
+    String key = "ASKMOVE";
+    int slot = SlotHash.getSlot(stateKey(key));
+    RedisServer source = cluster.ownerOf(stateKey(key));
+    RedisServer target = cluster.nodes().stream().filter(n -> n.port() != source.port()).findFirst().orElseThrow();
+    Budget own = new Budget(key, 100, 5);
+    assertThat(acquire(store, 0, own).admitted()).isTrue();
+    assertThat(acquire(store, 1, own).admitted()).isTrue();
+    String fresh = null;
+    for (int i = 0; fresh == null; i++) {
+      if (SlotHash.getSlot(stateKey("ASKFRESH" + i)) == slot) {
+        fresh = "ASKFRESH" + i;
+      }
+    }
+    // the state redis-cli --cluster reshard leaves a slot in while it moves the slot's keys
+    assertThat(target.command("CLUSTER SETSLOT " + slot + " IMPORTING " + RedisClusterNodes.nodeId(source)))
+        .isEqualTo("+OK");
+    assertThat(source.command("CLUSTER SETSLOT " + slot + " MIGRATING " + RedisClusterNodes.nodeId(target)))
+        .isEqualTo("+OK");
+
+    // a key whose counters are all still on the source is decided there
+    long sourceCalls = source.calls("fcall");
+    assertThat(acquire(store, 10, own).admitted()).isTrue();
+    assertThat(source.calls("fcall")).isEqualTo(sourceCalls + 1);
+    // a fresh key of that slot: ASK to the target, which refuses a call of several missing keys
+    // during the migration (TRYAGAIN): decided by redis.failure (local, 4 / 2 instances), no outage
+    Budget freshOwn = new Budget(fresh, 100, 4);
+    List<Boolean> freshAdmitted = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      freshAdmitted.add(acquire(store, 20 + i, freshOwn).admitted());
+    }
+    assertThat(freshAdmitted).containsExactly(true, true, false, false);
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(store.outages()).as("a slot being moved is no outage").isZero();
+
+    // the migration ends: the key's counters move with it, then the slot is the target's
+    String[] keys = RedisKeys.of(key);
+    assertThat(source.command("MIGRATE 127.0.0.1 " + target.port() + " \"\" 0 5000 KEYS " + String.join(" ", keys)))
+        .isEqualTo("+OK");
+    for (RedisServer node : cluster.nodes()) {
+      assertThat(node.command("CLUSTER SETSLOT " + slot + " NODE " + RedisClusterNodes.nodeId(target)))
+          .isEqualTo("+OK");
+    }
+    long targetCalls = target.calls("fcall");
+    List<Boolean> after = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      after.add(acquire(store, 30 + i, own).admitted());
+    }
+    assertThat(after).as("3 of 5 a minute were taken before the move").containsExactly(true, true, false);
+    assertThat(acquire(store, 40, freshOwn).admitted()).as("the fresh key, now decided by Redis").isTrue();
+    assertThat(target.calls("fcall") - targetCalls).as("MOVED: decided on the new owner").isEqualTo(4);
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(store.outages()).isZero();
   }
 
   @Test
