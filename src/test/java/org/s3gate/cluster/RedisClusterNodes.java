@@ -250,7 +250,7 @@ public final class RedisClusterNodes implements AutoCloseable {
     return List.copyOf(nodes);
   }
 
-  /** The node that serves {@code key}'s slot ({@code CLUSTER KEYSLOT}, then each node's {@code CLUSTER SLOTS} view of itself). */
+  /** The running node that serves {@code key}'s slot: {@code CLUSTER KEYSLOT}, then each node's own line of {@code CLUSTER NODES}. */
   public RedisServer ownerOf(String key) {
     int slot = slot(key);
     for (RedisServer node : nodes) {
