@@ -49,7 +49,11 @@ final class ClusterTopology {
         .build();
   }
 
-  /** The nodes that serve slots as primaries. */
+  /**
+   * The primaries, with or without slots (a node just added has none yet, and gets the functions
+   * before slots move to it), except those the cluster has marked failed: their slots count as
+   * unserved until a replica takes them over.
+   */
   static List<RedisClusterNode> primaries(Partitions partitions) {
     List<RedisClusterNode> out = new ArrayList<>();
     for (RedisClusterNode node : partitions) {

@@ -431,6 +431,12 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
         failures.increment(); // decided by redis.failure, but no step towards an outage: the probe reloads
         reloadWanted = true;
         LOG.log(Level.DEBUG, "Redis lacks the s3gate functions ({0}); reloading them", problems.describe(e));
+      } else if (replyIs(e, "TRYAGAIN")) {
+        // Redis Cluster moving this key's slot: a call of several keys (every counter has three)
+        // whose keys are not all on one side yet is refused until they are. Redis answers, so this
+        // is no step towards an outage; only this request is decided by redis.failure.
+        failures.increment();
+        LOG.log(Level.DEBUG, "Redis Cluster is migrating the slot ({0}); decided by redis.failure", problems.describe(e));
       } else {
         onFailure(e);
       }
@@ -444,9 +450,14 @@ public final class RedisCounterStore implements CounterStore, StoreStatus, AutoC
    * never had, the library. Redis 7: {@code ERR Function not found}.
    */
   static boolean functionMissing(Throwable e) {
+    return replyIs(e, "ERR Function not found");
+  }
+
+  /** Whether {@code e} is, or was caused by, an error reply of Redis starting with {@code prefix}. */
+  static boolean replyIs(Throwable e, String prefix) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof io.lettuce.core.RedisCommandExecutionException && t.getMessage() != null
-          && t.getMessage().contains("Function not found")) {
+          && t.getMessage().startsWith(prefix)) {
         return true;
       }
     }

@@ -41,8 +41,12 @@ import org.s3gate.common.DaemonThreads;
  * options as the URI allows), except {@code redis-cluster://h1:p1,h2:p2} (and
  * {@code rediss-cluster://}), which names Redis Cluster seed nodes and connects a
  * {@link RedisClusterClient}. Options chosen so that no request waits for a Redis that is not there:
- * commands are <b>rejected, not queued</b>, while disconnected
- * ({@code DisconnectedBehavior.REJECT_COMMANDS}); every command times out after
+ * on a standalone Redis commands are <b>rejected, not queued</b>, while disconnected
+ * ({@code DisconnectedBehavior.REJECT_COMMANDS}); on Redis Cluster they are queued on a node's
+ * connection while it is being (re)opened, because Lettuce's cluster writer rejects a command for a
+ * node connection still being opened too (a MOVED to a node not connected yet would fail), and
+ * they wait there at most {@code redis.timeout} like any other (the store's circuit then stops
+ * sending); every command times out after
  * {@code redis.timeout}; the connection reconnects by itself every 100 ms
  * ({@code autoReconnect}, constant delay instead of Lettuce's exponential one up to 30 s, so
  * shared mode can return within a second of Redis coming back).
@@ -96,7 +100,10 @@ final class RedisLink implements AutoCloseable {
       clusterClient.setOptions(ClusterClientOptions.builder()
           .topologyRefreshOptions(ClusterTopology.refreshOptions())
           .autoReconnect(true)
-          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          // not REJECT_COMMANDS: Lettuce's cluster writer then also rejects a command whose node
+          // connection is still being opened, so every MOVED to a node not connected yet (slots
+          // moved to a new primary) failed, and opened the circuit after a quiet spell
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
           .socketOptions(socket)
           .timeoutOptions(timeouts)
           .build());
@@ -151,7 +158,13 @@ final class RedisLink implements AutoCloseable {
     List<RedisURI> seeds = new ArrayList<>();
     for (String host : hosts.split(",")) {
       if (!host.isBlank()) {
-        seeds.add(RedisURI.create(scheme + userInfo + host.strip() + path));
+        RedisURI seed = RedisURI.create(scheme + userInfo + host.strip() + path);
+        if (!path.contains("timeout=")) {
+          // what the topology refresh (CLUSTER NODES of every node, on the probe's and Lettuce's
+          // threads) waits for a node: Lettuce's default is 60 s; requests have their own timeout
+          seed.setTimeout(ADMIN_TIMEOUT);
+        }
+        seeds.add(seed);
       }
     }
     if (seeds.isEmpty()) {
@@ -194,10 +207,12 @@ final class RedisLink implements AutoCloseable {
    * that connects while the nodes still gossip the slots of a new cluster sees some unassigned;
    * it refreshes once, then gives up until the next probe), and it loads the functions through
    * each primary's <em>write connection by host and port</em>: the one Lettuce routes a key's
-   * commands over. Lettuce opens those lazily, and with {@code REJECT_COMMANDS} a command whose
-   * node connection is still being opened is rejected at once ("Currently not connected"), so
-   * without this warm-up the first request of every primary failed (seen: a fresh key's first
-   * request denied with {@code redis.failure=closed}, outages counted under load).
+   * commands over (not {@code getConnection(nodeId)}, which opens another). Lettuce opens those
+   * lazily, so without this warm-up the first request of every primary waited for a TCP connect,
+   * and with {@code REJECT_COMMANDS}, which this client used before, failed at once ("Currently not
+   * connected": seen as a fresh key's first request denied with {@code redis.failure=closed}, and
+   * outages counted in shared mode under load). A primary whose connection is down fails the call
+   * at once instead of queueing the load on it.
    *
    * @throws RuntimeException when Redis cannot be reached or refuses
    */
@@ -235,7 +250,7 @@ final class RedisLink implements AutoCloseable {
       RedisClusterClient clusterClient = (RedisClusterClient) client;
       List<RedisClusterNode> primaries = ClusterTopology.primaries(c.getPartitions());
       if (primaries.isEmpty() || ClusterTopology.servedSlots(c.getPartitions()) < ClusterTopology.SLOTS) {
-        clusterClient.refreshPartitions(); // bounded by the connect timeout per node
+        clusterClient.refreshPartitions(); // bounded by the connect timeout and ADMIN_TIMEOUT per node
         primaries = ClusterTopology.primaries(c.getPartitions());
       }
       int served = ClusterTopology.servedSlots(c.getPartitions());
@@ -245,8 +260,12 @@ final class RedisLink implements AutoCloseable {
       }
       for (RedisClusterNode node : primaries) {
         RedisURI at = node.getUri();
-        await(c.getConnection(at.getHost(), at.getPort()).async().functionLoad(LIBRARY, true).toCompletableFuture(),
-            wait);
+        StatefulRedisConnection<String, String> primary = c.getConnection(at.getHost(), at.getPort());
+        if (!primary.isOpen()) { // down: its commands would wait in its queue; try again on the next probe
+          throw new IllegalStateException("Redis Cluster primary " + at.getHost() + ":" + at.getPort()
+              + " is not connected");
+        }
+        await(primary.async().functionLoad(LIBRARY, true).toCompletableFuture(), wait);
       }
       loadedTopology = ClusterTopology.fingerprint(c.getPartitions());
     } else {
@@ -322,9 +341,13 @@ final class RedisLink implements AutoCloseable {
     try {
       future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
+      future.cancel(false);
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (Exception e) {
+      // a command queued on a node connection being re-opened (Redis Cluster) must not stay there
+      // until it reconnects: the probe sends one every 100 ms while Redis is away
+      future.cancel(false);
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getCause() != null ? e.getCause() : e);
     }
   }

@@ -123,28 +123,69 @@ public final class RedisClusterNodes implements AutoCloseable {
   }
 
   private void create() throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+    List<String> command = new ArrayList<>(List.of("--cluster", "create"));
     for (RedisServer node : nodes) {
       command.add("127.0.0.1:" + node.port());
     }
     command.add("--cluster-replicas");
     command.add(String.valueOf(replicasPerMaster));
     command.add("--cluster-yes");
+    redisCli(command);
+  }
+
+  /** Runs {@code redis-cli ARGS} (bounded), failing with its output when it fails. */
+  private static void redisCli(List<String> args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add("redis-cli");
+    command.addAll(args);
     Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
     cli.getOutputStream().close();
     byte[] output;
     try {
       if (!cli.waitFor(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         cli.destroyForcibly();
-        throw new IllegalStateException("redis-cli --cluster create did not finish within " + READY_TIMEOUT);
+        cli.waitFor(5, TimeUnit.SECONDS);
+        throw new IllegalStateException(String.join(" ", command) + " did not finish within " + READY_TIMEOUT);
       }
     } finally {
       output = cli.getInputStream().readAllBytes();
     }
     if (cli.exitValue() != 0) {
-      throw new IllegalStateException("redis-cli --cluster create failed (" + cli.exitValue() + "): "
+      throw new IllegalStateException(String.join(" ", command) + " failed (" + cli.exitValue() + "): "
           + new String(output, StandardCharsets.UTF_8));
     }
+  }
+
+  /**
+   * Starts one more node, joins it as a master without slots ({@code redis-cli --cluster add-node})
+   * and waits until every node knows it.
+   */
+  public RedisServer addMaster() throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("s3gate-redis-cluster-");
+    dirs.add(dir);
+    RedisServer node = RedisServer.startClusterNode(portWithFreeBus(), dir,
+        replicasPerMaster > 0 ? FAILOVER_NODE_TIMEOUT_MILLIS : DEFAULT_NODE_TIMEOUT_MILLIS);
+    nodes.add(node);
+    RedisServer existing = nodes.stream().filter(RedisServer::alive).findFirst().orElseThrow();
+    redisCli(List.of("--cluster", "add-node", "127.0.0.1:" + node.port(), "127.0.0.1:" + existing.port()));
+    awaitReady();
+    return node;
+  }
+
+  /**
+   * Moves {@code slots} slots from {@code from} to {@code to} with their keys
+   * ({@code redis-cli --cluster reshard}: MIGRATE under the hood, so a client sees MOVED and ASK),
+   * then waits until every node agrees.
+   */
+  public void moveSlots(RedisServer from, RedisServer to, int slots) throws IOException, InterruptedException {
+    redisCli(List.of("--cluster", "reshard", "127.0.0.1:" + from.port(), "--cluster-from", nodeId(from),
+        "--cluster-to", nodeId(to), "--cluster-slots", String.valueOf(slots), "--cluster-yes"));
+    awaitReady();
+  }
+
+  /** {@code CLUSTER MYID}. */
+  public static String nodeId(RedisServer node) {
+    return node.bulk("CLUSTER MYID").trim();
   }
 
   /** Waits until every running node reports {@code cluster_state:ok} with all 16384 slots assigned. */
@@ -209,7 +250,7 @@ public final class RedisClusterNodes implements AutoCloseable {
     return List.copyOf(nodes);
   }
 
-  /** The node that serves {@code key}'s slot ({@code CLUSTER KEYSLOT}, then each node's {@code CLUSTER SLOTS} view of itself). */
+  /** The running node that serves {@code key}'s slot: {@code CLUSTER KEYSLOT}, then each node's own line of {@code CLUSTER NODES}. */
   public RedisServer ownerOf(String key) {
     int slot = slot(key);
     for (RedisServer node : nodes) {

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import io.lettuce.core.cluster.SlotHash;
+
 import org.s3gate.admit.Budget;
 import org.s3gate.admit.Charge;
 import org.s3gate.admit.LocalCounterStore;
@@ -176,6 +178,35 @@ class RedisClusterStoreTest {
   }
 
   @Test
+  @Order(8)
+  void table_onACluster_showsAndClearsTheCountersOfEveryMaster() {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
+    store.table().clear(); // the earlier tests' counters
+    Set<Integer> holders = new HashSet<>();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      String key = "TABLE" + i;
+      acquire(store, 0, new Budget(key, 5, 100));
+      holders.add(cluster.ownerOf(stateKey(key)).port());
+      expected.add(key + "=1");
+    }
+    assertThat(holders).hasSize(3);
+    SharedCounterTable table = store.table();
+    assertThat(table.size()).as("SCAN over every master").isEqualTo(9);
+    assertThat(table.snapshot(0)).extracting(u -> u.key() + "=" + u.currentPerSecond())
+        .containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(table.clearKey("TABLE0")).isTrue();
+    assertThat(table.size()).isEqualTo(8);
+    table.clear();
+    assertThat(table.size()).isZero();
+    for (RedisServer node : cluster.nodes()) {
+      // callers' counters only: bucket counters (s3gate:bc:...) are not the api_keys table's
+      assertThat(node.command("KEYS s3gate:[csm]:*")).as("master " + node.port() + " emptied").isEqualTo("*0");
+    }
+    assertThat(store.failures()).isZero();
+  }
+
+  @Test
   @Order(5)
   void tryAcquire_aMasterLostItsFunctions_reloadsThemWithoutAnOutage() throws Exception {
     RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.CLOSED);
@@ -220,6 +251,108 @@ class RedisClusterStoreTest {
       assertThat(holders).hasSize(3);
       assertThat(store.outages()).as("only the one at startup").isEqualTo(1);
     }
+  }
+
+  @Test
+  @Order(7)
+  void tryAcquire_slotsMovedToANewMaster_followsThemAndLoadsTheFunctionsThere() throws Exception {
+    try (RedisClusterNodes growing = RedisClusterNodes.start()) {
+      RedisCounterStore store = store(growing.uri(), ClusterSettings.Failure.CLOSED);
+      String before = "RESHARDED";
+      RedisServer from = growing.ownerOf(stateKey(before));
+      assertThat(acquire(store, 0, new Budget(before, 5, 100)).admitted()).isTrue();
+
+      RedisServer added = growing.addMaster();
+      growing.moveSlots(from, added, 500);
+      String moved = null;
+      for (int i = 0; moved == null; i++) {
+        if (growing.ownerOf(stateKey("MOVED" + i)).port() == added.port()) {
+          moved = "MOVED" + i;
+        }
+      }
+      // the store's topology still sends that slot to its old master: MOVED, then (the new master
+      // has no functions yet) "Function not found", which is decided by redis.failure and reloads
+      Budget own = new Budget(moved, 5, 100);
+      acquire(store, SECOND, own);
+      long deadline = System.nanoTime() + 30 * SECOND;
+      while (!"*1".equals(added.command("FUNCTION LIST LIBRARYNAME s3gate")) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(added.command("FUNCTION LIST LIBRARYNAME s3gate")).as("loaded on the new master").isEqualTo("*1");
+      long calls = added.calls("fcall");
+      Charge decided = acquire(store, 2 * SECOND, own);
+      long deadline2 = System.nanoTime() + 10 * SECOND;
+      for (int i = 3; !decided.admitted() && System.nanoTime() - deadline2 < 0; i++) {
+        Thread.sleep(100); // a request raced the reload: the next one finds the functions
+        decided = acquire(store, i * SECOND, own);
+      }
+      assertThat(decided.admitted()).isTrue();
+      assertThat(added.calls("fcall")).as("decided by the new master").isGreaterThan(calls);
+      assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+      assertThat(store.outages()).as("slots moving is no outage").isZero();
+    }
+  }
+
+  @Test
+  @Order(9)
+  void tryAcquire_slotMidMigration_keysNotMovedYetDecidedOnTheSource_othersByTheFailureMode_countsMoveWithTheKeys() {
+    RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.LOCAL);
+    String key = "ASKMOVE";
+    int slot = SlotHash.getSlot(stateKey(key));
+    RedisServer source = cluster.ownerOf(stateKey(key));
+    RedisServer target = cluster.nodes().stream().filter(n -> n.port() != source.port()).findFirst().orElseThrow();
+    Budget own = new Budget(key, 100, 5);
+    assertThat(acquire(store, 0, own).admitted()).isTrue();
+    assertThat(acquire(store, 1, own).admitted()).isTrue();
+    String fresh = null;
+    for (int i = 0; fresh == null; i++) {
+      if (SlotHash.getSlot(stateKey("ASKFRESH" + i)) == slot) {
+        fresh = "ASKFRESH" + i;
+      }
+    }
+    // the state redis-cli --cluster reshard leaves a slot in while it moves the slot's keys
+    assertThat(target.command("CLUSTER SETSLOT " + slot + " IMPORTING " + RedisClusterNodes.nodeId(source)))
+        .isEqualTo("+OK");
+    assertThat(source.command("CLUSTER SETSLOT " + slot + " MIGRATING " + RedisClusterNodes.nodeId(target)))
+        .isEqualTo("+OK");
+
+    // a key whose counters are all still on the source is decided there
+    long sourceCalls = source.calls("fcall");
+    assertThat(acquire(store, 10, own).admitted()).isTrue();
+    assertThat(source.calls("fcall")).isEqualTo(sourceCalls + 1);
+    // a fresh key of that slot: ASK to the target, which refuses a call of several missing keys
+    // during the migration (TRYAGAIN): decided by redis.failure (local, 4 / 2 instances), no outage
+    Budget freshOwn = new Budget(fresh, 100, 4);
+    List<Boolean> freshAdmitted = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      freshAdmitted.add(acquire(store, 20 + i, freshOwn).admitted());
+    }
+    assertThat(freshAdmitted).containsExactly(true, true, false, false);
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(store.outages()).as("a slot being moved is no outage").isZero();
+
+    // the migration ends: the key's counters move with it, then the slot is the target's
+    String[] keys = RedisKeys.of(key);
+    assertThat(source.command("MIGRATE 127.0.0.1 " + target.port() + " \"\" 0 5000 KEYS " + String.join(" ", keys)))
+        .isEqualTo("+OK");
+    // moved but the slot still migrating: the source has none of its keys, ASK to the target
+    long targetCalls = target.calls("fcall");
+    assertThat(acquire(store, 25, own).admitted()).isTrue();
+    assertThat(target.calls("fcall")).as("ASK: decided on the importing master").isEqualTo(targetCalls + 1);
+    for (RedisServer node : cluster.nodes()) {
+      assertThat(node.command("CLUSTER SETSLOT " + slot + " NODE " + RedisClusterNodes.nodeId(target)))
+          .isEqualTo("+OK");
+    }
+    targetCalls = target.calls("fcall");
+    List<Boolean> after = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      after.add(acquire(store, 30 + i, own).admitted());
+    }
+    assertThat(after).as("4 of 5 a minute were taken before the slot moved").containsExactly(true, false);
+    assertThat(acquire(store, 40, freshOwn).admitted()).as("the fresh key, now decided by Redis").isTrue();
+    assertThat(target.calls("fcall") - targetCalls).as("MOVED: decided on the new owner").isEqualTo(3);
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(store.outages()).isZero();
   }
 
   @Test
