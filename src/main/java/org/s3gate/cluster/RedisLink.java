@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +89,7 @@ final class RedisLink implements AutoCloseable {
     String scheme = uri.substring(0, Math.max(0, uri.indexOf("://")));
     this.cluster = scheme.endsWith("-cluster");
     if (cluster) {
-      RedisClusterClient clusterClient = RedisClusterClient.create(resources, clusterSeeds(uri));
+      RedisClusterClient clusterClient = RedisClusterClient.create(resources, ClusterSeeds.of(uri));
       clusterClient.setOptions(ClusterClientOptions.builder()
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -133,38 +132,6 @@ final class RedisLink implements AutoCloseable {
   }
 
   static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
-
-  /** {@code redis-cluster://[user:pass@]h1:p1,h2:p2[/?opts]} as one {@code redis://} URI per seed. */
-  static List<RedisURI> clusterSeeds(String uri) {
-    int schemeEnd = uri.indexOf("://");
-    String scheme = uri.startsWith("rediss-") ? "rediss://" : "redis://";
-    String rest = uri.substring(schemeEnd + 3);
-    int at = rest.lastIndexOf('@');
-    String userInfo = at < 0 ? "" : rest.substring(0, at + 1);
-    String hostsAndPath = rest.substring(at + 1);
-    int pathStart = indexOfAny(hostsAndPath, "/?");
-    String hosts = pathStart < 0 ? hostsAndPath : hostsAndPath.substring(0, pathStart);
-    String path = pathStart < 0 ? "" : hostsAndPath.substring(pathStart);
-    List<RedisURI> seeds = new ArrayList<>();
-    for (String host : hosts.split(",")) {
-      if (!host.isBlank()) {
-        seeds.add(RedisURI.create(scheme + userInfo + host.strip() + path));
-      }
-    }
-    if (seeds.isEmpty()) {
-      throw new IllegalArgumentException("redis.uri names no cluster node");
-    }
-    return seeds;
-  }
-
-  private static int indexOfAny(String text, String chars) {
-    for (int i = 0; i < text.length(); i++) {
-      if (chars.indexOf(text.charAt(i)) >= 0) {
-        return i;
-      }
-    }
-    return -1;
-  }
 
   private static String loadLibrary() {
     try (InputStream in = RedisLink.class.getResourceAsStream("s3gate-counters.lua")) {
