@@ -166,13 +166,13 @@ final class RedisLink implements AutoCloseable {
         StatefulRedisConnection<String, String> c = ((RedisClient) client).connect();
         connection = c;
         commands = c.async();
-        if (sentinel != null) {
-          sentinel.remember();
-        }
       }
     }
     try {
       load(connection, commands);
+      if (sentinel != null) { // connected (or Lettuce reconnected) to the master Sentinel names now
+        sentinel.remember();
+      }
     } catch (RuntimeException e) {
       if (connection.isOpen() && refusedByRedis(e)) {
         // Redis answered and refused (e.g. READONLY: the node Sentinel named went replica since):
