@@ -53,6 +53,8 @@ import org.s3gate.policy.GatewaySettings;
  *       while the circuit is open tries to return: connect, FUNCTION LOAD REPLACE (a restarted Redis without persistence has
  *       lost the functions) and PING, each bounded; on success shared mode returns. With Lettuce
  *       reconnecting every 100 ms, shared mode returns within about 200 ms of Redis answering.
+ *       With Sentinel, every 5th probe while shared asks Sentinel who is master and hands the link
+ *       over when that changed ({@link RedisLink#followSentinel}), without a failure-mode window.
  *   <li>A call that times out may still have been executed by Redis: it then holds a charge for a
  *       request decided locally. That only ever counts one request too many (never admits too
  *       many).
