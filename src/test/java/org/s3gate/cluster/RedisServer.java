@@ -18,7 +18,8 @@ import org.s3gate.testsupport.FreePorts;
 
 /**
  * A real {@code redis-server} (Debian's package, see {@code .ci/run}) for tests: started on a free
- * loopback port with no persistence ({@code --save '' --appendonly no}), its output in a temp file,
+ * loopback port with no persistence ({@code --save '' --appendonly no}) in a temp directory of its
+ * own ({@code --dir}: a replica still writes its sync's RDB there), its output in a temp file,
  * stopped by its own PID only. {@link #kill} (SIGKILL) and {@link #restart} (same port) let a test
  * take Redis away mid-run and bring it back.
  *
@@ -35,6 +36,8 @@ public final class RedisServer implements AutoCloseable {
 
   private final int port;
   private final Path log;
+  /** The server's working directory: a replica writes the RDB of its full sync there ({@code dump.rdb}). */
+  private final Path dir;
   private final Builder options;
   private Path sentinelConf;
   private Process process;
@@ -43,6 +46,7 @@ public final class RedisServer implements AutoCloseable {
     this.port = port;
     this.options = options;
     this.log = Files.createTempFile("s3gate-redis-", ".log");
+    this.dir = Files.createTempDirectory("s3gate-redis-dir-");
   }
 
   /** Starts a plain server on a free port of 127.0.0.1 and waits until it answers PING. */
@@ -131,7 +135,8 @@ public final class RedisServer implements AutoCloseable {
     } else {
       args.addAll(List.of("--port", String.valueOf(port)));
     }
-    args.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"));
+    args.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+        "--dir", dir.toString()));
     if (options.password != null) {
       args.addAll(List.of("--requirepass", options.password));
     }
@@ -290,6 +295,12 @@ public final class RedisServer implements AutoCloseable {
     }
     try {
       Files.deleteIfExists(log);
+      try (var files = Files.list(dir)) {
+        for (Path file : files.toList()) {
+          Files.deleteIfExists(file);
+        }
+      }
+      Files.deleteIfExists(dir);
       if (sentinelConf != null) {
         Files.deleteIfExists(sentinelConf);
       }
