@@ -171,7 +171,7 @@ final class RedisLink implements AutoCloseable {
     try {
       load(connection, commands);
       if (sentinel != null) { // connected (or Lettuce reconnected) to the master Sentinel names now
-        sentinel.remember();
+        sentinel.remember(System.nanoTime());
       }
     } catch (RuntimeException e) {
       if (connection.isOpen() && refusedByRedis(e)) {
@@ -229,7 +229,7 @@ final class RedisLink implements AutoCloseable {
     if (sentinel == null || connection == null) {
       return null;
     }
-    String movedTo = sentinel.movedTo();
+    String movedTo = sentinel.movedTo(System.nanoTime());
     if (movedTo == null) {
       return null;
     }

@@ -135,8 +135,9 @@ public final class RedisServer implements AutoCloseable {
     } else {
       args.addAll(List.of("--port", String.valueOf(port)));
     }
+    // repl-diskless-sync-delay 0: a master starts a replica's full sync at once (Redis 7 waits 5 s for more replicas)
     args.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes",
-        "--dir", dir.toString()));
+        "--dir", dir.toString(), "--repl-diskless-sync-delay", "0"));
     if (options.password != null) {
       args.addAll(List.of("--requirepass", options.password));
     }
