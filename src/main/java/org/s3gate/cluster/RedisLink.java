@@ -255,7 +255,9 @@ final class RedisLink implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (Exception e) {
-      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+      // Redis's own error (NOPERM, READONLY, ...) as it is, so the outage's log line names it first
+      throw e instanceof RuntimeException r ? r : e.getCause() instanceof RuntimeException cause ? cause
+          : new IllegalStateException(e.getCause() != null ? e.getCause() : e);
     }
   }
 
