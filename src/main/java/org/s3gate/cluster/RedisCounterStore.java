@@ -58,6 +58,8 @@ import org.s3gate.policy.GatewaySettings;
  *       while the circuit is open tries to return: connect, FUNCTION LOAD REPLACE (a restarted Redis without persistence has
  *       lost the functions) and PING, each bounded; on success shared mode returns. With Lettuce
  *       reconnecting every 100 ms, shared mode returns within about 200 ms of Redis answering.
+ *       With Sentinel, every 5th probe while shared asks Sentinel who is master and hands the link
+ *       over when that changed ({@link RedisLink#followSentinel}), without a failure-mode window.
  *   <li><b>Functions lost.</b> A node answering "Function not found" (a primary restarted without
  *       persistence while the circuit stayed closed) has that request decided by
  *       {@code redis.failure} and the functions reloaded by the probe on its next tick, without

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +95,7 @@ final class RedisLink implements AutoCloseable {
     String scheme = uri.substring(0, Math.max(0, uri.indexOf("://")));
     this.cluster = scheme.endsWith("-cluster");
     if (cluster) {
-      RedisClusterClient clusterClient = RedisClusterClient.create(resources, clusterSeeds(uri));
+      RedisClusterClient clusterClient = RedisClusterClient.create(resources, ClusterSeeds.of(uri));
       clusterClient.setOptions(ClusterClientOptions.builder()
           .topologyRefreshOptions(ClusterTopology.refreshOptions())
           .autoReconnect(true)
@@ -144,44 +143,6 @@ final class RedisLink implements AutoCloseable {
 
   static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
 
-  /** {@code redis-cluster://[user:pass@]h1:p1,h2:p2[/?opts]} as one {@code redis://} URI per seed. */
-  static List<RedisURI> clusterSeeds(String uri) {
-    int schemeEnd = uri.indexOf("://");
-    String scheme = uri.startsWith("rediss-") ? "rediss://" : "redis://";
-    String rest = uri.substring(schemeEnd + 3);
-    int at = rest.lastIndexOf('@');
-    String userInfo = at < 0 ? "" : rest.substring(0, at + 1);
-    String hostsAndPath = rest.substring(at + 1);
-    int pathStart = indexOfAny(hostsAndPath, "/?");
-    String hosts = pathStart < 0 ? hostsAndPath : hostsAndPath.substring(0, pathStart);
-    String path = pathStart < 0 ? "" : hostsAndPath.substring(pathStart);
-    List<RedisURI> seeds = new ArrayList<>();
-    for (String host : hosts.split(",")) {
-      if (!host.isBlank()) {
-        RedisURI seed = RedisURI.create(scheme + userInfo + host.strip() + path);
-        if (!path.contains("timeout=")) {
-          // what the topology refresh (CLUSTER NODES of every node, on the probe's and Lettuce's
-          // threads) waits for a node: Lettuce's default is 60 s; requests have their own timeout
-          seed.setTimeout(ADMIN_TIMEOUT);
-        }
-        seeds.add(seed);
-      }
-    }
-    if (seeds.isEmpty()) {
-      throw new IllegalArgumentException("redis.uri names no cluster node");
-    }
-    return seeds;
-  }
-
-  private static int indexOfAny(String text, String chars) {
-    for (int i = 0; i < text.length(); i++) {
-      if (chars.indexOf(text.charAt(i)) >= 0) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
   private static String loadLibrary() {
     try (InputStream in = RedisLink.class.getResourceAsStream("s3gate-counters.lua")) {
       if (in == null) {
@@ -226,13 +187,13 @@ final class RedisLink implements AutoCloseable {
         StatefulRedisConnection<String, String> c = ((RedisClient) client).connect();
         connection = c;
         commands = c.async();
-        if (sentinel != null) {
-          sentinel.remember();
-        }
       }
     }
     try {
       load(connection, commands);
+      if (sentinel != null) { // connected (or Lettuce reconnected) to the master Sentinel names now
+        sentinel.remember(System.nanoTime());
+      }
     } catch (RuntimeException e) {
       if (connection.isOpen() && refusedByRedis(e)) {
         // Redis answered and refused (e.g. READONLY: the node Sentinel named went replica since):
@@ -305,7 +266,7 @@ final class RedisLink implements AutoCloseable {
     if (sentinel == null || connection == null) {
       return null;
     }
-    String movedTo = sentinel.movedTo();
+    String movedTo = sentinel.movedTo(System.nanoTime());
     if (movedTo == null) {
       return null;
     }
@@ -348,7 +309,9 @@ final class RedisLink implements AutoCloseable {
       // a command queued on a node connection being re-opened (Redis Cluster) must not stay there
       // until it reconnects: the probe sends one every 100 ms while Redis is away
       future.cancel(false);
-      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+      // Redis's own error (NOPERM, READONLY, ...) as it is, so the outage's log line names it first
+      throw e instanceof RuntimeException r ? r : e.getCause() instanceof RuntimeException cause ? cause
+          : new IllegalStateException(e.getCause() != null ? e.getCause() : e);
     }
   }
 

@@ -21,15 +21,24 @@ import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
  * (a key could get up to that much more). Asking every half second keeps that window to about
  * half a second after Sentinel's switch.
  *
+ * <p>While no Sentinel answers, it asks again only every {@link #RETRY_AFTER_FAILURE_NANOS} (10 s):
+ * Lettuce logs a WARNING for every Sentinel it cannot connect to, and the probe thread waits for
+ * each connect attempt, so asking every half second would flood the log and slow the probe when the
+ * Sentinels are down but the master is not.
+ *
  * <p>Not thread-safe: confined to the probe thread (through the link's synchronized methods).
  */
 final class SentinelWatch implements AutoCloseable {
   private static final Duration ANSWER_WAIT = Duration.ofSeconds(1);
+  static final long RETRY_AFTER_FAILURE_NANOS = 10_000_000_000L;
 
   private final RedisClient client;
   private final RedisURI uri;
   private StatefulRedisSentinelConnection<String, String> connection;
   private String knownMaster;
+  /** Whether the last question went unanswered, and when; the next one waits until then + 10 s. */
+  private boolean failed;
+  private long failedAtNanos;
 
   SentinelWatch(RedisClient client, RedisURI uri) {
     this.client = client;
@@ -37,8 +46,8 @@ final class SentinelWatch implements AutoCloseable {
   }
 
   /** Remembers the master Sentinel names now: the one a connection made just now went to. */
-  void remember() {
-    String now = master();
+  void remember(long nowNanos) {
+    String now = master(nowNanos);
     if (now != null) {
       knownMaster = now;
     }
@@ -53,8 +62,8 @@ final class SentinelWatch implements AutoCloseable {
    * The master Sentinel names now when it is another than the one remembered; null when it is the
    * same, or no Sentinel answers (the connection's own failures then tell).
    */
-  String movedTo() {
-    String now = master();
+  String movedTo(long nowNanos) {
+    String now = master(nowNanos);
     return now != null && knownMaster != null && !knownMaster.equals(now) ? now : null;
   }
 
@@ -63,7 +72,17 @@ final class SentinelWatch implements AutoCloseable {
     return knownMaster == null ? "?" : knownMaster;
   }
 
-  private String master() {
+  private String master(long nowNanos) {
+    if (failed && nowNanos - failedAtNanos < RETRY_AFTER_FAILURE_NANOS) {
+      return null;
+    }
+    String address = ask();
+    failed = address == null;
+    failedAtNanos = nowNanos;
+    return address;
+  }
+
+  private String ask() {
     try {
       if (connection == null || !connection.isOpen()) {
         close();

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -81,6 +83,40 @@ class RedisAuthTest {
   void aclUserAndPassword_inTheUri_sharesExactDecisions() {
     try (RedisCounterStore store = store("redis://gateway:gw-Pass-0815@127.0.0.1:" + redis.port(), ClusterSettings.Failure.CLOSED)) {
       assertExactlyLimitAdmitted(store, settings, "AUTHACLUSER");
+    }
+  }
+
+  /**
+   * The least an ACL user needs: the function calls and their load, the commands the functions run
+   * (Redis checks those against the user too, so {@code ~s3gate:*} keeps them on s3gate's keys),
+   * and what the handshake and the JMX table use (Redis 7.0: no {@code CLIENT SETINFO} yet).
+   */
+  static final String LEAST_PRIVILEGE = "~s3gate:* -@all +hello +ping +function|load +fcall +fcall_ro"
+      + " +time +exists +get +set +getrange +setrange +hmget +hset +pexpire +del +scan +unlink";
+
+  @Test
+  void aclUserWithTheLeastPrivilege_sharesExactDecisions_andItsTableWorks() {
+    List<String> rules = new ArrayList<>(List.of("ACL", "SETUSER", "least", "on", ">least-Pw-31"));
+    rules.addAll(List.of(LEAST_PRIVILEGE.split(" ")));
+    assertThat(redis.call(rules.toArray(String[]::new))).isEqualTo("OK");
+    try (RedisCounterStore store = store("redis://least:least-Pw-31@127.0.0.1:" + redis.port(), ClusterSettings.Failure.CLOSED)) {
+      assertExactlyLimitAdmitted(store, settings, "AUTHLEAST");
+      SharedCounterTable table = store.table();
+      assertThat(table.snapshot(0)).extracting(u -> u.key()).contains("AUTHLEAST");
+      assertThat(table.clearKey("AUTHLEAST")).isTrue();
+      assertThat(table.snapshot(0)).extracting(u -> u.key()).doesNotContain("AUTHLEAST");
+    }
+  }
+
+  @Test
+  void aclUserWithoutFunctionLoad_isOneErrorLineSayingSo() {
+    assertThat(redis.call("ACL", "SETUSER", "noload", "on", ">noload-Pw-5", "~s3gate:*", "+@all", "-function"))
+        .isEqualTo("OK");
+    try (LogCapture log = LogCapture.of(RedisCounterStore.class);
+        RedisCounterStore store = store("redis://noload:noload-Pw-5@127.0.0.1:" + redis.port(), ClusterSettings.Failure.CLOSED)) {
+      assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_CLOSED);
+      assertThat(log.errors()).singleElement().asString().contains("NOPERM").contains("lacks a permission")
+          .doesNotContain("noload-Pw-5");
     }
   }
 

@@ -133,6 +133,40 @@ class RedisCounterStoreTest {
   }
 
   @Test
+  void nodeTurnedReplica_failureModeDecides_eachProbeUsesANewConnection_sharedReturnsWhenMasterAgain() throws Exception {
+    Budget own = new Budget("DEMOTED", 100, 1_000);
+    assertThat(acquire(0, own).admitted()).isTrue();
+    // a master nothing listens on: the node turns read-only (what Sentinel does to a former master)
+    assertThat(redis.command("REPLICAOF 127.0.0.1 " + org.s3gate.testsupport.FreePorts.next())).isEqualTo("+OK");
+    for (int i = 1; i <= 3; i++) {
+      acquire(i, own); // READONLY: decided by redis.failure; the third opens the circuit
+    }
+    assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+    // The probe's FUNCTION LOAD is refused (READONLY) on an open connection: each attempt starts
+    // from a new one (for Sentinel, that asks Sentinel for the master again), not the same again.
+    java.util.Set<String> storeConnections = new java.util.HashSet<>();
+    long deadline = System.nanoTime() + 10 * SECOND;
+    while (storeConnections.size() < 3 && System.nanoTime() - deadline < 0) {
+      for (String client : redis.bulk("CLIENT LIST").split("\n")) { // all but this query's own connection
+        if (client.startsWith("id=") && !client.contains("cmd=client|list")) {
+          storeConnections.add(client.substring(0, client.indexOf(' ')));
+        }
+      }
+      Thread.sleep(10);
+    }
+    assertThat(storeConnections).as("the store's connections, by id").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+
+    assertThat(redis.command("REPLICAOF NO ONE")).isEqualTo("+OK");
+    deadline = System.nanoTime() + 10 * SECOND;
+    while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(10);
+    }
+    assertThat(store.mode()).isEqualTo(StoreStatus.SHARED);
+    assertThat(acquire(10, own).decision().currentPerMinute()).as("the node kept its data").isEqualTo(2);
+  }
+
+  @Test
   void refund_ofAnAdmittedCharge_freesItsUnitInEveryBudget() throws Exception {
     Budget own = new Budget("REFUND", 1, 100);
     Budget address = new Budget("anonymous@10.1.1.1", 1, 100);

@@ -18,7 +18,8 @@ import org.s3gate.testsupport.FreePorts;
 
 /**
  * A real {@code redis-server} (Debian's package, see {@code .ci/run}) for tests: started on a free
- * loopback port with no persistence ({@code --save '' --appendonly no}), its output in a temp file,
+ * loopback port with no persistence ({@code --save '' --appendonly no}) in a temp directory of its
+ * own ({@code --dir}: a replica still writes its sync's RDB there), its output in a temp file,
  * stopped by its own PID only. {@link #kill} (SIGKILL) and {@link #restart} (same port) let a test
  * take Redis away mid-run and bring it back.
  *
@@ -35,6 +36,8 @@ public final class RedisServer implements AutoCloseable {
 
   private final int port;
   private final Path log;
+  /** The server's working directory: a replica writes the RDB of its full sync there ({@code dump.rdb}). */
+  private final Path dir;
   private final Builder options;
   private Path sentinelConf;
   private Process process;
@@ -45,6 +48,7 @@ public final class RedisServer implements AutoCloseable {
     this.port = port;
     this.options = options;
     this.log = Files.createTempFile("s3gate-redis-", ".log");
+    this.dir = Files.createTempDirectory("s3gate-redis-dir-");
   }
 
   /** Starts a plain server on a free port of 127.0.0.1 and waits until it answers PING. */
@@ -133,10 +137,9 @@ public final class RedisServer implements AutoCloseable {
     } else {
       args.addAll(List.of("--port", String.valueOf(port)));
     }
-    // --dir: a replica writes the RDB of its full sync to disk even with --save '' (it would land in
-    // the build's working directory); the log's temp directory takes it
+    // repl-diskless-sync-delay 0: a master starts a replica's full sync at once (Redis 7 waits 5 s for more replicas)
     args.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes",
-        "--dir", log.getParent().toString(), "--dbfilename", log.getFileName() + ".rdb"));
+        "--dir", dir.toString(), "--repl-diskless-sync-delay", "0"));
     if (options.password != null) {
       args.addAll(List.of("--requirepass", options.password));
     }
@@ -348,6 +351,12 @@ public final class RedisServer implements AutoCloseable {
     }
     try {
       Files.deleteIfExists(log);
+      try (var files = Files.list(dir)) {
+        for (Path file : files.toList()) {
+          Files.deleteIfExists(file);
+        }
+      }
+      Files.deleteIfExists(dir);
       if (sentinelConf != null) {
         Files.deleteIfExists(sentinelConf);
       }

@@ -10,11 +10,11 @@ import io.lettuce.core.RedisURI;
 import org.junit.jupiter.api.Test;
 
 /** {@code redis-cluster://} URIs as seed lists (no Redis needed). */
-class RedisLinkTest {
+class ClusterSeedsTest {
 
   @Test
   void clusterSeeds_hostsPasswordAndTls_oneUriPerSeedWithTheAdminTimeout() {
-    List<RedisURI> seeds = RedisLink.clusterSeeds("rediss-cluster://:s3cret@r1:7000, r2:7001");
+    List<RedisURI> seeds = ClusterSeeds.of("rediss-cluster://:s3cret@r1:7000, r2:7001");
     assertThat(seeds).extracting(u -> u.getHost() + ":" + u.getPort() + " tls=" + u.isSsl())
         .containsExactly("r1:7000 tls=true", "r2:7001 tls=true");
     assertThat(seeds).allSatisfy(u -> {
@@ -25,13 +25,13 @@ class RedisLinkTest {
 
   @Test
   void clusterSeeds_timeoutInTheUri_kept() {
-    assertThat(RedisLink.clusterSeeds("redis-cluster://h1:7000?timeout=2s").get(0).getTimeout())
+    assertThat(ClusterSeeds.of("redis-cluster://h1:7000?timeout=2s").get(0).getTimeout())
         .isEqualTo(Duration.ofSeconds(2));
   }
 
   @Test
   void clusterSeeds_noHost_refused() {
-    assertThatThrownBy(() -> RedisLink.clusterSeeds("redis-cluster://")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> ClusterSeeds.of("redis-cluster://")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("names no cluster node");
   }
 }
