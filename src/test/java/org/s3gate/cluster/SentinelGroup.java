@@ -98,12 +98,27 @@ public final class SentinelGroup implements AutoCloseable {
     return false;
   }
 
-  /** {@code WAIT 1}: the replica has every write the master has acknowledged so far. */
-  public void awaitReplicated() {
-    Object acked = master().call("WAIT", "1", String.valueOf(WAIT.toMillis()));
-    if (!Long.valueOf(1).equals(acked)) {
-      throw new IllegalStateException("the replica did not acknowledge the master's writes: " + acked);
+  /**
+   * Waits (bounded) until the replica has processed every write the master has made so far: its
+   * replication offset reaches the master's. Not {@code WAIT 1}: WAIT waits for the writes of the
+   * connection that sends it, and this one (the test's own) wrote nothing, so it returned at once
+   * while the store's writes could still be on their way (seen: the replica promoted without them).
+   */
+  public void awaitReplicated() throws InterruptedException {
+    RedisServer master = master();
+    RedisServer replica = replica();
+    long written = offset(master, "master_repl_offset");
+    await("the replica reaches the master's replication offset " + written,
+        () -> offset(replica, "master_repl_offset") >= written);
+  }
+
+  private static long offset(RedisServer server, String field) {
+    for (String line : server.bulk("INFO replication").split("\r?\n")) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.substring(field.length() + 1).trim());
+      }
     }
+    throw new IllegalStateException("no " + field + " in INFO replication of port " + server.port());
   }
 
   /**
