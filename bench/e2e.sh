@@ -133,7 +133,9 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$shm"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT   # exit runs the EXIT trap once; a bare INT/TERM trap ran cleanup and went on
+trap 'exit 143' TERM
 
 start_nginx() { # name port core
   local name=$1 port=$2 core=$3
