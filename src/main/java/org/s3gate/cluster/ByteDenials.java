@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.s3gate.admit.ByteClaim;
 import org.s3gate.limit.ByteDecision;
+import org.s3gate.limit.ByteDirection;
 import org.s3gate.limit.Decision;
 
 /**
@@ -42,7 +43,11 @@ final class ByteDenials {
   private final ConcurrentHashMap<String, Denied> denied = new ConcurrentHashMap<>();
 
   private static String nameOf(ByteClaim claim) {
-    return claim.counter() + '\n' + claim.direction().label(); // a counter never contains a control character
+    return nameOf(claim.counter(), claim.direction());
+  }
+
+  private static String nameOf(String counter, ByteDirection direction) {
+    return counter + '\n' + direction.label(); // a counter never contains a control character
   }
 
   private static long need(ByteClaim claim) {
@@ -87,16 +92,17 @@ final class ByteDenials {
   }
 
   /** Forgets {@code counter}'s denial in {@code direction} (bytes of it were given back). */
-  void forget(String counter, org.s3gate.limit.ByteDirection direction) {
+  void forget(String counter, ByteDirection direction) {
     if (!denied.isEmpty()) {
-      denied.remove(counter + '\n' + direction.label());
+      denied.remove(nameOf(counter, direction));
     }
   }
 
   /** Forgets both directions of {@code counter}. */
   void forget(String counter) {
-    denied.remove(counter + "\nin");
-    denied.remove(counter + "\nout");
+    for (ByteDirection direction : ByteDirection.values()) {
+      denied.remove(nameOf(counter, direction));
+    }
   }
 
   void clear() {
