@@ -410,6 +410,24 @@ row() {
   echo "$line" | tee -a "$results"
 }
 
+# The Redis call latency histogram of a gateway (its /_s3gate/metrics): "upper_bound cumulative_count"
+# lines, +Inf last. The round trip is timed on the request thread, from the FCALL's dispatch to the
+# answer in hand, so it is what counters.store=redis adds to a request, without the noise of the
+# whole request's latency (which on this machine varies by more than the target).
+redis_latency_buckets() { # URL
+  curl -s "$1/_s3gate/metrics" | awk -F'[{}"]' '/^s3gate_redis_latency_seconds_bucket/ { for (i = 1; i <= NF; i++) if ($i ~ /le=$/) { le = $(i + 1) } ; split($0, f, " "); print le, f[length(f)] }'
+}
+redis_latency_quantiles() { # BEFORE AFTER: calls in between, and the bucket bounds p50 / p99 / p99.9 fall in
+  paste -d' ' <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk '
+    { le[NR] = $1; n[NR] = $4 - $2 } END {
+      total = n[NR]; if (total <= 0) { print "no Redis calls recorded"; exit }
+      split("0.5 0.99 0.999", q, " "); out = sprintf("%d calls", total)
+      for (k = 1; k <= 3; k++) for (i = 1; i <= NR; i++) if (n[i] >= q[k] * total) {
+        out = out sprintf(", p%s <= %s ms", q[k] * 100, le[i] == "+Inf" ? "inf" : le[i] * 1000); break }
+      for (i = 1; i <= NR; i++) if (le[i] == "0.001") out = out sprintf(", %.3f %% within 1 ms", 100 * n[i] / total)
+      print out }'
+}
+
 # paced_row ID NAME CAPACITY_ROW CONNECTIONS: PacedLoad at half of HAProxy's capacity measured
 # in row CAPACITY_ROW, interleaved HAProxy / s3gate, REPEATS rounds; p99 ratio per round.
 paced_results=$out/e2e-paced.md
@@ -425,11 +443,13 @@ paced_row() {
     return 0
   fi
   declare -A runs=()
-  local variants=(haproxy s3gate $AB)
+  local variants=(haproxy s3gate $AB) redis_calls=() before
   for ((i = 0; i < REPEATS; i++)); do
     for v in "${variants[@]}"; do
+      [ "$v" = s3gate-b ] && [ -n "$B_REDIS" ] && before=$(redis_latency_buckets "$(variant_url "$v")")
       runs[$v]+="$(taskset -c 1 java -XX:+UseParallelGC -Xmx1g -cp bench/target/benchmarks.jar org.s3gate.bench.PacedLoad \
         "$(variant_url "$v")$BENCH_URL_PATH" "$rate" "$DURATION" "$connections" 3)"$'\n'
+      [ "$v" = s3gate-b ] && [ -n "$B_REDIS" ] && redis_calls+=("$(redis_latency_quantiles "$before" "$(redis_latency_buckets "$(variant_url "$v")")")")
     done
   done
   pcol() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }'; }
@@ -446,6 +466,11 @@ paced_row() {
       d50=$(paste <(pcol s3gate-b 4) <(pcol s3gate 4) | awk '{ printf "%+.3f\n", $1 - $2 }')
       d99=$(paste <(pcol s3gate-b 5) <(pcol s3gate 5) | awk '{ printf "%+.3f\n", $1 - $2 }')
       echo "| $name, at $rate req/s: added by counters.store=redis (B - A per round) | s3gate A, same run | p50 **$(echo "$d50" | median) ms** ($(echo "$d50" | spread)), p99 **$(echo "$d99" | median) ms** ($(echo "$d99" | spread)) | |" >> "$ratio_results"
+      local round=0 line
+      for line in "${redis_calls[@]}"; do
+        round=$((round + 1))
+        echo "| $name, at $rate req/s, round $round: gateway B's Redis round trips (s3gate_redis_latency_seconds, as the request thread waits for them) | $line | |" >> "$ratio_results"
+      done
     fi
   fi
 }
