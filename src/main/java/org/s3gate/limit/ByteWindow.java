@@ -98,13 +98,28 @@ final class ByteWindow {
    * Takes back up to {@code count} bytes charged at {@code chargedNanos}: from that slot first,
    * then from later ones, never from earlier ones (they hold other charges that may still be
    * owed). Bytes whose slot has left the ring are not counted any more, so there is nothing to take
-   * back for them. Taking from a later slot can only keep bytes counted a little longer than exact
-   * (under-admission within the 63 s bound above), never shorter.
+   * back for them; nor for a charge older than this window (its entry was cleared or evicted and
+   * made anew since: those bytes were never in this ring, and taking them would release the new
+   * entry's charges early).
+   *
+   * <p>Why "Never over" holds through take-backs, which may spill into later slots. Caller's
+   * contract: a charge's bytes sit in the slot of {@code chargedNanos} or a later one ({@link #add}
+   * never goes backwards), and no charge is taken back more than it was charged. Invariant: for
+   * every slot {@code t}, the ring's bytes in slots {@code >= t} are at least the exact log's
+   * bytes charged there and still owed. A take-back of {@code r} from slot {@code from} leaves
+   * that true: for {@code t} up to the charge's own slot the exact side loses {@code r} and the
+   * ring at most {@code r}; for a later
+   * {@code t} the ring loses bytes at or after {@code t} only once every slot in
+   * {@code [from, t)} is empty, and then its suffix from {@code t} equals its suffix from
+   * {@code from}, which was at least the exact suffix from {@code t} plus the charge's {@code r}.
    *
    * @return the bytes taken back
    */
   long takeBack(long count, long chargedNanos, long nowNanos) {
     long now = advance(nowNanos);
+    if (chargedNanos - originNanos < 0) {
+      return 0; // charged before this window existed: not in this ring
+    }
     long from = slotOf(chargedNanos - originNanos);
     if (from < now - WINDOW_SLOTS) {
       return 0; // the charge's slot left the ring: its bytes no longer count

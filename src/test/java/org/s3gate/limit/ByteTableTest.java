@@ -34,6 +34,17 @@ class ByteTableTest {
   }
 
   @Test
+  void refund_ofAChargeMadeBeforeTheEntryWasCleared_takesNothingFromTheNewEntry() {
+    ByteTable table = new ByteTable(10);
+    table.tryCharge("k", ByteDirection.IN, 1000, 600, 0); // an upload in flight
+    table.clearKey("k"); // an operator's clear-table, or an eviction under pressure
+    table.charge("k", ByteDirection.IN, 400, 2 * SECOND); // a new entry: the key's next uploads
+    table.refund("k", ByteDirection.IN, 600, 0, 3 * SECOND); // the first upload ended with nothing read
+    assertThat(table.used("k", ByteDirection.IN, 3 * SECOND))
+        .as("the refund belongs to bytes the cleared entry held, not to the new entry's").isEqualTo(400);
+  }
+
+  @Test
   void expireIdle_dropsOnlyEntriesWithNothingCounted() {
     ByteTable table = new ByteTable(10);
     table.charge("old", ByteDirection.IN, 10, 0);
