@@ -109,8 +109,8 @@ final class ClientIpEntry {
    * one (see {@link CounterEntry#refund} for why that can only leave the count high, never low).
    */
   synchronized boolean refund(SlotRing requestsRing, long chargedNanos) {
-    if (isRetired()) {
-      return false;
+    if (isRetired() || chargedNanos - originNanos < 0) {
+      return false; // retired, or charged to an entry this one replaced (see CounterEntry#refund)
     }
     long lastElapsed = lastSeenNanos - originNanos;
     long chargedElapsed = Math.min(chargedNanos - originNanos, lastElapsed);

@@ -153,15 +153,19 @@ final class CounterEntry {
    * cell or an earlier one. Never a later one, which would be unsafe: an earlier cell leaves the
    * window first, so taking the unit from it can only make the window count one too high for a
    * while (a key under-admitted by one), never too low. A ring whose charge is a window or more
-   * old takes nothing back: that is always safe, and the charge has left or is about to.
+   * old takes nothing back: that is always safe, and the charge has left or is about to. Nor does
+   * a charge from before the entry's origin: it was counted in an entry cleared (JMX clearKey)
+   * or evicted since, and taking it from this one would release one of this entry's own requests
+   * early. (A request of this entry's first moment whose clock read was a little earlier than the
+   * inserting thread's is not refunded either: it stays counted, one too many, for a window.)
    */
   synchronized boolean refund(long chargedNanos) {
-    if (isRetired()) {
+    if (isRetired() || chargedNanos - originNanos < 0) {
       return false;
     }
     long lastElapsed = lastSeenNanos - originNanos;
-    // a charge is counted at max(chargedNanos, lastSeenNanos then), never before the entry's origin
-    long chargedElapsed = Math.max(0L, Math.min(chargedNanos - originNanos, lastElapsed));
+    // a charge is counted at max(chargedNanos, lastSeenNanos then)
+    long chargedElapsed = Math.min(chargedNanos - originNanos, lastElapsed);
     boolean second = SECOND.decrement(counts, chargedElapsed, lastElapsed);
     boolean minute = MINUTE.decrement(counts, chargedElapsed, lastElapsed);
     if (second || minute) {

@@ -228,6 +228,18 @@ class CounterTableTest {
   }
 
   @Test
+  void refund_ofAChargeMadeBeforeTheKeyWasCleared_takesNothingFromTheNewEntry() {
+    assertThat(table.tryAcquire("k", 2, 100, false, 0).admitted()).isTrue(); // a request in flight
+    assertThat(table.clearKey("k")).isTrue(); // an operator's clear-table, or an eviction under pressure
+    admit("k", 2, 2, 100, 100 * MS);
+
+    assertThat(table.refund("k", 0)).as("the charge was never in the new entry").isFalse();
+
+    assertThat(table.tryAcquire("k", 2, 100, false, 300 * MS).admitted())
+        .as("2 per second: the new entry's two stay counted").isFalse();
+  }
+
+  @Test
   void clear_everyKey_forgotten() {
     admit("a", 1, 1, 1, 0);
     admit("b", 1, 1, 1, 0);
