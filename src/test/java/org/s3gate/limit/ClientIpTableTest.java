@@ -88,6 +88,17 @@ class ClientIpTableTest {
     assertThat(table.refund("198.51.100.1", T0)).isFalse();
   }
 
+  @Test
+  void refund_ofAChargeMadeBeforeTheAddressWasCleared_takesNothingFromTheNewEntry() {
+    ClientIpTable table = table(10);
+    table.tryAcquire(IP, 1, 0, 0, false, T0);
+    assertThat(table.clearKey(IP)).isTrue();
+    assertThat(table.tryAcquire(IP, 1, 0, 0, false, T0 + 1000).admitted()).isTrue();
+
+    assertThat(table.refund(IP, T0)).as("the charge was never in the new entry").isFalse();
+    assertThat(table.tryAcquire(IP, 1, 0, 0, false, T0 + 2000).admitted()).isFalse();
+  }
+
   /** Random arrivals against an exact sliding log: never more admitted than the limit in any window. */
   @Test
   void randomTraffic_neverAdmitsMoreThanTheLimitInAnySlidingWindow() {
