@@ -242,7 +242,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   /**
    * Counts the body bytes sent to the client into the request's {@link Exchange} (looked up once),
    * charges a download to its caller's bandwidth as its response starts ({@link Exchange#responseStarted}), and has {@link SlowTransfers} give the response up when the client takes it slower than
-   * {@code response.min_rate}.
+   * {@code response.min_rate}. The body goes to the client by {@link DirectBodyWriter} on Jetty.
    */
   @Override
   protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
@@ -251,6 +251,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
       return super.newProxyResponseListener(request, response);
     }
     GatewaySettings settings = exchange.policy().settings();
+    DirectBodyWriter body = directBodyWriter(response);
     return new ProxyResponseListener(request, response) {
       private Object watch;
       private CredentialRefusal refusal;
@@ -272,7 +273,11 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
         if (refusal != null) {
           refusal.copy(chunk.getByteBuffer());
         }
-        super.onContent(proxyResponse, chunk, demander);
+        if (body != null) {
+          body.write(proxyResponse, chunk, demander);
+        } else {
+          super.onContent(proxyResponse, chunk, demander);
+        }
       }
 
       @Override
