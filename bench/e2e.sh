@@ -33,7 +33,9 @@
 # Backends: nginx serving 1 KiB, 1 MiB and 1 GiB files and taking PUTs (WebDAV PUT into a tmpfs
 # directory), and the embedded s3proxy (a real S3 server, SigV2 signatures checked).
 # Other reference rows: nginx serving the file itself, and Jetty alone as the proxy (no s3gate),
-# through the servlet API and Jetty's core API (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java).
+# through the servlet API and Jetty's core API (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java),
+# the core API also declared non-blocking, so each request runs on the selector thread that read it
+# (bare-core-nb, core-limit-nb: what the pool-thread hand-offs cost).
 #
 # Rows that are not wrk's closed loop:
 #   paced1k, paced1m  latency below saturation: PacedLoad (bench/.../PacedLoad.java) sends at a fixed
