@@ -1,13 +1,13 @@
 package org.s3gate.proxy;
 
-import jakarta.servlet.http.HttpServletRequest;
+import java.util.function.IntConsumer;
 
-import org.s3gate.http.Exchange;
+import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * What the proxy records of a client's request body as it forwards it, the same on both read
  * paths (the servlet API's, {@code S3ProxyServlet.newReadListener}, and Jetty's chunks,
- * {@link DirectRequestContent}): every chunk's bytes into the request's {@link Exchange} (exact
+ * {@link DirectRequestContent}): every chunk's bytes into the request's {@code Exchange} (exact
  * byte accounting and the upload bandwidth budgets), the end of the body to {@link SlowTransfers}
  * (the {@code request.min_rate} watch stops), and a failure of the client's body under
  * {@link #FAILURE_ATTRIBUTE}, so the proxy answers it as the client's fault ({@link ProxyErrors})
@@ -22,14 +22,14 @@ final class ClientUpload {
   static final String FAILURE_ATTRIBUTE = ClientUpload.class.getName() + ".failure";
 
   private final HttpServletRequest request;
-  private final Exchange exchange;
+  private final IntConsumer bytesIn;
   private final SlowTransfers slowTransfers;
   private final Object watch;
 
-  /** {@code exchange} may be null (a request the filter did not see); {@code watch} may be null (no minimum rate). */
-  ClientUpload(HttpServletRequest request, Exchange exchange, SlowTransfers slowTransfers, Object watch) {
+  /** {@code bytesIn} counts into the request's Exchange; {@code watch} may be null (no minimum rate). */
+  ClientUpload(HttpServletRequest request, IntConsumer bytesIn, SlowTransfers slowTransfers, Object watch) {
     this.request = request;
-    this.exchange = exchange;
+    this.bytesIn = bytesIn;
     this.slowTransfers = slowTransfers;
     this.watch = watch;
   }
@@ -41,9 +41,7 @@ final class ClientUpload {
 
   /** {@code bytes} more of the body were read from the client. */
   void received(int bytes) {
-    if (exchange != null) {
-      exchange.addBytesIn(bytes);
-    }
+    bytesIn.accept(bytes);
   }
 
   /** The body is over: read to its end, or given up by the proxy. */

@@ -219,7 +219,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
     Object watch = exchange == null ? null : slowTransfers.watch(exchange::bytesIn, reason -> proxyRequest.abort(
         new BadMessageException(HttpServletResponse.SC_REQUEST_TIMEOUT, "the client sends its body too slowly: "
             + reason)), "request.min_rate", settings.requestMinRate(), settings.minRateWindow().toNanos());
-    return new ClientUpload(request, exchange, slowTransfers, watch);
+    return new ClientUpload(request, exchange == null ? bytes -> { } : exchange::addBytesIn, slowTransfers, watch);
   }
 
   /**
