@@ -33,7 +33,9 @@
 # Backends: nginx serving 1 KiB, 1 MiB and 1 GiB files and taking PUTs (WebDAV PUT into a tmpfs
 # directory), and the embedded s3proxy (a real S3 server, SigV2 signatures checked).
 # Other reference rows: nginx serving the file itself, and Jetty alone as the proxy (no s3gate),
-# through the servlet API and Jetty's core API (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java).
+# through the servlet API and Jetty's core API (bench/src/main/java/org/s3gate/bench/BareJettyProxy.java),
+# the core API also declared non-blocking, so each request runs on the selector thread that read it
+# (bare-core-nb, core-limit-nb: what the pool-thread hand-offs cost).
 #
 # Rows that are not wrk's closed loop:
 #   paced1k, paced1m  latency below saturation: PacedLoad (bench/.../PacedLoad.java) sends at a fixed
@@ -324,7 +326,7 @@ ratio_results=$out/e2e-ratios.md
 } > "$ratio_results"
 
 # Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 nginx1m admit1m admit1mbw put8m
-# paced1k paced1m big1g gcnew bare-servlet bare-core core-limit redis-admit redis-think redis-deny
+# paced1k paced1m big1g gcnew bare-servlet bare-core core-limit bare-core-nb core-limit-nb redis-admit redis-think redis-deny
 # s3proxy gateway-s3proxy s3proxy-1g
 ROWS=${BENCH_ROWS:-all}
 wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
@@ -656,6 +658,10 @@ export BENCH_URL_PATH=/bench/obj1k
 bare_row bare-servlet servlet "bare Jetty proxy, servlet API (AsyncProxyServlet)"
 bare_row bare-core core "bare Jetty proxy, core API (ProxyHandler)"
 bare_row core-limit core-limit "core API + s3gate's admit-path work (projection)"
+# the same two with the handler and the client declared non-blocking: each request runs on the
+# selector thread that read it, no pool-thread hand-off (what the WAR's servlet path cannot do)
+bare_row bare-core-nb core-nb "bare Jetty proxy, core API, non-blocking (no hand-offs)"
+bare_row core-limit-nb core-limit-nb "core API non-blocking + s3gate's admit-path work (projection)"
 
 # Cluster mode: the admit, think-time and deny rows again with counters.store=redis, a
 # redis-server (no persistence) on core 1 beside wrk and the backend. Besides the gateway's core-0

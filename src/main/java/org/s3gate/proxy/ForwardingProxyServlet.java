@@ -2,6 +2,7 @@ package org.s3gate.proxy;
 
 import java.util.Locale;
 
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -30,13 +31,26 @@ import org.s3gate.policy.SecurityHeaderSettings;
  *       address unless the client is a trusted proxy ({@link ForwardedHeaders});
  *   <li>response headers are copied as Jetty does (hop-by-hop ones dropped), minus a backend's
  *       copies of the security headers the gateway sets itself, so clients get one;
- *   <li>the client to the backends is tuned ({@link ProxyClients}).
+ *   <li>the client to the backends is tuned ({@link ProxyClients});
+ *   <li>on Jetty, response bodies are written as the backend's chunks, without a copy ({@link ResponseBodies}).
  * </ul>
  * Which backend, and what to do when it fails, is {@link S3ProxyServlet}'s.
  *
  * <p>Thread-safe: stateless beyond Jetty's servlet state, set in {@code init} and then only read.
  */
 abstract class ForwardingProxyServlet extends AsyncProxyServlet {
+  private ResponseBodies responseBodies;
+
+  @Override
+  public void init() throws ServletException {
+    super.init();
+    responseBodies = ResponseBodies.forContainer();
+  }
+
+  /** The writer of this response's body on Jetty, or null for the servlet path (Tomcat): looked up once per response. */
+  DirectBodyWriter directBodyWriter(HttpServletResponse response) {
+    return responseBodies.writerFor(response);
+  }
 
   /** The snapshot the request was decided with: the only one read for it. */
   abstract PolicySnapshot policyOf(HttpServletRequest request);

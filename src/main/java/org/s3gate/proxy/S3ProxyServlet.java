@@ -1,5 +1,6 @@
 package org.s3gate.proxy;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -59,13 +60,21 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   private static final System.Logger LOG = System.getLogger(S3ProxyServlet.class.getName());
   private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
-  private static final String CLIENT_BODY_FAILURE_ATTRIBUTE = S3ProxyServlet.class.getName() + ".clientBodyFailure";
+  /**
+   * Response bodies up to this length take the servlet path even on Jetty: its output stream
+   * aggregates a body this small (Jetty's default aggregation size, a quarter of the 32 KiB output
+   * buffer) and sends it with the head and the response's end in one write, where the direct
+   * path would make a write of its own and then the end; and a small body's copy costs little.
+   * So 1 KiB responses run exactly the code they ran before DirectBodyWriter.
+   */
+  private static final long SMALL_BODY_BYTES = 8 * 1024;
 
   private Gateway gateway;
   private BackendPool pool;
   private GatewayMetrics metrics;
   private OwnExecutor ownExecutor;
   private SlowTransfers slowTransfers;
+  private JettyRequestBodies jettyBodies;
 
   @Override
   public void init() throws ServletException {
@@ -77,6 +86,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
     }
     super.init();
     slowTransfers = new SlowTransfers();
+    jettyBodies = JettyRequestBodies.probe(getServletContext());
     getHttpClient().setMaxConnectionsPerDestination(gateway.policy().settings().backendMaxConnections());
     boolean fromWar = HttpClient.class.getClassLoader() == getServletContext().getClassLoader();
     LOG.log(Level.INFO, "proxy client: Jetty HTTP client {0} from {1}", Jetty.VERSION,
@@ -136,7 +146,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   @Override
   protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse, Throwable failure) {
-    Throwable clientFailure = (Throwable) clientRequest.getAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE);
+    Throwable clientFailure = ClientUpload.failureOf(clientRequest);
     if (ProxyErrors.answeredAsClientFault(clientRequest, proxyResponse, clientFailure, failure)) {
       return;
     }
@@ -158,44 +168,66 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   }
 
   /**
-   * Counts the client's body into its {@link Exchange}, has {@link SlowTransfers} give an upload up
-   * below {@code request.min_rate}, and remembers that reading the body failed (it ended before
-   * its Content-Length, its chunked framing broke, or it was too slow), so the failure is answered
-   * as the client's and not taken for the backend's: Jetty aborts the proxied request with it,
-   * which would otherwise become a 503 ServiceUnavailable that clients retry and a backend error in
-   * the metrics.
+   * On Jetty, the client's body goes on as Jetty's own chunks, without a copy
+   * ({@link DirectRequestContent}); elsewhere (Tomcat), and for a request whose body the filter
+   * replays, through the servlet API ({@link #newReadListener}). Both record it alike ({@link ClientUpload}).
+   */
+  @Override
+  protected Request.Content proxyRequestContent(HttpServletRequest request, HttpServletResponse response,
+      Request proxyRequest) throws IOException {
+    Content.Source body = jettyBodies == null ? null : jettyBodies.sourceOf(request);
+    if (body == null) {
+      return super.proxyRequestContent(request, response, proxyRequest);
+    }
+    request.getInputStream(); // the servlet API's moment to send 100 Continue to a client that waits for it
+    return new DirectRequestContent(body, newUpload(request, proxyRequest));
+  }
+
+  /**
+   * The servlet path of the client's body: counted, watched and its failure recorded by
+   * {@link ClientUpload}, as on the direct path.
    */
   @Override
   protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
       AsyncRequestContent content) {
-    Exchange exchange = Exchange.of(request);
-    GatewaySettings settings = policyOf(request).settings();
-    Object watch = exchange == null ? null : slowTransfers.watch(exchange::bytesIn, reason -> proxyRequest.abort(
-        new BadMessageException(HttpServletResponse.SC_REQUEST_TIMEOUT, "the client sends its body too slowly: "
-            + reason)), "request.min_rate", settings.requestMinRate(), settings.minRateWindow().toNanos());
+    ClientUpload upload = newUpload(request, proxyRequest);
     return new StreamReader(request, response, proxyRequest, content) {
       @Override
       protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent content,
           byte[] buffer, int offset, int length, Callback callback) {
-        if (exchange != null) {
-          exchange.addBytesIn(length);
-        }
+        upload.received(length);
         super.onRequestContent(request, proxyRequest, content, buffer, offset, length, callback);
       }
 
       @Override
       public void onAllDataRead() {
-        slowTransfers.done(watch);
+        upload.ended();
         super.onAllDataRead();
       }
 
       @Override
       public void onError(Throwable failure) {
-        slowTransfers.done(watch);
-        request.setAttribute(CLIENT_BODY_FAILURE_ATTRIBUTE, failure);
+        upload.failed(failure);
         super.onError(failure);
       }
     };
+  }
+
+  /**
+   * Starts recording the client's body: counted into its {@link Exchange}, given up by
+   * {@link SlowTransfers} below {@code request.min_rate} (the proxied request is aborted with a 408
+   * that {@link ProxyErrors} answers as the client's), and its failure remembered, so a body that
+   * ended before its Content-Length, broke its chunked framing or came too slowly is answered as
+   * the client's and not taken for the backend's: Jetty aborts the proxied request with it, which
+   * would otherwise become a 503 ServiceUnavailable that clients retry and a backend error in the metrics.
+   */
+  private ClientUpload newUpload(HttpServletRequest request, Request proxyRequest) {
+    Exchange exchange = Exchange.of(request);
+    GatewaySettings settings = policyOf(request).settings();
+    Object watch = exchange == null ? null : slowTransfers.watch(exchange::bytesIn, reason -> proxyRequest.abort(
+        new BadMessageException(HttpServletResponse.SC_REQUEST_TIMEOUT, "the client sends its body too slowly: "
+            + reason)), "request.min_rate", settings.requestMinRate(), settings.minRateWindow().toNanos());
+    return new ClientUpload(request, exchange == null ? bytes -> { } : exchange::addBytesIn, slowTransfers, watch);
   }
 
   /**
@@ -242,7 +274,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   /**
    * Counts the body bytes sent to the client into the request's {@link Exchange} (looked up once),
    * charges a download to its caller's bandwidth as its response starts ({@link Exchange#responseStarted}), and has {@link SlowTransfers} give the response up when the client takes it slower than
-   * {@code response.min_rate}.
+   * {@code response.min_rate}. The body goes to the client by {@link DirectBodyWriter} on Jetty.
    */
   @Override
   protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
@@ -254,13 +286,18 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
     return new ProxyResponseListener(request, response) {
       private Object watch;
       private CredentialRefusal refusal;
+      private DirectBodyWriter body;
 
       @Override
       public void onHeaders(Response proxyResponse) {
         refusal = CredentialRefusal.watch(proxyResponse.getStatus(),
             proxyResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE));
         super.onHeaders(proxyResponse);
-        exchange.responseStarted(proxyResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));
+        long contentLength = proxyResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH);
+        if (contentLength < 0 || contentLength > SMALL_BODY_BYTES) {
+          body = directBodyWriter(response);
+        }
+        exchange.responseStarted(contentLength);
         watch = slowTransfers.watch(exchange::bytesOut, reason -> proxyResponse.abort(new TimeoutException(
             "the client takes the response too slowly: " + reason)), "response.min_rate", settings.responseMinRate(),
             settings.minRateWindow().toNanos());
@@ -272,7 +309,11 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
         if (refusal != null) {
           refusal.copy(chunk.getByteBuffer());
         }
-        super.onContent(proxyResponse, chunk, demander);
+        if (body != null) {
+          body.write(proxyResponse, chunk, demander);
+        } else {
+          super.onContent(proxyResponse, chunk, demander);
+        }
       }
 
       @Override

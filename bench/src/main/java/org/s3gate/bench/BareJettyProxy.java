@@ -3,6 +3,7 @@ package org.s3gate.bench;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.s3gate.accesslog.AccessLog;
 import org.s3gate.accesslog.AccessRecord;
@@ -49,6 +51,12 @@ import org.s3gate.policy.PolicySnapshot;
  *       count, the seven rate-limit headers, an access log line to a file). A projection of what
  *       a core request path would cost, not a gateway: it never denies, and has no metrics,
  *       admin endpoints, configuration reload or error bodies.
+ *   <li>{@code core-nb}, {@code core-limit-nb}: {@code core} and {@code core-limit} with the handler
+ *       declared non-blocking ({@code InvocationType.NON_BLOCKING}) and the client's transport too,
+ *       so Jetty runs each request on the selector thread that read it and each backend response
+ *       on the client's selector thread: no hand-off to a pool thread either way, the event-loop
+ *       shape of HAProxy. Any servlet handler is blocking to Jetty (ServletContextHandler says so),
+ *       so the WAR cannot have this; these rows measure what the hand-offs cost.
  * </ul>
  *
  * <p>Run with jetty-home's jars on the class path (bench/e2e.sh builds it):
@@ -61,8 +69,9 @@ public final class BareJettyProxy {
 
   public static void main(String[] args) throws Exception {
     String mode = args.length >= 3 ? args[0] : "";
-    if (!(mode.equals("servlet") || mode.equals("core") || mode.equals("core-limit"))) {
-      System.err.println("usage: BareJettyProxy servlet|core|core-limit PORT BACKEND_PORT [ACCESS_LOG]");
+    if (!(mode.equals("servlet") || mode.equals("core") || mode.equals("core-limit") || mode.equals("core-nb")
+        || mode.equals("core-limit-nb"))) {
+      System.err.println("usage: BareJettyProxy servlet|core|core-limit|core-nb|core-limit-nb PORT BACKEND_PORT [ACCESS_LOG]");
       System.exit(2);
     }
     int port = Integer.parseInt(args[1]);
@@ -79,12 +88,20 @@ public final class BareJettyProxy {
     connector.setPort(port);
     server.addConnector(connector);
     if (mode.startsWith("core")) {
-      ProxyHandler.Reverse proxy = new ProxyHandler.Reverse(request ->
+      boolean nonBlocking = mode.endsWith("-nb");
+      ProxyHandler.Reverse proxy = nonBlocking ? new NonBlockingReverse(backendPort) : new ProxyHandler.Reverse(request ->
           HttpURI.build(request.getHttpURI()).scheme("http").host("127.0.0.1").port(backendPort));
-      HttpClient client = new HttpClient();
+      HttpClient client;
+      if (nonBlocking) {
+        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP();
+        transport.setInvocationType(InvocationType.NON_BLOCKING);
+        client = new HttpClient(transport);
+      } else {
+        client = new HttpClient();
+      }
       client.setExecutor(pool);
       proxy.setHttpClient(client);
-      if (mode.equals("core-limit")) {
+      if (mode.startsWith("core-limit")) {
         Path accessLog = Path.of(args.length > 3 ? args[3] : "target/bare-access.log");
         server.setHandler(new LimitingHandler(proxy, new AccessLog(100_000, accessLog)));
       } else {
@@ -104,6 +121,21 @@ public final class BareJettyProxy {
     server.start();
     System.out.println("BareJettyProxy " + mode + " listening on 127.0.0.1:" + port);
     server.join();
+  }
+
+  /**
+   * The reverse proxy declared non-blocking: Jetty then runs it on the selector thread (nothing
+   * it does waits: the backend exchange and both bodies are asynchronous). Thread-safe as Jetty's.
+   */
+  static final class NonBlockingReverse extends ProxyHandler.Reverse {
+    NonBlockingReverse(int backendPort) {
+      super(request -> HttpURI.build(request.getHttpURI()).scheme("http").host("127.0.0.1").port(backendPort));
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return InvocationType.NON_BLOCKING;
+    }
   }
 
   /**
