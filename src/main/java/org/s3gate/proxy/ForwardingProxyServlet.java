@@ -47,9 +47,12 @@ abstract class ForwardingProxyServlet extends AsyncProxyServlet {
     responseBodies = ResponseBodies.forContainer();
   }
 
-  /** The writer of this response's body on Jetty, or null for the servlet path (Tomcat): looked up once per response. */
-  DirectBodyWriter directBodyWriter(HttpServletResponse response) {
-    return responseBodies.writerFor(response);
+  /**
+   * The writer of this response's body on Jetty, or null for the servlet path (Tomcat, or a small
+   * body: {@link ResponseBodies#writerFor}); looked up once per response, when its headers arrive.
+   */
+  DirectBodyWriter directBodyWriter(HttpServletResponse response, long contentLength) {
+    return responseBodies.writerFor(response, contentLength);
   }
 
   /** The snapshot the request was decided with: the only one read for it. */

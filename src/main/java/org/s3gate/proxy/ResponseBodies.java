@@ -22,6 +22,15 @@ final class ResponseBodies {
   private static final System.Logger LOG = System.getLogger(S3ProxyServlet.class.getName());
   private static final String JETTY_RESPONSE = "org.eclipse.jetty.ee10.servlet.ServletContextResponse";
 
+  /**
+   * Bodies up to this length take the servlet path even on Jetty: its output stream aggregates a
+   * body this small (Jetty's default aggregation size, a quarter of the 32 KiB output buffer) and
+   * sends it with the head and the response's end in one write, where the direct path would make
+   * a write of its own and then the end; and a small body's copy costs little. So 1 KiB responses
+   * run the servlet proxy's own code.
+   */
+  static final long SMALL_BODY_BYTES = 8 * 1024;
+
   private final boolean direct;
 
   private ResponseBodies(boolean direct) {
@@ -45,8 +54,11 @@ final class ResponseBodies {
     }
   }
 
-  /** The direct writer for this response's body, or null for the servlet path. */
-  DirectBodyWriter writerFor(HttpServletResponse response) {
-    return direct ? DirectBodyWriter.of(response) : null;
+  /**
+   * The direct writer for this response's body of {@code contentLength} bytes (-1: unknown), or
+   * null for the servlet path: off this container, or a body of at most {@link #SMALL_BODY_BYTES}.
+   */
+  DirectBodyWriter writerFor(HttpServletResponse response, long contentLength) {
+    return direct && (contentLength < 0 || contentLength > SMALL_BODY_BYTES) ? DirectBodyWriter.of(response) : null;
   }
 }

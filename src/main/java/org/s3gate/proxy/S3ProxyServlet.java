@@ -60,14 +60,6 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   private static final System.Logger LOG = System.getLogger(S3ProxyServlet.class.getName());
   private static final String BACKEND_ATTRIBUTE = S3ProxyServlet.class.getName() + ".backend";
   private static final String ATTEMPTS_ATTRIBUTE = S3ProxyServlet.class.getName() + ".attempts";
-  /**
-   * Response bodies up to this length take the servlet path even on Jetty: its output stream
-   * aggregates a body this small (Jetty's default aggregation size, a quarter of the 32 KiB output
-   * buffer) and sends it with the head and the response's end in one write, where the direct
-   * path would make a write of its own and then the end; and a small body's copy costs little.
-   * So 1 KiB responses run exactly the code they ran before DirectBodyWriter.
-   */
-  private static final long SMALL_BODY_BYTES = 8 * 1024;
 
   private Gateway gateway;
   private BackendPool pool;
@@ -294,9 +286,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
             proxyResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE));
         super.onHeaders(proxyResponse);
         long contentLength = proxyResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH);
-        if (contentLength < 0 || contentLength > SMALL_BODY_BYTES) {
-          body = directBodyWriter(response);
-        }
+        body = directBodyWriter(response, contentLength);
         exchange.responseStarted(contentLength);
         watch = slowTransfers.watch(exchange::bytesOut, reason -> proxyResponse.abort(new TimeoutException(
             "the client takes the response too slowly: " + reason)), "response.min_rate", settings.responseMinRate(),

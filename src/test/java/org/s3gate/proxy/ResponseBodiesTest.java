@@ -23,11 +23,11 @@ class ResponseBodiesTest {
 
   @Test
   void writerFor_responseOfAnotherContainer_servletPath() {
-    assertThat(ResponseBodies.forContainer().writerFor(foreignResponse())).isNull();
+    assertThat(ResponseBodies.forContainer().writerFor(foreignResponse(), 1 << 20)).isNull();
   }
 
   @Test
   void writerFor_wrappedResponseOfAnotherContainer_servletPath() {
-    assertThat(ResponseBodies.forContainer().writerFor(new HttpServletResponseWrapper(foreignResponse()))).isNull();
+    assertThat(ResponseBodies.forContainer().writerFor(new HttpServletResponseWrapper(foreignResponse()), -1)).isNull();
   }
 }
