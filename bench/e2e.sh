@@ -14,6 +14,12 @@
 #       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
 #       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
 #       the paced rows then print B's p50/p99 minus A's (the latency Redis adds below saturation)
+#   BENCH_A_REDIS=1 BENCH_B_REDIS=1 BENCH_B_JAVA_OPTS=-Dio.lettuce.core.epoll=false BENCH_ROWS="admit paced1k"
+#       bench/e2e.sh   A/B of a Redis-side change: gateway A (this tree) in redis mode too, both on the
+#       one redis-server (the same keys, interleaved, so never both loading it at once); with
+#       BENCH_B_COMMIT (B from that commit) or BENCH_B_JAVA_OPTS (a flag) as B. The paced rows then
+#       print both gateways' Redis round trips per round (histogram bounds and the mean, from
+#       s3gate_redis_latency_seconds) instead of B - A
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -73,7 +79,7 @@ GC_KEYS=${BENCH_GC_KEYS:-1000000}
 GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-}
 B_REVERT=${BENCH_B_REVERT:-}
 B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
-B_REDIS=${BENCH_B_REDIS:-}
+B_REDIS=${BENCH_B_REDIS:-} A_REDIS=${BENCH_A_REDIS:-}
 AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS$B_REDIS" ] && AB=s3gate-b
 REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
@@ -231,7 +237,13 @@ CONF
   printf 'closed Benchmark deny path\n' > "$out/conf/error_messages.map"
 }
 
+redis_conf() { # FILE: counters.store=redis on the bench redis-server, once
+  grep -q '^counters.store=redis' "$1" || printf 'counters.store=redis\nredis.uri=redis://127.0.0.1:%s\nredis.timeout=20ms\nredis.failure=local\n' \
+    $REDIS_PORT >> "$1"
+}
+
 start_gateway() { # backend_url; and gateway B beside it when an A/B is asked for
+  [ -z "$A_REDIS" ] || redis_conf "$out/conf/gateway.properties"
   S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf -Xlog:gc,gc+phases:file=$out/gc-$gateway_starts.log:uptime $GATEWAY_JAVA_OPTS" \
     taskset -c 0 bin/s3gate-jetty jetty.http.port=$GATEWAY_PORT jetty.ssl.port=18443 \
       jetty.jmxremote.rmiserverport=18099 jetty.jmxremote.rmiregistryport=18099 \
@@ -243,10 +255,7 @@ start_gateway() { # backend_url; and gateway B beside it when an A/B is asked fo
   if [ -n "$AB" ]; then
     mkdir -p "$out/conf-b" && cp "$out"/conf/* "$out/conf-b/"
     sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-b-access.log|" "$out/conf-b/gateway.properties"
-    if [ -n "$B_REDIS" ]; then
-      printf 'counters.store=redis\nredis.uri=redis://127.0.0.1:%s\nredis.timeout=20ms\nredis.failure=local\n' \
-        $REDIS_PORT >> "$out/conf-b/gateway.properties"
-    fi
+    [ -z "$B_REDIS" ] || redis_conf "$out/conf-b/gateway.properties"
     # shellcheck disable=SC2086
     S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime ${B_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" \
       taskset -c 0 "$b_root/bin/s3gate-jetty" jetty.http.port=$GATEWAY_B_PORT jetty.ssl.port=18444 \
@@ -259,6 +268,9 @@ start_gateway() { # backend_url; and gateway B beside it when an A/B is asked fo
   fi
   gateway_starts=$((gateway_starts + 1))
   wait_http "http://127.0.0.1:$GATEWAY_PORT/_s3gate/health"
+  if [ -n "$A_REDIS" ]; then grep -q "counters shared through Redis" "$out/gateway.log" || { echo "e2e.sh: gateway A not in redis mode" >&2; exit 1; }; fi
+  if [ -n "$B_REDIS" ]; then grep -q "counters shared through Redis" "$out/gateway-b.log" || { echo "e2e.sh: gateway B not in redis mode" >&2; exit 1; }; fi
+  return 0
 }
 gateway_starts=0
 gateway_b_pid=
@@ -353,7 +365,7 @@ variant_pids() {
 }
 variant_name() {
   case $1 in
-    s3gate) echo "s3gate" ;;
+    s3gate) echo "s3gate${A_REDIS:+ (counters.store=redis)}" ;;
     s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS}${B_REDIS:+ counters.store=redis})" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
@@ -419,14 +431,23 @@ row() {
 redis_latency_buckets() { # URL
   curl -s "$1/_s3gate/metrics" | awk -F'[{}"]' '/^s3gate_redis_latency_seconds_bucket/ { for (i = 1; i <= NF; i++) if ($i ~ /le=$/) { le = $(i + 1) } ; split($0, f, " "); print le, f[length(f)] }'
 }
-redis_latency_quantiles() { # BEFORE AFTER: calls in between, and the bucket bounds p50 / p99 / p99.9 fall in
+redis_latency_sum() { # URL: "sum_seconds count" of the same histogram
+  curl -s "$1/_s3gate/metrics" | awk '/^s3gate_redis_latency_seconds_sum/ { s = $NF } /^s3gate_redis_latency_seconds_count/ { c = $NF } END { print s + 0, c + 0 }'
+}
+redis_latency_snapshot() { # URL: the buckets, then "sum S C" (what redis_latency_quantiles takes)
+  redis_latency_buckets "$1"
+  echo "sum $(redis_latency_sum "$1")"
+}
+redis_latency_quantiles() { # BEFORE AFTER: calls in between, the bucket bounds p50 / p99 / p99.9 fall in, the mean
   paste -d' ' <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk '
-    { le[NR] = $1; n[NR] = $4 - $2 } END {
-      total = n[NR]; if (total <= 0) { print "no Redis calls recorded"; exit }
+    $1 == "sum" { ds = $5 - $2; dc = $6 - $3; next }
+    { m++; le[m] = $1; n[m] = $4 - $2 } END {
+      total = n[m]; if (total <= 0) { print "no Redis calls recorded"; exit }
       split("0.5 0.99 0.999", q, " "); out = sprintf("%d calls", total)
-      for (k = 1; k <= 3; k++) for (i = 1; i <= NR; i++) if (n[i] >= q[k] * total) {
+      for (k = 1; k <= 3; k++) for (i = 1; i <= m; i++) if (n[i] >= q[k] * total) {
         out = out sprintf(", p%s <= %s ms", q[k] * 100, le[i] == "+Inf" ? "inf" : le[i] * 1000); break }
-      for (i = 1; i <= NR; i++) if (le[i] == "0.001") out = out sprintf(", %.3f %% within 1 ms", 100 * n[i] / total)
+      for (i = 1; i <= m; i++) if (le[i] == "0.001") out = out sprintf(", %.3f %% within 1 ms", 100 * n[i] / total)
+      if (dc > 0) out = out sprintf(", mean %.0f µs", 1e6 * ds / dc)
       print out }'
 }
 
@@ -446,12 +467,13 @@ paced_row() {
   fi
   declare -A runs=()
   local variants=(haproxy s3gate $AB) redis_calls=() before
+  in_redis() { { [ "$1" = s3gate-b ] && [ -n "$B_REDIS" ]; } || { [ "$1" = s3gate ] && [ -n "$A_REDIS" ]; }; }
   for ((i = 0; i < REPEATS; i++)); do
     for v in "${variants[@]}"; do
-      [ "$v" = s3gate-b ] && [ -n "$B_REDIS" ] && before=$(redis_latency_buckets "$(variant_url "$v")")
+      if in_redis "$v"; then before=$(redis_latency_snapshot "$(variant_url "$v")"); fi
       runs[$v]+="$(taskset -c 1 java -XX:+UseParallelGC -Xmx1g -cp bench/target/benchmarks.jar org.s3gate.bench.PacedLoad \
         "$(variant_url "$v")$BENCH_URL_PATH" "$rate" "$DURATION" "$connections" 3)"$'\n'
-      [ "$v" = s3gate-b ] && [ -n "$B_REDIS" ] && redis_calls+=("$(redis_latency_quantiles "$before" "$(redis_latency_buckets "$(variant_url "$v")")")")
+      if in_redis "$v"; then redis_calls+=("$(variant_name "$v"): $(redis_latency_quantiles "$before" "$(redis_latency_snapshot "$(variant_url "$v")")")"); fi
     done
   done
   pcol() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }'; }
@@ -463,18 +485,18 @@ paced_row() {
   if [ -n "$AB" ]; then
     r=$(ratios "$(pcol s3gate 5)" "$(pcol s3gate-b 5)")
     echo "| $name, p99 at $rate req/s | $(variant_name s3gate-b) | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
-    if [ -n "$B_REDIS" ]; then # what Redis adds: B minus A per round (interleaved), medians with spread
+    if [ -n "$B_REDIS" ] && [ -z "$A_REDIS" ]; then # what Redis adds: B minus A per round (interleaved), medians with spread
       local d50 d99
       d50=$(paste <(pcol s3gate-b 4) <(pcol s3gate 4) | awk '{ printf "%+.3f\n", $1 - $2 }')
       d99=$(paste <(pcol s3gate-b 5) <(pcol s3gate 5) | awk '{ printf "%+.3f\n", $1 - $2 }')
       echo "| $name, at $rate req/s: added by counters.store=redis (B - A per round) | s3gate A, same run | p50 **$(echo "$d50" | median) ms** ($(echo "$d50" | spread)), p99 **$(echo "$d99" | median) ms** ($(echo "$d99" | spread)) | |" >> "$ratio_results"
-      local round=0 line
-      for line in "${redis_calls[@]}"; do
-        round=$((round + 1))
-        echo "| $name, at $rate req/s, round $round: gateway B's Redis round trips (s3gate_redis_latency_seconds, as the request thread waits for them) | $line | |" >> "$ratio_results"
-      done
     fi
   fi
+  local call=0 line
+  for line in "${redis_calls[@]}"; do # in order: round 1 (A, B), round 2, ...
+    echo "| $name, at $rate req/s, round $((call / (${#redis_calls[@]} / REPEATS) + 1)): Redis round trips (s3gate_redis_latency_seconds, as the request thread waits for them) | $line | |" >> "$ratio_results"
+    call=$((call + 1))
+  done
 }
 
 # BENCH_PROFILE="ROW..." profiles each gateway during its first round of those comparison rows:
@@ -507,7 +529,7 @@ echo "gateway JVM options: ${GATEWAY_JAVA_OPTS:-(defaults of bin/s3gate-jetty)}"
 echo
 
 write_conf
-if [ -n "$B_REDIS" ]; then # gateway B's shared counters; the admitted group at limits Redis can log
+if [ -n "$B_REDIS$A_REDIS" ]; then # the gateways' shared counters; the admitted group at limits Redis can log
   start_redis
   printf 'open 6000\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_minute.map"
   printf 'open 100\nclosed 0\nmetered 1000000000\n' > "$out/conf/rate_limits_per_second.map"
@@ -698,8 +720,7 @@ redis_row() {
 if wanted redis-admit || wanted redis-think || wanted redis-deny; then
   [ -n "$redis_pid" ] || start_redis
   write_conf
-  printf 'counters.store=redis\nredis.uri=redis://127.0.0.1:%s\nredis.timeout=20ms\nredis.failure=local\n' \
-    $REDIS_PORT >> "$out/conf/gateway.properties"
+  redis_conf "$out/conf/gateway.properties"
   printf 'open 6000\nclosed 0\n' > "$out/conf/rate_limits_per_minute.map"
   printf 'open 100\nclosed 0\n' > "$out/conf/rate_limits_per_second.map"
   start_gateway "http://127.0.0.1:$BACKEND_PORT"
@@ -711,7 +732,7 @@ if wanted redis-admit || wanted redis-think || wanted redis-deny; then
   BENCH_THINK_MS=2 BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH redis_row redis-think "gateway admit, counters.store=redis, 32 connections, 2 ms think time" "http://127.0.0.1:$GATEWAY_PORT" 32
   BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIATINY redis_row redis-deny "gateway deny, counters.store=redis, 1,000 keys over limit" "http://127.0.0.1:$GATEWAY_PORT" "$CONNECTIONS"
   stop_gateway
-  [ -n "$B_REDIS" ] || { kill "$redis_pid" 2>/dev/null || true; redis_pid=; }
+  [ -n "$B_REDIS$A_REDIS" ] || { kill "$redis_pid" 2>/dev/null || true; redis_pid=; }
   write_conf
 fi
 
