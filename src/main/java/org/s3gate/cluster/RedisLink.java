@@ -58,7 +58,13 @@ import org.s3gate.common.DaemonThreads;
  *
  * <p>Threads: Lettuce's I/O and computation pools (2 + 1 daemon threads named
  * {@code s3gate-redis-...}) and its timer; {@link #close} shuts the client and its resources down
- * and waits for them, so an undeploy leaves none behind.
+ * and waits for them, so an undeploy leaves none behind. A standalone or Sentinel link starts one
+ * I/O thread (one connection); the second serves Redis Cluster's connection per primary. On Linux
+ * x86-64 the I/O threads run Netty's native epoll transport, which the WAR packs and Lettuce picks
+ * by itself (less CPU per call than Java NIO: docs/BENCHMARKS.md section 4; elsewhere, or with
+ * {@code -Dio.lettuce.core.epoll=false}, NIO). Netty extracts its library into
+ * {@code java.io.tmpdir} and deletes the file once loaded; the mapping lives as long as the webapp's
+ * class loader.
  *
  * <p>Thread-safe: the connection is thread-safe (Lettuce); {@link #connect} and {@link #close}
  * are synchronized.
