@@ -53,7 +53,9 @@
 #   s3proxy-1g        the same against s3proxy (signatures on), behind a second HAProxy instance
 #   gcnew             BENCH_GC_KEYS (1,000,000) distinct new keys as fast as the gateway takes them:
 #                     max GC pause in the row (from the gateway's -Xlog:gc), p99 against the admit
-#                     row's, live heap per tracked key (jcmd GC.class_histogram before and after)
+#                     row's, live heap per tracked key (jcmd GC.class_histogram before and after);
+#                     BENCH_TABLE_SIZE (default 5000000, so every key stays live) sets both gateways'
+#                     table.size, e.g. 100000 (the shipped default: evicted entries become old garbage)
 #
 # Warm-up: on one core the JIT needs about 50 s of full load before figures are steady, so the
 # gateway first serves BENCH_WARMUP seconds (default 60) of mixed load: the 1,000,000-key path
@@ -215,7 +217,7 @@ deny.status=429
 count.denied=false
 limit.methods=
 headers.enabled=true
-table.size=5000000
+table.size=${BENCH_TABLE_SIZE:-5000000}
 table.expire=1h
 reload.interval=1s
 admin.allow=127.0.0.1/8,::1/128
@@ -525,7 +527,7 @@ live_heap() { # PID: bytes of live objects (jcmd GC.class_histogram runs a full 
 }
 
 echo "s3gate e2e benchmark: $(nproc) cores, $(java -version 2>&1 | head -n 1), $(haproxy -v | head -n 1 | cut -d' ' -f1-3), wrk -t1 -c$CONNECTIONS (1 MiB: -c$CONNECTIONS_1M), ${DURATION}s x $REPEATS rounds, warm-up ${WARMUP}s, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "gateway JVM options: ${GATEWAY_JAVA_OPTS:-(defaults of bin/s3gate-jetty)}"
+echo "gateway JVM options: ${GATEWAY_JAVA_OPTS:-(defaults of bin/s3gate-jetty)}${B_JAVA_OPTS:+; gateway B: $B_JAVA_OPTS}; table.size=${BENCH_TABLE_SIZE:-5000000}"
 echo
 
 write_conf

@@ -89,7 +89,12 @@ public final class CounterTable implements UsageTable {
     }
     this.capacity = capacity;
     this.evictionBatch = Math.max(1, capacity / 100);
-    this.entries = new ConcurrentHashMap<>(Math.min(capacity, 1 << 20));
+    // Bins for the whole capacity from the start (about 6-8 B per key of capacity, 32 MB at
+    // 5,000,000), because a map that grows doubles its bin array mid-flood: at 1,570,000 keys the
+    // resize of the 2^21-bin array (8 MB, and a 16 MB one made) and its node copies all survive
+    // the next young collection, a 71 ms pause in bench/e2e.sh's gcnew row where its neighbours
+    // took 3-10 ms (docs/BENCHMARKS.md, "Collector"). A table that never fills pays the array too.
+    this.entries = new ConcurrentHashMap<>(capacity);
   }
 
   /**
