@@ -29,8 +29,7 @@ import org.eclipse.jetty.util.thread.Invocable.InvocationType;
  *       which comes from another class loader, and falls back to 2 per size (2 x CPUs): with more
  *       than 2 responses in flight, every response then allocated and zeroed a new 16 KiB direct
  *       buffer (13 % of the gateway's CPU in a profile at 32 connections).
- *   <li>Request bodies move in chunks of {@link #BODY_BUFFER_BYTES}, response bodies in chunks of
- *       {@link #RESPONSE_BUFFER_BYTES}. Jetty's defaults, 4 KiB
+ *   <li>Bodies move in chunks of {@link #BODY_BUFFER_BYTES} both ways. Jetty's defaults, 4 KiB
  *       for request bodies and 16 KiB for response bodies, make an 8 MiB upload 2,048 trips
  *       through the read, offer, write and callback cycle (each with its system calls and, on
  *       one core, its thread wake-ups) and a 1 MiB download 64; HAProxy moves 16 KiB per trip
@@ -59,18 +58,7 @@ final class ProxyClients {
    * not pooled: each would be allocated and zeroed anew), so heap per transfer stays bounded too.
    */
   static final int BODY_BUFFER_BYTES = 64 * 1024;
-  /**
-   * Response body chunk size: each read from the backend takes up to this much, and each chunk is
-   * one write to the client (DirectBodyWriter), so a 1 MiB download is 8 trips through Jetty's
-   * per-chunk plumbing (parser, callbacks, the response's send callback, the write flusher)
-   * instead of 16. On a 1 MiB GET the kernel's reads still return full buffers (the backend
-   * socket holds more than this), so the reads halve too. Bound: one such pooled direct buffer
-   * per response in flight (at most one chunk per response, DirectBodyWriter). Overridable with
-   * {@code -Ds3gate.proxy.responseBufferBytes} (measurement and tuning; 4 KiB to 1 MiB).
-   */
-  static final int RESPONSE_BUFFER_BYTES = Math.max(4 * 1024, Math.min(1024 * 1024,
-      Integer.getInteger("s3gate.proxy.responseBufferBytes", 128 * 1024)));
-  private static final int LARGEST_POOLED_BUFFER = Math.max(BODY_BUFFER_BYTES, RESPONSE_BUFFER_BYTES);
+  private static final int LARGEST_POOLED_BUFFER = BODY_BUFFER_BYTES;
 
   private ProxyClients() {}
 
@@ -82,7 +70,7 @@ final class ProxyClients {
     HttpClient client = new HttpClient(transport);
     client.setByteBufferPool(new ArrayByteBufferPool(0, 2048, LARGEST_POOLED_BUFFER, POOLED_BUFFERS_PER_SIZE));
     client.setRequestBufferSize(BODY_BUFFER_BYTES);
-    client.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
+    client.setResponseBufferSize(BODY_BUFFER_BYTES);
     client.setDefaultRequestContentType(null); // a body without a type gets no Content-Type (UntypedRequestContent)
     client.setMaxRequestHeadersSize(MAX_REQUEST_HEAD_BYTES);
     return client;

@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 /** The body chunk sizes and the pool that must hold them (a buffer above its largest size is allocated and zeroed anew). */
 class ProxyClientsTest {
   @Test
-  void newClient_defaults_requestChunks64KiBResponseChunks128KiB() {
+  void newClient_defaults_bodyChunksOf64KiBBothWays() {
     HttpClient client = ProxyClients.newClient(new ClientConnector());
-    assertThat(client.getRequestBufferSize()).isEqualTo(64 * 1024);
-    assertThat(client.getResponseBufferSize()).isEqualTo(ProxyClients.RESPONSE_BUFFER_BYTES).isEqualTo(128 * 1024);
+    assertThat(client.getRequestBufferSize()).isEqualTo(ProxyClients.BODY_BUFFER_BYTES).isEqualTo(64 * 1024);
+    assertThat(client.getResponseBufferSize()).isEqualTo(ProxyClients.BODY_BUFFER_BYTES);
   }
 
   @Test
