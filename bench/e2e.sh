@@ -96,6 +96,7 @@ command -v socat >/dev/null || missing+=(socat)  # the reference's start.sh asks
 command -v taskset >/dev/null || missing+=(util-linux)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
+[ -z "${BENCH_SYSCALLS:-}" ] || command -v perf >/dev/null || missing+=(linux-perf)  # BENCH_SYSCALLS' counters
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
