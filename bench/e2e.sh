@@ -13,8 +13,9 @@
 #   BENCH_SYSCALLS=1 BENCH_ROWS="admit1m put8m" bench/e2e.sh   after a comparison row's rounds, one more
 #       round per variant, not part of its CPU figures, counts per request what the server under test
 #       asks of the kernel (perf stat on syscall and sched_switch tracepoints of its PIDs, and context
-#       switches from /proc/PID/task/*/status): reads, writes, epoll waits, futex calls, switches;
-#       table in target/bench/e2e-syscalls.md (needs perf and root, or perf_event_paranoid <= -1)
+#       switches from /proc/PID/task/*/status): reads, writes, epoll waits, futex calls, switches,
+#       user and system time; table in target/bench/e2e-syscalls.md, switches by thread name in
+#       e2e-switches.md (needs perf and root, or perf_event_paranoid <= -1)
 #   BENCH_B_REDIS=1 BENCH_ROWS="admit paced1k" bench/e2e.sh   cluster mode's added cost: gateway B is
 #       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
 #       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
