@@ -10,6 +10,12 @@
 #       BENCH_B_REVERT=COMMIT makes B this tree's HEAD without that one commit (its diff applied
 #       in reverse), to measure what one change buys; BENCH_B_JAVA_OPTS (instead of BENCH_GATEWAY_JAVA_OPTS) change B alone (without
 #       BENCH_B_COMMIT, B is this tree's build)
+#   BENCH_SYSCALLS=1 BENCH_ROWS="admit1m put8m" bench/e2e.sh   after a comparison row's rounds, one more
+#       round per variant, not part of its CPU figures, counts per request what the server under test
+#       asks of the kernel (perf stat on syscall and sched_switch tracepoints of its PIDs, and context
+#       switches from /proc/PID/task/*/status): reads, writes, epoll waits, futex calls, switches,
+#       user and system time; table in target/bench/e2e-syscalls.md, switches by thread name in
+#       e2e-switches.md (needs perf and root, or perf_event_paranoid <= -1)
 #   BENCH_B_REDIS=1 BENCH_ROWS="admit paced1k" bench/e2e.sh   cluster mode's added cost: gateway B is
 #       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
 #       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
@@ -59,7 +65,8 @@
 #
 # Warm-up: on one core the JIT needs about 50 s of full load before figures are steady, so the
 # gateway first serves BENCH_WARMUP seconds (default 60) of mixed load: the 1,000,000-key path
-# (which also fills the table to 1,000,000 keys), the admit path, the deny path and 1 MiB GETs.
+# (which also fills the table to 1,000,000 keys), the admit path, the deny path and 1 MiB GETs,
+# and, when the put8m row is asked for, a fifth more of 8 MiB PUTs.
 # The s3proxy phase restarts the gateway and warms it again for as long (s3proxy load only).
 #
 # Needs: wrk, nginx, haproxy, socat (Debian: wrk, nginx-light, haproxy, socat; installed here if
@@ -98,6 +105,7 @@ command -v socat >/dev/null || missing+=(socat)  # the reference's start.sh asks
 command -v taskset >/dev/null || missing+=(util-linux)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
+[ -z "${BENCH_SYSCALLS:-}" ] || command -v perf >/dev/null || missing+=(linux-perf)  # BENCH_SYSCALLS' counters
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -322,6 +330,70 @@ wrk_once() {
     END { printf "%.0f %.2f %.2f %d %d %.1f %.1f %.0f\n", rps, p50, p99, non2xx, requests, mbps, requests ? busy * 1e6 / hz / requests : 0, 100 * busy1 / hz / seconds }'
 }
 
+# The kernel's side of one wrk run (BENCH_SYSCALLS=1): syscalls by kind and thread switches of the
+# server under test, per request. perf counts tracepoint hits in the kernel (no per-event copy to
+# user space, unlike strace), yet it still adds work per syscall, so these rounds are separate from
+# the timed ones. Read-type: read, readv, recvfrom, recvmsg (Java NIO reads sockets with read and
+# readv, HAProxy with recvfrom); write-type: write, writev, sendto, sendmsg, sendfile.
+SYSCALLS=${BENCH_SYSCALLS:-}
+SYSCALL_EVENTS="read readv recvfrom recvmsg write writev sendto sendmsg sendfile64 epoll_wait epoll_pwait futex"
+ctxt_switches() { # PID...: "voluntary nonvoluntary" context switches summed over all their threads
+  local pid
+  for pid in "$@"; do cat /proc/"$pid"/task/*/status 2>/dev/null; done |
+    awk '/^voluntary_ctxt_switches/ { v += $2 } /^nonvoluntary_ctxt_switches/ { n += $2 } END { print v + 0, n + 0 }'
+}
+# thread_switches PID...: "name switches" per thread, the name without its pool index
+# (qtp123-45 -> qtp, HttpClient@abc-67 -> HttpClient@), so a pool's threads add up
+thread_switches() {
+  local pid t
+  for pid in "$@"; do
+    for t in /proc/"$pid"/task/*; do
+      printf '%s %s\n' "$(sed -e 's/[-@][0-9a-f]*$//' -e 's/[0-9]*$//' "$t/comm" 2>/dev/null | tr ' ' _)" \
+        "$(awk '/ctxt_switches/ { s += $2 } END { print s + 0 }' "$t/status" 2>/dev/null)"
+    done
+  done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }'
+}
+cpu_split() { # PID...: "user system" jiffies over all threads
+  local pid
+  for pid in "$@"; do sed 's/^.*) //' "/proc/$pid/stat"; done | awk '{ u += $12; s += $13 } END { print u + 0, s + 0 }'
+}
+# syscalls_once URL CONNECTIONS SECONDS PID...: prints "requests reads writes epolls futexes
+# switches voluntary nonvoluntary all_syscalls user_us system_us", each but requests per request;
+# the context switches per request by thread name go to $out/e2e-switches.md
+syscalls_once() {
+  local url=$1 connections=$2 seconds=$3 events="" e before after output requests threads_before cpu_before cpu_after
+  shift 3
+  for e in $SYSCALL_EVENTS; do events+="syscalls:sys_enter_$e,"; done
+  events+="sched:sched_switch,raw_syscalls:sys_enter"
+  before=$(ctxt_switches "$@")
+  threads_before=$(thread_switches "$@")
+  cpu_before=$(cpu_split "$@")
+  perf stat -x, -e "$events" -p "$(echo "$@" | tr ' ' ,)" -o "$out/perf-stat.txt" -- sleep $((seconds + 1)) &
+  local perf_pid=$!
+  sleep 0.5
+  output=$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" -s bench/s3-request.lua "$url")
+  wait $perf_pid || true
+  after=$(ctxt_switches "$@")
+  cpu_after=$(cpu_split "$@")
+  requests=$(echo "$output" | awk '/requests in/ { print $1 }')
+  { printf '%s: ' "$url$BENCH_URL_PATH"
+    thread_switches "$@" | awk -v r="${requests:-1}" -v before="$threads_before" '
+      BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); was[f[1]] = f[2] } }
+      { d = ($2 - was[$1]) / r; if (d >= 0.05) printf "%s %.2f, ", $1, d }'
+    echo; } >> "$out/e2e-switches.md"
+  awk -F, -v r="${requests:-0}" -v before="$before" -v after="$after" -v cb="$cpu_before" -v ca="$cpu_after" -v hz="$(getconf CLK_TCK)" '
+    $3 ~ /sys_enter_(read|readv|recvfrom|recvmsg)$/ { reads += $1 }
+    $3 ~ /sys_enter_(write|writev|sendto|sendmsg|sendfile64)$/ { writes += $1 }
+    $3 ~ /sys_enter_epoll_(p)?wait$/ { epolls += $1 }
+    $3 ~ /sys_enter_futex$/ { futexes += $1 }
+    $3 ~ /sched_switch$/ { switches += $1 }
+    $3 ~ /raw_syscalls:sys_enter$/ { all += $1 }
+    END { split(before, b, " "); split(after, a, " "); split(cb, x, " "); split(ca, y, " "); d = r > 0 ? r : 1
+          printf "%d %.2f %.2f %.2f %.2f %.2f %.2f %.2f %.2f %.1f %.1f\n", r, reads / d, writes / d, epolls / d, futexes / d,
+            switches / d, (a[1] - b[1]) / d, (a[2] - b[2]) / d, all / d, (y[1] - x[1]) * 1e6 / hz / d, (y[2] - x[2]) * 1e6 / hz / d }' "$out/perf-stat.txt"
+}
+syscalls_results=$out/e2e-syscalls.md
+
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 spread() { sort -g | awk 'NR == 1 { min = $1 } { max = $1 } END { printf "%s-%s", min, max }'; }
 # ratios A B: per-line A/B of two equally long lists of numbers (one per repeat)
@@ -338,6 +410,10 @@ ratio_results=$out/e2e-ratios.md
   echo "| row | against | CPU per request (s3gate / reference) | throughput (s3gate / reference) |"
   echo "|---|---|---|---|"
 } > "$ratio_results"
+{
+  echo "| row | server under test | requests (one untimed round) | read calls / req | write calls / req | epoll waits / req | futex calls / req | sched switches / req | voluntary ctxt switches / req | nonvoluntary / req | all syscalls / req | user µs / req | system µs / req |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} > "$syscalls_results"
 
 # Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 nginx1m admit1m admit1mbw put8m
 # paced1k paced1m big1g gcnew bare-servlet bare-core core-limit bare-core-nb core-limit-nb redis-admit redis-think redis-deny
@@ -398,6 +474,12 @@ cmp_row() {
       runs[$v]+="$(wrk_once "$(variant_url "$v")" "$connections" "$DURATION" $(variant_pids "$v"))"$'\n'
     done
   done
+  if [ -n "$SYSCALLS" ]; then
+    for v in "${variants[@]}"; do
+      # shellcheck disable=SC2046
+      echo "| $name | $(variant_name "$v") | $(syscalls_once "$(variant_url "$v")" "$connections" "$DURATION" $(variant_pids "$v") | tr ' ' '|' | sed 's/|/ | /g') |" >> "$syscalls_results"
+    done
+  fi
   col() { printf '%s' "${runs[$1]}" | awk -v c="$2" -v d="${3:-1}" 'NF { printf "%.1f\n", $c / (d ? d : 1) }'; }
   for v in "${variants[@]}"; do
     echo "| $name: $(variant_name "$v") | $(col "$v" 1 | median) ($(col "$v" 1 | spread)) | $(col "$v" 2 | median) | $(col "$v" 3 | median) | $(col "$v" 4 | median) | $(col "$v" 6 | median) | $(col "$v" 7 $divisor | median) ($(col "$v" 7 $divisor | spread)) $unit | $(col "$v" 8 | median) |" | tee -a "$results"
@@ -547,6 +629,9 @@ warm $((WARMUP * 2 / 5)) 1000000 BENCHM
 warm $((WARMUP / 5)) 1000 AKIAHIGH
 warm $((WARMUP / 5)) 1000 AKIATINY
 warm $((WARMUP / 5)) 1000 AKIAHIGH /bench/obj1m
+# The upload path too when an upload row follows: without it the JIT compiled it during the
+# put8m rounds (a quarter of the gateway's CPU samples in round 1), which HAProxy does not pay
+if wanted put8m; then BENCH_METHOD=PUT BENCH_BODY_FILE=$out/obj8m warm $((WARMUP / 5)) 1 AKIAHIGH /upload/obj8m; fi
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_URL_PATH=/bench/obj1k \
   wrk_once "$(variant_url haproxy)" "$CONNECTIONS" 5 "$haproxy_pid" >/dev/null
 
@@ -743,6 +828,10 @@ finish() {
   echo "s3gate / reference, same run (median of $REPEATS interleaved rounds, spread in brackets):"
   echo
   cat "$ratio_results" | tee -a "$results"
+  if [ "$(wc -l < "$syscalls_results")" -gt 2 ]; then
+    echo; cat "$syscalls_results"; { echo; cat "$syscalls_results"; } >> "$results"
+    echo; echo "context switches per request by thread:"; cat "$out/e2e-switches.md"
+  fi
   if [ "$(wc -l < "$paced_results")" -gt 2 ]; then
     echo; cat "$paced_results"; { echo; cat "$paced_results"; } >> "$results"
   fi
