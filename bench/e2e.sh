@@ -14,6 +14,14 @@
 #       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
 #       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
 #       the paced rows then print B's p50/p99 minus A's (the latency Redis adds below saturation)
+#   BENCH_X="webapp-plain webapp-plain-full bare-servlet" BENCH_ROWS=admit bench/e2e.sh   splits the
+#       gateway's per-request cost: extra servers on core 0, interleaved in the admit row beside the
+#       gateways (each warmed for BENCH_WARMUP s of 1 KiB GETs): webapp-plain = this tree's jetty-base
+#       (modules, connector, HttpConfiguration, thread pool) deploying, as webapps/s3gate.xml does,
+#       a webapp of Jetty's own AsyncProxyServlet.Transparent and nothing of s3gate, in this tree's
+#       trimmed context (no session or security handler, no webdefault); webapp-plain-full = the
+#       same in WebAppContext's defaults (session and security handlers, webdefault-ee10.xml: how
+#       main deployed s3gate); bare-servlet = BareJettyProxy's ServletContextHandler (no jetty-base)
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -75,6 +83,9 @@ B_REVERT=${BENCH_B_REVERT:-}
 B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
 B_REDIS=${BENCH_B_REDIS:-}
 AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS$B_REDIS" ] && AB=s3gate-b
+XV=; for x in ${BENCH_X:-}; do
+  case $x in webapp-plain | webapp-plain-full | bare-servlet) XV+=" x-$x" ;; *) echo "e2e.sh: unknown BENCH_X variant $x" >&2; exit 1 ;; esac
+done
 REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
 REDIS_PORT=18379 GATEWAY_PORT=18080 GATEWAY_B_PORT=18088 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
@@ -336,6 +347,7 @@ variant_url() {
   case $1 in
     s3gate) echo "http://127.0.0.1:$GATEWAY_PORT" ;;
     s3gate-b) echo "http://127.0.0.1:$GATEWAY_B_PORT" ;;
+    x-*) echo "http://127.0.0.1:${x_port[$1]}" ;;
     haproxy) echo "http://127.0.0.1:$HAPROXY_GW_PORT" ;;
     plain) echo "http://127.0.0.1:$HAPROXY_PLAIN_PORT" ;;
     nginx) echo "http://127.0.0.1:$DIRECT_PORT" ;;
@@ -346,6 +358,7 @@ variant_pids() {
   case $1 in
     s3gate) echo "$gateway_pid" ;;
     s3gate-b) echo "$gateway_b_pid" ;;
+    x-*) echo "${x_pid[$1]}" ;;
     haproxy | plain) echo "$haproxy_pid" ;;
     nginx) echo "$direct_nginx_pids" ;;
     backend) echo "$backend_nginx_pids" ;;
@@ -355,6 +368,9 @@ variant_name() {
   case $1 in
     s3gate) echo "s3gate" ;;
     s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS}${B_REDIS:+ counters.store=redis})" ;;
+    x-webapp-plain) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, trimmed context" ;;
+    x-webapp-plain-full) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, WebAppContext defaults" ;;
+    x-bare-servlet) echo "bare Jetty proxy, servlet API (BareJettyProxy, no jetty-base)" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
@@ -379,7 +395,7 @@ cmp_row() {
   declare -A runs=()
   for ((i = 0; i < REPEATS; i++)); do
     for v in "${variants[@]}"; do
-      [ "$i" = 0 ] && [[ " ${PROFILE_ROWS} " == *" $id "* ]] && [[ $v == s3gate* ]] && profile "$id-$v" "$(variant_pids "$v")"
+      [ "$i" = 0 ] && [[ " ${PROFILE_ROWS} " == *" $id "* ]] && [[ $v == s3gate* || $v == x-* ]] && profile "$id-$v" "$(variant_pids "$v")"
       # shellcheck disable=SC2046
       runs[$v]+="$(wrk_once "$(variant_url "$v")" "$connections" "$DURATION" $(variant_pids "$v"))"$'\n'
     done
@@ -502,6 +518,81 @@ live_heap() { # PID: bytes of live objects (jcmd GC.class_histogram runs a full 
   jcmd "$1" GC.class_histogram 2>/dev/null | awk '$1 == "Total" { print $3 }'
 }
 
+bare_classpath() {
+  local home jar cp=$root/bench/target/benchmarks.jar
+  home=$(ls -d "$root"/target/jetty-home-* | head -n 1)
+  for jar in jetty-server jetty-http jetty-io jetty-util jetty-client jetty-alpn-client jetty-proxy \
+      jetty-session jetty-security jetty-xml jetty-ee10-servlet jetty-ee10-proxy; do
+    cp+=:$(ls "$home"/lib/"$jar"-[0-9]*.jar)
+  done
+  cp+=:$(ls "$home"/lib/jakarta.servlet-api-*.jar "$home"/lib/compression/jetty-compression-common-*.jar \
+    "$home"/lib/logging/*.jar | paste -sd:)
+  echo "$cp"
+}
+# The BENCH_X servers (header): each on a port of its own on core 0, warmed with 1 KiB GETs.
+declare -A x_port x_pid
+start_extras() {
+  local x i=0 xr
+  for x in $XV; do
+    x_port[$x]=$((GATEWAY_PORT + 100 + i))
+    if [ "$x" = x-bare-servlet ]; then
+      taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy servlet \
+        "${x_port[$x]}" $BACKEND_PORT > "$out/$x.log" 2>&1 &
+    else
+      xr=$root/target/bench-$x # this tree's build, a jetty-base of its own with the plain webapp instead of s3gate's
+      rm -rf "$xr" && mkdir -p "$xr/webapp-plain/WEB-INF"
+      for d in bin target conf webapp; do ln -s "$root/$d" "$xr/$d"; done
+      cp -r "$root/jetty-base" "$xr/jetty-base" && rm -rf "$xr/jetty-base/work"
+      plain_webapp_xml "$x" "$xr" > "$xr/jetty-base/webapps/s3gate.xml"
+      [ "$x" = x-webapp-plain ] || sed -i '/^jetty.deploy.defaultsDescriptorPath=/d' "$xr/jetty-base/start.d/deploy.ini"
+      cat > "$xr/webapp-plain/WEB-INF/web.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+  <servlet>
+    <servlet-name>proxy</servlet-name>
+    <servlet-class>org.eclipse.jetty.ee10.proxy.AsyncProxyServlet\$Transparent</servlet-class>
+    <init-param><param-name>proxyTo</param-name><param-value>http://127.0.0.1:$BACKEND_PORT</param-value></init-param>
+    <init-param><param-name>preserveHost</param-name><param-value>true</param-value></init-param>
+    <async-supported>true</async-supported>
+  </servlet>
+  <servlet-mapping><servlet-name>proxy</servlet-name><url-pattern>/</url-pattern></servlet-mapping>
+</web-app>
+XML
+      S3GATE_JAVA_OPTS="$GATEWAY_JAVA_OPTS" taskset -c 0 "$xr/bin/s3gate-jetty" jetty.http.port="${x_port[$x]}" \
+        jetty.ssl.port=$((18543 + i)) jetty.jmxremote.rmiserverport=$((18199 + i)) jetty.jmxremote.rmiregistryport=$((18199 + i)) \
+        jetty.sslContext.keyStorePath="$out/keystore-$x.p12" jetty.requestlog.dir="$out/logs" \
+        s3gate.work.dir="$out/work-$x" > "$out/$x.log" 2>&1 &
+    fi
+    x_pid[$x]=$!
+    pids+=(${x_pid[$x]})
+    i=$((i + 1))
+  done
+  for x in $XV; do
+    wait_http "http://127.0.0.1:${x_port[$x]}/health"
+    BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH \
+      wrk_once "$(variant_url "$x")" "$CONNECTIONS" "$WARMUP" "${x_pid[$x]}" >/dev/null
+  done
+}
+# plain_webapp_xml VARIANT ROOT: the context XML of a BENCH_X webapp: s3gate.xml's class
+# visibility for the server's Jetty proxy and client, with this tree's context options (trimmed)
+# or WebAppContext's defaults (full)
+plain_webapp_xml() {
+  echo '<?xml version="1.0"?>'
+  echo '<!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">'
+  echo '<Configure class="org.eclipse.jetty.ee10.webapp.WebAppContext">'
+  if [ "$1" = x-webapp-plain ]; then
+    sed -n '/^  <Arg/p' "$root/jetty-base/webapps/s3gate.xml"
+  fi
+  echo '  <Set name="contextPath">/</Set>'
+  echo "  <Set name=\"war\">$2/webapp-plain</Set>"
+  echo "  <Set name=\"tempDirectory\">$out/work-$1</Set>"
+  awk '/<Call name="add(Protected|Hidden)ClassMatcher">/ { block = ""; inside = 1 }
+    inside { block = block $0 "\n" }
+    inside && /<\/Call>/ { inside = 0; if (block !~ /ServletContextResponse/) printf "%s", block }' \
+    "$root/jetty-base/webapps/s3gate.xml"
+  echo '</Configure>'
+}
+
 echo "s3gate e2e benchmark: $(nproc) cores, $(java -version 2>&1 | head -n 1), $(haproxy -v | head -n 1 | cut -d' ' -f1-3), wrk -t1 -c$CONNECTIONS (1 MiB: -c$CONNECTIONS_1M), ${DURATION}s x $REPEATS rounds, warm-up ${WARMUP}s, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "gateway JVM options: ${GATEWAY_JAVA_OPTS:-(defaults of bin/s3gate-jetty)}"
 echo
@@ -523,12 +614,13 @@ warm $((WARMUP * 2 / 5)) 1000000 BENCHM
 warm $((WARMUP / 5)) 1000 AKIAHIGH
 warm $((WARMUP / 5)) 1000 AKIATINY
 warm $((WARMUP / 5)) 1000 AKIAHIGH /bench/obj1m
+start_extras
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_URL_PATH=/bench/obj1k \
   wrk_once "$(variant_url haproxy)" "$CONNECTIONS" 5 "$haproxy_pid" >/dev/null
 
 export BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH
 row nginx "nginx direct, 1 KiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS" $direct_nginx_pids
-cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate $AB plain
+cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate $AB $XV plain
 BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate $AB
 if wanted admit && wanted deny; then
   echo "| s3gate deny / s3gate admit, 1 KiB | s3gate, same run | **$(awk -v d="${s3gate_cpu[deny]}" -v a="${s3gate_cpu[admit]}" 'BEGIN { printf "%.2f", d / a }')x** (${s3gate_cpu[deny]} vs ${s3gate_cpu[admit]} µs) | |" >> "$ratio_results"
@@ -631,17 +723,6 @@ stop_gateway
 
 # Jetty alone as the proxy, on core 0 in the gateway's place: what the servlet API and the core
 # API cost per request before any s3gate code runs.
-bare_classpath() {
-  local home jar cp=$root/bench/target/benchmarks.jar
-  home=$(ls -d "$root"/target/jetty-home-* | head -n 1)
-  for jar in jetty-server jetty-http jetty-io jetty-util jetty-client jetty-alpn-client jetty-proxy \
-      jetty-session jetty-security jetty-xml jetty-ee10-servlet jetty-ee10-proxy; do
-    cp+=:$(ls "$home"/lib/"$jar"-[0-9]*.jar)
-  done
-  cp+=:$(ls "$home"/lib/jakarta.servlet-api-*.jar "$home"/lib/compression/jetty-compression-common-*.jar \
-    "$home"/lib/logging/*.jar | paste -sd:)
-  echo "$cp"
-}
 bare_row() { # ID MODE NAME
   wanted "$1" || return 0
   taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy "$2" \
