@@ -22,6 +22,9 @@
 #       trimmed context (no session or security handler, no webdefault); webapp-plain-full = the
 #       same in WebAppContext's defaults (session and security handlers, webdefault-ee10.xml: how
 #       main deployed s3gate); bare-servlet = BareJettyProxy's ServletContextHandler (no jetty-base)
+#   BENCH_X="commit:C1 commit:C2" BENCH_B_COMMIT=main BENCH_ROWS="admit deny" bench/e2e.sh   more
+#       gateways, each built from a commit (in its own tree, like B), warmed as A and B are and
+#       interleaved in the admit and deny rows: one run measures a series of changes step by step
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -83,8 +86,12 @@ B_REVERT=${BENCH_B_REVERT:-}
 B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
 B_REDIS=${BENCH_B_REDIS:-}
 AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS$B_REDIS" ] && AB=s3gate-b
-XV=; for x in ${BENCH_X:-}; do
-  case $x in webapp-plain | webapp-plain-full | bare-servlet) XV+=" x-$x" ;; *) echo "e2e.sh: unknown BENCH_X variant $x" >&2; exit 1 ;; esac
+XV= XG=; for x in ${BENCH_X:-}; do
+  case $x in
+    webapp-plain | webapp-plain-full | bare-servlet) XV+=" x-$x" ;;
+    commit:?*) XV+=" x-$x" XG+=" x-$x" ;;
+    *) echo "e2e.sh: unknown BENCH_X variant $x" >&2; exit 1 ;;
+  esac
 done
 REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
@@ -130,6 +137,12 @@ if [ -n "$B_COMMIT" ]; then # gateway B from another commit: its own tree, WAR a
   [ -z "$B_REVERT" ] || git diff "$B_REVERT^" "$B_REVERT" | (cd "$b_root" && git apply -R)
   (cd "$b_root" && make -s build >/dev/null)
 fi
+for x in $XG; do # the BENCH_X commits: a tree, WAR and jetty-base each
+  xr=$root/target/bench-${x//:/-}
+  rm -rf "$xr" && mkdir -p "$xr"
+  git archive "${x#x-commit:}" | tar -x -C "$xr"
+  (cd "$xr" && make -s build >/dev/null)
+done
 [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
 rm -rf "$out" && mkdir -p "$out"/{www/bench,conf,logs} "$shm"
 head -c 1024 /dev/urandom > "$out/www/bench/obj1k"
@@ -371,6 +384,7 @@ variant_name() {
     x-webapp-plain) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, trimmed context" ;;
     x-webapp-plain-full) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, WebAppContext defaults" ;;
     x-bare-servlet) echo "bare Jetty proxy, servlet API (BareJettyProxy, no jetty-base)" ;;
+    x-commit:*) echo "s3gate at ${1#x-commit:}" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
@@ -535,7 +549,15 @@ start_extras() {
   local x i=0 xr
   for x in $XV; do
     x_port[$x]=$((GATEWAY_PORT + 100 + i))
-    if [ "$x" = x-bare-servlet ]; then
+    if [[ $x == x-commit:* ]]; then
+      mkdir -p "$out/conf-${x//:/-}" && cp "$out"/conf/* "$out/conf-${x//:/-}/"
+      sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-${x//:/-}-access.log|" "$out/conf-${x//:/-}/gateway.properties"
+      S3GATE_BACKEND=http://127.0.0.1:$BACKEND_PORT S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-${x//:/-} $GATEWAY_JAVA_OPTS" \
+        taskset -c 0 "$root/target/bench-${x//:/-}/bin/s3gate-jetty" jetty.http.port="${x_port[$x]}" \
+        jetty.ssl.port=$((18543 + i)) jetty.jmxremote.rmiserverport=$((18199 + i)) jetty.jmxremote.rmiregistryport=$((18199 + i)) \
+        jetty.sslContext.keyStorePath="$out/keystore-${x//:/-}.p12" jetty.requestlog.dir="$out/logs" \
+        s3gate.work.dir="$out/work-${x//:/-}" > "$out/${x//:/-}.log" 2>&1 &
+    elif [ "$x" = x-bare-servlet ]; then
       taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy servlet \
         "${x_port[$x]}" $BACKEND_PORT > "$out/$x.log" 2>&1 &
     else
@@ -569,8 +591,15 @@ XML
   done
   for x in $XV; do
     wait_http "http://127.0.0.1:${x_port[$x]}/health"
-    BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH \
-      wrk_once "$(variant_url "$x")" "$CONNECTIONS" "$WARMUP" "${x_pid[$x]}" >/dev/null
+    if [[ $x == x-commit:* ]]; then # the gateways' mixed warm-up (warm)
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP * 2 / 5)) "${x_pid[$x]}" >/dev/null
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIATINY wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
+      BENCH_URL_PATH=/bench/obj1m BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
+    else
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH \
+        wrk_once "$(variant_url "$x")" "$CONNECTIONS" "$WARMUP" "${x_pid[$x]}" >/dev/null
+    fi
   done
 }
 # plain_webapp_xml VARIANT ROOT: the context XML of a BENCH_X webapp: s3gate.xml's class
@@ -621,7 +650,7 @@ BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_URL_PATH=/bench/obj1k \
 export BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH
 row nginx "nginx direct, 1 KiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS" $direct_nginx_pids
 cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate $AB $XV plain
-BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate $AB
+BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate $AB $XG
 if wanted admit && wanted deny; then
   echo "| s3gate deny / s3gate admit, 1 KiB | s3gate, same run | **$(awk -v d="${s3gate_cpu[deny]}" -v a="${s3gate_cpu[admit]}" 'BEGIN { printf "%.2f", d / a }')x** (${s3gate_cpu[deny]} vs ${s3gate_cpu[admit]} µs) | |" >> "$ratio_results"
 fi
