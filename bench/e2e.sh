@@ -26,6 +26,17 @@
 #       BENCH_B_COMMIT (B from that commit) or BENCH_B_JAVA_OPTS (a flag) as B. The paced rows then
 #       print both gateways' Redis round trips per round (histogram bounds and the mean, from
 #       s3gate_redis_latency_seconds) instead of B - A
+#   BENCH_X="webapp-plain webapp-plain-full bare-servlet" BENCH_ROWS=admit bench/e2e.sh   splits the
+#       gateway's per-request cost: extra servers on core 0, interleaved in the admit row beside the
+#       gateways (each warmed for BENCH_WARMUP s of 1 KiB GETs): webapp-plain = this tree's jetty-base
+#       (modules, connector, HttpConfiguration, thread pool) deploying, as webapps/s3gate.xml does,
+#       a webapp of Jetty's own AsyncProxyServlet.Transparent and nothing of s3gate, in this tree's
+#       trimmed context (no session or security handler, no webdefault); webapp-plain-full = the
+#       same in WebAppContext's defaults (session and security handlers, webdefault-ee10.xml: how
+#       main deployed s3gate); bare-servlet = BareJettyProxy's ServletContextHandler (no jetty-base)
+#   BENCH_X="commit:C1 commit:C2" BENCH_B_COMMIT=main BENCH_ROWS="admit deny" bench/e2e.sh   more
+#       gateways, each built from a commit (in its own tree, like B), warmed as A and B are and
+#       interleaved in the admit and deny rows: one run measures a series of changes step by step
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -90,6 +101,13 @@ B_REVERT=${BENCH_B_REVERT:-}
 B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
 B_REDIS=${BENCH_B_REDIS:-} A_REDIS=${BENCH_A_REDIS:-}
 AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS$B_REDIS" ] && AB=s3gate-b
+XV= XG=; for x in ${BENCH_X:-}; do
+  case $x in
+    webapp-plain | webapp-plain-full | bare-servlet) XV+=" x-$x" ;;
+    commit:?*) XV+=" x-$x" XG+=" x-$x" ;;
+    *) echo "e2e.sh: unknown BENCH_X variant $x" >&2; exit 1 ;;
+  esac
+done
 REFERENCE=${BENCH_HAPROXY_DIR:-$root/../shared/reference/haproxy-pipeline}
 out=$root/target/bench
 REDIS_PORT=18379 GATEWAY_PORT=18080 GATEWAY_B_PORT=18088 BACKEND_PORT=18081 DIRECT_PORT=18082 S3PROXY_PORT=18090 BARE_PORT=18083
@@ -135,6 +153,12 @@ if [ -n "$B_COMMIT" ]; then # gateway B from another commit: its own tree, WAR a
   [ -z "$B_REVERT" ] || git diff "$B_REVERT^" "$B_REVERT" | (cd "$b_root" && git apply -R)
   (cd "$b_root" && make -s build >/dev/null)
 fi
+for x in $XG; do # the BENCH_X commits: a tree, WAR and jetty-base each
+  xr=$root/target/bench-${x//:/-}
+  rm -rf "$xr" && mkdir -p "$xr"
+  git archive "${x#x-commit:}" | tar -x -C "$xr"
+  (cd "$xr" && make -s build >/dev/null)
+done
 [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
 rm -rf "$out" && mkdir -p "$out"/{www/bench,conf,logs} "$shm"
 head -c 1024 /dev/urandom > "$out/www/bench/obj1k"
@@ -426,6 +450,7 @@ variant_url() {
   case $1 in
     s3gate) echo "http://127.0.0.1:$GATEWAY_PORT" ;;
     s3gate-b) echo "http://127.0.0.1:$GATEWAY_B_PORT" ;;
+    x-*) echo "http://127.0.0.1:${x_port[$1]}" ;;
     haproxy) echo "http://127.0.0.1:$HAPROXY_GW_PORT" ;;
     plain) echo "http://127.0.0.1:$HAPROXY_PLAIN_PORT" ;;
     nginx) echo "http://127.0.0.1:$DIRECT_PORT" ;;
@@ -436,6 +461,7 @@ variant_pids() {
   case $1 in
     s3gate) echo "$gateway_pid" ;;
     s3gate-b) echo "$gateway_b_pid" ;;
+    x-*) echo "${x_pid[$1]}" ;;
     haproxy | plain) echo "$haproxy_pid" ;;
     nginx) echo "$direct_nginx_pids" ;;
     backend) echo "$backend_nginx_pids" ;;
@@ -445,6 +471,10 @@ variant_name() {
   case $1 in
     s3gate) echo "s3gate${A_REDIS:+ (counters.store=redis)}" ;;
     s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS}${B_REDIS:+ counters.store=redis})" ;;
+    x-webapp-plain) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, trimmed context" ;;
+    x-webapp-plain-full) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, WebAppContext defaults" ;;
+    x-bare-servlet) echo "bare Jetty proxy, servlet API (BareJettyProxy, no jetty-base)" ;;
+    x-commit:*) echo "s3gate at ${1#x-commit:}" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
@@ -469,7 +499,7 @@ cmp_row() {
   declare -A runs=()
   for ((i = 0; i < REPEATS; i++)); do
     for v in "${variants[@]}"; do
-      [ "$i" = 0 ] && [[ " ${PROFILE_ROWS} " == *" $id "* ]] && [[ $v == s3gate* ]] && profile "$id-$v" "$(variant_pids "$v")"
+      [ "$i" = 0 ] && [[ " ${PROFILE_ROWS} " == *" $id "* ]] && [[ $v == s3gate* || $v == x-* ]] && profile "$id-$v" "$(variant_pids "$v")"
       # shellcheck disable=SC2046
       runs[$v]+="$(wrk_once "$(variant_url "$v")" "$connections" "$DURATION" $(variant_pids "$v"))"$'\n'
     done
@@ -608,6 +638,96 @@ live_heap() { # PID: bytes of live objects (jcmd GC.class_histogram runs a full 
   jcmd "$1" GC.class_histogram 2>/dev/null | awk '$1 == "Total" { print $3 }'
 }
 
+bare_classpath() {
+  local home jar cp=$root/bench/target/benchmarks.jar
+  home=$(ls -d "$root"/target/jetty-home-* | head -n 1)
+  for jar in jetty-server jetty-http jetty-io jetty-util jetty-client jetty-alpn-client jetty-proxy \
+      jetty-session jetty-security jetty-xml jetty-ee10-servlet jetty-ee10-proxy; do
+    cp+=:$(ls "$home"/lib/"$jar"-[0-9]*.jar)
+  done
+  cp+=:$(ls "$home"/lib/jakarta.servlet-api-*.jar "$home"/lib/compression/jetty-compression-common-*.jar \
+    "$home"/lib/logging/*.jar | paste -sd:)
+  echo "$cp"
+}
+# The BENCH_X servers (header): each on a port of its own on core 0, warmed with 1 KiB GETs.
+declare -A x_port x_pid
+start_extras() {
+  local x i=0 xr
+  for x in $XV; do
+    x_port[$x]=$((GATEWAY_PORT + 100 + i))
+    if [[ $x == x-commit:* ]]; then
+      mkdir -p "$out/conf-${x//:/-}" && cp "$out"/conf/* "$out/conf-${x//:/-}/"
+      sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-${x//:/-}-access.log|" "$out/conf-${x//:/-}/gateway.properties"
+      S3GATE_BACKEND=http://127.0.0.1:$BACKEND_PORT S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-${x//:/-} $GATEWAY_JAVA_OPTS" \
+        taskset -c 0 "$root/target/bench-${x//:/-}/bin/s3gate-jetty" jetty.http.port="${x_port[$x]}" \
+        jetty.ssl.port=$((18543 + i)) jetty.jmxremote.rmiserverport=$((18199 + i)) jetty.jmxremote.rmiregistryport=$((18199 + i)) \
+        jetty.sslContext.keyStorePath="$out/keystore-${x//:/-}.p12" jetty.requestlog.dir="$out/logs" \
+        s3gate.work.dir="$out/work-${x//:/-}" > "$out/${x//:/-}.log" 2>&1 &
+    elif [ "$x" = x-bare-servlet ]; then
+      taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy servlet \
+        "${x_port[$x]}" $BACKEND_PORT > "$out/$x.log" 2>&1 &
+    else
+      xr=$root/target/bench-$x # this tree's build, a jetty-base of its own with the plain webapp instead of s3gate's
+      rm -rf "$xr" && mkdir -p "$xr/webapp-plain/WEB-INF"
+      for d in bin target conf webapp; do ln -s "$root/$d" "$xr/$d"; done
+      cp -r "$root/jetty-base" "$xr/jetty-base" && rm -rf "$xr/jetty-base/work"
+      plain_webapp_xml "$x" "$xr" > "$xr/jetty-base/webapps/s3gate.xml"
+      [ "$x" = x-webapp-plain ] || sed -i '/^jetty.deploy.defaultsDescriptorPath=/d' "$xr/jetty-base/start.d/deploy.ini"
+      cat > "$xr/webapp-plain/WEB-INF/web.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+  <servlet>
+    <servlet-name>proxy</servlet-name>
+    <servlet-class>org.eclipse.jetty.ee10.proxy.AsyncProxyServlet\$Transparent</servlet-class>
+    <init-param><param-name>proxyTo</param-name><param-value>http://127.0.0.1:$BACKEND_PORT</param-value></init-param>
+    <init-param><param-name>preserveHost</param-name><param-value>true</param-value></init-param>
+    <async-supported>true</async-supported>
+  </servlet>
+  <servlet-mapping><servlet-name>proxy</servlet-name><url-pattern>/</url-pattern></servlet-mapping>
+</web-app>
+XML
+      S3GATE_JAVA_OPTS="$GATEWAY_JAVA_OPTS" taskset -c 0 "$xr/bin/s3gate-jetty" jetty.http.port="${x_port[$x]}" \
+        jetty.ssl.port=$((18543 + i)) jetty.jmxremote.rmiserverport=$((18199 + i)) jetty.jmxremote.rmiregistryport=$((18199 + i)) \
+        jetty.sslContext.keyStorePath="$out/keystore-$x.p12" jetty.requestlog.dir="$out/logs" \
+        s3gate.work.dir="$out/work-$x" > "$out/$x.log" 2>&1 &
+    fi
+    x_pid[$x]=$!
+    pids+=(${x_pid[$x]})
+    i=$((i + 1))
+  done
+  for x in $XV; do
+    wait_http "http://127.0.0.1:${x_port[$x]}/health"
+    if [[ $x == x-commit:* ]]; then # the gateways' mixed warm-up (warm)
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP * 2 / 5)) "${x_pid[$x]}" >/dev/null
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIATINY wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
+      BENCH_URL_PATH=/bench/obj1m BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
+    else
+      BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH \
+        wrk_once "$(variant_url "$x")" "$CONNECTIONS" "$WARMUP" "${x_pid[$x]}" >/dev/null
+    fi
+  done
+}
+# plain_webapp_xml VARIANT ROOT: the context XML of a BENCH_X webapp: s3gate.xml's class
+# visibility for the server's Jetty proxy and client, with this tree's context options (trimmed)
+# or WebAppContext's defaults (full)
+plain_webapp_xml() {
+  echo '<?xml version="1.0"?>'
+  echo '<!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">'
+  echo '<Configure class="org.eclipse.jetty.ee10.webapp.WebAppContext">'
+  if [ "$1" = x-webapp-plain ]; then
+    sed -n '/^  <Arg/p' "$root/jetty-base/webapps/s3gate.xml"
+  fi
+  echo '  <Set name="contextPath">/</Set>'
+  echo "  <Set name=\"war\">$2/webapp-plain</Set>"
+  echo "  <Set name=\"tempDirectory\">$out/work-$1</Set>"
+  awk '/<Call name="add(Protected|Hidden)ClassMatcher">/ { block = ""; inside = 1 }
+    inside { block = block $0 "\n" }
+    inside && /<\/Call>/ { inside = 0; if (block !~ /ServletContextResponse/) printf "%s", block }' \
+    "$root/jetty-base/webapps/s3gate.xml"
+  echo '</Configure>'
+}
+
 echo "s3gate e2e benchmark: $(nproc) cores, $(java -version 2>&1 | head -n 1), $(haproxy -v | head -n 1 | cut -d' ' -f1-3), wrk -t1 -c$CONNECTIONS (1 MiB: -c$CONNECTIONS_1M), ${DURATION}s x $REPEATS rounds, warm-up ${WARMUP}s, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "gateway JVM options: ${GATEWAY_JAVA_OPTS:-(defaults of bin/s3gate-jetty)}${B_JAVA_OPTS:+; gateway B: $B_JAVA_OPTS}; table.size=${BENCH_TABLE_SIZE:-5000000}"
 echo
@@ -632,13 +752,14 @@ warm $((WARMUP / 5)) 1000 AKIAHIGH /bench/obj1m
 # The upload path too when an upload row follows: without it the JIT compiled it during the
 # put8m rounds (a quarter of the gateway's CPU samples in round 1), which HAProxy does not pay
 if wanted put8m; then BENCH_METHOD=PUT BENCH_BODY_FILE=$out/obj8m warm $((WARMUP / 5)) 1 AKIAHIGH /upload/obj8m; fi
+start_extras
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_URL_PATH=/bench/obj1k \
   wrk_once "$(variant_url haproxy)" "$CONNECTIONS" 5 "$haproxy_pid" >/dev/null
 
 export BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH
 row nginx "nginx direct, 1 KiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS" $direct_nginx_pids
-cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate $AB plain
-BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate $AB
+cmp_row admit "1 KiB GET, admit, 1,000 keys" "$CONNECTIONS" haproxy s3gate $AB $XV plain
+BENCH_KEY_PREFIX=AKIATINY cmp_row deny "1 KiB GET, deny, 1,000 keys over limit" "$CONNECTIONS" haproxy s3gate $AB $XG
 if wanted admit && wanted deny; then
   echo "| s3gate deny / s3gate admit, 1 KiB | s3gate, same run | **$(awk -v d="${s3gate_cpu[deny]}" -v a="${s3gate_cpu[admit]}" 'BEGIN { printf "%.2f", d / a }')x** (${s3gate_cpu[deny]} vs ${s3gate_cpu[admit]} µs) | |" >> "$ratio_results"
 fi
@@ -740,17 +861,6 @@ stop_gateway
 
 # Jetty alone as the proxy, on core 0 in the gateway's place: what the servlet API and the core
 # API cost per request before any s3gate code runs.
-bare_classpath() {
-  local home jar cp=$root/bench/target/benchmarks.jar
-  home=$(ls -d "$root"/target/jetty-home-* | head -n 1)
-  for jar in jetty-server jetty-http jetty-io jetty-util jetty-client jetty-alpn-client jetty-proxy \
-      jetty-session jetty-security jetty-xml jetty-ee10-servlet jetty-ee10-proxy; do
-    cp+=:$(ls "$home"/lib/"$jar"-[0-9]*.jar)
-  done
-  cp+=:$(ls "$home"/lib/jakarta.servlet-api-*.jar "$home"/lib/compression/jetty-compression-common-*.jar \
-    "$home"/lib/logging/*.jar | paste -sd:)
-  echo "$cp"
-}
 bare_row() { # ID MODE NAME
   wanted "$1" || return 0
   taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy "$2" \

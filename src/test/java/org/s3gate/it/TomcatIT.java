@@ -134,6 +134,18 @@ class TomcatIT {
     }
   }
 
+  /** Tomcat's conf/web.xml maps *.jsp and *.jspx to its JSP servlet; the WAR's own mapping sends them to the proxy. */
+  @Test
+  void jspSuffix_inKey_reachesTheBackend() throws Exception {
+    for (String key : List.of("page.jsp", "page.jspx")) {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/tomcat/" + key)).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).as(key).isIn(403, 404);
+      assertThat(response.body()).as(key).contains("<Error><Code>");
+    }
+  }
+
   @Test
   void encodedSlash_inKey_reachesTheBackend() throws Exception {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/tomcat/a%2Fb")).build(),
