@@ -276,26 +276,36 @@ redis_conf() { # FILE: counters.store=redis on the bench redis-server, once
     $REDIS_PORT >> "$1"
 }
 
+# launch_s3gate ROOT HTTP_PORT SSL_PORT JMX_PORT KEYSTORE WORK_DIR LOG JAVA_OPTS [JETTY_ARGS...]: a
+# gateway from ROOT's bin/s3gate-jetty alone on core 0, in the background ($! is its PID); the
+# caller's S3GATE_BACKEND, if set, passes through
+launch_s3gate() {
+  local dir=$1 http=$2 ssl=$3 jmx=$4 keystore=$5 work=$6 log=$7 opts=$8
+  shift 8
+  S3GATE_JAVA_OPTS="$opts" taskset -c 0 "$dir/bin/s3gate-jetty" jetty.http.port="$http" jetty.ssl.port="$ssl" \
+    jetty.jmxremote.rmiserverport="$jmx" jetty.jmxremote.rmiregistryport="$jmx" \
+    jetty.sslContext.keyStorePath="$keystore" jetty.requestlog.dir="$out/logs" \
+    s3gate.work.dir="$work" "$@" > "$log" 2>&1 &
+}
+# gateway_conf NAME: a copy of the bench's gateway conf as $out/conf-NAME, with an access log of its own
+gateway_conf() {
+  mkdir -p "$out/conf-$1" && cp "$out"/conf/* "$out/conf-$1/"
+  sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-$1-access.log|" "$out/conf-$1/gateway.properties"
+}
+
 start_gateway() { # backend_url; and gateway B beside it when an A/B is asked for
   [ -z "$A_REDIS" ] || redis_conf "$out/conf/gateway.properties"
-  S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf -Xlog:gc,gc+phases:file=$out/gc-$gateway_starts.log:uptime $GATEWAY_JAVA_OPTS" \
-    taskset -c 0 bin/s3gate-jetty jetty.http.port=$GATEWAY_PORT jetty.ssl.port=18443 \
-      jetty.jmxremote.rmiserverport=18099 jetty.jmxremote.rmiregistryport=18099 \
-      jetty.sslContext.keyStorePath="$out/keystore.p12" jetty.requestlog.dir="$out/logs" \
-      s3gate.work.dir="$out/work" > "$out/gateway.log" 2>&1 &
+  S3GATE_BACKEND=$1 launch_s3gate "$root" $GATEWAY_PORT 18443 18099 "$out/keystore.p12" "$out/work" "$out/gateway.log" \
+    "-Ds3gate.conf.dir=$out/conf -Xlog:gc,gc+phases:file=$out/gc-$gateway_starts.log:uptime $GATEWAY_JAVA_OPTS"
   gateway_pid=$!
   gc_log=$out/gc-$gateway_starts.log
   pids+=($gateway_pid)
   if [ -n "$AB" ]; then
-    mkdir -p "$out/conf-b" && cp "$out"/conf/* "$out/conf-b/"
-    sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-b-access.log|" "$out/conf-b/gateway.properties"
+    gateway_conf b
     [ -z "$B_REDIS" ] || redis_conf "$out/conf-b/gateway.properties"
     # shellcheck disable=SC2086
-    S3GATE_BACKEND=$1 S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime ${B_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" \
-      taskset -c 0 "$b_root/bin/s3gate-jetty" jetty.http.port=$GATEWAY_B_PORT jetty.ssl.port=18444 \
-        jetty.jmxremote.rmiserverport=18098 jetty.jmxremote.rmiregistryport=18098 \
-        jetty.sslContext.keyStorePath="$out/keystore-b.p12" jetty.requestlog.dir="$out/logs" \
-        s3gate.work.dir="$out/work-b" $B_ARGS > "$out/gateway-b.log" 2>&1 &
+    S3GATE_BACKEND=$1 launch_s3gate "$b_root" $GATEWAY_B_PORT 18444 18098 "$out/keystore-b.p12" "$out/work-b" "$out/gateway-b.log" \
+      "-Ds3gate.conf.dir=$out/conf-b -Xlog:gc,gc+phases:file=$out/gc-b-$gateway_starts.log:uptime ${B_JAVA_OPTS:-$GATEWAY_JAVA_OPTS}" $B_ARGS
     gateway_b_pid=$!
     pids+=($gateway_b_pid)
     wait_http "http://127.0.0.1:$GATEWAY_B_PORT/_s3gate/health"
@@ -656,13 +666,10 @@ start_extras() {
   for x in $XV; do
     x_port[$x]=$((GATEWAY_PORT + 100 + i))
     if [[ $x == x-commit:* ]]; then
-      mkdir -p "$out/conf-${x//:/-}" && cp "$out"/conf/* "$out/conf-${x//:/-}/"
-      sed -i "s|^access.log.file=.*|access.log.file=$out/logs/s3gate-${x//:/-}-access.log|" "$out/conf-${x//:/-}/gateway.properties"
-      S3GATE_BACKEND=http://127.0.0.1:$BACKEND_PORT S3GATE_JAVA_OPTS="-Ds3gate.conf.dir=$out/conf-${x//:/-} $GATEWAY_JAVA_OPTS" \
-        taskset -c 0 "$root/target/bench-${x//:/-}/bin/s3gate-jetty" jetty.http.port="${x_port[$x]}" \
-        jetty.ssl.port=$((18543 + i)) jetty.jmxremote.rmiserverport=$((18199 + i)) jetty.jmxremote.rmiregistryport=$((18199 + i)) \
-        jetty.sslContext.keyStorePath="$out/keystore-${x//:/-}.p12" jetty.requestlog.dir="$out/logs" \
-        s3gate.work.dir="$out/work-${x//:/-}" > "$out/${x//:/-}.log" 2>&1 &
+      gateway_conf "${x//:/-}"
+      S3GATE_BACKEND=http://127.0.0.1:$BACKEND_PORT launch_s3gate "$root/target/bench-${x//:/-}" "${x_port[$x]}" \
+        $((18543 + i)) $((18199 + i)) "$out/keystore-${x//:/-}.p12" "$out/work-${x//:/-}" "$out/${x//:/-}.log" \
+        "-Ds3gate.conf.dir=$out/conf-${x//:/-} $GATEWAY_JAVA_OPTS"
     elif [ "$x" = x-bare-servlet ]; then
       taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy servlet \
         "${x_port[$x]}" $BACKEND_PORT > "$out/$x.log" 2>&1 &
@@ -686,10 +693,8 @@ start_extras() {
   <servlet-mapping><servlet-name>proxy</servlet-name><url-pattern>/</url-pattern></servlet-mapping>
 </web-app>
 XML
-      S3GATE_JAVA_OPTS="$GATEWAY_JAVA_OPTS" taskset -c 0 "$xr/bin/s3gate-jetty" jetty.http.port="${x_port[$x]}" \
-        jetty.ssl.port=$((18543 + i)) jetty.jmxremote.rmiserverport=$((18199 + i)) jetty.jmxremote.rmiregistryport=$((18199 + i)) \
-        jetty.sslContext.keyStorePath="$out/keystore-$x.p12" jetty.requestlog.dir="$out/logs" \
-        s3gate.work.dir="$out/work-$x" > "$out/$x.log" 2>&1 &
+      launch_s3gate "$xr" "${x_port[$x]}" $((18543 + i)) $((18199 + i)) "$out/keystore-$x.p12" "$out/work-$x" "$out/$x.log" \
+        "$GATEWAY_JAVA_OPTS"
     fi
     x_pid[$x]=$!
     pids+=(${x_pid[$x]})
