@@ -70,6 +70,7 @@ import org.s3gate.common.DaemonThreads;
  * are synchronized.
  */
 final class RedisLink implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RedisCounterStore.class.getName());
   static final String LIBRARY = loadLibrary();
   private static final Duration RECONNECT_DELAY = Duration.ofMillis(100);
 
@@ -83,6 +84,8 @@ final class RedisLink implements AutoCloseable {
   private volatile RedisClusterAsyncCommands<String, String> commands;
   /** The primaries {@link #connectAndLoad} last loaded the functions on ({@link ClusterTopology#fingerprint}). */
   private volatile String loadedTopology = "";
+  /** When {@link #refreshAfterFailedLoad} last refreshed; guarded by this. */
+  private long lastFailedLoadRefreshNanos = System.nanoTime() - ClusterTopology.ADAPTIVE_MIN_INTERVAL.toNanos();
 
   RedisLink(String uri, Duration timeout) {
     this.timeout = timeout;
@@ -201,7 +204,9 @@ final class RedisLink implements AutoCloseable {
         sentinel.remember(System.nanoTime());
       }
     } catch (RuntimeException e) {
-      if (connection.isOpen() && refusedByRedis(e)) {
+      if (client instanceof RedisClusterClient clusterClient) {
+        refreshAfterFailedLoad(clusterClient);
+      } else if (connection.isOpen() && refusedByRedis(e)) {
         // Redis answered and refused (e.g. READONLY: the node Sentinel named went replica since):
         // Lettuce keeps an open connection as it is, so start the next attempt from a new one.
         // Not on a timeout: a slow Redis is not helped by a new connection every probe.
@@ -227,8 +232,8 @@ final class RedisLink implements AutoCloseable {
       }
       for (RedisClusterNode node : primaries) {
         RedisURI at = node.getUri();
-        StatefulRedisConnection<String, String> primary = c.getConnection(at.getHost(), at.getPort());
-        if (!primary.isOpen()) { // down: its commands would wait in its queue; try again on the next probe
+        StatefulRedisConnection<String, String> primary = openPrimary(c, at);
+        if (primary == null) { // down: its commands would wait in its queue; try again on the next probe
           throw new IllegalStateException("Redis Cluster primary " + at.getHost() + ":" + at.getPort()
               + " is not connected");
         }
@@ -239,6 +244,41 @@ final class RedisLink implements AutoCloseable {
       await(commandsOn.functionLoad(LIBRARY, true).toCompletableFuture(), wait);
     }
     await(commandsOn.ping().toCompletableFuture(), wait);
+  }
+
+  /** The write connection to the primary at {@code at} if it is open (opening it if Lettuce has none yet), else null. */
+  private static StatefulRedisConnection<String, String> openPrimary(StatefulRedisClusterConnection<String, String> c,
+      RedisURI at) {
+    try {
+      StatefulRedisConnection<String, String> primary = c.getConnection(at.getHost(), at.getPort());
+      return primary.isOpen() ? primary : null;
+    } catch (RuntimeException refused) { // never connected, and cannot be now
+      return null;
+    }
+  }
+
+  /**
+   * After a failed load on Redis Cluster: asks Lettuce for the cluster's current topology, at most
+   * once per {@link ClusterTopology#ADAPTIVE_MIN_INTERVAL}, since the failure may come from a stale
+   * view (a primary that died, a node listed as primary that is a replica: READONLY). Lettuce
+   * corrects its view by itself only on a redirect, on reconnect attempts to a node it once
+   * reached, or by its periodic refresh (30 s); a link that connected after the primary died, or
+   * from a node whose gossip was behind, has none of the first two, and so stayed in its failure
+   * mode for those 30 s (RedisClusterStoreTest, the failover test). Lettuce reuses its view for a
+   * new connection, so dropping the connection does not help here. Probe thread (or start),
+   * under this link's monitor; bounded by the connect timeout and ADMIN_TIMEOUT per node.
+   */
+  private void refreshAfterFailedLoad(RedisClusterClient clusterClient) {
+    long now = System.nanoTime();
+    if (now - lastFailedLoadRefreshNanos < ClusterTopology.ADAPTIVE_MIN_INTERVAL.toNanos()) {
+      return;
+    }
+    lastFailedLoadRefreshNanos = now;
+    try {
+      clusterClient.refreshPartitions();
+    } catch (RuntimeException e) { // the load's own failure is the one to report; the next probe tries again
+      LOG.log(System.Logger.Level.DEBUG, "Redis Cluster topology refresh failed: {0}", e);
+    }
   }
 
   private static boolean refusedByRedis(Throwable e) {
@@ -321,10 +361,29 @@ final class RedisLink implements AutoCloseable {
     }
   }
 
-  /** Whether the connection is up now (Lettuce reconnects a lost one by itself). */
+  /**
+   * Whether the connection is up now (Lettuce reconnects a lost one by itself); on Redis Cluster,
+   * also the write connection of every primary the topology names. The cluster connection's own
+   * {@code isOpen} is its seed node's: a primary lost while no request was routed to it (idle, or
+   * every request shortcut by a remembered denial) would otherwise be noticed only by requests
+   * waiting {@code redis.timeout} on its queue ({@code ACCEPT_COMMANDS}). Probe thread only: the
+   * connections exist after {@link #connectAndLoad}'s warm-up, so this reads a few flags; one
+   * missing (a primary that appeared since) is opened here, bounded by the connect timeout, and
+   * one that cannot be opened counts as down.
+   */
   boolean connected() {
     StatefulConnection<String, String> c = connection;
-    return c != null && c.isOpen();
+    if (c == null || !c.isOpen()) {
+      return false;
+    }
+    if (c instanceof StatefulRedisClusterConnection<String, String> clusterConnection) {
+      for (RedisClusterNode node : ClusterTopology.primaries(clusterConnection.getPartitions())) {
+        if (openPrimary(clusterConnection, node.getUri()) == null) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** The shared commands, or null before the first connection. */

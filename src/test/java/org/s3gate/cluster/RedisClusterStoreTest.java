@@ -357,7 +357,7 @@ class RedisClusterStoreTest {
 
   @Test
   @Order(10)
-  void tryAcquire_oneMasterKilled_failureModeDecidesWithinTheTimeout_andSharedReturnsAfterItsRestart()
+  void tryAcquire_oneMasterKilledWhileIdle_probeOpensTheCircuit_failureModeDecidesWithinTheTimeout_sharedReturnsAfterItsRestart()
       throws Exception {
     RedisCounterStore store = store(cluster.uri(), ClusterSettings.Failure.LOCAL);
     String key = "KILLED";
@@ -370,6 +370,12 @@ class RedisClusterStoreTest {
     Budget onKilled = Budget.ofBucket(bucketOn(owner.port()), 5, 100);
 
     cluster.kill(owner);
+    long noticeBy = System.nanoTime() + 5 * SECOND;
+    while (StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - noticeBy < 0) {
+      Thread.sleep(20);
+    }
+    assertThat(store.mode()).as("the probe opened the circuit with no request routed to the lost master")
+        .isEqualTo(StoreStatus.FALLBACK_LOCAL);
     long start0 = System.nanoTime();
     assertThat(acquire(store, SECOND, survivorOwn, onKilled).admitted()).as("decided locally").isTrue();
     long slowestNanos = System.nanoTime() - start0;
@@ -407,6 +413,13 @@ class RedisClusterStoreTest {
       String key = "FAILOVER";
       Budget own = new Budget(key, 6, 100);
       RedisServer master = replicated.ownerOf(stateKey(key));
+      // a client whose first view came from a node with stale gossip (a replica listed as
+      // primary: READONLY) must correct it by a refresh, not wait for the periodic one
+      long sharedBy = System.nanoTime() + ClusterTopology.PERIODIC.toNanos() / 2;
+      while (!StoreStatus.SHARED.equals(store.mode()) && System.nanoTime() - sharedBy < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(store.mode()).as("shared before the kill").isEqualTo(StoreStatus.SHARED);
       assertThat(acquire(store, 0, own).admitted()).isTrue();
 
       replicated.kill(master);
@@ -414,6 +427,10 @@ class RedisClusterStoreTest {
         acquire(store, SECOND + i, own); // the failures that open the circuit
       }
       assertThat(store.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
+      // an instance started now sees the dead master as primary, and never reached it: no
+      // redirect or reconnect attempt tells Lettuce of the failover, only a refresh does
+      RedisCounterStore late = store(replicated.uri(), ClusterSettings.Failure.LOCAL);
+      assertThat(late.mode()).isEqualTo(StoreStatus.FALLBACK_LOCAL);
       replicated.awaitReady(); // a replica took the slots over (cluster-node-timeout 2 s)
       RedisServer promoted = replicated.ownerOf(stateKey(key));
       assertThat(promoted.port()).isNotEqualTo(master.port());
@@ -423,6 +440,13 @@ class RedisClusterStoreTest {
         Thread.sleep(20);
       }
       assertThat(store.mode()).as("shared again, the old master still down").isEqualTo(StoreStatus.SHARED);
+      // well before Lettuce's periodic refresh (ClusterTopology.PERIODIC, 30 s) would have found it
+      long lateDeadline = System.nanoTime() + ClusterTopology.PERIODIC.toNanos() / 2;
+      while (!StoreStatus.SHARED.equals(late.mode()) && System.nanoTime() - lateDeadline < 0) {
+        Thread.sleep(20);
+      }
+      assertThat(late.mode()).as("the late instance found the promoted replica by its own refresh")
+          .isEqualTo(StoreStatus.SHARED);
       assertThat(master.alive()).isFalse();
       long calls = promoted.calls("fcall");
       assertThat(acquire(store, 3 * SECOND, own).admitted()).isTrue();
