@@ -36,6 +36,9 @@
 #       trimmed context (no session or security handler, no webdefault); webapp-plain-full = the
 #       same in WebAppContext's defaults (session and security handlers, webdefault-ee10.xml: how
 #       main deployed s3gate); bare-servlet = BareJettyProxy's ServletContextHandler (no jetty-base)
+#   BENCH_X="commit:HEAD@1k webapp-plain@mixed" ...   any BENCH_X variant with another warm-up: @1k (only
+#       1 KiB admits, webapp-plain's own) or @mixed (the gateways' mixed load, commit:C's own), so that a
+#       difference between two variants is not their JIT's different training
 #   BENCH_X="commit:C1 commit:C2" BENCH_B_COMMIT=main BENCH_ROWS="admit deny" bench/e2e.sh   more
 #       gateways, each built from a commit (in its own tree, like B), warmed as A and B are and
 #       interleaved in the admit and deny rows: one run measures a series of changes step by step
@@ -103,8 +106,13 @@ B_REVERT=${BENCH_B_REVERT:-}
 B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
 B_REDIS=${BENCH_B_REDIS:-} A_REDIS=${BENCH_A_REDIS:-}
 AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS$B_REDIS" ] && AB=s3gate-b
+# BENCH_X variants are VARIANT[@WARM-UP]: @1k (60 s of 1 KiB admits, webapp-plain's default) or
+# @mixed (the gateways' mixed warm-up, commit:C's default) overrides the variant's own warm-up
+x_base() { echo "${1%@*}"; }  # x-commit:C@1k -> x-commit:C
+x_warm() { [[ $1 != *@* ]] || echo "${1##*@}"; }  # x-commit:C@1k -> 1k; nothing without a suffix
 XV= XG=; for x in ${BENCH_X:-}; do
-  case $x in
+  case $(x_warm "$x") in '' | 1k | mixed) ;; *) echo "e2e.sh: BENCH_X $x: the warm-up is @1k or @mixed" >&2; exit 1 ;; esac
+  case $(x_base "$x") in
     webapp-plain | webapp-plain-full | bare-servlet) XV+=" x-$x" ;;
     commit:?*) XV+=" x-$x" XG+=" x-$x" ;;
     *) echo "e2e.sh: unknown BENCH_X variant $x" >&2; exit 1 ;;
@@ -158,7 +166,7 @@ fi
 for x in $XG; do # the BENCH_X commits: a tree, WAR and jetty-base each
   xr=$root/target/bench-${x//:/-}
   rm -rf "$xr" && mkdir -p "$xr"
-  git archive "${x#x-commit:}" | tar -x -C "$xr"
+  c=$(x_base "$x") && git archive "${c#x-commit:}" | tar -x -C "$xr"
   (cd "$xr" && make -s build >/dev/null)
 done
 [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
@@ -480,13 +488,14 @@ variant_pids() {
   esac
 }
 variant_name() {
-  case $1 in
+  local warmed; warmed=$(x_warm "$1")
+  case $(x_base "$1") in
     s3gate) echo "s3gate${A_REDIS:+ (counters.store=redis)}" ;;
     s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS}${B_REDIS:+ counters.store=redis})" ;;
-    x-webapp-plain) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, trimmed context" ;;
-    x-webapp-plain-full) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, WebAppContext defaults" ;;
-    x-bare-servlet) echo "bare Jetty proxy, servlet API (BareJettyProxy, no jetty-base)" ;;
-    x-commit:*) echo "s3gate at ${1#x-commit:}" ;;
+    x-webapp-plain) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, trimmed context${warmed:+, warm-up $warmed}" ;;
+    x-webapp-plain-full) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, WebAppContext defaults${warmed:+, warm-up $warmed}" ;;
+    x-bare-servlet) echo "bare Jetty proxy, servlet API (BareJettyProxy, no jetty-base)${warmed:+, warm-up $warmed}" ;;
+    x-commit:*) echo "s3gate at $(x_base "${1#x-commit:}")${warmed:+, warm-up $warmed}" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
@@ -680,7 +689,7 @@ start_extras() {
       S3GATE_BACKEND=http://127.0.0.1:$BACKEND_PORT launch_s3gate "$root/target/bench-${x//:/-}" "${x_port[$x]}" \
         $((18543 + i)) $((18199 + i)) "$out/keystore-${x//:/-}.p12" "$out/work-${x//:/-}" "$out/${x//:/-}.log" \
         "-Ds3gate.conf.dir=$out/conf-${x//:/-} $GATEWAY_JAVA_OPTS"
-    elif [ "$x" = x-bare-servlet ]; then
+    elif [ "$(x_base "$x")" = x-bare-servlet ]; then
       taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy servlet \
         "${x_port[$x]}" $BACKEND_PORT > "$out/$x.log" 2>&1 &
     else
@@ -688,8 +697,8 @@ start_extras() {
       rm -rf "$xr" && mkdir -p "$xr/webapp-plain/WEB-INF"
       for d in bin target conf webapp; do ln -s "$root/$d" "$xr/$d"; done
       cp -r "$root/jetty-base" "$xr/jetty-base" && rm -rf "$xr/jetty-base/work"
-      plain_webapp_xml "$x" "$xr" > "$xr/jetty-base/webapps/s3gate.xml"
-      [ "$x" = x-webapp-plain ] || sed -i '/^jetty.deploy.defaultsDescriptorPath=/d' "$xr/jetty-base/start.d/deploy.ini"
+      plain_webapp_xml "$(x_base "$x")" "$xr" "$x" > "$xr/jetty-base/webapps/s3gate.xml"
+      [ "$(x_base "$x")" = x-webapp-plain ] || sed -i '/^jetty.deploy.defaultsDescriptorPath=/d' "$xr/jetty-base/start.d/deploy.ini"
       cat > "$xr/webapp-plain/WEB-INF/web.xml" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
@@ -712,7 +721,8 @@ XML
   done
   for x in $XV; do
     wait_http "http://127.0.0.1:${x_port[$x]}/health"
-    if [[ $x == x-commit:* ]]; then # the gateways' mixed warm-up (warm)
+    local warmed; warmed=$(x_warm "$x")
+    if [ "$warmed" = mixed ] || { [[ $x == x-commit:* ]] && [ -z "$warmed" ]; }; then # the gateways' mixed warm-up (warm)
       BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP * 2 / 5)) "${x_pid[$x]}" >/dev/null
       BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
       BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIATINY wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
@@ -723,7 +733,7 @@ XML
     fi
   done
 }
-# plain_webapp_xml VARIANT ROOT: the context XML of a BENCH_X webapp: s3gate.xml's class
+# plain_webapp_xml VARIANT ROOT NAME: the context XML of a BENCH_X webapp: s3gate.xml's class
 # visibility for the server's Jetty proxy and client, with this tree's context options (trimmed)
 # or WebAppContext's defaults (full)
 plain_webapp_xml() {
@@ -735,7 +745,7 @@ plain_webapp_xml() {
   fi
   echo '  <Set name="contextPath">/</Set>'
   echo "  <Set name=\"war\">$2/webapp-plain</Set>"
-  echo "  <Set name=\"tempDirectory\">$out/work-$1</Set>"
+  echo "  <Set name=\"tempDirectory\">$out/work-$3</Set>"
   awk '/<Call name="add(Protected|Hidden)ClassMatcher">/ { block = ""; inside = 1 }
     inside { block = block $0 "\n" }
     inside && /<\/Call>/ { inside = 0; if (block !~ /ServletContextResponse/) printf "%s", block }' \
