@@ -398,6 +398,16 @@ thread_switches() {
     done
   done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }'
 }
+# thread_cpu PID...: "name jiffies" (user + system) per thread name, pool indexes dropped as above
+thread_cpu() {
+  local pid t
+  for pid in "$@"; do
+    for t in /proc/"$pid"/task/*; do
+      printf '%s %s\n' "$(sed -e 's/[-@][0-9a-f]*$//' -e 's/[0-9]*$//' "$t/comm" 2>/dev/null | tr ' ' _)" \
+        "$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }')"
+    done
+  done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }'
+}
 cpu_split() { # PID...: "user system" jiffies over all threads
   local pid
   for pid in "$@"; do sed 's/^.*) //' "/proc/$pid/stat"; done | awk '{ u += $12; s += $13 } END { print u + 0, s + 0 }'
@@ -412,6 +422,7 @@ syscalls_once() {
   events+="sched:sched_switch,raw_syscalls:sys_enter"
   before=$(ctxt_switches "$@")
   threads_before=$(thread_switches "$@")
+  local thread_cpu_before; thread_cpu_before=$(thread_cpu "$@")
   cpu_before=$(cpu_split "$@")
   perf stat -x, -e "$events" -p "$(echo "$@" | tr ' ' ,)" -o "$out/perf-stat.txt" -- sleep $((seconds + 1)) &
   local perf_pid=$!
@@ -425,6 +436,11 @@ syscalls_once() {
     thread_switches "$@" | awk -v r="${requests:-1}" -v before="$threads_before" '
       BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); was[f[1]] = f[2] } }
       { d = ($2 - was[$1]) / r; if (d >= 0.05) printf "%s %.2f, ", $1, d }'
+    echo
+    printf '%s: CPU µs per request by thread: ' "$url$BENCH_URL_PATH"
+    thread_cpu "$@" | awk -v r="${requests:-1}" -v before="$thread_cpu_before" -v hz="$(getconf CLK_TCK)" '
+      BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); was[f[1]] = f[2] } }
+      { d = ($2 - was[$1]) * 1e6 / hz / r; if (d >= 0.05) printf "%s %.2f, ", $1, d }'
     echo; } >> "$out/e2e-switches.md"
   awk -F, -v r="${requests:-0}" -v before="$before" -v after="$after" -v cb="$cpu_before" -v ca="$cpu_after" -v hz="$(getconf CLK_TCK)" '
     $3 ~ /sys_enter_(read|readv|recvfrom|recvmsg)$/ { reads += $1 }
