@@ -54,8 +54,9 @@ final class CounterSegment {
     return (int) ((hash >>> 32) << slotBits) & ~slotMask;
   }
 
-  /** The slot holding {@code key}, or -1. */
-  int find(CounterSlab slab, long hash, String key) {
+  /** The slot holding {@code key}, whose {@link KeyHash#probe} is {@code probe}, or -1. */
+  int find(CounterSlab slab, long[] probe, String key) {
+    long hash = probe[KeyHash.HASH];
     int[] c = cells;
     int mask = c.length - 1;
     int tag = tagged(hash);
@@ -66,7 +67,7 @@ final class CounterSegment {
       }
       if ((cell & ~slotMask) == tag) {
         int slot = (cell & slotMask) - 1;
-        if (slab.keyEquals(slot, key)) {
+        if (slab.keyEquals(slot, probe, key)) {
           return slot;
         }
       }

@@ -17,16 +17,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *   ring   int[slots * 32]   both windows' batched stamp rings at p * 32 ({@link WindowRing})  128 B
  *   clock  long[slots * 4]   originNanos, lastSeenNanos, admittedTotal, deniedTotal at p * 4     32 B
- *   word   int[slots]        owner segment + 1 in bits 24-31 (0: free), requests in flight in
- *                            bits 0-23                                                            4 B
- *   key    byte[slots * 24]  the key's length at p * 24, its Latin-1 chars after it             24 B
- *   side   String[slots]     keys that do not fit 23 Latin-1 bytes; allocated with the page's
+ *   word   int[slots]        requests in flight                                                   4 B
+ *   key    byte[slots * 24]  at p * 24: the key's length (0xFF: in the side page), its Latin-1
+ *                            chars zero-padded (22), the owner segment's id (0: the slot is free) 24 B
+ *   side   String[slots]     keys that do not fit 22 Latin-1 bytes; allocated with the page's
  *                            first such key                                            (0 or 4 B)
  * </pre>
  * 188 B per slot, 192 with a side page; a page of 4096 slots is 752 KB (plus 16 KB of side
  * keys), and with {@link CounterTable}'s index (about 8 B per key) that is 196 B per tracked key
- * all included for keys of up to 23 chars: 20-char access keys and {@code anonymous@} counters of
- * IPv4 addresses up to 13 chars. Longer keys (access keys are up to 128 chars, IPv6 address
+ * all included for keys of up to 22 chars: 20-char access keys and {@code anonymous@} counters of
+ * IPv4 addresses up to 12 chars. An inline key is compared as three longs against the packed
+ * words of {@link KeyHash#probe}. Longer keys (access keys are up to 128 chars, IPv6 address
  * counters up to ~50) keep their {@code String} in the side page, 24 B + 16 + length each on top;
  * keys are short and of few lengths in practice, so a variable-length byte arena, which would
  * need compaction after deletes, buys little. Pages are allocated as slots are first needed, up to
@@ -63,13 +64,16 @@ final class CounterSlab {
   static final int DENIED = 3;
   static final int KEY_BYTES = 24;
   /** Longest key kept in the key slab; longer ones, and any with a char above 0xFF, go to a side page. */
-  static final int MAX_INLINE_KEY = KEY_BYTES - 1;
+  static final int MAX_INLINE_KEY = KEY_BYTES - 2;
   private static final byte SIDE_KEY = (byte) 0xFF;
-  private static final int OWNER_SHIFT = 24;
-  /** The most requests in flight a slot counts: far above any server's connections. */
-  static final int MAX_IN_FLIGHT = (1 << OWNER_SHIFT) - 1;
+  /** Offset of the owner byte in a slot's key bytes. */
+  private static final int OWNER = KEY_BYTES - 1;
   /** Largest owner id (a segment's index + 1). */
   static final int MAX_OWNER = 0xFF;
+  /** The third key word without the owner byte. */
+  private static final long WORD2_MASK = -1L >>> 8;
+  private static final VarHandle KEY_WORDS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
   private static final int MAX_PAGE_SLOTS = 4096;
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final VarHandle SIDE_PAGES = MethodHandles.arrayElementVarHandle(String[][].class);
@@ -173,6 +177,7 @@ final class CounterSlab {
     c[cb + DENIED] = 0;
     byte[] k = keys[page];
     int kb = p * KEY_BYTES;
+    Arrays.fill(k, kb, kb + KEY_BYTES, (byte) 0);
     if (inlinable(key)) {
       k[kb] = (byte) key.length();
       for (int i = 0; i < key.length(); i++) {
@@ -182,7 +187,8 @@ final class CounterSlab {
       k[kb] = SIDE_KEY;
       sidePage(page)[p] = key;
     }
-    words[page][p] = owner << OWNER_SHIFT;
+    words[page][p] = 0;
+    k[kb + OWNER] = (byte) owner;
   }
 
   private static boolean inlinable(String key) {
@@ -218,7 +224,7 @@ final class CounterSlab {
   void free(int slot) {
     int page = slot >> pageShift;
     int p = slot & pageMask;
-    words[page][p] = 0;
+    keys[page][p * KEY_BYTES + OWNER] = 0;
     if (keys[page][p * KEY_BYTES] == SIDE_KEY) {
       sidePage(page)[p] = null;
     }
@@ -232,25 +238,21 @@ final class CounterSlab {
     }
   }
 
-  /** Whether {@code slot} holds {@code key}; under the owner's lock. */
-  boolean keyEquals(int slot, String key) {
+  /**
+   * Whether {@code slot} holds {@code key}, whose {@link KeyHash#probe} is {@code probe}; under the
+   * owner's lock. An inline key is three long compares.
+   */
+  boolean keyEquals(int slot, long[] probe, String key) {
     int page = slot >> pageShift;
     int p = slot & pageMask;
     byte[] k = keys[page];
     int kb = p * KEY_BYTES;
-    byte length = k[kb];
-    if (length == SIDE_KEY) {
-      return key.equals(sidePage(page)[p]);
+    if (probe[KeyHash.INLINE] != 0) {
+      return (long) KEY_WORDS.get(k, kb) == probe[KeyHash.WORD0]
+          && (long) KEY_WORDS.get(k, kb + 8) == probe[KeyHash.WORD0 + 1]
+          && ((long) KEY_WORDS.get(k, kb + 16) & WORD2_MASK) == probe[KeyHash.WORD0 + 2];
     }
-    if (length != key.length()) {
-      return false;
-    }
-    for (int i = 0; i < length; i++) {
-      if ((k[kb + 1 + i] & 0xFF) != key.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
+    return k[kb] == SIDE_KEY && key.equals(sidePage(page)[p]);
   }
 
   /** The key {@code slot} holds (a new String for an inline key); under the owner's lock. */
@@ -275,11 +277,11 @@ final class CounterSlab {
 
   /** Owner segment id of {@code slot}, 0 if free; racy unless under that owner's lock. */
   int owner(int slot) {
-    return words[slot >> pageShift][slot & pageMask] >>> OWNER_SHIFT;
+    return keys[slot >> pageShift][(slot & pageMask) * KEY_BYTES + OWNER] & 0xFF;
   }
 
   int inFlight(int slot) {
-    return words[slot >> pageShift][slot & pageMask] & MAX_IN_FLIGHT;
+    return words[slot >> pageShift][slot & pageMask];
   }
 
   /** Like {@link #inFlight}, without the lock: may be stale, re-checked under it. */
@@ -287,11 +289,9 @@ final class CounterSlab {
     return inFlight(slot);
   }
 
-  /** {@code 0 <= count <= MAX_IN_FLIGHT}; under the owner's lock. */
+  /** {@code count >= 0}; under the owner's lock. */
   void setInFlight(int slot, int count) {
-    int[] w = words[slot >> pageShift];
-    int p = slot & pageMask;
-    w[p] = (w[p] & ~MAX_IN_FLIGHT) | count;
+    words[slot >> pageShift][slot & pageMask] = count;
   }
 
   /** The ring page of {@code slot}; its rings start at {@link #ringBase}. */

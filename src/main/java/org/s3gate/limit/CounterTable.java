@@ -151,10 +151,11 @@ public final class CounterTable implements UsageTable {
    */
   public Decision tryAcquire(String key, int limitPerSecond, int limitPerMinute,
       boolean countDenied, long nowNanos) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       if (slot >= 0) {
         return SlotCounters.decide(slab, slot, limitPerSecond, limitPerMinute, countDenied, true, nowNanos);
       }
@@ -163,7 +164,7 @@ public final class CounterTable implements UsageTable {
     int slot;
     Decision decision;
     synchronized (segment) {
-      slot = findOrClaim(segment, hash, key, fresh, nowNanos);
+      slot = findOrClaim(segment, probe, key, fresh, nowNanos);
       decision = SlotCounters.decide(slab, slot, limitPerSecond, limitPerMinute, countDenied, true, nowNanos);
     }
     afterInsert(fresh, slot, nowNanos);
@@ -180,10 +181,11 @@ public final class CounterTable implements UsageTable {
    * (their exits then find nothing to take back), like the window counts.
    */
   public boolean tryEnter(String key, int limit, long nowNanos) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       if (slot >= 0) {
         return SlotCounters.tryEnter(slab, slot, limit) == SlotCounters.ENTERED;
       }
@@ -192,7 +194,7 @@ public final class CounterTable implements UsageTable {
     int slot;
     int entered;
     synchronized (segment) {
-      slot = findOrClaim(segment, hash, key, fresh, nowNanos);
+      slot = findOrClaim(segment, probe, key, fresh, nowNanos);
       entered = SlotCounters.tryEnter(slab, slot, limit);
     }
     afterInsert(fresh, slot, nowNanos);
@@ -213,11 +215,12 @@ public final class CounterTable implements UsageTable {
   }
 
   /** The key's slot: one another thread inserted meanwhile, or {@code fresh} claimed; under the lock. */
-  private int findOrClaim(CounterSegment segment, long hash, String key, int fresh, long nowNanos) {
-    int slot = segment.find(slab, hash, key);
+  private int findOrClaim(CounterSegment segment, long[] probe, String key, int fresh, long nowNanos) {
+    int slot = segment.find(slab, probe, key);
     if (slot >= 0) {
       return slot;
     }
+    long hash = probe[KeyHash.HASH]; // read before insert: a growth rehashes side keys
     slab.claim(fresh, key, segment.id, nowNanos);
     segment.insert(slab, keyHash, fresh, hash);
     size.incrementAndGet();
@@ -235,10 +238,11 @@ public final class CounterTable implements UsageTable {
 
   /** One request of {@code key} counted by {@link #tryEnter} is complete. */
   public void exit(String key) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       if (slot >= 0) {
         SlotCounters.exit(slab, slot);
       }
@@ -247,10 +251,11 @@ public final class CounterTable implements UsageTable {
 
   /** Requests of {@code key} in flight now (0 for an absent key). */
   public int inFlight(String key) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       return slot < 0 ? 0 : slab.inFlight(slot);
     }
   }
@@ -262,10 +267,11 @@ public final class CounterTable implements UsageTable {
    * limit). Returns false when there was nothing to take back (the key left the table meanwhile).
    */
   public boolean refund(String key, long chargedNanos) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       return slot >= 0 && SlotCounters.refund(slab, slot, chargedNanos);
     }
   }
@@ -277,10 +283,11 @@ public final class CounterTable implements UsageTable {
    * backend has refused them and only checked at admission.
    */
   public Decision deniedAt(String key, int limitPerSecond, int limitPerMinute, long nowNanos) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       if (slot < 0) {
         return null;
       }
@@ -295,10 +302,11 @@ public final class CounterTable implements UsageTable {
    * method is not limited: always admitted (never deny on it), zero counts for an unknown key.
    */
   public Decision peek(String key, long nowNanos) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       return slot < 0 ? Decision.admitted(0, 0) : SlotCounters.peek(slab, slot, nowNanos);
     }
   }
@@ -339,10 +347,11 @@ public final class CounterTable implements UsageTable {
   /** Forgets {@code key}'s counts, so its next request is judged on an empty window. */
   @Override
   public boolean clearKey(String key) {
-    long hash = keyHash.hash(Objects.requireNonNull(key, "key"));
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
     CounterSegment segment = segmentOf(hash);
     synchronized (segment) {
-      int slot = segment.find(slab, hash, key);
+      int slot = segment.find(slab, probe, key);
       if (slot < 0) {
         return false;
       }

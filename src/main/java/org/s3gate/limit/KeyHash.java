@@ -25,7 +25,9 @@ import java.security.SecureRandom;
  *
  * <h2>Cost</h2>
  * A 20-char key is 3 compression rounds and 3 finalization rounds of about 14 ALU operations
- * each, with no allocation: about the cost of {@code String.hashCode} over an uncached string.
+ * each, with no allocation, a few times {@code String.hashCode} over an uncached string. Unlike
+ * {@code String.hashCode} it cannot be cached in the string, so {@link #probe} memoizes the last
+ * key of each thread (by identity), which the calls of one request share.
  *
  * <p>Immutable after construction; thread-safe.
  */
@@ -49,24 +51,74 @@ final class KeyHash {
     this.k1 = k1;
   }
 
-  /** The hash of {@code key}. */
+  /** Indexes into a {@link #probe}. */
+  static final int HASH = 0;
+  static final int WORD0 = 1;
+  static final int INLINE = 4;
+  private static final int SEED = 5;
+  /** Chars a probe packs: {@link CounterSlab#MAX_INLINE_KEY}. */
+  private static final int PACKED_CHARS = 22;
+
+  /**
+   * The last probe of each thread: {@code {String key, long[7] probe}}, the probe's last two longs
+   * the seed it was made with (a key's hash differs per table). A request's key is looked up
+   * several times with the same {@code String} (its window charge, then its in-flight count, then
+   * its exit), so the hash is computed once per request, not per call. Only JDK types are stored,
+   * so container threads never keep a redeployed webapp's class loader alive.
+   */
+  private static final ThreadLocal<Object[]> LAST = new ThreadLocal<>();
+
+  /**
+   * {@code key}'s hash and packed bytes, in a {@code long[]} owned by the calling thread and valid
+   * until its next probe of another key: [{@link #HASH}] the hash; [{@link #WORD0} ..
+   * {@link #WORD0} + 2] the key as {@link CounterSlab} stores an inline key (its length, then its
+   * Latin-1 chars, zero-padded, little-endian); [{@link #INLINE}] 1 if it is stored inline (at
+   * most 22 chars, all at most 0xFF), else 0.
+   */
+  long[] probe(String key) {
+    Object[] last = LAST.get();
+    if (last == null) {
+      last = new Object[] {null, new long[7]};
+      LAST.set(last);
+    }
+    long[] probe = (long[]) last[1];
+    if (last[0] != key || probe[SEED] != k0 || probe[SEED + 1] != k1) {
+      fill(key, probe);
+      probe[SEED] = k0;
+      probe[SEED + 1] = k1;
+      last[0] = key;
+    }
+    return probe;
+  }
+
+  /** The hash of {@code key}, not memoized (for keys read back from a table: side keys). */
   long hash(String key) {
+    long[] probe = new long[SEED];
+    fill(key, probe);
+    return probe[HASH];
+  }
+
+  private void fill(String key, long[] probe) {
     int length = key.length();
     long v0 = k0 ^ 0x736f6d6570736575L;
     long v1 = k1 ^ 0x646f72616e646f6dL;
     long v2 = k0 ^ 0x6c7967656e657261L;
     long v3 = k1 ^ 0x7465646279746573L;
-    int wide = 0;
+    int wide = 0; // every char OR-ed: above 0xFF when some char is
+    long m0 = 0;
+    long m1 = 0;
     int i = 0;
     for (; i + 8 <= length; i += 8) {
       long m = 0;
       for (int j = 7; j >= 0; j--) {
         char c = key.charAt(i + j);
         wide |= c;
-        m = m << 8 | c;
+        m = m << 8 | (c & 0xFF);
       }
-      if (wide > 0xFF) {
-        return hashWide(key);
+      if (i == 0) {
+        m0 = m;
+      } else if (i == 8) {
+        m1 = m;
       }
       v3 ^= m;
       v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
@@ -75,16 +127,35 @@ final class KeyHash {
       v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
       v0 ^= m;
     }
-    long last = (long) length << 56;
+    long tail = 0;
     for (int j = length - i - 1; j >= 0; j--) {
       char c = key.charAt(i + j);
       wide |= c;
-      last |= (long) c << (8 * j);
+      tail = tail << 8 | (c & 0xFF);
     }
     if (wide > 0xFF) {
-      return hashWide(key);
+      probe[HASH] = hashWide(key);
+      probe[INLINE] = 0;
+      return;
     }
-    return finish(v0, v1, v2, v3, last);
+    probe[HASH] = finish(v0, v1, v2, v3, (long) length << 56 | tail);
+    if (length > PACKED_CHARS) {
+      probe[INLINE] = 0;
+      return;
+    }
+    // the chars as one little-endian run m0 m1 m2, shifted up one byte behind the length
+    long m2 = 0;
+    if (i == 0) {
+      m0 = tail;
+    } else if (i == 8) {
+      m1 = tail;
+    } else {
+      m2 = tail;
+    }
+    probe[WORD0] = length | m0 << 8;
+    probe[WORD0 + 1] = m0 >>> 56 | m1 << 8;
+    probe[WORD0 + 2] = m1 >>> 56 | m2 << 8;
+    probe[INLINE] = 1;
   }
 
   /** The hash of the Latin-1 bytes {@code bytes[offset, offset + length)}: that of the same chars as a String. */

@@ -130,12 +130,12 @@ final class SlotCounters {
 
   /**
    * Counts one more request in flight if fewer than {@code limit} are ({@code limit <= 0}: no
-   * limit, up to {@link CounterSlab#MAX_IN_FLIGHT}, 16.7 million, which no server's connections
-   * reach). {@code lastSeenNanos} is the rings' cursor too: only a decision moves it.
+   * limit, up to {@code Integer.MAX_VALUE}, where the count saturates instead of wrapping).
+   * {@code lastSeenNanos} is the rings' cursor too: only a decision moves it.
    */
   static int tryEnter(CounterSlab slab, int slot, int limit) {
     int inFlight = slab.inFlight(slot);
-    if ((limit > 0 && inFlight >= limit) || inFlight >= CounterSlab.MAX_IN_FLIGHT) {
+    if ((limit > 0 && inFlight >= limit) || inFlight == Integer.MAX_VALUE) {
       return FULL;
     }
     slab.setInFlight(slot, inFlight + 1);

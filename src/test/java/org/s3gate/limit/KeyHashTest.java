@@ -20,6 +20,21 @@ class KeyHashTest {
   }
 
   @Test
+  void probe_sameStringInTwoTables_eachWithItsOwnSeed() {
+    KeyHash first = new KeyHash(1, 2);
+    KeyHash second = new KeyHash(3, 4);
+    String key = "AKIAIOSFODNN7EXAMPLE";
+
+    long firstHash = first.probe(key)[KeyHash.HASH];
+    long secondHash = second.probe(key)[KeyHash.HASH]; // the thread's memo holds first's probe of key
+
+    assertThat(firstHash).isEqualTo(first.hash(key));
+    assertThat(secondHash).isEqualTo(second.hash(key)).isNotEqualTo(firstHash);
+    assertThat(first.probe(key)[KeyHash.HASH]).isEqualTo(firstHash);
+    assertThat(first.probe(new String(key))[KeyHash.HASH]).isEqualTo(firstHash);
+  }
+
+  @Test
   void hash_latin1Bytes_equalToTheString() {
     String key = "anonymous@203.0.113.7";
     byte[] bytes = ("xx" + key).getBytes(StandardCharsets.ISO_8859_1);

@@ -57,18 +57,8 @@ public final class HeapPerKey {
 
     Map<String, long[]> empty = histogram();
     long usedEmpty = usedAfterGc(memory);
-    String[][] keys = {BenchKeys.accessKeys(keyCount)};
     CounterTable table = new CounterTable(keyCount);
-    for (String key : keys[0]) {
-      long nowNanos = System.nanoTime();
-      if (!table.tryAcquire(key, 5, 50, false, nowNanos).admitted()) {
-        throw new IllegalStateException("first request of " + key + " was denied");
-      }
-    }
-    if (table.size() != keyCount) {
-      throw new IllegalStateException("table holds " + table.size() + ", not " + keyCount);
-    }
-    keys[0] = null; // from here only what the table keeps of the keys is live
+    fill(table, keyCount); // in its own frame, so no local of this one keeps the keys reachable
     Map<String, long[]> withTable = histogram();
     long usedWithTable = usedAfterGc(memory);
     Reference.reachabilityFence(table);
@@ -103,6 +93,19 @@ public final class HeapPerKey {
         "  cross-check, MemoryMXBean used heap after System.gc(): %s bytes/key%n",
         perKey(usedWithTable - usedEmpty, n)));
     System.out.print(out);
+  }
+
+  /** Inserts {@code keyCount} new keys; once it returns, only the table refers to them. */
+  private static void fill(CounterTable table, int keyCount) {
+    for (String key : BenchKeys.accessKeys(keyCount)) {
+      long nowNanos = System.nanoTime();
+      if (!table.tryAcquire(key, 5, 50, false, nowNanos).admitted()) {
+        throw new IllegalStateException("first request of " + key + " was denied");
+      }
+    }
+    if (table.size() != keyCount) {
+      throw new IllegalStateException("table holds " + table.size() + ", not " + keyCount);
+    }
   }
 
   private static long bytes(Map<String, long[]> histogram, String className) {
