@@ -336,7 +336,7 @@ public final class Admission {
    *
    * <p>Why a refund can never let a key over its limit: it takes back exactly the one unit this
    * request added to the key's windows, from its own cell or an earlier one
-   * ({@code CounterEntry.refund}), never more; so the window counts every admitted request the
+   * ({@code SlotCounters.refund}), never more; so the window counts every admitted request the
    * backend served under the key. A refunded request was refused by the backend, so it never used
    * the key: requests served under the key in any sliding window stay within its limit. Taking
    * from an earlier cell can only leave the count one too high for a while (the key under-admitted

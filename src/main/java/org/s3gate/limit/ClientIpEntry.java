@@ -8,7 +8,7 @@ package org.s3gate.limit;
  * Both rings share one {@code int[]}: the requests ring first, the errors ring after it, each of
  * {@link ClientIpTable#WINDOW_SLOTS} + 1 slots whose geometry ({@link SlotRing#sliding}) the table
  * owns and passes to every call, so an entry stores no geometry. Slot indexes are computed from the
- * time elapsed since {@code originNanos}, as in {@link CounterEntry}; {@code lastSeenNanos} is the
+ * time elapsed since {@code originNanos}, as in {@link SlotCounters}; {@code lastSeenNanos} is the
  * LRU stamp and the cursor of both rings and only moves forward (a stale {@code nowNanos} is
  * counted as if at {@code lastSeenNanos}: later, so conservative).
  *
@@ -106,11 +106,11 @@ final class ClientIpEntry {
 
   /**
    * Takes back one admitted request counted at {@code chargedNanos}, from its own slot or an earlier
-   * one (see {@link CounterEntry#refund} for why that can only leave the count high, never low).
+   * one (see {@link SlotCounters#refund} for why that can only leave the count high, never low).
    */
   synchronized boolean refund(SlotRing requestsRing, long chargedNanos) {
     if (isRetired() || chargedNanos - originNanos < 0) {
-      return false; // retired, or charged to an entry this one replaced (see CounterEntry#refund)
+      return false; // retired, or charged to an entry this one replaced (see SlotCounters#refund)
     }
     long lastElapsed = lastSeenNanos - originNanos;
     long chargedElapsed = Math.min(chargedNanos - originNanos, lastElapsed);
@@ -160,17 +160,17 @@ final class ClientIpEntry {
 
   /**
    * Eviction rank at {@code nowNanos}, higher evicted first: idle time, plus
-   * {@link CounterEntry#IDLE_RANK_BONUS_NANOS} when both windows are empty (forgetting it then
+   * {@link CounterTable#IDLE_RANK_BONUS_NANOS} when both windows are empty (forgetting it then
    * changes nothing a rule sees). Idle longer than a whole ring means empty, ranked without the lock.
    */
   long evictionRank(SlotRing requestsRing, SlotRing errorsRing, long nowNanos) {
     long idle = nowNanos - lastSeenNanos;
     if (idle >= requestsRing.ringNanos()) {
-      return idle + CounterEntry.IDLE_RANK_BONUS_NANOS;
+      return idle + CounterTable.IDLE_RANK_BONUS_NANOS;
     }
     synchronized (this) {
       idle = nowNanos - lastSeenNanos;
-      return empty(requestsRing, errorsRing, nowNanos) ? idle + CounterEntry.IDLE_RANK_BONUS_NANOS : idle;
+      return empty(requestsRing, errorsRing, nowNanos) ? idle + CounterTable.IDLE_RANK_BONUS_NANOS : idle;
     }
   }
 

@@ -4,24 +4,36 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The bounded in-memory table of per-key sliding-window counters (SPEC §6).
+ * The bounded in-memory table of per-key sliding-window counters (SPEC §6), with no object per key.
  *
  * <h2>Design</h2>
- * A {@link ConcurrentHashMap} from access key to {@link CounterEntry}; each entry holds a
- * per-second and a per-minute batched stamp ring (13 and 16 cells) and decides under its own lock
- * (see {@link WindowRing} for the arithmetic, {@link CounterEntry} for the 200-byte layout).
- * Time is the caller's {@code System.nanoTime()} value; nothing here reads a clock.
+ * Every key's counters live in a slot of {@link CounterSlab}'s preallocated pages (both windows'
+ * batched stamp rings, see {@link WindowRing}; clocks, totals, the in-flight count and the key's
+ * bytes: 188 B, no header, no {@code String}, no map node); the decisions on a slot are
+ * {@link SlotCounters}'. A key is found through one of {@value #SEGMENTS} {@link CounterSegment}s,
+ * each an open-addressing index with its own lock, picked by the top 7 bits of the key's
+ * {@link KeyHash} (SipHash-1-3 with a secret per-table seed, so clients cannot make keys collide;
+ * {@code String.hashCode} collisions such as "Aa" / "BB" are unrelated here). Time is the
+ * caller's {@code System.nanoTime()} value; nothing here reads a clock.
+ *
+ * <p><b>Memory.</b> 188 B per slot in pages of up to 4096 slots (752 KB), allocated as the table
+ * first needs them and never freed, plus the index (between 5.3 and 10.7 B per key, 8.4 at one
+ * million): ~196 B per tracked key all included for keys of up to 23 Latin-1 chars; a longer key
+ * keeps its {@code String} in a side page (see {@link CounterSlab}). A table never allocates more
+ * than {@code capacity + capacity / 64 + 256} slots (see Overshoot below). Nothing per key is
+ * allocated by an insert, and eviction and expiry free nothing: a freed slot is reused.
  *
  * <p><b>Strictness.</b> In no sliding 1 s or 60 s window is a key admitted more often than the
- * limit passed with each request, as long as its entry is not evicted or cleared.
+ * limit passed with each request, as long as its slot is not evicted or cleared: every operation
+ * on a key finds its slot and decides under the segment's lock, and the rings never under-count
+ * ({@link WindowRing}), so "check both windows, then count in both" is atomic per key.
  *
  * <p><b>Under-admission bound.</b> A key is denied only when, for a window of length W with
  * limit L, its counted requests in {@code (t - W - T, t]} are at least {@code L - (g - 1)}, where
@@ -40,61 +52,96 @@ import java.util.function.Consumer;
  * raised to 100/min it gets 60 more at once. {@code count.denied} likewise applies per call.
  *
  * <p><b>Bound and eviction.</b> Inserting a new key that takes the table over {@code capacity}
- * evicts, under one eviction lock, ~1% ({@code max(1, capacity / 100)}) of entries: first those
+ * evicts, under one eviction lock, ~1% ({@code max(1, capacity / 100)}) of keys: first those
  * whose windows are empty (dropping them cannot let a key over its limit), least recently seen
  * first, then, only if there are not enough of those, the least recently seen live ones. One pass
- * copies every entry's eviction rank ({@link CounterEntry#evictionRank}: idle time, raised above
- * every live entry's for an empty one) into a reused {@code long[]}, a quickselect finds the
- * cutoff, a second pass retires and removes entries ranked at least that high (re-checked under
- * each entry's lock, so an entry touched meanwhile survives). So a live entry, one with requests
- * still in its windows, is evicted only while more than {@code capacity - capacity / 100} entries
- * are live at once; a flood of new keys evicts the empty entries first, and only then the live
- * ones (which is what {@code anonymous@ADDRESS} budgets of the admission core keep a single
- * client from causing). That is O(capacity) per
- * capacity/100 inserts: amortized O(100) per new key, about 0.5 ms per eviction at 100 000
- * entries. Requests for keys already in the table never touch the eviction lock; a new key that
- * finds the table over capacity waits for a running eviction, then re-checks.
- * Overshoot: {@code size() <= capacity + t}, where t is the number of threads that have inserted
- * a new key and have not yet returned from {@code tryAcquire}; with no concurrent insert,
- * {@code size() <= capacity} whenever {@code tryAcquire} returns. {@link #expireIdle} drops idle
- * entries whose windows are empty (so expiry never lets a key over its limit).
+ * over the slots copies every key's eviction rank (idle time, raised by
+ * {@link #IDLE_RANK_BONUS_NANOS} above every live key's for an empty one; read without a lock when
+ * the key is idle longer than the minute ring with nothing in flight, else under its segment's
+ * lock) into a reused {@code long[]}, a quickselect finds the cutoff, a second pass removes keys
+ * ranked at least that high, re-checked under the segment's lock (so a key touched meanwhile
+ * survives). So a live key, one with requests still in its windows, is evicted only while more
+ * than {@code capacity - capacity / 100} keys are live at once; a flood of new keys evicts the
+ * empty ones first, and only then the live ones (which is what {@code anonymous@ADDRESS} budgets
+ * of the admission core keep a single client from causing). That is O(capacity) per capacity/100
+ * inserts: amortized O(100) per new key. Requests for keys already in the table never touch the
+ * eviction lock; a new key that finds the table over capacity waits for a running eviction, then
+ * re-checks. Overshoot: {@code size() <= capacity + t}, where t is the number of threads that have
+ * inserted a new key and have not yet returned from {@code tryAcquire} or {@code tryEnter}; with
+ * no concurrent insert, {@code size() <= capacity} whenever they return. A new key takes its slot
+ * before it locks its segment; if {@code capacity / 64 + 256} threads at once hold slots so, the
+ * next one waits (evicting if the table is over capacity, else yielding) until a slot is free.
+ * {@link #expireIdle} drops idle keys whose windows are empty (so expiry never lets a key over
+ * its limit).
+ *
+ * <p><b>Leaving the table.</b> A key leaves (eviction, expiry, {@link #clearKey}, {@link #clear})
+ * by being removed from its segment's index and its slot freed in one hold of the segment's lock,
+ * the lock every request of that key decides under; so no request is ever counted on a slot that
+ * is no longer the key's, and a request after the removal starts from empty windows in a new slot
+ * (the old design's retire-then-remove in one step). A freed slot's owner word is 0 before it is
+ * on the free list, and a reader that found a slot without the lock (eviction, expiry) re-checks
+ * its owner under the lock, so a slot reused by another key is never taken for the old one.
  *
  * <h2>Concurrency</h2>
- * Lock-free across keys (map reads are lock-free; inserts lock one bin); one short monitor per
- * key; the eviction lock only for inserts into a full table. An entry is retired under its lock
- * before it leaves the map; a thread that finds its entry retired looks the key up again, so no
- * request is counted on an entry that is no longer in the table, except one that took the lock
- * before {@link #clearKey} or {@link #clear}, which forget counts by design.
+ * One monitor per segment, held for a lookup and the decision, a few tens of nanoseconds with no
+ * allocation besides the {@link Decision}: keys of different segments never contend, keys of one
+ * segment (1/128 of them) only for that time. A lock per slot would cost a word or an object per
+ * key; 128 stripes keep contention on two cores, or 32, far below the lock's cost. The segment
+ * lock also covers the index's mutations (insert, backward-shift delete, growth), so a lookup
+ * never meets a half-moved cell, and its key comparison is made under the lock of the segment
+ * that owns the slot, so it never sees a slot's key half rewritten. Lock order: the eviction
+ * lock, then one segment lock at a time; a segment holder takes no other lock but the slab's page
+ * lock (which takes none), so no deadlock. Slot allocation and freeing are lock-free.
  *
- * <p>Thread-safe: lock-free map reads, one short monitor per key, one eviction lock taken only
- * by inserts into a full table.
+ * <p>Thread-safe: one short monitor per segment of keys, one eviction lock taken only by inserts
+ * into a full table.
  */
 public final class CounterTable implements UsageTable {
 
-  private final ConcurrentHashMap<String, CounterEntry> entries;
+  /** Segments: the hash's top 7 bits; owner ids 1..128 fit {@link CounterSlab}'s owner byte. */
+  static final int SEGMENTS = 128;
+  private static final int SEGMENT_SHIFT = 64 - 7;
+  /** Added to the eviction rank of a key with empty windows: more than any idle time a live key can have. */
+  static final long IDLE_RANK_BONUS_NANOS = 1L << 40; // ~18 minutes, far above the 60 s + 2 ms a live key can be idle
+  private static final long GONE = Long.MIN_VALUE;
+
+  private final CounterSegment[] segments = new CounterSegment[SEGMENTS];
+  private final CounterSlab slab;
+  private final KeyHash keyHash;
   private final int capacity;
   private final int evictionBatch;
+  /** Keys in the indexes; changed under the segment lock of the key added or removed. */
+  private final AtomicInteger size = new AtomicInteger();
   private final ReentrantLock evictionLock = new ReentrantLock();
   private final LongAdder evictions = new LongAdder();
-  /** Eviction ranks of entries during an eviction; guarded by {@code evictionLock}. */
+  /** Eviction ranks of keys during an eviction; guarded by {@code evictionLock}. */
   private long[] rankScratch = new long[0];
 
   /**
-   * @param capacity the most entries the table holds ({@code table.size}); fixed for its life
+   * @param capacity the most keys the table holds ({@code table.size}); fixed for its life
    * @throws IllegalArgumentException if {@code capacity < 1}
    */
   public CounterTable(int capacity) {
+    this(capacity, new KeyHash());
+  }
+
+  /** With a given hash: for tests that need reproducible positions. */
+  CounterTable(int capacity, KeyHash keyHash) {
     if (capacity < 1) {
       throw new IllegalArgumentException("table capacity must be >= 1, was " + capacity);
     }
     this.capacity = capacity;
     this.evictionBatch = Math.max(1, capacity / 100);
-    // Bins for the whole capacity from the start (about 6-8 B per key of capacity, 32 MB at
-    // 5,000,000), because a map that grows doubles its bin array mid-flood: at 1,570,000 keys the
-    // resize of the 2^21-bin array (8 MB, and a 16 MB one made) and its node copies all survive
-    // the next young collection, a 71 ms pause in bench/e2e.sh's gcnew row where its neighbours
-    // took 3-10 ms (docs/BENCHMARKS.md, "Collector"). A table that never fills pays the array too.
-    this.entries = new ConcurrentHashMap<>(capacity);
+    this.keyHash = keyHash;
+    this.slab = new CounterSlab((int) Math.min((long) capacity + capacity / 64 + 256, 1 << 30));
+    int slotBits = 32 - Integer.numberOfLeadingZeros(slab.maxSlots()); // slot + 1 fits
+    for (int i = 0; i < SEGMENTS; i++) {
+      segments[i] = new CounterSegment(i + 1, slotBits);
+    }
+  }
+
+  private CounterSegment segmentOf(long hash) {
+    return segments[(int) (hash >>> SEGMENT_SHIFT)];
   }
 
   /**
@@ -104,27 +151,24 @@ public final class CounterTable implements UsageTable {
    */
   public Decision tryAcquire(String key, int limitPerSecond, int limitPerMinute,
       boolean countDenied, long nowNanos) {
-    Objects.requireNonNull(key, "key");
-    while (true) {
-      CounterEntry entry = entries.get(key);
-      boolean inserted = false;
-      if (entry == null) {
-        CounterEntry fresh = new CounterEntry(nowNanos);
-        entry = entries.putIfAbsent(key, fresh);
-        if (entry == null) {
-          entry = fresh;
-          inserted = true;
-        }
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      if (slot >= 0) {
+        return SlotCounters.decide(slab, slot, limitPerSecond, limitPerMinute, countDenied, true, nowNanos);
       }
-      Decision decision = entry.tryAcquire(limitPerSecond, limitPerMinute, countDenied, nowNanos);
-      if (decision != null) {
-        if (inserted && entries.size() > capacity) {
-          evictLeastRecentlySeen(entry, nowNanos);
-        }
-        return decision;
-      }
-      entries.remove(key, entry); // retired by an eviction that has not removed it yet
     }
+    int fresh = allocateSlot(nowNanos);
+    int slot;
+    Decision decision;
+    synchronized (segment) {
+      slot = findOrClaim(segment, probe, key, fresh, nowNanos);
+      decision = SlotCounters.decide(slab, slot, limitPerSecond, limitPerMinute, countDenied, true, nowNanos);
+    }
+    afterInsert(fresh, slot, nowNanos);
+    return decision;
   }
 
   /**
@@ -132,57 +176,104 @@ public final class CounterTable implements UsageTable {
    * if fewer than {@code limit} are; {@code limit <= 0} means no limit. Every {@code true} must be
    * followed by one {@link #exit}. Inserts the key if it is absent, like {@link #tryAcquire}.
    *
-   * <p>The count lives in the key's entry, so an entry with requests in flight is never expired and
-   * is evicted only as a live entry. Forgotten with the entry by {@link #clearKey} and {@link #clear}
+   * <p>The count lives in the key's slot, so a key with requests in flight is never expired and
+   * is evicted only as a live key. Forgotten with the key by {@link #clearKey} and {@link #clear}
    * (their exits then find nothing to take back), like the window counts.
    */
   public boolean tryEnter(String key, int limit, long nowNanos) {
-    Objects.requireNonNull(key, "key");
-    while (true) {
-      CounterEntry entry = entries.get(key);
-      boolean inserted = false;
-      if (entry == null) {
-        CounterEntry fresh = new CounterEntry(nowNanos);
-        entry = entries.putIfAbsent(key, fresh);
-        if (entry == null) {
-          entry = fresh;
-          inserted = true;
-        }
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      if (slot >= 0) {
+        return SlotCounters.tryEnter(slab, slot, limit) == SlotCounters.ENTERED;
       }
-      int entered = entry.tryEnter(limit);
-      if (entered != CounterEntry.GONE) {
-        if (inserted && entries.size() > capacity) {
-          evictLeastRecentlySeen(entry, nowNanos);
-        }
-        return entered == CounterEntry.ENTERED;
+    }
+    int fresh = allocateSlot(nowNanos);
+    int slot;
+    int entered;
+    synchronized (segment) {
+      slot = findOrClaim(segment, probe, key, fresh, nowNanos);
+      entered = SlotCounters.tryEnter(slab, slot, limit);
+    }
+    afterInsert(fresh, slot, nowNanos);
+    return entered == SlotCounters.ENTERED;
+  }
+
+  /** A free slot, taken before locking a segment (so a full slab can evict: see Overshoot). */
+  private int allocateSlot(long nowNanos) {
+    int slot;
+    while ((slot = slab.allocate()) < 0) {
+      if (size.get() > capacity) {
+        evictLeastRecentlySeen(-1, nowNanos);
+      } else {
+        Thread.yield(); // every slot is held by a thread between allocate and claim
       }
-      entries.remove(key, entry); // retired by an eviction that has not removed it yet
+    }
+    return slot;
+  }
+
+  /** The key's slot: one another thread inserted meanwhile, or {@code fresh} claimed; under the lock. */
+  private int findOrClaim(CounterSegment segment, long[] probe, String key, int fresh, long nowNanos) {
+    int slot = segment.find(slab, probe, key);
+    if (slot >= 0) {
+      return slot;
+    }
+    long hash = probe[KeyHash.HASH]; // read before insert: a growth rehashes side keys
+    slab.claim(fresh, key, segment.id, nowNanos);
+    segment.insert(slab, keyHash, fresh, hash);
+    size.incrementAndGet();
+    return fresh;
+  }
+
+  /** Returns an unused {@code fresh} slot, or brings the table back to capacity after an insert. */
+  private void afterInsert(int fresh, int slot, long nowNanos) {
+    if (slot != fresh) {
+      slab.free(fresh); // never claimed: owner 0 already
+    } else if (size.get() > capacity) {
+      evictLeastRecentlySeen(slot, nowNanos);
     }
   }
 
   /** One request of {@code key} counted by {@link #tryEnter} is complete. */
   public void exit(String key) {
-    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
-    if (entry != null) {
-      entry.exit();
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      if (slot >= 0) {
+        SlotCounters.exit(slab, slot);
+      }
     }
   }
 
   /** Requests of {@code key} in flight now (0 for an absent key). */
   public int inFlight(String key) {
-    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
-    return entry == null ? 0 : entry.inFlight();
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      return slot < 0 ? 0 : slab.inFlight(slot);
+    }
   }
 
   /**
    * Takes back one request of {@code key} admitted by {@link #tryAcquire} at {@code chargedNanos},
    * because a later check of the same decision refused it: the key is as if that request had never
-   * been counted (see {@link CounterEntry#refund} for why this can never let a key over its
+   * been counted (see {@link SlotCounters#refund} for why this can never let a key over its
    * limit). Returns false when there was nothing to take back (the key left the table meanwhile).
    */
   public boolean refund(String key, long chargedNanos) {
-    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
-    return entry != null && entry.refund(chargedNanos);
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      return slot >= 0 && SlotCounters.refund(slab, slot, chargedNanos);
+    }
   }
 
   /**
@@ -192,8 +283,18 @@ public final class CounterTable implements UsageTable {
    * backend has refused them and only checked at admission.
    */
   public Decision deniedAt(String key, int limitPerSecond, int limitPerMinute, long nowNanos) {
-    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
-    return entry == null ? null : entry.deniedAt(limitPerSecond, limitPerMinute, nowNanos);
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      if (slot < 0) {
+        return null;
+      }
+      Decision decision =
+          SlotCounters.decide(slab, slot, limitPerSecond, limitPerMinute, false, false, nowNanos);
+      return decision.admitted() ? null : decision;
+    }
   }
 
   /**
@@ -201,52 +302,85 @@ public final class CounterTable implements UsageTable {
    * method is not limited: always admitted (never deny on it), zero counts for an unknown key.
    */
   public Decision peek(String key, long nowNanos) {
-    CounterEntry entry = entries.get(Objects.requireNonNull(key, "key"));
-    Decision decision = entry == null ? null : entry.peek(nowNanos);
-    return decision == null ? Decision.admitted(0, 0) : decision;
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      return slot < 0 ? Decision.admitted(0, 0) : SlotCounters.peek(slab, slot, nowNanos);
+    }
   }
 
   /**
-   * Drops entries not seen for at least {@code idleNanos} whose windows are empty at
-   * {@code nowNanos} (an entry is kept while anything it counted can still limit it, i.e. up to
+   * Drops keys not seen for at least {@code idleNanos} whose windows are empty at
+   * {@code nowNanos} (a key is kept while anything it counted can still limit it, i.e. up to
    * 60 s and a 2 ms tick after its last counted request, even if {@code idleNanos} is shorter).
    *
-   * @return how many entries were dropped
+   * @return how many keys were dropped
    */
   public int expireIdle(long idleNanos, long nowNanos) {
     int expired = 0;
-    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
-      CounterEntry entry = mapping.getValue();
-      if (nowNanos - entry.lastSeenNanos() >= idleNanos
-          && entry.retireIfExpired(idleNanos, nowNanos)) {
-        entries.remove(mapping.getKey(), entry);
-        expired++;
+    int end = slab.scanLimit();
+    for (int slot = 0; slot < end; slot++) {
+      int owner = slab.owner(slot);
+      if (owner == 0 || nowNanos - slab.lastSeenRacy(slot) < idleNanos) {
+        continue;
+      }
+      CounterSegment segment = segments[owner - 1];
+      synchronized (segment) {
+        if (slab.owner(slot) == owner && SlotCounters.expired(slab, slot, idleNanos, nowNanos)) {
+          remove(segment, slot);
+          expired++;
+        }
       }
     }
     return expired;
   }
 
+  /** Removes {@code slot} from {@code segment}, which owns it, and frees it; under its lock. */
+  private void remove(CounterSegment segment, int slot) {
+    segment.remove(slab, keyHash, slot, slab.hashOf(slot, keyHash));
+    slab.free(slot);
+    size.decrementAndGet();
+  }
+
   /** Forgets {@code key}'s counts, so its next request is judged on an empty window. */
   @Override
   public boolean clearKey(String key) {
-    CounterEntry entry = entries.remove(Objects.requireNonNull(key, "key"));
-    return entry != null && entry.retire();
+    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
+    long hash = probe[KeyHash.HASH];
+    CounterSegment segment = segmentOf(hash);
+    synchronized (segment) {
+      int slot = segment.find(slab, probe, key);
+      if (slot < 0) {
+        return false;
+      }
+      remove(segment, slot);
+      return true;
+    }
   }
 
   /** Forgets every key. */
   @Override
   public void clear() {
-    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
-      if (entries.remove(mapping.getKey(), mapping.getValue())) {
-        mapping.getValue().retire();
+    for (CounterSegment segment : segments) {
+      synchronized (segment) {
+        for (int i = 0; i < segment.cells(); i++) {
+          int slot = segment.slotAt(i);
+          if (slot >= 0) {
+            slab.free(slot);
+          }
+        }
+        size.addAndGet(-segment.count());
+        segment.reset();
       }
     }
   }
 
-  /** Entries currently in the table (a moment's estimate while others insert or evict). */
+  /** Keys currently in the table (a moment's estimate while others insert or evict). */
   @Override
   public int size() {
-    return entries.size();
+    return size.get();
   }
 
   @Override
@@ -254,7 +388,7 @@ public final class CounterTable implements UsageTable {
     return capacity;
   }
 
-  /** Entries evicted because the table was full (not those expired or cleared). */
+  /** Keys evicted because the table was full (not those expired or cleared). */
   @Override
   public long evictions() {
     return evictions.sum();
@@ -263,37 +397,39 @@ public final class CounterTable implements UsageTable {
   /** Every key's usage at {@code nowNanos}, sorted by key; a consistent view per key. */
   @Override
   public List<KeyUsage> snapshot(long nowNanos) {
-    List<KeyUsage> usages = new ArrayList<>(entries.size());
-    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
-      KeyUsage usage = mapping.getValue().usage(mapping.getKey(), nowNanos);
-      if (usage != null) {
-        usages.add(usage);
-      }
-    }
+    List<KeyUsage> usages = new ArrayList<>(size.get());
+    forEachUsage(nowNanos, usages::add);
     usages.sort(Comparator.comparing(KeyUsage::key));
     return usages;
   }
 
   /**
    * Hands every key's usage at {@code nowNanos} to {@code action}, in no order, without copying the
-   * table (one short lock per entry, like {@link #snapshot}): for summaries that keep only a few
-   * keys, such as the stats page's top keys.
+   * table: one segment's usages at a time are collected under its lock (1/128 of the keys), then
+   * handed over after it is released, so {@code action} never runs under a table lock.
    */
   public void forEachUsage(long nowNanos, Consumer<KeyUsage> action) {
-    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
-      KeyUsage usage = mapping.getValue().usage(mapping.getKey(), nowNanos);
-      if (usage != null) {
-        action.accept(usage);
+    List<KeyUsage> batch = new ArrayList<>();
+    for (CounterSegment segment : segments) {
+      batch.clear();
+      synchronized (segment) {
+        for (int i = 0; i < segment.cells(); i++) {
+          int slot = segment.slotAt(i);
+          if (slot >= 0) {
+            batch.add(SlotCounters.usage(slab, slot, slab.key(slot), nowNanos));
+          }
+        }
       }
+      batch.forEach(action);
     }
   }
 
-  /** Brings the table back to at most capacity, keeping {@code keep} (the entry just added). */
-  private void evictLeastRecentlySeen(CounterEntry keep, long nowNanos) {
+  /** Brings the table back to at most capacity, keeping {@code keep} (the slot just added, or -1). */
+  private void evictLeastRecentlySeen(int keep, long nowNanos) {
     evictionLock.lock();
     try {
       int excess;
-      while ((excess = entries.size() - capacity) > 0) {
+      while ((excess = size.get() - capacity) > 0) {
         if (evictOldest(excess + evictionBatch - 1, keep, nowNanos) == 0) {
           return; // everything else was touched during the scan; the next insert retries
         }
@@ -303,17 +439,19 @@ public final class CounterTable implements UsageTable {
     }
   }
 
-  /** Evicts up to {@code wanted} of the oldest entries other than {@code keep}; guarded. */
-  private int evictOldest(int wanted, CounterEntry keep, long nowNanos) {
+  /** Evicts up to {@code wanted} of the oldest keys other than {@code keep}'s; guarded. */
+  private int evictOldest(int wanted, int keep, long nowNanos) {
+    int end = slab.scanLimit();
     int n = 0;
-    for (CounterEntry entry : entries.values()) {
-      if (entry == keep) {
+    for (int slot = 0; slot < end; slot++) {
+      long rank = slot == keep ? GONE : rank(slot, nowNanos);
+      if (rank == GONE) {
         continue;
       }
       if (n == rankScratch.length) {
         rankScratch = Arrays.copyOf(rankScratch, Math.max(16, n + (n >> 1)));
       }
-      rankScratch[n++] = entry.evictionRank(nowNanos);
+      rankScratch[n++] = rank;
     }
     if (n == 0) {
       return 0;
@@ -321,17 +459,41 @@ public final class CounterTable implements UsageTable {
     int target = Math.min(wanted, n);
     long cutoffRank = LongSelection.kthLargest(rankScratch, n, target);
     int evicted = 0;
-    for (Map.Entry<String, CounterEntry> mapping : entries.entrySet()) {
-      CounterEntry entry = mapping.getValue();
-      if (entry != keep
-          && entry.retireIfRankAtLeast(cutoffRank, nowNanos)) {
-        entries.remove(mapping.getKey(), entry);
-        if (++evicted == target) {
-          break;
+    for (int slot = 0; slot < end && evicted < target; slot++) {
+      int owner = slab.owner(slot);
+      // a rank is at most idle + the bonus, and touching a key only lowers it
+      if (slot == keep || owner == 0
+          || nowNanos - slab.lastSeenRacy(slot) + IDLE_RANK_BONUS_NANOS < cutoffRank) {
+        continue;
+      }
+      CounterSegment segment = segments[owner - 1];
+      synchronized (segment) {
+        if (slab.owner(slot) == owner && SlotCounters.evictionRank(slab, slot, nowNanos) >= cutoffRank) {
+          remove(segment, slot);
+          evicted++;
         }
       }
     }
     evictions.add(evicted);
     return evicted;
+  }
+
+  /**
+   * {@link SlotCounters#evictionRank} of {@code slot}, or {@link #GONE} if it is free: without the
+   * lock when the key is idle longer than any live key can be and has nothing in flight.
+   */
+  private long rank(int slot, long nowNanos) {
+    int owner = slab.owner(slot);
+    if (owner == 0) {
+      return GONE;
+    }
+    long idle = nowNanos - slab.lastSeenRacy(slot);
+    if (idle >= SlotCounters.longestLiveIdleNanos() && slab.inFlightRacy(slot) == 0) {
+      return idle + IDLE_RANK_BONUS_NANOS;
+    }
+    CounterSegment segment = segments[owner - 1];
+    synchronized (segment) {
+      return slab.owner(slot) == owner ? SlotCounters.evictionRank(slab, slot, nowNanos) : GONE;
+    }
   }
 }

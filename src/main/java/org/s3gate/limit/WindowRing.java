@@ -1,9 +1,10 @@
 package org.s3gate.limit;
 
 /**
- * Geometry and arithmetic of one sliding window kept as a <em>batched stamp ring</em> inside an
- * {@code int[]} shared with the key's other window. The array belongs to a {@link CounterEntry};
- * this class holds no state.
+ * Geometry and arithmetic of one sliding window kept as a <em>batched stamp ring</em> inside
+ * {@link #TOTAL_INTS} ints shared with the key's other window, at offset {@code base} of an
+ * {@code int[]}: the key's slot in a page of {@link CounterSlab}'s ring slab. This class holds no
+ * state; every method takes the array and the base.
  *
  * <h2>Design</h2>
  * The window (length {@code W}) is a ring of at most {@code B} <em>cells</em>, oldest to newest. A
@@ -56,7 +57,7 @@ package org.s3gate.limit;
  * </ul>
  *
  * <h2>Layout</h2>
- * Both rings share the entry's {@code int[32]}: int 0 holds both rings' meta (per ring 15 bits:
+ * Both rings share the slot's 32 ints ({@code a[base .. base + 31]}): int 0 holds both rings' meta (per ring 15 bits:
  * index of the oldest cell in bits 0-6, number of live cells in bits 7-13, bit 14 set while a full
  * ring is known to have no mergeable pair; the per-second ring in bits 0-14, the per-minute ring
  * in bits 16-30, so int 0 is never negative), ints 1 and 2 the two
@@ -68,7 +69,7 @@ package org.s3gate.limit;
  * the running sum, and update or append the newest cell: O(1) but for the expired cells, with no
  * loop over the ring (the slot ring it replaces summed all 32 slots on every request). The merge
  * (a pass over the cells) runs at most once per batch of requests, and only on a full ring.
- * Memory is fixed, 4 bytes per cell whatever the limits: {@link CounterEntry} has the bytes.
+ * Memory is fixed, 4 bytes per cell whatever the limits: {@link CounterSlab} has the bytes.
  *
  * <h2>What another store must do to match</h2>
  * The Redis store (issue 17) runs the same steps in one server-side function; it may choose more
@@ -77,8 +78,8 @@ package org.s3gate.limit;
  * {@code ceil(L / B)} with a same-tick request always joining the newest cell, the merge of the
  * smallest adjacent pair when full, and nothing charged in any window unless every window admits.
  *
- * <p>Immutable; the arrays it is given must be confined to the caller (in practice guarded by
- * the owning entry's lock).
+ * <p>Immutable; the ints it is given must be confined to the caller (in practice guarded by
+ * the lock of the table segment that owns the slot).
  */
 record WindowRing(
     LimitWindow window, int metaShift, int sumIndex, int firstCell, int cells, long tickNanos,
@@ -145,8 +146,8 @@ record WindowRing(
   }
 
   /** The window's count of a ring just advanced to the current time. */
-  int countAdvanced(int[] a) {
-    return a[sumIndex];
+  int countAdvanced(int[] a, int base) {
+    return a[base + sumIndex];
   }
 
   private long floorTick(long elapsedNanos) {
@@ -175,18 +176,18 @@ record WindowRing(
     return firstCell + (p >= cells ? p - cells : p);
   }
 
-  private int meta(int[] a) {
-    return (a[0] >>> metaShift) & META_MASK;
+  private int meta(int[] a, int base) {
+    return (a[base] >>> metaShift) & META_MASK;
   }
 
   /** Stores this ring's meta, {@link #UNMERGEABLE} clear; the other ring's half of int 0 is kept. */
-  private void setMeta(int[] a, int head, int size) {
+  private void setMeta(int[] a, int base, int head, int size) {
     int meta = size == 0 ? 0 : head | size << 7;
-    a[0] = (a[0] & ~(META_MASK << metaShift)) | meta << metaShift;
+    a[base] = (a[base] & ~(META_MASK << metaShift)) | meta << metaShift;
   }
 
-  private void markUnmergeable(int[] a) {
-    a[0] |= UNMERGEABLE << metaShift;
+  private void markUnmergeable(int[] a, int base) {
+    a[base] |= UNMERGEABLE << metaShift;
   }
 
   private static int head(int meta) {
@@ -201,25 +202,25 @@ record WindowRing(
    * Moves the ring from {@code lastElapsed} to {@code elapsed >= lastElapsed}, dropping the cells
    * that left the window.
    */
-  void advance(int[] a, long lastElapsed, long elapsed) {
-    int meta = meta(a);
+  void advance(int[] a, int base, long lastElapsed, long elapsed) {
+    int meta = meta(a, base);
     int size = size(meta);
     if (size == 0) {
       return;
     }
     if (elapsed - lastElapsed >= ringNanos()) { // all gone; also keeps 16-bit stamps unambiguous
-      setMeta(a, 0, 0);
-      a[sumIndex] = 0;
+      setMeta(a, base, 0, 0);
+      a[base + sumIndex] = 0;
       return;
     }
     int head = head(meta);
     long floor = floorTick(elapsed);
-    if (live(floor, a[firstCell + head] >>> 16)) {
+    if (live(floor, a[base + firstCell + head] >>> 16)) {
       return; // the usual case: the oldest cell is still in the window, so all are
     }
-    int sum = a[sumIndex];
+    int sum = a[base + sumIndex];
     while (size > 0) {
-      int cell = a[firstCell + head];
+      int cell = a[base + firstCell + head];
       if (live(floor, cell >>> 16)) {
         break;
       }
@@ -227,40 +228,40 @@ record WindowRing(
       head = head + 1 == cells ? 0 : head + 1;
       size--;
     }
-    setMeta(a, head, size);
-    a[sumIndex] = size == 0 ? 0 : sum; // an empty ring also drops any surplus (see class comment)
+    setMeta(a, base, head, size);
+    a[base + sumIndex] = size == 0 ? 0 : sum; // an empty ring also drops any surplus (see class comment)
   }
 
   /**
    * Counts one request at {@code elapsed} (the ring's current time, just advanced) in a window
    * whose limit is {@code limit}; see the class comment.
    */
-  void increment(int[] a, long elapsed, int limit) {
+  void increment(int[] a, int base, long elapsed, int limit) {
     int u = ceilTick(elapsed) & COUNT_MASK;
-    int meta = meta(a);
+    int meta = meta(a, base);
     int size = size(meta);
     int head = head(meta);
-    int sum = a[sumIndex];
-    a[sumIndex] = sum == Integer.MAX_VALUE ? sum : sum + 1;
+    int sum = a[base + sumIndex];
+    a[base + sumIndex] = sum == Integer.MAX_VALUE ? sum : sum + 1;
     if (size > 0) {
       int newest = cellIndex(head, size - 1);
-      int cell = a[newest];
+      int cell = a[base + newest];
       int count = cell & COUNT_MASK;
       int batch = batchSize(limit);
       if (((cell >>> 16) == u || count < batch) && count < MAX_CELL_COUNT) {
-        a[newest] = u << 16 | (count + 1);
+        a[base + newest] = u << 16 | (count + 1);
         return;
       }
-      if (size == cells && ((meta & UNMERGEABLE) != 0 || !mergeSmallestPair(a, head))) {
+      if (size == cells && ((meta & UNMERGEABLE) != 0 || !mergeSmallestPair(a, base, head))) {
         // every cell is large: overfill the newest, or (at 65535) count the request in the sum only
-        a[newest] = u << 16 | (count < MAX_CELL_COUNT ? count + 1 : count);
-        markUnmergeable(a);
+        a[base + newest] = u << 16 | (count < MAX_CELL_COUNT ? count + 1 : count);
+        markUnmergeable(a, base);
         return;
       }
-      size = size(meta(a));
+      size = size(meta(a, base));
     }
-    a[cellIndex(head, size)] = u << 16 | 1;
-    setMeta(a, head, size + 1);
+    a[base + cellIndex(head, size)] = u << 16 | 1;
+    setMeta(a, base, head, size + 1);
   }
 
   /** {@code g = max(1, ceil(limit / B))}: how many requests a cell takes before the next opens. */
@@ -272,11 +273,11 @@ record WindowRing(
    * Merges the adjacent pair of live cells with the smallest combined count (the oldest on a tie)
    * into one with the later stamp, if that count fits a cell; the ring is full.
    */
-  private boolean mergeSmallestPair(int[] a, int head) {
+  private boolean mergeSmallestPair(int[] a, int base, int head) {
     int best = -1;
     int bestSum = MAX_CELL_COUNT + 1;
     for (int i = 0; i + 1 < cells; i++) {
-      int pair = (a[cellIndex(head, i)] & COUNT_MASK) + (a[cellIndex(head, i + 1)] & COUNT_MASK);
+      int pair = (a[base + cellIndex(head, i)] & COUNT_MASK) + (a[base + cellIndex(head, i + 1)] & COUNT_MASK);
       if (pair < bestSum) {
         best = i;
         bestSum = pair;
@@ -285,11 +286,11 @@ record WindowRing(
     if (best < 0) {
       return false;
     }
-    a[cellIndex(head, best)] = (a[cellIndex(head, best + 1)] & ~COUNT_MASK) | bestSum;
+    a[base + cellIndex(head, best)] = (a[base + cellIndex(head, best + 1)] & ~COUNT_MASK) | bestSum;
     for (int i = best + 1; i + 1 < cells; i++) {
-      a[cellIndex(head, i)] = a[cellIndex(head, i + 1)];
+      a[base + cellIndex(head, i)] = a[base + cellIndex(head, i + 1)];
     }
-    setMeta(a, head, cells - 1);
+    setMeta(a, base, head, cells - 1);
     return true;
   }
 
@@ -303,11 +304,11 @@ record WindowRing(
    * ({@code lastElapsed - chargedElapsed >= W}: taking back nothing is always safe) or nothing
    * is found.
    */
-  boolean decrement(int[] a, long chargedElapsed, long lastElapsed) {
+  boolean decrement(int[] a, int base, long chargedElapsed, long lastElapsed) {
     if (lastElapsed - chargedElapsed >= window.windowNanos()) {
       return false;
     }
-    int meta = meta(a);
+    int meta = meta(a, base);
     int size = size(meta);
     int head = head(meta);
     long floor = floorTick(lastElapsed);
@@ -315,18 +316,18 @@ record WindowRing(
     int cellsTotal = 0;
     for (int i = 0; i < size; i++) {
       int index = cellIndex(head, i);
-      int cell = a[index];
+      int cell = a[base + index];
       int count = cell & COUNT_MASK;
       cellsTotal += count;
       if (count > 0 && agePlusOne(floor, cell >>> 16) <= chargedAge) {
-        a[index] = cell - 1;
-        a[sumIndex]--;
-        setMeta(a, head, size); // a smaller count may make a pair mergeable again
+        a[base + index] = cell - 1;
+        a[base + sumIndex]--;
+        setMeta(a, base, head, size); // a smaller count may make a pair mergeable again
         return true;
       }
     }
-    if (size > 0 && a[sumIndex] > cellsTotal) { // the charge went to the surplus
-      a[sumIndex]--;
+    if (size > 0 && a[base + sumIndex] > cellsTotal) { // the charge went to the surplus
+      a[base + sumIndex]--;
       return true;
     }
     return false;
@@ -336,17 +337,17 @@ record WindowRing(
    * The window's count at {@code elapsed} of a ring last advanced to {@code lastElapsed}, without
    * changing it; {@code elapsed >= lastElapsed}.
    */
-  int count(int[] a, long lastElapsed, long elapsed) {
-    int meta = meta(a);
+  int count(int[] a, int base, long lastElapsed, long elapsed) {
+    int meta = meta(a, base);
     int size = size(meta);
     if (size == 0 || elapsed - lastElapsed >= ringNanos()) {
       return 0;
     }
     int head = head(meta);
     long floor = floorTick(elapsed);
-    int sum = a[sumIndex];
+    int sum = a[base + sumIndex];
     for (int i = 0; i < size; i++) {
-      int cell = a[cellIndex(head, i)];
+      int cell = a[base + cellIndex(head, i)];
       if (live(floor, cell >>> 16)) {
         return sum;
       }
@@ -361,7 +362,7 @@ record WindowRing(
    * have left, measured from {@code callerElapsedNanos}. 0 when there is room already; the
    * window's length when {@code limit <= 0} (it never has room).
    */
-  long retryAfterNanos(int[] a, long elapsed, int count, int limit, long callerElapsedNanos) {
+  long retryAfterNanos(int[] a, int base, long elapsed, int count, int limit, long callerElapsedNanos) {
     if (limit <= 0) {
       return window.windowNanos();
     }
@@ -369,14 +370,14 @@ record WindowRing(
       return 0L;
     }
     long mustLeave = (long) count - limit + 1;
-    int meta = meta(a);
+    int meta = meta(a, base);
     int size = size(meta);
     int head = head(meta);
     long floor = floorTick(elapsed);
     long left = 0;
     int cell = 0;
     for (int i = 0; i < size; i++) {
-      cell = a[cellIndex(head, i)];
+      cell = a[base + cellIndex(head, i)];
       left += cell & COUNT_MASK;
       if (left >= mustLeave) {
         break;
