@@ -29,12 +29,7 @@ import org.eclipse.jetty.util.Callback;
  * before the first write, which commits them); Content-Length is checked by the core response
  * (a short body fails the last write); the response is completed through the servlet API
  * ({@code AsyncContext.complete()}, whose empty last write this path leaves to {@code HttpOutput},
- * never touched here, so its state machine stays idle). The chunk that completes a known
- * Content-Length is written as the last one, so the response's end goes out with it, and that
- * empty closing write finds the core response finished and is a no-op ({@code HttpChannelState}
- * answers a last write of nothing after the last one with "nothing to send", without passing it
- * to the connection); a body of unknown length (chunked) ends with the closing write, as before,
- * which then sends the terminal chunk. A failed write releases the chunk and
+ * never touched here, so its state machine stays idle); a failed write releases the chunk and
  * aborts the backend response, which {@link S3ProxyServlet#sendProxyResponseError} turns into the
  * abort of the committed client response, as a failed servlet write does.
  *
@@ -50,23 +45,20 @@ import org.eclipse.jetty.util.Callback;
  */
 final class DirectBodyWriter implements Callback {
   private final ServletContextResponse target;
-  /** Content-Length bytes not yet handed to Jetty; negative for a body of unknown length. */
-  private long unwritten;
   private Response proxyResponse;
   private Content.Chunk chunk;
   private Runnable demander;
 
-  private DirectBodyWriter(ServletContextResponse target, long contentLength) {
+  private DirectBodyWriter(ServletContextResponse target) {
     this.target = target;
-    this.unwritten = contentLength;
   }
 
   /**
    * A writer for this response, or null when its body must take the servlet path: a response
    * wrapped by a filter (the wrapper may want to see the body) or one whose output stream or
-   * writer is already in use. {@code contentLength} is the body's length, -1 when unknown.
+   * writer is already in use.
    */
-  static DirectBodyWriter of(HttpServletResponse response, long contentLength) {
+  static DirectBodyWriter of(HttpServletResponse response) {
     ServletContextResponse target;
     try {
       target = ServletContextResponse.getServletContextResponse(response);
@@ -76,7 +68,7 @@ final class DirectBodyWriter implements Callback {
     if (target.getServletApiResponse() != response || target.isWritingOrStreaming()) {
       return null;
     }
-    return new DirectBodyWriter(target, contentLength);
+    return new DirectBodyWriter(target);
   }
 
   /** Writes the chunk; it is released, and the next demanded, when the write has completed. */
@@ -85,12 +77,7 @@ final class DirectBodyWriter implements Callback {
     this.proxyResponse = proxyResponse;
     this.chunk = chunk;
     this.demander = demander;
-    boolean last = false;
-    if (unwritten >= 0) {
-      unwritten -= chunk.remaining();
-      last = unwritten == 0; // below 0, the core response fails the write (more than Content-Length)
-    }
-    target.write(last, chunk.getByteBuffer(), this);
+    target.write(false, chunk.getByteBuffer(), this);
   }
 
   @Override

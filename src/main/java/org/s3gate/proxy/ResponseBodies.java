@@ -59,6 +59,6 @@ final class ResponseBodies {
    * null for the servlet path: off this container, or a body of at most {@link #SMALL_BODY_BYTES}.
    */
   DirectBodyWriter writerFor(HttpServletResponse response, long contentLength) {
-    return direct && (contentLength < 0 || contentLength > SMALL_BODY_BYTES) ? DirectBodyWriter.of(response, contentLength) : null;
+    return direct && (contentLength < 0 || contentLength > SMALL_BODY_BYTES) ? DirectBodyWriter.of(response) : null;
   }
 }
