@@ -42,7 +42,8 @@
 #       difference between two variants is not their JIT's different training
 #   BENCH_X="commit:C1 commit:C2" BENCH_B_COMMIT=main BENCH_ROWS="admit deny" bench/e2e.sh   more
 #       gateways, each built from a commit (in its own tree, like B), warmed as A and B are and
-#       interleaved in the admit and deny rows: one run measures a series of changes step by step
+#       interleaved in the admit, deny and admit1m rows: one run measures a series of changes step by
+#       step (every round's CPU per request of every variant in target/bench/e2e-rounds.txt)
 #
 # Every s3gate figure is read against HAProxy measured in the same run on the same machine: the
 # reference gateway of ../shared/reference/haproxy-pipeline/ (HAProxy 2.6, full Lua pipeline with
@@ -552,6 +553,9 @@ cmp_row() {
   for v in "${variants[@]}"; do
     echo "| $name: $(variant_name "$v") | $(col "$v" 1 | median) ($(col "$v" 1 | spread)) | $(col "$v" 2 | median) | $(col "$v" 3 | median) | $(col "$v" 4 | median) | $(col "$v" 6 | median) | $(col "$v" 7 $divisor | median) ($(col "$v" 7 $divisor | spread)) $unit | $(col "$v" 8 | median) |" | tee -a "$results"
   done
+  # every round's CPU per request of every variant, so ratios between any two (B and a BENCH_X
+  # commit, say) can be read per round as the table reads s3gate's
+  for v in "${variants[@]}"; do echo "$id | $(variant_name "$v") | $(col "$v" 7 $divisor | paste -sd' ')"; done >> "$out/e2e-rounds.txt"
   s3gate_cpu[$id]=$(col s3gate 7 | median)
   s3gate_p99[$id]=$(col s3gate 3 | median)
   for v in "${variants[@]}"; do s3gate_p99[$id-$v]=$(col "$v" 3 | median); done
@@ -707,7 +711,7 @@ start_extras() {
       gateway_conf "${x//:/-}"
       S3GATE_BACKEND=http://127.0.0.1:$BACKEND_PORT launch_s3gate "$root/target/bench-${x//:/-}" "${x_port[$x]}" \
         $((18543 + i)) $((18199 + i)) "$out/keystore-${x//:/-}.p12" "$out/work-${x//:/-}" "$out/${x//:/-}.log" \
-        "-Ds3gate.conf.dir=$out/conf-${x//:/-} $GATEWAY_JAVA_OPTS"
+        "-Ds3gate.conf.dir=$out/conf-${x//:/-} -Xlog:gc,gc+phases:file=$out/gc-${x//:/-}.log:uptime $GATEWAY_JAVA_OPTS"
     elif [ "$(x_base "$x")" = x-bare-servlet ]; then
       taskset -c 0 java -XX:+UseParallelGC -cp "$(bare_classpath)" org.s3gate.bench.BareJettyProxy servlet \
         "${x_port[$x]}" $BACKEND_PORT > "$out/$x.log" 2>&1 &
@@ -814,7 +818,7 @@ paced_row paced1k "1 KiB GET, admit, paced" BENCH_PACED_RATE_1K 32 admit
 
 export BENCH_URL_PATH=/bench/obj1m
 row nginx1m "nginx direct, 1 MiB (nginx on core 0)" "$(variant_url nginx)" "$CONNECTIONS_1M" $direct_nginx_pids
-cmp_row admit1m "1 MiB GET, admit" "$CONNECTIONS_1M" haproxy s3gate $AB plain
+cmp_row admit1m "1 MiB GET, admit" "$CONNECTIONS_1M" haproxy s3gate $AB $XG plain
 BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAMETR row admit1mbw "gateway admit, 1 MiB, bandwidth accounting on (GROUP:in/out)" "$(variant_url s3gate)" "$CONNECTIONS_1M" "$gateway_pid"
 paced_row paced1m "1 MiB GET, admit, paced" BENCH_PACED_RATE_1M 16 admit1m
 
