@@ -172,8 +172,12 @@ final class SlotCounters {
    */
   static boolean expired(CounterSlab slab, int slot, long idleNanos, long nowNanos) {
     long[] c = slab.clocks(slot);
+    return nowNanos - c[slab.clockBase(slot) + CounterSlab.LAST_SEEN] >= idleNanos && droppable(slab, slot, nowNanos);
+  }
+
+  /** Nothing the key counted is in either window at {@code nowNanos} and none of its requests is in flight. */
+  private static boolean droppable(CounterSlab slab, int slot, long nowNanos) {
     return slab.inFlight(slot) == 0
-        && nowNanos - c[slab.clockBase(slot) + CounterSlab.LAST_SEEN] >= idleNanos
         && countAt(slab, slot, SECOND, nowNanos) == 0
         && countAt(slab, slot, MINUTE, nowNanos) == 0;
   }
@@ -185,10 +189,7 @@ final class SlotCounters {
    */
   static long evictionRank(CounterSlab slab, int slot, long nowNanos) {
     long idle = nowNanos - slab.clocks(slot)[slab.clockBase(slot) + CounterSlab.LAST_SEEN];
-    boolean empty = slab.inFlight(slot) == 0
-        && countAt(slab, slot, SECOND, nowNanos) == 0
-        && countAt(slab, slot, MINUTE, nowNanos) == 0;
-    return empty ? idle + CounterTable.IDLE_RANK_BONUS_NANOS : idle;
+    return droppable(slab, slot, nowNanos) ? idle + CounterTable.IDLE_RANK_BONUS_NANOS : idle;
   }
 
   /**
