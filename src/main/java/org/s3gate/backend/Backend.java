@@ -1,6 +1,7 @@
 package org.s3gate.backend;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Instant;
 
 /**
@@ -43,6 +44,7 @@ public final class Backend {
   private final String host;
   private final int port;
   private final String origin;
+  private final URI requestBase;
   private volatile Health health;
   /** Whether a proxied request ever got a response; {@link #lastResponseNanos} is meaningless before. */
   private volatile boolean answered;
@@ -66,6 +68,7 @@ public final class Backend {
     this.host = url.getHost();
     this.port = url.getPort() > 0 ? url.getPort() : ("https".equals(scheme) ? 443 : 80);
     this.origin = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    this.requestBase = requestBase(host, port);
     this.health = new Health(true, Instant.now(), null);
   }
 
@@ -92,6 +95,25 @@ public final class Backend {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * {@code http://host:port} as a parsed URI, the base the proxy builds each forwarded request on
+   * (its scheme, path and query set after): what Jetty's {@code HttpClient.newRequest(host, port)}
+   * would build and parse for every request (an origin, its text and a {@code URI}), built once.
+   */
+  public URI requestBase() {
+    return requestBase;
+  }
+
+  private static URI requestBase(String host, int port) {
+    String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    try {
+      // as Jetty's origin text: no port when it is http's 80; the IPv6 literal bracketed by URI
+      return new URI("http", null, bare, port == 80 ? -1 : port, null, null, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("backend host '" + host + "' is not a URI host", e);
+    }
   }
 
   /** {@code scheme://host:port}, the prefix of every forwarded target. */

@@ -14,6 +14,12 @@ import org.s3gate.policy.MethodClass;
  * {@code headers.enabled=false}: who the gateway thinks is calling, their group and limits, and the
  * counts in both windows after this request.
  *
+ * <p>Each is added, not set: the filter writes them once, before anything else can have set one
+ * of them (the response is fresh: the filter runs first on the request's one REQUEST dispatch, or
+ * on a POST upload's ASYNC dispatch after a REQUEST dispatch that set nothing), so a set would only
+ * scan every header already there for one to replace (an iterator and a name comparison per
+ * header, seven times per response).
+ *
  * <p>Immutable (static methods only); thread-safe.
  */
 final class RateLimitHeaders {
@@ -52,31 +58,31 @@ final class RateLimitHeaders {
   static void set(HttpServletResponse response, Outcome outcome, MethodClass methodClass) {
     GroupPolicy group = outcome.group();
     Decision decision = outcome.decision();
-    response.setHeader(GROUP, group.group());
-    response.setHeader(API_KEY, outcome.caller().accessKey());
-    response.setHeader(AUTH_METHOD, outcome.caller().authMethod().headerValue());
-    response.setIntHeader(LIMIT_PER_MINUTE, group.limitPerMinute());
-    response.setIntHeader(LIMIT_PER_SECOND, group.limitPerSecond());
-    response.setIntHeader(CURRENT_PER_MINUTE, decision.currentPerMinute());
-    response.setIntHeader(CURRENT_PER_SECOND, decision.currentPerSecond());
+    response.addHeader(GROUP, group.group());
+    response.addHeader(API_KEY, outcome.caller().accessKey());
+    response.addHeader(AUTH_METHOD, outcome.caller().authMethod().headerValue());
+    response.addIntHeader(LIMIT_PER_MINUTE, group.limitPerMinute());
+    response.addIntHeader(LIMIT_PER_SECOND, group.limitPerSecond());
+    response.addIntHeader(CURRENT_PER_MINUTE, decision.currentPerMinute());
+    response.addIntHeader(CURRENT_PER_SECOND, decision.currentPerSecond());
     GroupPolicy.ClassLimits limits = group.limitsOf(methodClass);
     if (limits != null) {
-      response.setHeader(CLASS, methodClass.label());
-      response.setIntHeader(CLASS_LIMIT_PER_MINUTE, Math.min(limits.limitPerMinute(), group.limitPerMinute()));
-      response.setIntHeader(CLASS_LIMIT_PER_SECOND, Math.min(limits.limitPerSecond(), group.limitPerSecond()));
+      response.addHeader(CLASS, methodClass.label());
+      response.addIntHeader(CLASS_LIMIT_PER_MINUTE, Math.min(limits.limitPerMinute(), group.limitPerMinute()));
+      response.addIntHeader(CLASS_LIMIT_PER_SECOND, Math.min(limits.limitPerSecond(), group.limitPerSecond()));
     }
     if (outcome.rule() != null) {
-      response.setHeader(RULE, outcome.rule().label());
+      response.addHeader(RULE, outcome.rule().label());
     }
     BandwidthCharge bytes = outcome.bandwidth();
     if (bytes != null) {
       if (bytes.in()) {
-        response.setHeader(BYTES_IN_LIMIT, Long.toString(bytes.inLimitBytes()));
-        response.setHeader(BYTES_IN_CURRENT, Long.toString(bytes.inUsedBytes()));
+        response.addHeader(BYTES_IN_LIMIT, Long.toString(bytes.inLimitBytes()));
+        response.addHeader(BYTES_IN_CURRENT, Long.toString(bytes.inUsedBytes()));
       }
       if (bytes.out()) {
-        response.setHeader(BYTES_OUT_LIMIT, Long.toString(bytes.outLimitBytes()));
-        response.setHeader(BYTES_OUT_CURRENT, Long.toString(bytes.outUsedBytes()));
+        response.addHeader(BYTES_OUT_LIMIT, Long.toString(bytes.outLimitBytes()));
+        response.addHeader(BYTES_OUT_CURRENT, Long.toString(bytes.outUsedBytes()));
       }
     }
   }
@@ -93,12 +99,12 @@ final class RateLimitHeaders {
       return;
     }
     if (limits.limitPerMinute() != Integer.MAX_VALUE) {
-      response.setIntHeader(BUCKET_LIMIT_PER_MINUTE, limits.limitPerMinute());
+      response.addIntHeader(BUCKET_LIMIT_PER_MINUTE, limits.limitPerMinute());
     }
     if (limits.limitPerSecond() != Integer.MAX_VALUE) {
-      response.setIntHeader(BUCKET_LIMIT_PER_SECOND, limits.limitPerSecond());
+      response.addIntHeader(BUCKET_LIMIT_PER_SECOND, limits.limitPerSecond());
     }
-    response.setIntHeader(BUCKET_CURRENT_PER_MINUTE, counts.currentPerMinute());
-    response.setIntHeader(BUCKET_CURRENT_PER_SECOND, counts.currentPerSecond());
+    response.addIntHeader(BUCKET_CURRENT_PER_MINUTE, counts.currentPerMinute());
+    response.addIntHeader(BUCKET_CURRENT_PER_SECOND, counts.currentPerSecond());
   }
 }

@@ -1,6 +1,7 @@
 package org.s3gate.proxy;
 
-import java.util.Locale;
+import java.util.EnumSet;
+import java.util.Set;
 
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,6 +12,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.s3gate.http.Exchange;
 import org.s3gate.http.RateLimitBucket;
@@ -39,6 +41,19 @@ import org.s3gate.policy.SecurityHeaderSettings;
  * <p>Thread-safe: stateless beyond Jetty's servlet state, set in {@code init} and then only read.
  */
 abstract class ForwardingProxyServlet extends AsyncProxyServlet {
+  /** Jetty's hop-by-hop names, as headers, and as names for fields without a header. */
+  private static final Set<HttpHeader> HOP_FIELDS = EnumSet.noneOf(HttpHeader.class);
+  private static final String[] HOP_NAMES = HOP_HEADERS.toArray(String[]::new);
+
+  static {
+    for (String name : HOP_NAMES) {
+      HttpHeader header = HttpHeader.CACHE.get(name);
+      if (header != null) {
+        HOP_FIELDS.add(header);
+      }
+    }
+  }
+
   private ResponseBodies responseBodies;
 
   @Override
@@ -104,9 +119,30 @@ abstract class ForwardingProxyServlet extends AsyncProxyServlet {
     SecurityHeaderSettings security = policyOf(clientRequest).settings().securityHeaders();
     for (HttpField field : serverResponse.getHeaders()) {
       String name = field.getName();
-      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ENGLISH)) && !security.replaces(name)) {
+      if (!hopByHop(field) && !security.replaces(name)) {
         proxyResponse.addHeader(name, field.getValue());
       }
     }
+  }
+
+  /**
+   * Whether a backend's response field is one of Jetty's {@code HOP_HEADERS}, decided as Jetty's
+   * {@code HOP_HEADERS.contains(name.toLowerCase())} does but without lower-casing (a new string
+   * per header of every response): the client's parser gives every field whose name it knows,
+   * in any case, its {@link HttpHeader}, and every hop-by-hop name is one; a field without one
+   * (x-amz-*, ...) is compared by name, ignoring case.
+   */
+  static boolean hopByHop(HttpField field) {
+    HttpHeader header = field.getHeader();
+    if (header != null) {
+      return HOP_FIELDS.contains(header);
+    }
+    String name = field.getName();
+    for (String hop : HOP_NAMES) {
+      if (hop.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

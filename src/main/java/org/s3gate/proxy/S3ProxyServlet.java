@@ -128,7 +128,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
     Backend backend = (Backend) request.getAttribute(BACKEND_ATTRIBUTE);
     // Request.path() keeps a path it cannot parse as a URI verbatim, so nothing is re-encoded.
-    return getHttpClient().newRequest(backend.host(), backend.port())
+    return getHttpClient().newRequest(backend.requestBase())
         .scheme(backend.scheme())
         .method(request.getMethod())
         .path(rewrittenTarget.substring(backend.origin().length()))
