@@ -82,6 +82,11 @@ public final class Exchange implements AsyncListener {
     this.backend = backend;
   }
 
+  /** The backend the proxy chose for this request, the last one on a redispatch; null before. */
+  public Backend backend() {
+    return backend;
+  }
+
   /** The proxy is writing {@code bytes} more of the backend's body to the client (one writer at a time). */
   public void addBytesOut(int bytes) {
     bytesOut += bytes;

@@ -78,7 +78,8 @@ final class PostFormUpload implements ReadListener {
 
   /** The upload of a request dispatched again by {@link #start}, or null. */
   static PostFormUpload of(HttpServletRequest request) {
-    return (PostFormUpload) request.getAttribute(ATTRIBUTE);
+    // only a POST can have one: the other methods (nearly every request) skip the attribute look-up
+    return "POST".equals(request.getMethod()) ? (PostFormUpload) request.getAttribute(ATTRIBUTE) : null;
   }
 
   PolicySnapshot policy() {

@@ -80,14 +80,14 @@ public final class RateLimitFilter extends HttpFilter {
         gateway.stats().record(outcome, facts, nowNanos);
       }
       if (outcome.forwarded()) {
-        setRateLimitHeaders(request, response, outcome, settings);
+        setRateLimitHeaders(request, response, outcome, policy);
         chain.doFilter(upload == null ? request : new ReplayedBodyRequest(request, upload.replay()), response);
       } else if (outcome.rejected()) {
         response.setHeader("Connection", "close");
         S3ErrorResponse.send(response, outcome.rejectionStatus(), outcome.rejectionCode(), outcome.rejectionMessage(),
             request.getRequestURI(), null);
       } else {
-        setRateLimitHeaders(request, response, outcome, settings);
+        setRateLimitHeaders(request, response, outcome, policy);
         denials.answer(request, response, outcome, settings);
       }
     } finally {
@@ -96,10 +96,10 @@ public final class RateLimitFilter extends HttpFilter {
   }
 
   private static void setRateLimitHeaders(HttpServletRequest request, HttpServletResponse response, Outcome outcome,
-      GatewaySettings settings) {
-    if (!outcome.exempt() && settings.headersEnabled()) {
+      PolicySnapshot policy) {
+    if (!outcome.exempt() && policy.settings().headersEnabled()) {
       RateLimitHeaders.set(response, outcome, MethodClass.of(request.getMethod()));
-      RateLimitHeaders.setBucket(response, outcome, Exchange.of(request).policy().bucketLimits());
+      RateLimitHeaders.setBucket(response, outcome, policy.bucketLimits());
     }
   }
 }

@@ -96,11 +96,17 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
     }
   }
 
-  /** The snapshot the request was decided with (the filter runs before this servlet on every request). */
   @Override
-  PolicySnapshot policyOf(HttpServletRequest request) {
-    Exchange exchange = Exchange.of(request);
-    return exchange != null ? exchange.policy() : gateway.policy();
+  PolicySnapshot currentPolicy() {
+    return gateway.policy();
+  }
+
+  /**
+   * The backend chosen for the request: its exchange carries it (the filter runs before this
+   * servlet on every request); a request attribute only for one without an exchange.
+   */
+  private static Backend backendOf(HttpServletRequest request, Exchange exchange) {
+    return exchange != null ? exchange.backend() : (Backend) request.getAttribute(BACKEND_ATTRIBUTE);
   }
 
   @Override
@@ -109,10 +115,11 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
     if (backend == null) {
       return null;
     }
-    request.setAttribute(BACKEND_ATTRIBUTE, backend);
     Exchange exchange = Exchange.of(request);
     if (exchange != null) {
       exchange.backend(backend);
+    } else {
+      request.setAttribute(BACKEND_ATTRIBUTE, backend);
     }
     String query = request.getQueryString();
     String rawPath = request.getRequestURI();
@@ -126,7 +133,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
 
   @Override
   protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
-    Backend backend = (Backend) request.getAttribute(BACKEND_ATTRIBUTE);
+    Backend backend = backendOf(request, Exchange.of(request));
     // Request.path() keeps a path it cannot parse as a URI verbatim, so nothing is re-encoded.
     return getHttpClient().newRequest(backend.requestBase())
         .scheme(backend.scheme())
@@ -142,7 +149,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
     if (ProxyErrors.answeredAsClientFault(clientRequest, proxyResponse, clientFailure, failure)) {
       return;
     }
-    Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
+    Backend backend = backendOf(clientRequest, Exchange.of(clientRequest));
     // Jetty passes a Response even when none arrived; its status is 0 then.
     boolean noResponse = serverResponse == null || serverResponse.getStatus() <= 0;
     if (noResponse && backend != null) {
@@ -215,7 +222,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
    */
   private ClientUpload newUpload(HttpServletRequest request, Request proxyRequest) {
     Exchange exchange = Exchange.of(request);
-    GatewaySettings settings = policyOf(request).settings();
+    GatewaySettings settings = policyOf(exchange).settings();
     Object watch = exchange == null ? null : slowTransfers.watch(exchange::bytesIn, reason -> proxyRequest.abort(
         new BadMessageException(HttpServletResponse.SC_REQUEST_TIMEOUT, "the client sends its body too slowly: "
             + reason)), "request.min_rate", settings.requestMinRate(), settings.minRateWindow().toNanos());
@@ -251,16 +258,16 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
   @Override
   protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
       Response serverResponse) {
-    Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
+    Exchange exchange = Exchange.of(clientRequest);
+    Backend backend = backendOf(clientRequest, exchange);
     if (backend != null) {
       metrics.recordBackendResponse(backend, serverResponse.getStatus());
       backend.recordResponse(System.nanoTime());
     }
-    Exchange exchange = Exchange.of(clientRequest);
     if (exchange != null) {
       exchange.backendAnswered(serverResponse.getStatus(), System.nanoTime());
     }
-    super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+    copyResponseHeaders(proxyResponse, serverResponse, policyOf(exchange));
   }
 
   /**
@@ -340,7 +347,7 @@ public final class S3ProxyServlet extends ForwardingProxyServlet {
       super.sendProxyResponseError(clientRequest, proxyResponse, status);
       return;
     }
-    Backend backend = (Backend) clientRequest.getAttribute(BACKEND_ATTRIBUTE);
+    Backend backend = backendOf(clientRequest, Exchange.of(clientRequest));
     String reason = status == 408 ? "client request timed out" : "backend " + backend + " failed";
     ProxyErrors.sendServiceUnavailable(clientRequest, proxyResponse, reason);
   }
