@@ -357,23 +357,37 @@ proc_jiffies() { # PID...: user + system jiffies of those processes (all their t
   echo "$total"
 }
 
+# jit_jiffies PID...: user + system jiffies of the JVMs' JIT compiler threads (C1, C2) among those
+# processes: the compilation still going on in a timed round, which a long-running gateway has long
+# finished (compiler threads that exit in between take their jiffies with them: a lower bound)
+jit_jiffies() {
+  local pid
+  for pid in "$@"; do
+    { grep -l '^C[12] CompilerThre' /proc/"$pid"/task/*/comm 2>/dev/null || true; } | sed 's#/comm$#/stat#' |
+      { xargs -r cat 2>/dev/null || true; } # none for HAProxy or nginx; a thread may exit in between
+  done | sed 's/^.*) //' | awk '{ total += $12 + $13 } END { print total + 0 }'
+}
+
 # wrk_once URL CONNECTIONS SECONDS PID...: prints
 # "rps p50ms p99ms non2xx requests mbps us_per_req core1_busy_percent"
 wrk_once() {
   local url=$1 connections=$2 seconds=$3 before after before1 after1 output
   shift 3
+  local jit_before jit_after
+  jit_before=$(jit_jiffies "$@")
   before=$(proc_jiffies "$@")
   before1=$(busy_jiffies cpu1)
   output=$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s bench/s3-request.lua "$url")
   after=$(proc_jiffies "$@")
   after1=$(busy_jiffies cpu1)
+  jit_after=$(jit_jiffies "$@")
   echo "$output" >> "$out/wrk-raw.log"
-  echo "$output" | awk -v busy=$((after - before)) -v busy1=$((after1 - before1)) -v seconds="$seconds" -v hz="$(getconf CLK_TCK)" '
+  echo "$output" | awk -v busy=$((after - before)) -v busy1=$((after1 - before1)) -v jit=$((jit_after - jit_before)) -v seconds="$seconds" -v hz="$(getconf CLK_TCK)" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     function mb(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /MB$/) return v + 0; if (v ~ /KB$/) return v / 1024; return v / 1048576 }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
     /requests in/ { requests = $1 } /Non-2xx/ { non2xx = $NF } /^Requests\/sec/ { rps = $2 } /^Transfer\/sec/ { mbps = mb($2) }
-    END { printf "%.0f %.2f %.2f %d %d %.1f %.1f %.0f\n", rps, p50, p99, non2xx, requests, mbps, requests ? busy * 1e6 / hz / requests : 0, 100 * busy1 / hz / seconds }'
+    END { printf "%.0f %.2f %.2f %d %d %.1f %.1f %.0f %.1f\n", rps, p50, p99, non2xx, requests, mbps, requests ? busy * 1e6 / hz / requests : 0, 100 * busy1 / hz / seconds, requests ? jit * 1e6 / hz / requests : 0 }'
 }
 
 # The kernel's side of one wrk run (BENCH_SYSCALLS=1): syscalls by kind and thread switches of the
@@ -465,7 +479,7 @@ ratio_cell() { local r; r=$(ratios "$1" "$2"); echo "**$(echo "$r" | median)x** 
 results=$out/e2e-results.md
 ratio_results=$out/e2e-ratios.md
 {
-  echo "| row | req/s (median, spread) | p50 ms | p99 ms | non-2xx | MB/s | CPU µs/req of the server under test (median, spread) | core-1 busy % |"
+  echo "| row | req/s (median, spread) | p50 ms | p99 ms | non-2xx | MB/s | CPU µs/req of the server under test (median, spread) | core-1 busy % | of which JIT compiler threads µs/req (median, spread) |"
   echo "|---|---|---|---|---|---|---|---|"
 } > "$results"
 {
@@ -551,11 +565,11 @@ cmp_row() {
   fi
   col() { printf '%s' "${runs[$1]}" | awk -v c="$2" -v d="${3:-1}" 'NF { printf "%.1f\n", $c / (d ? d : 1) }'; }
   for v in "${variants[@]}"; do
-    echo "| $name: $(variant_name "$v") | $(col "$v" 1 | median) ($(col "$v" 1 | spread)) | $(col "$v" 2 | median) | $(col "$v" 3 | median) | $(col "$v" 4 | median) | $(col "$v" 6 | median) | $(col "$v" 7 $divisor | median) ($(col "$v" 7 $divisor | spread)) $unit | $(col "$v" 8 | median) |" | tee -a "$results"
+    echo "| $name: $(variant_name "$v") | $(col "$v" 1 | median) ($(col "$v" 1 | spread)) | $(col "$v" 2 | median) | $(col "$v" 3 | median) | $(col "$v" 4 | median) | $(col "$v" 6 | median) | $(col "$v" 7 $divisor | median) ($(col "$v" 7 $divisor | spread)) $unit | $(col "$v" 8 | median) | $(col "$v" 9 $divisor | median) ($(col "$v" 9 $divisor | spread)) |" | tee -a "$results"
   done
   # every round's CPU per request of every variant, so ratios between any two (B and a BENCH_X
   # commit, say) can be read per round as the table reads s3gate's
-  for v in "${variants[@]}"; do echo "$id | $(variant_name "$v") | $(col "$v" 7 $divisor | paste -sd' ')"; done >> "$out/e2e-rounds.txt"
+  for v in "${variants[@]}"; do echo "$id | $(variant_name "$v") | $(col "$v" 7 $divisor | paste -sd' ') | JIT $(col "$v" 9 $divisor | paste -sd' ')"; done >> "$out/e2e-rounds.txt"
   s3gate_cpu[$id]=$(col s3gate 7 | median)
   s3gate_p99[$id]=$(col s3gate 3 | median)
   for v in "${variants[@]}"; do s3gate_p99[$id-$v]=$(col "$v" 3 | median); done
@@ -576,7 +590,7 @@ row() {
   for ((i = 0; i < REPEATS; i++)); do runs+=("$(wrk_once "$url" "$connections" "$DURATION" "$@")"); done
   col() { printf '%s\n' "${runs[@]}" | awk -v c="$1" '{ print $c }'; }
   local line
-  line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) | $(col 8 | median) |"
+  line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) | $(col 8 | median) | $(col 9 | median) |"
   echo "$line" | tee -a "$results"
 }
 
@@ -892,11 +906,11 @@ gc_row() {
   gcol() { printf '%s\n' "${gc_runs[@]}" | awk -v c="$1" '{ print $c }'; }
   local name; name=$(variant_name "$v")
   echo "| gcnew, $name: $GC_KEYS new keys per round, ${BENCH_GC_SECONDS:-$DURATION} s | $(gcol 1 | median) ($(gcol 1 | spread)) | $(gcol 2 | median) | $(gcol 3 | median) ($(gcol 3 | spread)) | $(gcol 4 | median) | $(gcol 6 | median) | $(gcol 7 | median) ($(gcol 7 | spread)) | $(gcol 8 | median) |" | tee -a "$results"
-  echo "| gcnew, $name: max GC pause per round (ms) | $(gcol 9 | paste -sd' ') | | | | | | |" | tee -a "$results"
+  echo "| gcnew, $name: max GC pause per round (ms) | $(gcol 10 | paste -sd' ') | | | | | | |" | tee -a "$results"
   echo "| gcnew, $name: live heap per new key | $(awk -v a="$heap_after" -v b="$heap_before" -v n="$new_keys" 'BEGIN { printf "%.0f B (%d keys, %.0f MiB)", n ? (a - b) / n : 0, n, (a - b) / 1048576 }') | | | | | | |" | tee -a "$results"
   local admit_p99=${s3gate_p99[admit-$v]:-}
   if [ -n "$admit_p99" ]; then
-    echo "| gcnew p99 / admit row p99, 1,000,000 new keys | $name, same run | max GC pause $(gcol 9 | sort -g | tail -n 1) ms | p99 **$(awk -v a="$(gcol 3 | median)" -v b="$admit_p99" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x** ($(gcol 3 | median) vs $admit_p99 ms) |" >> "$ratio_results"
+    echo "| gcnew p99 / admit row p99, 1,000,000 new keys | $name, same run | max GC pause $(gcol 10 | sort -g | tail -n 1) ms | p99 **$(awk -v a="$(gcol 3 | median)" -v b="$admit_p99" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x** ($(gcol 3 | median) vs $admit_p99 ms) |" >> "$ratio_results"
   fi
 }
 if wanted gcnew; then
@@ -959,7 +973,7 @@ redis_row() {
   done
   col() { printf '%s\n' "${runs[@]}" | awk -v c="$1" '{ print $c }'; }
   local line
-  line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) | $(col 8 | median) | FCALL/req $(col 9 | median) ($(col 9 | spread)), Redis cmds/req $(col 10 | median), Redis CPU µs/FCALL $(col 11 | median) ($(col 11 | spread)) |"
+  line="| $name | $(col 1 | median) ($(col 1 | spread)) | $(col 2 | median) | $(col 3 | median) | $(col 4 | median) | $(col 6 | median) | $(col 7 | median) ($(col 7 | spread)) | $(col 8 | median) | FCALL/req $(col 10 | median) ($(col 10 | spread)), Redis cmds/req $(col 11 | median), Redis CPU µs/FCALL $(col 12 | median) ($(col 12 | spread)) |"
   echo "$line" | tee -a "$results"
 }
 if wanted redis-admit || wanted redis-think || wanted redis-deny; then
