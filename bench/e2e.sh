@@ -60,6 +60,9 @@
 # /proc/PID/stat) of the process under test over the run / requests served, so other work on the
 # machine does not count; core 1's busy share (from /proc/stat, other work included) says whether
 # the load side was the bottleneck of a row.
+# Every row also prints the JIT compiler threads' part of that CPU (C1/C2 CompilerThread, from
+# /proc/PID/task; e2e-rounds.txt has it per round): compilation still going on in a timed round is
+# a cost a long-running gateway has finished and HAProxy never pays, so it is shown, not hidden.
 # Backends: nginx serving 1 KiB, 1 MiB and 1 GiB files and taking PUTs (WebDAV PUT into a tmpfs
 # directory), and the embedded s3proxy (a real S3 server, SigV2 signatures checked).
 # Other reference rows: nginx serving the file itself, and Jetty alone as the proxy (no s3gate),
