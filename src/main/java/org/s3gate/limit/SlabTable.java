@@ -65,8 +65,12 @@ abstract class SlabTable {
   /** Segments: the hash's top 7 bits; owner ids 1..128 fit {@link CounterSlab}'s owner byte. */
   static final int SEGMENTS = 128;
   private static final int SEGMENT_SHIFT = 64 - 7;
-  /** Added to the eviction rank of a key with empty windows: more than any idle time a live key can have. */
-  static final long IDLE_RANK_BONUS_NANOS = 1L << 40; // ~18 minutes, far above the longest live idle (60 s + 2 ms)
+  /**
+   * Added to the eviction rank of a key with empty windows: more than any idle time a live key can
+   * have (60 s + 2 ms for the key windows, 1.1 x {@code ip.window}, up to 66 min, for client IPs),
+   * and small enough that idle time + bonus never overflows (idle times up to 200 years).
+   */
+  static final long IDLE_RANK_BONUS_NANOS = 1L << 60; // ~36 years
   private static final long GONE = Long.MIN_VALUE;
 
   private final CounterSegment[] segments = new CounterSegment[SEGMENTS];

@@ -148,6 +148,24 @@ class ClientIpTableSlabTest {
   }
 
   /**
+   * With the longest {@code ip.window} (1 h) an address can be live after 20 idle minutes; one whose
+   * only request was refunded is empty at once, and is evicted first however recently it was seen.
+   */
+  @Test
+  void fullTable_withAnHourWindow_evictsAnEmptyAddressBeforeALongIdleLiveOne() {
+    ClientIpTable table = new ClientIpTable(2, Duration.ofHours(1), FIXED);
+    long minute = 60 * SECOND;
+    table.tryAcquire("192.0.2.1", 0, 0, 0, false, T0); // live for the next hour
+    table.tryAcquire("192.0.2.2", 0, 0, 0, false, T0 + 20 * minute);
+    assertThat(table.refund("192.0.2.2", T0 + 20 * minute)).isTrue(); // empty now
+    table.tryAcquire("192.0.2.3", 0, 0, 0, false, T0 + 20 * minute + 1);
+
+    assertThat(table.evictions()).isEqualTo(1);
+    assertThat(table.usage("192.0.2.1", T0 + 20 * minute + 1).requests()).as("the live one stays").isEqualTo(1);
+    assertThat(table.usage("192.0.2.2", T0 + 20 * minute + 1)).as("the empty one goes").isNull();
+  }
+
+  /**
    * One thread counts requests of a few addresses while another clears them, one at a time and all
    * at once; afterwards the table is consistent: every address it shows is one of them, its count
    * within the limit, and no slot was lost (the whole capacity can be filled again).
