@@ -83,6 +83,14 @@
 #                     row's, live heap per tracked key (jcmd GC.class_histogram before and after);
 #                     BENCH_TABLE_SIZE (default 5000000, so every key stays live) sets both gateways'
 #                     table.size, e.g. 100000 (the shipped default: evicted entries become old garbage)
+#   gcip              the same for client addresses: BENCH_GC_KEYS distinct new IPv6 addresses of one /64
+#                     per round (2001:db8:0:0:ROUND:x:y:1) in X-Forwarded-For from 127.0.0.1, which is a
+#                     trusted proxy in a run that asks for gcip (trusted.proxies=127.0.0.1/32, every row
+#                     then reads the header), and the admit row's 1,000 keys, so only the client_ips table
+#                     grows: at ip.table.size BENCH_IP_TABLE_SIZE (default 200000, the shipped default) it
+#                     evicts; max GC pause per round, p99 against the admit row's, the old generation's
+#                     occupancy after each round (jcmd GC.heap_info, no collection) and live heap per
+#                     tracked address
 #
 # Warm-up: on one core the JIT needs about 50 s of full load before figures are steady, so the
 # gateway first serves BENCH_WARMUP seconds (default 60) of mixed load: the 1,000,000-key path
@@ -268,7 +276,8 @@ table.size=${BENCH_TABLE_SIZE:-5000000}
 table.expire=1h
 reload.interval=1s
 admin.allow=127.0.0.1/8,::1/128
-trusted.proxies=
+trusted.proxies=$([[ " ${BENCH_ROWS:-all} " == *" gcip "* ]] && echo 127.0.0.1/32)
+ip.table.size=${BENCH_IP_TABLE_SIZE:-200000}
 backend.urls=http://127.0.0.1:$BACKEND_PORT
 backend.health.path=/minio/health/live
 access.log.enabled=true
@@ -495,7 +504,7 @@ ratio_results=$out/e2e-ratios.md
 } > "$syscalls_results"
 
 # Row ids, for BENCH_ROWS (default: all): nginx admit deny hot million c256 nginx1m admit1m admit1mbw put8m
-# paced1k paced1m big1g gcnew bare-servlet bare-core core-limit bare-core-nb core-limit-nb redis-admit redis-think redis-deny
+# paced1k paced1m big1g gcnew gcip bare-servlet bare-core core-limit bare-core-nb core-limit-nb redis-admit redis-think redis-deny
 # s3proxy gateway-s3proxy s3proxy-1g
 ROWS=${BENCH_ROWS:-all}
 wanted() { [ "$ROWS" = all ] || [[ " $ROWS " == *" $1 "* ]]; }
@@ -892,15 +901,27 @@ fi
 
 # GC under new keys: GC_KEYS keys never seen before, in order, per round (AKIANEW<round>...),
 # as fast as the gateway takes them; the pauses are read from the gateway's GC log.
-# gc_row VARIANT GC_LOG: REPEATS rounds of GC_KEYS new keys each, the rows and the ratio lines
+old_gen_mib() { # PID: the old generation's occupancy now, MiB (jcmd GC.heap_info: no collection)
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/ParOldGen|PSOldGen|Tenured|Old/ && / used / { for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); printf "%.0f", v / 1024; exit } }'
+}
+# gc_row VARIANT GC_LOG [ROW]: REPEATS rounds of GC_KEYS new keys (gcnew) or new client addresses
+# (gcip) each, the rows and the ratio lines
 gc_row() {
-  local v=$1 log=$2 i lines line pause requests heap_before heap_after gc_runs=() new_keys=0
+  local v=$1 log=$2 row=${3:-gcnew} i lines line pause requests heap_before heap_after gc_runs=() new_keys=0 old_gen=()
+  local what=keys; [ "$row" = gcnew ] || what="client addresses"
   heap_before=$(live_heap "$(variant_pids "$v")")
   for ((i = 0; i < REPEATS; i++)); do
     lines=$(wc -l < "$log")
-    line=$(BENCH_KEYS=$GC_KEYS BENCH_KEY_PREFIX=AKIANEW$i BENCH_SEQUENTIAL=1 \
-      wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$(variant_pids "$v")")
+    if [ "$row" = gcnew ]; then
+      line=$(BENCH_KEYS=$GC_KEYS BENCH_KEY_PREFIX=AKIANEW$i BENCH_SEQUENTIAL=1 \
+        wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$(variant_pids "$v")")
+    else
+      line=$(BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_XFF_PREFIX="2001:db8:0:0:$(printf %x "$i"):" \
+        BENCH_XFF_COUNT=$GC_KEYS wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" \
+        "$(variant_pids "$v")")
+    fi
     pause=$(tail -n +$((lines + 1)) "$log" | awk '(/Pause/ || /Allocation Stall/) && !/Heap Inspection/ && $NF ~ /ms$/ { v = $NF + 0; if (v > max) max = v } END { printf "%.2f", max }')
+    old_gen+=("$(old_gen_mib "$(variant_pids "$v")")")
     requests=$(echo "$line" | awk '{ print $5 }')
     new_keys=$((new_keys + (requests < GC_KEYS ? requests : GC_KEYS)))
     gc_runs+=("$line $pause")
@@ -908,18 +929,24 @@ gc_row() {
   heap_after=$(live_heap "$(variant_pids "$v")")
   gcol() { printf '%s\n' "${gc_runs[@]}" | awk -v c="$1" '{ print $c }'; }
   local name; name=$(variant_name "$v")
-  echo "| gcnew, $name: $GC_KEYS new keys per round, ${BENCH_GC_SECONDS:-$DURATION} s | $(gcol 1 | median) ($(gcol 1 | spread)) | $(gcol 2 | median) | $(gcol 3 | median) ($(gcol 3 | spread)) | $(gcol 4 | median) | $(gcol 6 | median) | $(gcol 7 | median) ($(gcol 7 | spread)) | $(gcol 8 | median) |" | tee -a "$results"
-  echo "| gcnew, $name: max GC pause per round (ms) | $(gcol 10 | paste -sd' ') | | | | | | |" | tee -a "$results"
-  echo "| gcnew, $name: live heap per new key | $(awk -v a="$heap_after" -v b="$heap_before" -v n="$new_keys" 'BEGIN { printf "%.0f B (%d keys, %.0f MiB)", n ? (a - b) / n : 0, n, (a - b) / 1048576 }') | | | | | | |" | tee -a "$results"
+  echo "| $row, $name: $GC_KEYS new $what per round, ${BENCH_GC_SECONDS:-$DURATION} s | $(gcol 1 | median) ($(gcol 1 | spread)) | $(gcol 2 | median) | $(gcol 3 | median) ($(gcol 3 | spread)) | $(gcol 4 | median) | $(gcol 6 | median) | $(gcol 7 | median) ($(gcol 7 | spread)) | $(gcol 8 | median) |" | tee -a "$results"
+  echo "| $row, $name: max GC pause per round (ms) | $(gcol 10 | paste -sd' ') | | | | | | |" | tee -a "$results"
+  echo "| $row, $name: old generation after each round (MiB) | ${old_gen[*]} | | | | | | |" | tee -a "$results"
+  echo "| $row, $name: live heap per new $what (table bounded: capacity, not count) | $(awk -v a="$heap_after" -v b="$heap_before" -v n="$new_keys" 'BEGIN { printf "%.0f B (%d new, %.0f MiB)", n ? (a - b) / n : 0, n, (a - b) / 1048576 }') | | | | | | |" | tee -a "$results"
   local admit_p99=${s3gate_p99[admit-$v]:-}
   if [ -n "$admit_p99" ]; then
-    echo "| gcnew p99 / admit row p99, 1,000,000 new keys | $name, same run | max GC pause $(gcol 10 | sort -g | tail -n 1) ms | p99 **$(awk -v a="$(gcol 3 | median)" -v b="$admit_p99" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x** ($(gcol 3 | median) vs $admit_p99 ms) |" >> "$ratio_results"
+    echo "| $row p99 / admit row p99, $GC_KEYS new $what per round | $name, same run | max GC pause $(gcol 10 | sort -g | tail -n 1) ms | p99 **$(awk -v a="$(gcol 3 | median)" -v b="$admit_p99" 'BEGIN { printf "%.2f", b ? a / b : 0 }')x** ($(gcol 3 | median) vs $admit_p99 ms) |" >> "$ratio_results"
   fi
 }
 if wanted gcnew; then
   export BENCH_URL_PATH=/bench/obj1k
   gc_row s3gate "$gc_log"
   [ -z "$AB" ] || gc_row s3gate-b "$out/gc-b-$((gateway_starts - 1)).log"
+fi
+if wanted gcip; then
+  export BENCH_URL_PATH=/bench/obj1k
+  gc_row s3gate "$gc_log" gcip
+  [ -z "$AB" ] || gc_row s3gate-b "$out/gc-b-$((gateway_starts - 1)).log" gcip
 fi
 
 stop_gateway

@@ -6,6 +6,9 @@
 -- BENCH_METHOD=PUT with BENCH_BODY_FILE sends that file as the body of every request; the
 -- request is built once (for key 0), so wrk does not copy a multi-MiB string per request.
 -- BENCH_THINK_MS > 0 makes each connection wait that long after an answer before its next request.
+-- BENCH_XFF_PREFIX (e.g. "2001:db8:0:0:1:") adds X-Forwarded-For: PREFIX .. x .. ":" .. y .. ":1", the
+-- BENCH_XFF_COUNT (default 1000000) addresses x:y counted from 0:0 in order, each request the next one,
+-- so a run of N requests comes from N distinct client addresses of one IPv6 /64 (row gcip).
 local count = tonumber(os.getenv("BENCH_KEYS") or "1000")
 local prefix = os.getenv("BENCH_KEY_PREFIX") or "AKIAHIGH"
 local path = os.getenv("BENCH_URL_PATH") or "/bench/obj1k"
@@ -16,10 +19,20 @@ local scope = "/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-dat
 local i = 0
 local think_ms = tonumber(os.getenv("BENCH_THINK_MS") or "0")
 local fixed = nil
+local xff_prefix = os.getenv("BENCH_XFF_PREFIX")
+local xff_count = tonumber(os.getenv("BENCH_XFF_COUNT") or "1000000")
+local xff = -1
 
 local function headers(n)
-  if count == 0 then return {} end
-  return { ["Authorization"] = "AWS4-HMAC-SHA256 Credential=" .. prefix .. string.format("%012d", n) .. scope }
+  local h = {}
+  if count > 0 then
+    h["Authorization"] = "AWS4-HMAC-SHA256 Credential=" .. prefix .. string.format("%012d", n) .. scope
+  end
+  if xff_prefix then
+    xff = (xff + 1) % xff_count
+    h["X-Forwarded-For"] = xff_prefix .. string.format("%x:%x:1", math.floor(xff / 65536), xff % 65536)
+  end
+  return h
 end
 
 function init(args)
@@ -39,10 +52,10 @@ end
 
 function request()
   if fixed then return fixed end
-  if count == 0 then
+  if count == 0 and not xff_prefix then
     return wrk.format(method, path)
   end
-  i = (i + 1) % count
+  if count > 0 then i = (i + 1) % count end
   return wrk.format(method, path, headers(i))
 end
 

@@ -8,22 +8,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The storage of {@link CounterTable}: every tracked key's counters in <em>slots</em> of
- * preallocated primitive arrays, with no object per key.
+ * The storage of {@link CounterTable} and {@link ClientIpTable} (both {@link SlabTable}s): every
+ * tracked key's counters in <em>slots</em> of preallocated primitive arrays, with no object per key.
  *
  * <h2>Layout</h2>
  * Slot {@code s} lives in page {@code s >> pageShift} at position {@code p = s & pageMask} of five
- * arrays, one of each per page:
+ * arrays, one of each per page, sized by the table's {@link SlotLayout} (R ring ints, K key bytes):
  * <pre>
- *   ring   int[slots * 32]   both windows' batched stamp rings at p * 32 ({@link WindowRing})  128 B
+ *   ring   int[slots * R]    the windows' rings at p * R                       KEYS: 128 B, CLIENT_IPS: 88 B
  *   clock  long[slots * 4]   originNanos, lastSeenNanos, admittedTotal, deniedTotal at p * 4     32 B
- *   word   int[slots]        requests in flight                                                   4 B
- *   key    byte[slots * 24]  at p * 24: the key's length (0xFF: in the side page), its Latin-1
- *                            chars zero-padded (22), the owner segment's id (0: the slot is free) 24 B
- *   side   String[slots]     keys that do not fit 22 Latin-1 bytes; allocated with the page's
+ *   word   int[slots]        requests in flight (only with {@link SlotLayout#inFlight})     4 B or none
+ *   key    byte[slots * K]   at p * K: the key's length (0xFF: in the side page), its Latin-1
+ *                            chars zero-padded (K - 2), the owner segment's id (0: the slot is free)
+ *                                                                                   KEYS: 24 B, CLIENT_IPS: 48 B
+ *   side   String[slots]     keys that do not fit K - 2 Latin-1 bytes; allocated with the page's
  *                            first such key                                            (0 or 4 B)
  * </pre>
- * 188 B per slot, 192 with a side page; a page of 4096 slots is 752 KB (plus 16 KB of side
+ * For {@link SlotLayout#KEYS}: 188 B per slot, 192 with a side page; a page of 4096 slots is 752 KB (plus 16 KB of side
  * keys), and with {@link CounterTable}'s index (about 8 B per key) that is 196 B per tracked key
  * all included for keys of up to 22 chars: 20-char access keys and {@code anonymous@} counters of
  * IPv4 addresses up to 12 chars. An inline key is compared as three longs against the packed
@@ -56,18 +57,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class CounterSlab {
 
-  static final int RING_INTS = WindowRing.TOTAL_INTS;
   static final int CLOCK_LONGS = 4;
   static final int ORIGIN = 0;
   static final int LAST_SEEN = 1;
   static final int ADMITTED = 2;
   static final int DENIED = 3;
-  static final int KEY_BYTES = 24;
-  /** Longest key kept in the key slab; longer ones, and any with a char above 0xFF, go to a side page. */
-  static final int MAX_INLINE_KEY = KEY_BYTES - 2;
+  /** Longest key {@link SlotLayout#KEYS} keeps in the key slab; the chars {@link KeyHash#probe} packs. */
+  static final int MAX_INLINE_KEY = 22;
   private static final byte SIDE_KEY = (byte) 0xFF;
-  /** Offset of the owner byte in a slot's key bytes. */
-  private static final int OWNER = KEY_BYTES - 1;
   /** Largest owner id (a segment's index + 1). */
   static final int MAX_OWNER = 0xFF;
   /** The third key word without the owner byte. */
@@ -78,6 +75,12 @@ final class CounterSlab {
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final VarHandle SIDE_PAGES = MethodHandles.arrayElementVarHandle(String[][].class);
 
+  private final int ringInts;
+  private final int keyBytes;
+  /** Offset of the owner byte in a slot's key bytes: the last one. */
+  private final int ownerByte;
+  private final int maxInlineKey;
+  private final boolean inFlightWords;
   private final int pageShift;
   private final int pageMask;
   private final int maxSlots;
@@ -94,12 +97,20 @@ final class CounterSlab {
   /** Free-list head: version in the high 32 bits, slot + 1 in the low (0: empty). */
   private final AtomicLong freeHead = new AtomicLong();
 
-  /** @param maxSlots the most slots ever in use at once, {@code 1 .. 2^30} */
-  CounterSlab(int maxSlots) {
+  /**
+   * @param maxSlots the most slots ever in use at once, {@code 1 .. 2^30}
+   * @param layout what each slot holds
+   */
+  CounterSlab(int maxSlots, SlotLayout layout) {
     if (maxSlots < 1 || maxSlots > 1 << 30) {
       throw new IllegalArgumentException("slots must be 1 .. 2^30, was " + maxSlots);
     }
     this.maxSlots = maxSlots;
+    this.ringInts = layout.ringInts();
+    this.keyBytes = layout.keyBytes();
+    this.ownerByte = keyBytes - 1;
+    this.maxInlineKey = layout.maxInlineKey();
+    this.inFlightWords = layout.inFlight();
     int pageSlots = Math.min(MAX_PAGE_SLOTS, Integer.highestOneBit(Math.max(16, maxSlots - 1)) << 1);
     this.pageShift = Integer.numberOfTrailingZeros(pageSlots);
     this.pageMask = pageSlots - 1;
@@ -152,10 +163,12 @@ final class CounterSlab {
       while (pageCount <= page) {
         int p = pageCount;
         int slots = pageMask + 1;
-        rings[p] = new int[slots * RING_INTS];
+        rings[p] = new int[slots * ringInts];
         clocks[p] = new long[slots * CLOCK_LONGS];
-        words[p] = new int[slots];
-        keys[p] = new byte[slots * KEY_BYTES];
+        if (inFlightWords) {
+          words[p] = new int[slots];
+        }
+        keys[p] = new byte[slots * keyBytes];
         pageCount = p + 1;
       }
     }
@@ -168,7 +181,7 @@ final class CounterSlab {
   void claim(int slot, String key, int owner, long nowNanos) {
     int page = slot >> pageShift;
     int p = slot & pageMask;
-    Arrays.fill(rings[page], p * RING_INTS, (p + 1) * RING_INTS, 0);
+    Arrays.fill(rings[page], p * ringInts, (p + 1) * ringInts, 0);
     long[] c = clocks[page];
     int cb = p * CLOCK_LONGS;
     c[cb + ORIGIN] = nowNanos;
@@ -176,8 +189,8 @@ final class CounterSlab {
     c[cb + ADMITTED] = 0;
     c[cb + DENIED] = 0;
     byte[] k = keys[page];
-    int kb = p * KEY_BYTES;
-    Arrays.fill(k, kb, kb + KEY_BYTES, (byte) 0);
+    int kb = p * keyBytes;
+    Arrays.fill(k, kb, kb + keyBytes, (byte) 0);
     if (inlinable(key)) {
       k[kb] = (byte) key.length();
       for (int i = 0; i < key.length(); i++) {
@@ -187,12 +200,14 @@ final class CounterSlab {
       k[kb] = SIDE_KEY;
       sidePage(page)[p] = key;
     }
-    words[page][p] = 0;
-    k[kb + OWNER] = (byte) owner;
+    if (inFlightWords) {
+      words[page][p] = 0;
+    }
+    k[kb + ownerByte] = (byte) owner;
   }
 
-  private static boolean inlinable(String key) {
-    if (key.length() > MAX_INLINE_KEY) {
+  private boolean inlinable(String key) {
+    if (key.length() > maxInlineKey) {
       return false;
     }
     for (int i = 0; i < key.length(); i++) {
@@ -224,8 +239,8 @@ final class CounterSlab {
   void free(int slot) {
     int page = slot >> pageShift;
     int p = slot & pageMask;
-    keys[page][p * KEY_BYTES + OWNER] = 0;
-    if (keys[page][p * KEY_BYTES] == SIDE_KEY) {
+    keys[page][p * keyBytes + ownerByte] = 0;
+    if (keys[page][p * keyBytes] == SIDE_KEY) {
       sidePage(page)[p] = null;
     }
     long[] c = clocks[page];
@@ -240,48 +255,63 @@ final class CounterSlab {
 
   /**
    * Whether {@code slot} holds {@code key}, whose {@link KeyHash#probe} is {@code probe}; under the
-   * owner's lock. An inline key is three long compares.
+   * owner's lock. A key of up to 22 chars is three long compares (the length byte is in the first
+   * word, and a stored key of that length is zero-padded beyond it, so with 48 key bytes too); a
+   * longer inline key is compared char by char.
    */
   boolean keyEquals(int slot, long[] probe, String key) {
     int page = slot >> pageShift;
     int p = slot & pageMask;
     byte[] k = keys[page];
-    int kb = p * KEY_BYTES;
+    int kb = p * keyBytes;
     if (probe[KeyHash.INLINE] != 0) {
       return (long) KEY_WORDS.get(k, kb) == probe[KeyHash.WORD0]
           && (long) KEY_WORDS.get(k, kb + 8) == probe[KeyHash.WORD0 + 1]
           && ((long) KEY_WORDS.get(k, kb + 16) & WORD2_MASK) == probe[KeyHash.WORD0 + 2];
     }
-    return k[kb] == SIDE_KEY && key.equals(sidePage(page)[p]);
+    if (k[kb] == SIDE_KEY) {
+      return key.equals(sidePage(page)[p]);
+    }
+    int length = k[kb] & 0xFF; // inline, longer than a probe packs, or the key has a wide char
+    if (length != key.length()) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if ((k[kb + 1 + i] & 0xFF) != key.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The key {@code slot} holds (a new String for an inline key); under the owner's lock. */
   String key(int slot) {
     int page = slot >> pageShift;
     int p = slot & pageMask;
-    int kb = p * KEY_BYTES;
+    int kb = p * keyBytes;
     byte length = keys[page][kb];
     return length == SIDE_KEY
         ? sidePage(page)[p]
-        : new String(keys[page], kb + 1, length, StandardCharsets.ISO_8859_1);
+        : new String(keys[page], kb + 1, length & 0xFF, StandardCharsets.ISO_8859_1);
   }
 
   /** {@code hash} of the key {@code slot} holds, equal to {@code hash.hash(key(slot))}; under the owner's lock. */
   long hashOf(int slot, KeyHash hash) {
     int page = slot >> pageShift;
     int p = slot & pageMask;
-    int kb = p * KEY_BYTES;
+    int kb = p * keyBytes;
     byte length = keys[page][kb];
-    return length == SIDE_KEY ? hash.hash(sidePage(page)[p]) : hash.hash(keys[page], kb + 1, length);
+    return length == SIDE_KEY ? hash.hash(sidePage(page)[p]) : hash.hash(keys[page], kb + 1, length & 0xFF);
   }
 
   /** Owner segment id of {@code slot}, 0 if free; racy unless under that owner's lock. */
   int owner(int slot) {
-    return keys[slot >> pageShift][(slot & pageMask) * KEY_BYTES + OWNER] & 0xFF;
+    return keys[slot >> pageShift][(slot & pageMask) * keyBytes + ownerByte] & 0xFF;
   }
 
+  /** Requests in flight in {@code slot} (0 in a layout without the count); under the owner's lock. */
   int inFlight(int slot) {
-    return words[slot >> pageShift][slot & pageMask];
+    return inFlightWords ? words[slot >> pageShift][slot & pageMask] : 0;
   }
 
   /** Like {@link #inFlight}, without the lock: may be stale, re-checked under it. */
@@ -300,7 +330,7 @@ final class CounterSlab {
   }
 
   int ringBase(int slot) {
-    return (slot & pageMask) * RING_INTS;
+    return (slot & pageMask) * ringInts;
   }
 
   /** The clock page of {@code slot}; its four longs start at {@link #clockBase}. */

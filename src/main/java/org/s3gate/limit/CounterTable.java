@@ -1,13 +1,9 @@
 package org.s3gate.limit;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -51,71 +47,22 @@ import java.util.function.Consumer;
  * cells were filled in batches of 4, so up to 3 more may leave with the 11th, a little later);
  * raised to 100/min it gets 60 more at once. {@code count.denied} likewise applies per call.
  *
- * <p><b>Bound and eviction.</b> Inserting a new key that takes the table over {@code capacity}
- * evicts, under one eviction lock, ~1% ({@code max(1, capacity / 100)}) of keys: first those
- * whose windows are empty (dropping them cannot let a key over its limit), least recently seen
- * first, then, only if there are not enough of those, the least recently seen live ones. One pass
- * over the slots copies every key's eviction rank (idle time, raised by
- * {@link #IDLE_RANK_BONUS_NANOS} above every live key's for an empty one; read without a lock when
- * the key is idle longer than the minute ring with nothing in flight, else under its segment's
- * lock) into a reused {@code long[]}, a quickselect finds the cutoff, a second pass removes keys
- * ranked at least that high, re-checked under the segment's lock (so a key touched meanwhile
- * survives). So a live key, one with requests still in its windows, is evicted only while more
- * than {@code capacity - capacity / 100} keys are live at once; a flood of new keys evicts the
- * empty ones first, and only then the live ones (which is what {@code anonymous@ADDRESS} budgets
- * of the admission core keep a single client from causing). That is O(capacity) per capacity/100
- * inserts: amortized O(100) per new key. Requests for keys already in the table never touch the
- * eviction lock; a new key that finds the table over capacity waits for a running eviction, then
- * re-checks. Overshoot: {@code size() <= capacity + t}, where t is the number of threads that have
- * inserted a new key and have not yet returned from {@code tryAcquire} or {@code tryEnter}; with
- * no concurrent insert, {@code size() <= capacity} whenever they return. A new key takes its slot
- * before it locks its segment; if {@code capacity / 64 + 256} threads at once hold slots so, the
- * next one waits (evicting if the table is over capacity, else yielding) until a slot is free.
- * {@link #expireIdle} drops idle keys whose windows are empty (so expiry never lets a key over
- * its limit).
- *
- * <p><b>Leaving the table.</b> A key leaves (eviction, expiry, {@link #clearKey}, {@link #clear})
- * by being removed from its segment's index and its slot freed in one hold of the segment's lock,
- * the lock every request of that key decides under; so no request is ever counted on a slot that
- * is no longer the key's, and a request after the removal starts from empty windows in a new slot
- * (the old design's retire-then-remove in one step). A freed slot's owner word is 0 before it is
- * on the free list, and a reader that found a slot without the lock (eviction, expiry) re-checks
- * its owner under the lock, so a slot reused by another key is never taken for the old one.
- *
- * <h2>Concurrency</h2>
- * One monitor per segment, held for a lookup and the decision, a few tens of nanoseconds with no
- * allocation besides the {@link Decision}: keys of different segments never contend, keys of one
- * segment (1/128 of them) only for that time. A lock per slot would cost a word or an object per
- * key; 128 stripes keep contention on two cores, or 32, far below the lock's cost. The segment
- * lock also covers the index's mutations (insert, backward-shift delete, growth), so a lookup
- * never meets a half-moved cell, and its key comparison is made under the lock of the segment
- * that owns the slot, so it never sees a slot's key half rewritten. Lock order: the eviction
- * lock, then one segment lock at a time; a segment holder takes no other lock but the slab's page
- * lock (which takes none), so no deadlock. Slot allocation and freeing are lock-free.
+ * <p><b>Bound and eviction</b>, leaving the table and locking: {@link SlabTable}, with this
+ * table's ranks: a key's idle time, raised by {@link #IDLE_RANK_BONUS_NANOS} above every live
+ * key's when its windows are empty and none of its requests is in flight. So a live key, one with
+ * requests still in its windows, is evicted only while more than {@code capacity - capacity / 100}
+ * keys are live at once; a flood of new keys evicts the empty ones first, and only then the live
+ * ones (which is what {@code anonymous@ADDRESS} budgets of the admission core keep a single client
+ * from causing). {@link #expireIdle} drops idle keys whose windows are empty and that have nothing
+ * in flight (so expiry never lets a key over its limit); a key is kept while anything it counted
+ * can still limit it, i.e. up to 60 s and a 2 ms tick after its last counted request, even if
+ * {@code idleNanos} is shorter. Every lookup and decision holds the key's segment's monitor for a
+ * few tens of nanoseconds, with no allocation besides the {@link Decision}.
  *
  * <p>Thread-safe: one short monitor per segment of keys, one eviction lock taken only by inserts
  * into a full table.
  */
-public final class CounterTable implements UsageTable {
-
-  /** Segments: the hash's top 7 bits; owner ids 1..128 fit {@link CounterSlab}'s owner byte. */
-  static final int SEGMENTS = 128;
-  private static final int SEGMENT_SHIFT = 64 - 7;
-  /** Added to the eviction rank of a key with empty windows: more than any idle time a live key can have. */
-  static final long IDLE_RANK_BONUS_NANOS = 1L << 40; // ~18 minutes, far above the 60 s + 2 ms a live key can be idle
-  private static final long GONE = Long.MIN_VALUE;
-
-  private final CounterSegment[] segments = new CounterSegment[SEGMENTS];
-  private final CounterSlab slab;
-  private final KeyHash keyHash;
-  private final int capacity;
-  private final int evictionBatch;
-  /** Keys in the indexes; changed under the segment lock of the key added or removed. */
-  private final AtomicInteger size = new AtomicInteger();
-  private final ReentrantLock evictionLock = new ReentrantLock();
-  private final LongAdder evictions = new LongAdder();
-  /** Eviction ranks of keys during an eviction; guarded by {@code evictionLock}. */
-  private long[] rankScratch = new long[0];
+public final class CounterTable extends SlabTable implements UsageTable {
 
   /**
    * @param capacity the most keys the table holds ({@code table.size}); fixed for its life
@@ -127,21 +74,7 @@ public final class CounterTable implements UsageTable {
 
   /** With a given hash: for tests that need reproducible positions. */
   CounterTable(int capacity, KeyHash keyHash) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("table capacity must be >= 1, was " + capacity);
-    }
-    this.capacity = capacity;
-    this.evictionBatch = Math.max(1, capacity / 100);
-    this.keyHash = keyHash;
-    this.slab = new CounterSlab((int) Math.min((long) capacity + capacity / 64 + 256, 1 << 30));
-    int slotBits = 32 - Integer.numberOfLeadingZeros(slab.maxSlots()); // slot + 1 fits
-    for (int i = 0; i < SEGMENTS; i++) {
-      segments[i] = new CounterSegment(i + 1, slotBits);
-    }
-  }
-
-  private CounterSegment segmentOf(long hash) {
-    return segments[(int) (hash >>> SEGMENT_SHIFT)];
+    super(capacity, keyHash, SlotLayout.KEYS, "table");
   }
 
   /**
@@ -199,41 +132,6 @@ public final class CounterTable implements UsageTable {
     }
     afterInsert(fresh, slot, nowNanos);
     return entered == SlotCounters.ENTERED;
-  }
-
-  /** A free slot, taken before locking a segment (so a full slab can evict: see Overshoot). */
-  private int allocateSlot(long nowNanos) {
-    int slot;
-    while ((slot = slab.allocate()) < 0) {
-      if (size.get() > capacity) {
-        evictLeastRecentlySeen(-1, nowNanos);
-      } else {
-        Thread.yield(); // every slot is held by a thread between allocate and claim
-      }
-    }
-    return slot;
-  }
-
-  /** The key's slot: one another thread inserted meanwhile, or {@code fresh} claimed; under the lock. */
-  private int findOrClaim(CounterSegment segment, long[] probe, String key, int fresh, long nowNanos) {
-    int slot = segment.find(slab, probe, key);
-    if (slot >= 0) {
-      return slot;
-    }
-    long hash = probe[KeyHash.HASH]; // read before insert: a growth rehashes side keys
-    slab.claim(fresh, key, segment.id, nowNanos);
-    segment.insert(slab, keyHash, fresh, hash);
-    size.incrementAndGet();
-    return fresh;
-  }
-
-  /** Returns an unused {@code fresh} slot, or brings the table back to capacity after an insert. */
-  private void afterInsert(int fresh, int slot, long nowNanos) {
-    if (slot != fresh) {
-      slab.free(fresh); // never claimed: owner 0 already
-    } else if (size.get() > capacity) {
-      evictLeastRecentlySeen(slot, nowNanos);
-    }
   }
 
   /** One request of {@code key} counted by {@link #tryEnter} is complete. */
@@ -311,93 +209,25 @@ public final class CounterTable implements UsageTable {
     }
   }
 
-  /**
-   * Drops keys not seen for at least {@code idleNanos} whose windows are empty at
-   * {@code nowNanos} (a key is kept while anything it counted can still limit it, i.e. up to
-   * 60 s and a 2 ms tick after its last counted request, even if {@code idleNanos} is shorter).
-   *
-   * @return how many keys were dropped
-   */
-  public int expireIdle(long idleNanos, long nowNanos) {
-    int expired = 0;
-    int end = slab.scanLimit();
-    for (int slot = 0; slot < end; slot++) {
-      int owner = slab.owner(slot);
-      if (owner == 0 || nowNanos - slab.lastSeenRacy(slot) < idleNanos) {
-        continue;
-      }
-      CounterSegment segment = segments[owner - 1];
-      synchronized (segment) {
-        if (slab.owner(slot) == owner && SlotCounters.expired(slab, slot, idleNanos, nowNanos)) {
-          remove(segment, slot);
-          expired++;
-        }
-      }
-    }
-    return expired;
-  }
-
-  /** Removes {@code slot} from {@code segment}, which owns it, and frees it; under its lock. */
-  private void remove(CounterSegment segment, int slot) {
-    segment.remove(slab, keyHash, slot, slab.hashOf(slot, keyHash));
-    slab.free(slot);
-    size.decrementAndGet();
-  }
-
-  /** Forgets {@code key}'s counts, so its next request is judged on an empty window. */
   @Override
-  public boolean clearKey(String key) {
-    long[] probe = keyHash.probe(Objects.requireNonNull(key, "key"));
-    long hash = probe[KeyHash.HASH];
-    CounterSegment segment = segmentOf(hash);
-    synchronized (segment) {
-      int slot = segment.find(slab, probe, key);
-      if (slot < 0) {
-        return false;
-      }
-      remove(segment, slot);
-      return true;
-    }
-  }
-
-  /** Forgets every key. */
-  @Override
-  public void clear() {
-    for (CounterSegment segment : segments) {
-      synchronized (segment) {
-        for (int i = 0; i < segment.cells(); i++) {
-          int slot = segment.slotAt(i);
-          if (slot >= 0) {
-            slab.free(slot);
-          }
-        }
-        size.addAndGet(-segment.count());
-        segment.reset();
-      }
-    }
-  }
-
-  /** Keys currently in the table (a moment's estimate while others insert or evict). */
-  @Override
-  public int size() {
-    return size.get();
+  boolean expired(int slot, long idleNanos, long nowNanos) {
+    return SlotCounters.expired(slab, slot, idleNanos, nowNanos);
   }
 
   @Override
-  public int capacity() {
-    return capacity;
+  long evictionRank(int slot, long nowNanos) {
+    return SlotCounters.evictionRank(slab, slot, nowNanos);
   }
 
-  /** Keys evicted because the table was full (not those expired or cleared). */
   @Override
-  public long evictions() {
-    return evictions.sum();
+  long longestLiveIdleNanos() {
+    return SlotCounters.longestLiveIdleNanos();
   }
 
   /** Every key's usage at {@code nowNanos}, sorted by key; a consistent view per key. */
   @Override
   public List<KeyUsage> snapshot(long nowNanos) {
-    List<KeyUsage> usages = new ArrayList<>(size.get());
+    List<KeyUsage> usages = new ArrayList<>(size());
     forEachUsage(nowNanos, usages::add);
     usages.sort(Comparator.comparing(KeyUsage::key));
     return usages;
@@ -409,91 +239,6 @@ public final class CounterTable implements UsageTable {
    * handed over after it is released, so {@code action} never runs under a table lock.
    */
   public void forEachUsage(long nowNanos, Consumer<KeyUsage> action) {
-    List<KeyUsage> batch = new ArrayList<>();
-    for (CounterSegment segment : segments) {
-      batch.clear();
-      synchronized (segment) {
-        for (int i = 0; i < segment.cells(); i++) {
-          int slot = segment.slotAt(i);
-          if (slot >= 0) {
-            batch.add(SlotCounters.usage(slab, slot, slab.key(slot), nowNanos));
-          }
-        }
-      }
-      batch.forEach(action);
-    }
-  }
-
-  /** Brings the table back to at most capacity, keeping {@code keep} (the slot just added, or -1). */
-  private void evictLeastRecentlySeen(int keep, long nowNanos) {
-    evictionLock.lock();
-    try {
-      int excess;
-      while ((excess = size.get() - capacity) > 0) {
-        if (evictOldest(excess + evictionBatch - 1, keep, nowNanos) == 0) {
-          return; // everything else was touched during the scan; the next insert retries
-        }
-      }
-    } finally {
-      evictionLock.unlock();
-    }
-  }
-
-  /** Evicts up to {@code wanted} of the oldest keys other than {@code keep}'s; guarded. */
-  private int evictOldest(int wanted, int keep, long nowNanos) {
-    int end = slab.scanLimit();
-    int n = 0;
-    for (int slot = 0; slot < end; slot++) {
-      long rank = slot == keep ? GONE : rank(slot, nowNanos);
-      if (rank == GONE) {
-        continue;
-      }
-      if (n == rankScratch.length) {
-        rankScratch = Arrays.copyOf(rankScratch, Math.max(16, n + (n >> 1)));
-      }
-      rankScratch[n++] = rank;
-    }
-    if (n == 0) {
-      return 0;
-    }
-    int target = Math.min(wanted, n);
-    long cutoffRank = LongSelection.kthLargest(rankScratch, n, target);
-    int evicted = 0;
-    for (int slot = 0; slot < end && evicted < target; slot++) {
-      int owner = slab.owner(slot);
-      // a rank is at most idle + the bonus, and touching a key only lowers it
-      if (slot == keep || owner == 0
-          || nowNanos - slab.lastSeenRacy(slot) + IDLE_RANK_BONUS_NANOS < cutoffRank) {
-        continue;
-      }
-      CounterSegment segment = segments[owner - 1];
-      synchronized (segment) {
-        if (slab.owner(slot) == owner && SlotCounters.evictionRank(slab, slot, nowNanos) >= cutoffRank) {
-          remove(segment, slot);
-          evicted++;
-        }
-      }
-    }
-    evictions.add(evicted);
-    return evicted;
-  }
-
-  /**
-   * {@link SlotCounters#evictionRank} of {@code slot}, or {@link #GONE} if it is free: without the
-   * lock when the key is idle longer than any live key can be and has nothing in flight.
-   */
-  private long rank(int slot, long nowNanos) {
-    int owner = slab.owner(slot);
-    if (owner == 0) {
-      return GONE;
-    }
-    long idle = nowNanos - slab.lastSeenRacy(slot);
-    if (idle >= SlotCounters.longestLiveIdleNanos() && slab.inFlightRacy(slot) == 0) {
-      return idle + IDLE_RANK_BONUS_NANOS;
-    }
-    CounterSegment segment = segments[owner - 1];
-    synchronized (segment) {
-      return slab.owner(slot) == owner ? SlotCounters.evictionRank(slab, slot, nowNanos) : GONE;
-    }
+    forEachSlot(slot -> SlotCounters.usage(slab, slot, slab.key(slot), nowNanos), action);
   }
 }

@@ -184,12 +184,12 @@ final class SlotCounters {
 
   /**
    * How readily the table may evict the key at {@code nowNanos}, higher first: its idle time, plus
-   * {@link CounterTable#IDLE_RANK_BONUS_NANOS} when nothing it counted is in either window any
+   * {@link SlabTable#IDLE_RANK_BONUS_NANOS} when nothing it counted is in either window any
    * more and none of its requests is in flight (dropping it then cannot let its key over a limit).
    */
   static long evictionRank(CounterSlab slab, int slot, long nowNanos) {
     long idle = nowNanos - slab.clocks(slot)[slab.clockBase(slot) + CounterSlab.LAST_SEEN];
-    return droppable(slab, slot, nowNanos) ? idle + CounterTable.IDLE_RANK_BONUS_NANOS : idle;
+    return droppable(slab, slot, nowNanos) ? idle + SlabTable.IDLE_RANK_BONUS_NANOS : idle;
   }
 
   /**

@@ -2,8 +2,8 @@ package org.s3gate.limit;
 
 /**
  * Geometry and arithmetic of one sliding window kept as a ring of time slots inside an
- * {@code int[]}: the per-client-IP windows of {@link ClientIpEntry} ({@code ip.window}, whose length
- * is a setting). The key windows used this ring until issue 17 and now use the batched stamp rings
+ * {@code int[]}: the per-client-IP windows of {@link ClientIpTable} ({@code ip.window}, whose length
+ * is a setting), in a slot of its {@link CounterSlab} at a base offset every method takes. The key windows used this ring until issue 17 and now use the batched stamp rings
  * of {@link WindowRing}, which release a burst exactly one window later; the IP rules (a request
  * count and an error count that tarpit or deny an address) keep the slot ring, whose cost is a
  * partly expired slot counted in full. This class holds no counts.
@@ -12,7 +12,7 @@ package org.s3gate.limit;
  * A window of {@code W = n * slotNanos} is kept in {@code n + 1} slots. Time is the entry's
  * elapsed nanoseconds since its creation (so {@code System.nanoTime()} overflow never shows);
  * slot {@code s} covers elapsed {@code [s * slotNanos, (s + 1) * slotNanos)} and lives at
- * {@code offset + floorMod(s, n + 1)}. At slot {@code now} the window's count is the sum of
+ * {@code base + offset + floorMod(s, n + 1)}. At slot {@code now} the window's count is the sum of
  * slots {@code now - n .. now}: the current slot, the n before it, and the partially expired
  * oldest one, counted in full.
  *
@@ -30,13 +30,13 @@ package org.s3gate.limit;
  * </ul>
  *
  * <p>Immutable; the arrays it is given must be confined to the caller (in practice guarded by
- * the owning entry's lock).
+ * the lock of the slot's owner segment).
  */
 record SlotRing(int offset, int ringSlots, long slotNanos) {
 
   /**
    * A ring of {@code windowSlots} slots tiling {@code windowNanos} exactly, at {@code offset} of
-   * the entry's array: {@code windowSlots + 1} ints. Its geometry is fixed for the table's life.
+   * the slot's ints: {@code windowSlots + 1} ints. Its geometry is fixed for the table's life.
    */
   static SlotRing sliding(int offset, int windowSlots, long windowNanos) {
     if (windowSlots < 1 || windowNanos % windowSlots != 0 || windowNanos <= 0) {
@@ -55,26 +55,26 @@ record SlotRing(int offset, int ringSlots, long slotNanos) {
     return elapsedNanos >= 0 ? elapsedNanos / slotNanos : Math.floorDiv(elapsedNanos, slotNanos);
   }
 
-  private int position(long slot) {
-    return offset + (int) (slot >= 0 ? slot % ringSlots : Math.floorMod(slot, ringSlots));
+  private int position(int base, long slot) {
+    return base + offset + (int) (slot >= 0 ? slot % ringSlots : Math.floorMod(slot, ringSlots));
   }
 
   /** Moves the ring from {@code fromSlot} to {@code toSlot >= fromSlot}, zeroing what expired. */
-  void advance(int[] counts, long fromSlot, long toSlot) {
+  void advance(int[] counts, int base, long fromSlot, long toSlot) {
     if (toSlot - fromSlot >= ringSlots) {
-      for (int i = offset; i < offset + ringSlots; i++) {
+      for (int i = base + offset; i < base + offset + ringSlots; i++) {
         counts[i] = 0;
       }
       return;
     }
     for (long slot = fromSlot + 1; slot <= toSlot; slot++) {
-      counts[position(slot)] = 0;
+      counts[position(base, slot)] = 0;
     }
   }
 
   /** Adds one request to {@code slot}, the ring's current slot; saturates. */
-  void increment(int[] counts, long slot) {
-    int i = position(slot);
+  void increment(int[] counts, int base, long slot) {
+    int i = position(base, slot);
     if (counts[i] != Integer.MAX_VALUE) {
       counts[i]++;
     }
@@ -85,12 +85,12 @@ record SlotRing(int offset, int ringSlots, long slotNanos) {
    * current slot). Returns false, changing nothing, if {@code fromSlot} has left the ring or all
    * those slots are empty.
    */
-  boolean decrementFirstFrom(int[] counts, long fromSlot, long currentSlot) {
+  boolean decrementFirstFrom(int[] counts, int base, long fromSlot, long currentSlot) {
     if (currentSlot - fromSlot >= ringSlots) {
       return false;
     }
     for (long slot = fromSlot; slot <= currentSlot; slot++) {
-      int i = position(slot);
+      int i = position(base, slot);
       if (counts[i] > 0 && counts[i] != Integer.MAX_VALUE) {
         counts[i]--;
         return true;
@@ -100,9 +100,9 @@ record SlotRing(int offset, int ringSlots, long slotNanos) {
   }
 
   /** The window's count of a ring just advanced to the current slot: every slot in it counts. */
-  int countAdvanced(int[] counts) {
+  int countAdvanced(int[] counts, int base) {
     long sum = 0;
-    for (int i = offset; i < offset + ringSlots; i++) {
+    for (int i = base + offset; i < base + offset + ringSlots; i++) {
       sum += counts[i];
     }
     return (int) Math.min(sum, Integer.MAX_VALUE);
@@ -112,10 +112,10 @@ record SlotRing(int offset, int ringSlots, long slotNanos) {
    * The window's count at {@code nowSlot} of a ring last advanced to {@code lastSlot}, without
    * changing it; {@code nowSlot >= lastSlot}.
    */
-  int count(int[] counts, long lastSlot, long nowSlot) {
+  int count(int[] counts, int base, long lastSlot, long nowSlot) {
     long sum = 0;
     for (long slot = nowSlot - ringSlots + 1; slot <= lastSlot; slot++) {
-      sum += counts[position(slot)];
+      sum += counts[position(base, slot)];
     }
     return (int) Math.min(sum, Integer.MAX_VALUE);
   }
@@ -126,7 +126,7 @@ record SlotRing(int offset, int ringSlots, long slotNanos) {
    * the ring, measured from {@code callerElapsedNanos}. 0 when there is room already; the
    * window's length when {@code limit <= 0} (it never has room).
    */
-  long retryAfterNanos(int[] counts, long nowSlot, int count, int limit, long callerElapsedNanos) {
+  long retryAfterNanos(int[] counts, int base, long nowSlot, int count, int limit, long callerElapsedNanos) {
     if (limit <= 0) {
       return (ringSlots - 1) * slotNanos; // the window's length
     }
@@ -136,7 +136,7 @@ record SlotRing(int offset, int ringSlots, long slotNanos) {
     long mustLeave = (long) count - limit + 1;
     long left = 0;
     for (long slot = nowSlot - ringSlots + 1; slot <= nowSlot; slot++) {
-      left += counts[position(slot)];
+      left += counts[position(base, slot)];
       if (left >= mustLeave) {
         // slot leaves the ring when the current slot becomes slot + ringSlots
         return Math.max(1L, (slot + ringSlots) * slotNanos - callerElapsedNanos);

@@ -37,7 +37,10 @@ import org.s3gate.policy.PolicySnapshot;
  *   <li>{@code forwarded_base}: no IP tracking, requests from a trusted proxy (10.0.0.1, in
  *       {@code trusted.proxies}) naming 100,000 client IPs in {@code X-Forwarded-For};
  *   <li>{@code forwarded_ips}: the same counted in the IP table: 100,000 IPs, each entry inserted
- *       at setup, so no insert or eviction is measured.
+ *       at setup, so no insert or eviction is measured;
+ *   <li>{@code forwarded_flood}: the same 100,000 IPs through an IP table of 10,000
+ *       ({@code ip.table.size}), so every request is a new address that inserts and, every
+ *       100th, evicts 1% of the table: what a flood of new client addresses costs per request.
  * </ul>
  * The IP rules are on with unreached thresholds ({@code ip.limit.requests} 1,000,000,000; the
  * tarpit's defaults, no errors), so every request is checked and counted. The cost of tracking is
@@ -60,6 +63,8 @@ import org.s3gate.policy.PolicySnapshot;
 public class ClientIpBenchmark {
   static final int KEYS = 1000;
   static final int FORWARDED_IPS = 100_000;
+  /** {@code ip.table.size} of {@code forwarded_flood}: a tenth of the addresses, so each request is new. */
+  static final int FLOOD_TABLE = 10_000;
 
   @Benchmark
   public Outcome admit(World world, Cursor cursor) {
@@ -72,7 +77,7 @@ public class ClientIpBenchmark {
   /** Keys, requests, snapshot, tables; shared by all threads. */
   @State(Scope.Benchmark)
   public static class World {
-    @Param({"base", "one_ip", "forwarded_base", "forwarded_ips"})
+    @Param({"base", "one_ip", "forwarded_base", "forwarded_ips", "forwarded_flood"})
     String variant;
 
     PolicySnapshot snapshot;
@@ -83,13 +88,14 @@ public class ClientIpBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       boolean forwarded = variant.startsWith("forwarded");
-      boolean tracked = variant.equals("one_ip") || variant.equals("forwarded_ips");
+      boolean flood = variant.equals("forwarded_flood");
+      boolean tracked = variant.equals("one_ip") || variant.equals("forwarded_ips") || flood;
       String[] keys = BenchKeys.accessKeys(KEYS);
       snapshot = BenchKeys.snapshot(keys, "bench", DecisionBenchmark.UNREACHED_LIMIT, DecisionBenchmark.UNREACHED_LIMIT,
           false, BenchKeys.settings("trusted.proxies=" + ForwardedBenchRequest.PROXY + "/32\n"
               + "ip.limit.requests=" + DecisionBenchmark.UNREACHED_LIMIT + "\n"));
       CounterTable table = new CounterTable(100_000);
-      clientIps = tracked ? new ClientIpTable(200_000, Duration.ofSeconds(10)) : null;
+      clientIps = tracked ? new ClientIpTable(flood ? FLOOD_TABLE : 200_000, Duration.ofSeconds(10)) : null;
       admission = tracked ? new Admission(table, clientIps) : new Admission(table);
       int[] order = BenchKeys.shuffledOrder(forwarded ? FORWARDED_IPS : KEYS, 42);
       requests = new RequestFacts[order.length];
@@ -103,7 +109,10 @@ public class ClientIpBenchmark {
       for (RequestFacts request : requests) { // every key and IP inserted before measuring
         admission.complete(admission.decide(request, snapshot, System.nanoTime()));
       }
-      if (tracked && clientIps.size() != (forwarded ? FORWARDED_IPS : 1)) {
+      boolean expectedSize = flood // a full table evicts 1% at a time
+          ? clientIps.size() <= FLOOD_TABLE && clientIps.size() > FLOOD_TABLE - FLOOD_TABLE / 50
+          : !tracked || clientIps.size() == (forwarded ? FORWARDED_IPS : 1);
+      if (!expectedSize) {
         throw new IllegalStateException("setup: " + clientIps.size() + " client IPs tracked");
       }
     }
