@@ -347,6 +347,25 @@ final class CounterSlab {
     return (long) LONGS.getOpaque(clocks[slot >> pageShift], (slot & pageMask) * CLOCK_LONGS + LAST_SEEN);
   }
 
+  /** Elapsed time from the slot's claim to its last request; under the owner's lock. */
+  long lastElapsed(int slot) {
+    long[] c = clocks(slot);
+    int cb = clockBase(slot);
+    return c[cb + LAST_SEEN] - c[cb + ORIGIN];
+  }
+
+  /**
+   * Elapsed time from the slot's claim to {@code nowNanos}, for a read that does not advance the
+   * slot: to its last request when {@code nowNanos} is not later (a stale clock read from another
+   * thread), so a read never sees the rings run backwards; under the owner's lock.
+   */
+  long elapsedAt(int slot, long nowNanos) {
+    long[] c = clocks(slot);
+    int cb = clockBase(slot);
+    long lastSeenNanos = c[cb + LAST_SEEN];
+    return (nowNanos - lastSeenNanos > 0 ? nowNanos : lastSeenNanos) - c[cb + ORIGIN];
+  }
+
   /** Writes {@code lastSeenNanos} opaque (so racy readers never see it torn); under the owner's lock. */
   static void setLastSeen(long[] clockPage, int clockBase, long nanos) {
     LONGS.setOpaque(clockPage, clockBase + LAST_SEEN, nanos);

@@ -163,12 +163,7 @@ final class IpSlotCounters {
   }
 
   private static int countAt(CounterSlab slab, int slot, SlotRing ring, long nowNanos) {
-    long[] c = slab.clocks(slot);
-    int cb = slab.clockBase(slot);
-    long originNanos = c[cb + CounterSlab.ORIGIN];
-    long lastSeenNanos = c[cb + CounterSlab.LAST_SEEN];
-    long lastElapsed = lastSeenNanos - originNanos;
-    long elapsed = nowNanos - lastSeenNanos > 0 ? nowNanos - originNanos : lastElapsed;
-    return ring.count(slab.rings(slot), slab.ringBase(slot), ring.slotIndex(lastElapsed), ring.slotIndex(elapsed));
+    return ring.count(slab.rings(slot), slab.ringBase(slot), ring.slotIndex(slab.lastElapsed(slot)),
+        ring.slotIndex(slab.elapsedAt(slot, nowNanos)));
   }
 }

@@ -201,13 +201,7 @@ final class SlotCounters {
   }
 
   private static int countAt(CounterSlab slab, int slot, WindowRing ring, long nowNanos) {
-    long[] c = slab.clocks(slot);
-    int cb = slab.clockBase(slot);
-    long originNanos = c[cb + CounterSlab.ORIGIN];
-    long lastSeenNanos = c[cb + CounterSlab.LAST_SEEN];
-    long lastElapsed = lastSeenNanos - originNanos;
-    long elapsed = nowNanos - lastSeenNanos > 0 ? nowNanos - originNanos : lastElapsed;
-    return ring.count(slab.rings(slot), slab.ringBase(slot), lastElapsed, elapsed);
+    return ring.count(slab.rings(slot), slab.ringBase(slot), slab.lastElapsed(slot), slab.elapsedAt(slot, nowNanos));
   }
 
   private static int saturatedIncrement(int count) {
