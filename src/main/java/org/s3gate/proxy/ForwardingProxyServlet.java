@@ -120,15 +120,10 @@ abstract class ForwardingProxyServlet extends AsyncProxyServlet {
   /**
    * Copies the backend's response headers as Jetty's proxy does (hop-by-hop headers dropped),
    * minus the security headers the gateway set itself (the filter set them already), with the
-   * request's snapshot looked up once per response rather than once per header.
+   * request's snapshot passed in, looked up once per response rather than once per header. The
+   * subclass's {@code onServerResponseHeaders} calls it in place of Jetty's copy, with the
+   * exchange it has already looked up.
    */
-  @Override
-  protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
-      Response serverResponse) {
-    copyResponseHeaders(proxyResponse, serverResponse, policyOf(Exchange.of(clientRequest)));
-  }
-
-  /** {@link #onServerResponseHeaders}'s copy, for a caller that has the request's snapshot at hand. */
   final void copyResponseHeaders(HttpServletResponse proxyResponse, Response serverResponse, PolicySnapshot policy) {
     SecurityHeaderSettings security = policy.settings().securityHeaders();
     for (HttpField field : serverResponse.getHeaders()) {
