@@ -23,6 +23,9 @@
 #       this tree's build with counters.store=redis (a redis-server on core 1, the admitted group at
 #       100/s and 6000/min in both gateways' maps), interleaved with the local gateway A in each row;
 #       the paced rows then print B's p50/p99 minus A's (the latency Redis adds below saturation)
+#   BENCH_REDIS_FIFO=1 ...   redis-server at real-time priority (chrt -f 1) on its core 1: it runs as soon as
+#       a call wakes it instead of waiting behind the load generator and the backend there, as a Redis
+#       on a host of its own would (a diagnosis of the paced rows' added latency, not the default layout)
 #   BENCH_A_REDIS=1 BENCH_B_REDIS=1 BENCH_B_JAVA_OPTS=-Dio.lettuce.core.epoll=false BENCH_ROWS="admit paced1k"
 #       bench/e2e.sh   A/B of a Redis-side change: gateway A (this tree) in redis mode too, both on the
 #       one redis-server (the same keys, interleaved, so never both loading it at once); with
@@ -74,7 +77,9 @@
 #   paced1k, paced1m  latency below saturation: PacedLoad (bench/.../PacedLoad.java) sends at a fixed
 #                     rate of half HAProxy's measured capacity (the admit / admit1m row's HAProxy
 #                     req/s of this run, or BENCH_PACED_RATE_1K / _1M), open loop, latency from each
-#                     request's due time (coordinated omission corrected); s3gate p99 / HAProxy p99
+#                     request's due time (coordinated omission corrected); s3gate p99 / HAProxy p99; with
+#                     each server's CPU per request and its core's busy share over the paced run, which
+#                     say whether that rate saturates it
 #   big1g             1 GiB single-stream GET and PUT with curl: MB/s against HAProxy's plain proxy
 #                     and nginx direct; the gateway's live heap after it (jcmd GC.class_histogram)
 #   s3proxy-1g        the same against s3proxy (signatures on), behind a second HAProxy instance
@@ -346,7 +351,7 @@ gateway_b_pid=
 redis_pid=
 start_redis() { # a redis-server without persistence on core 1, beside the load generator
   command -v redis-server >/dev/null || { echo "e2e.sh: redis rows and BENCH_B_REDIS need redis-server (Debian: redis-server)" >&2; exit 1; }
-  taskset -c 1 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no > "$out/redis.log" 2>&1 &
+  ${BENCH_REDIS_FIFO:+chrt -f 1} taskset -c 1 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no > "$out/redis.log" 2>&1 &
   redis_pid=$!
   pids+=($redis_pid)
   local i
@@ -636,8 +641,8 @@ redis_latency_quantiles() { # BEFORE AFTER: calls in between, the bucket bounds 
 # paced_row ID NAME CAPACITY_ROW CONNECTIONS: PacedLoad at half of HAProxy's capacity measured
 # in row CAPACITY_ROW, interleaved HAProxy / s3gate, REPEATS rounds; p99 ratio per round.
 paced_results=$out/e2e-paced.md
-echo "| row | rate /s | variant | p50 ms | p99 ms (median, spread) | p99.9 ms | max ms | errors | achieved /s |" > "$paced_results"
-echo "|---|---|---|---|---|---|---|---|---|" >> "$paced_results"
+echo "| row | rate /s | variant | p50 ms | p99 ms (median, spread) | p99.9 ms | max ms | errors | achieved /s | CPU µs/req (median, spread) | server's core busy % |" > "$paced_results"
+echo "|---|---|---|---|---|---|---|---|---|---|---|" >> "$paced_results"
 paced_row() {
   wanted "$1" || return 0
   local id=$1 name=$2 env_rate=$3 connections=$4 rate i v
@@ -648,19 +653,24 @@ paced_row() {
     return 0
   fi
   declare -A runs=()
-  local variants=(haproxy s3gate $AB) redis_calls=() before
+  local variants=(haproxy s3gate $AB) redis_calls=() before cpu_before started line
   in_redis() { { [ "$1" = s3gate-b ] && [ -n "$B_REDIS" ]; } || { [ "$1" = s3gate ] && [ -n "$A_REDIS" ]; }; }
   for ((i = 0; i < REPEATS; i++)); do
     for v in "${variants[@]}"; do
       if in_redis "$v"; then before=$(redis_latency_snapshot "$(variant_url "$v")"); fi
-      runs[$v]+="$(taskset -c 1 java -XX:+UseParallelGC -Xmx1g -cp bench/target/benchmarks.jar org.s3gate.bench.PacedLoad \
-        "$(variant_url "$v")$BENCH_URL_PATH" "$rate" "$DURATION" "$connections" 3)"$'\n'
+      cpu_before=$(proc_jiffies $(variant_pids "$v")) started=$(date +%s%N)
+      line=$(taskset -c 1 java -XX:+UseParallelGC -Xmx1g -cp bench/target/benchmarks.jar org.s3gate.bench.PacedLoad \
+        "$(variant_url "$v")$BENCH_URL_PATH" "$rate" "$DURATION" "$connections" 3)
+      # fields 9, 10: the server's CPU per request and its core's busy share over the whole
+      # PacedLoad run (its 3 s warm-up included, as are its requests): whether the rate saturates it
+      runs[$v]+="$line $(awk -v j=$(($(proc_jiffies $(variant_pids "$v")) - cpu_before)) -v ns=$(($(date +%s%N) - started)) \
+        -v n=$((rate * (DURATION + 3))) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f %.0f", 1e6 * j / hz / n, 100 * j / hz / (ns / 1e9) }')"$'\n'
       if in_redis "$v"; then redis_calls+=("$(variant_name "$v"): $(redis_latency_quantiles "$before" "$(redis_latency_snapshot "$(variant_url "$v")")")"); fi
     done
   done
   pcol() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }'; }
   for v in "${variants[@]}"; do
-    echo "| $name | $rate | $(variant_name "$v") | $(pcol "$v" 4 | median) | $(pcol "$v" 5 | median) ($(pcol "$v" 5 | spread)) | $(pcol "$v" 6 | median) | $(pcol "$v" 7 | median) | $(pcol "$v" 3 | median) | $(pcol "$v" 8 | median) |" | tee -a "$paced_results"
+    echo "| $name | $rate | $(variant_name "$v") | $(pcol "$v" 4 | median) | $(pcol "$v" 5 | median) ($(pcol "$v" 5 | spread)) | $(pcol "$v" 6 | median) | $(pcol "$v" 7 | median) | $(pcol "$v" 3 | median) | $(pcol "$v" 8 | median) | $(pcol "$v" 9 | median) ($(pcol "$v" 9 | spread)) | $(pcol "$v" 10 | median) |" | tee -a "$paced_results"
   done
   local r; r=$(ratios "$(pcol s3gate 5)" "$(pcol haproxy 5)")
   echo "| $name, p99 at $rate req/s | HAProxy full pipeline | p99 **$(echo "$r" | median)x** ($(echo "$r" | spread)) | |" >> "$ratio_results"
