@@ -11,7 +11,7 @@ import org.s3gate.limit.Decision;
 
 /**
  * Byte budgets Redis denied recently ({@code bandwidth_per_minute.map}), denied here without a
- * round trip until their retry time has passed: the byte sibling of {@link DenyShortcuts}.
+ * round trip until their retry time (or a second) has passed: the byte sibling of {@link DenyShortcuts}.
  *
  * <h2>Why this never denies what Redis would admit</h2>
  * Redis denied a claim needing {@code need = max(bytes, 1)} bytes of counter C's budget L at its
@@ -26,9 +26,12 @@ import org.s3gate.limit.Decision;
  * {@code nowNanos} read before the call was sent: no later than Redis time T + r while the clocks
  * run at the same rate (see {@link DenyShortcuts}). What frees C's bytes early on Redis: a refund (a
  * transfer that moved less than it was charged, a forged request, an in-flight denial) or
- * {@code clearKey}; a refund sent from this instance forgets C's entry at once ({@link RedisBytes}),
- * one from another instance leaves this one denying C for at most r (up to 63 s for bytes), the
- * documented bound. Not used with {@code count.denied}, where Redis must see every request.
+ * {@code clearKey}; a refund sent from this instance forgets C's entry at once ({@link RedisBytes});
+ * one from another instance, which this instance does not hear of, is why a denial is trusted for
+ * at most {@link DenyShortcuts#RECHECK_NANOS} (1 s) before Redis is asked again: else a forged
+ * upload declaring a victim's whole minute of bytes, held in flight on one instance, would get the
+ * victim's transfers denied on the others for up to 63 s after it was refunded. Not used with
+ * {@code count.denied}, where Redis must see every request.
  *
  * <p>Bound: at most {@link DenyShortcuts#MAX_ENTRIES} entries; when full, new denials are not
  * remembered. Expired entries are removed when looked up and by {@link #sweep}.
@@ -38,7 +41,8 @@ import org.s3gate.limit.Decision;
 final class ByteDenials {
 
   /** @param own the first request budget's counts at the denial, for the headers of the shortcut denials */
-  private record Denied(long limitBytes, long needBytes, long usedBytes, Decision own, long untilNanos) {}
+  private record Denied(long limitBytes, long needBytes, long usedBytes, Decision own, long retryAtNanos,
+      long recheckAtNanos) {}
 
   private final ConcurrentHashMap<String, Denied> denied = new ConcurrentHashMap<>();
 
@@ -59,8 +63,9 @@ final class ByteDenials {
     if (decision.retryAfterNanos() <= 0 || denied.size() >= DenyShortcuts.MAX_ENTRIES) {
       return;
     }
+    long retryNanos = decision.retryAfterNanos();
     denied.put(nameOf(claim), new Denied(claim.limitBytes(), need(claim), decision.usedBytes(), own,
-        nowNanos + decision.retryAfterNanos()));
+        nowNanos + retryNanos, DenyShortcuts.recheckAt(nowNanos, retryNanos, false)));
   }
 
   /**
@@ -76,15 +81,14 @@ final class ByteDenials {
     if (d == null) {
       return null;
     }
-    long left = d.untilNanos - nowNanos;
-    if (left <= 0) {
+    if (d.recheckAtNanos - nowNanos <= 0) {
       denied.remove(name, d);
       return null;
     }
     if (d.limitBytes != claim.limitBytes() || need(claim) < d.needBytes) {
       return null;
     }
-    return new Hit(new ByteDecision(false, d.usedBytes, d.limitBytes, left), d.own);
+    return new Hit(new ByteDecision(false, d.usedBytes, d.limitBytes, d.retryAtNanos - nowNanos), d.own);
   }
 
   boolean isEmpty() {
@@ -111,7 +115,7 @@ final class ByteDenials {
 
   void sweep(long nowNanos) {
     for (Iterator<Map.Entry<String, Denied>> it = denied.entrySet().iterator(); it.hasNext();) {
-      if (it.next().getValue().untilNanos - nowNanos <= 0) {
+      if (it.next().getValue().recheckAtNanos - nowNanos <= 0) {
         it.remove();
       }
     }

@@ -31,9 +31,10 @@ import org.s3gate.policy.GatewaySettings;
  *       owner after the other (one call each, earlier ones refunded when a later one denies), so an
  *       unlisted key's or a limited bucket's request costs two calls there, all within one
  *       {@code redis.timeout}.
- *   <li><b>None for a flood being denied.</b> A counter Redis denied is denied here until its retry
- *       time has passed, without a call ({@link DenyShortcuts}, which says why this cannot deny what
- *       Redis would admit).
+ *   <li><b>Almost none for a flood being denied.</b> A counter Redis denied is denied here until its
+ *       retry time has passed, without a call, for at most a second before Redis is asked again
+ *       ({@link DenyShortcuts}, which says why this cannot deny what Redis would admit, and why a
+ *       refund elsewhere bounds it to a second).
  *   <li><b>Bounded wait, failure modes.</b> A call waits at most {@code redis.timeout}; a failed
  *       one is decided by {@code redis.failure}, and {@link RedisCircuit} (the circuit breaker, its
  *       log lines and the probe thread that restores shared mode, reloads lost functions and

@@ -105,6 +105,50 @@ class RedisCounterStoreTest {
     assertThat(redis.calls("fcall")).isEqualTo(calls + 1);
   }
 
+  /**
+   * A refund on another instance frees the budget in Redis, which this instance does not hear of: its
+   * remembered denial holds for at most {@link DenyShortcuts#RECHECK_NANOS}, not the minute's retry time
+   * (else a forger holding requests in flight on one instance locks the key's owner out of the others).
+   */
+  @Test
+  void tryAcquire_afterADenial_followsARefundOnAnotherInstanceWithinTheRecheckTime() throws Exception {
+    Budget own = new Budget("VICTIM", 100, 2);
+    try (RedisCounterStore other = new RedisCounterStore(new ClusterSettings(ClusterSettings.Store.REDIS, redis.uri(),
+        Duration.ofMillis(200), ClusterSettings.Failure.LOCAL, 2), new LocalCounterStore(new CounterTable(1_000),
+        new CounterTable(1_000)), new ByteTable(1_000), nanos -> { })) {
+      Charge forged = other.tryAcquire(new Budget[] {own}, 1, settings, 0);
+      assertThat(forged.admitted()).isTrue();
+      assertThat(other.tryAcquire(new Budget[] {own}, 1, settings, 1).admitted()).isTrue();
+      Charge denied = acquire(10, own);
+      assertThat(denied.admitted()).isFalse();
+      assertThat(denied.decision().retryAfterNanos()).as("the minute is full").isGreaterThan(50 * SECOND);
+      other.refund(forged, 0); // the other instance learns the request was forged
+      long deadline = System.nanoTime() + 5 * SECOND; // the refund is sent without waiting for it
+      while (store.peek("VICTIM", 0).currentPerMinute() != 1 && System.nanoTime() - deadline < 0) {
+        Thread.sleep(5);
+      }
+      long calls = redis.calls("fcall");
+      Charge remembered = acquire(10 + DenyShortcuts.RECHECK_NANOS - 1, own);
+      assertThat(remembered.admitted()).as("still trusted: not asked").isFalse();
+      assertThat(remembered.decision().retryAfterNanos()).as("Redis's whole retry time, not the recheck's")
+          .isGreaterThan(49 * SECOND);
+      assertThat(redis.calls("fcall")).isEqualTo(calls);
+      assertThat(acquire(10 + DenyShortcuts.RECHECK_NANOS, own).admitted()).as("asked again: the refund freed one")
+          .isTrue();
+      assertThat(redis.calls("fcall")).isEqualTo(calls + 1);
+    }
+  }
+
+  @Test
+  void tryAcquire_aLimitOfZero_deniesWhateverTheLogHolds_soItsDenialIsTrustedForItsWholeRetryTime() {
+    Budget closed = new Budget("CLOSED", 0, 0);
+    Charge denied = acquire(0, closed);
+    assertThat(denied.admitted()).isFalse();
+    long calls = redis.calls("fcall");
+    assertThat(acquire(5 * DenyShortcuts.RECHECK_NANOS, closed).admitted()).isFalse();
+    assertThat(redis.calls("fcall")).as("no refund can undo it: not asked again").isEqualTo(calls);
+  }
+
   @Test
   void tryAcquire_redisKilled_decidesOnLocalCountersWithTheLimitDividedByTheInstances() throws Exception {
     redis.kill();
@@ -244,23 +288,28 @@ class RedisCounterStoreTest {
     assertThat(admit(0, own, download).admitted()).isTrue();
     store.sharedBytes().charge("DOWNLOADER", ByteDirection.OUT, 1_000); // its Content-Length
     Charge denied = null;
+    long deniedAt = 0;
     long deadline = System.nanoTime() + 5 * SECOND; // the charge is not awaited
-    for (long t = 1; System.nanoTime() - deadline < 0; t++) {
-      denied = admit(t, own, download);
+    while (System.nanoTime() - deadline < 0) {
+      denied = admit(++deniedAt, own, download);
       if (!denied.admitted()) {
         break;
       }
-      store.refund(denied, t); // keep the request counters small; bytes were not charged (0)
+      store.refund(denied, deniedAt); // keep the request counters small; bytes were not charged (0)
     }
     assertThat(denied.admitted()).isFalse();
     long calls = redis.calls("fcall");
     for (int i = 0; i < 20; i++) {
-      Charge again = admit(SECOND + i, own, download);
+      Charge again = admit(deniedAt + 1 + i, own, download);
       assertThat(again.deniedByBytes()).isTrue();
       assertThat(again.byteDecision(0).retryAfterNanos()).isPositive()
           .isLessThanOrEqualTo(denied.byteDecision(0).retryAfterNanos());
     }
     assertThat(redis.calls("fcall")).as("a denied download flood costs Redis nothing").isEqualTo(calls);
+    // trusted for at most a second (a refund on another instance is not heard of): then Redis is asked again
+    assertThat(admit(deniedAt + DenyShortcuts.RECHECK_NANOS, own, download).deniedByBytes()).isTrue();
+    assertThat(redis.calls("fcall")).isEqualTo(calls + 1);
+    calls++;
     // an upload is another budget: Redis decides it
     assertThat(admit(SECOND, own, new ByteClaim("DOWNLOADER", ByteDirection.IN, 1_000, 10)).admitted()).isTrue();
     assertThat(redis.calls("fcall")).isEqualTo(calls + 1);

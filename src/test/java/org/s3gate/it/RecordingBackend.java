@@ -101,7 +101,8 @@ final class RecordingBackend implements AutoCloseable {
     }
   }
 
-  private static List<String> readHead(InputStream in) throws IOException {
+  /** The request line and header lines of the next request on {@code in}; null at the end of the stream. */
+  static List<String> readHead(InputStream in) throws IOException {
     List<String> lines = new ArrayList<>();
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     int previous = -1;
@@ -123,7 +124,8 @@ final class RecordingBackend implements AutoCloseable {
     return lines.isEmpty() ? null : lines;
   }
 
-  private static void skipBody(InputStream in, Recorded request) throws IOException {
+  /** Reads past the body {@code request}'s framing announces (Content-Length or chunked). */
+  static void skipBody(InputStream in, Recorded request) throws IOException {
     String length = request.header("Content-Length");
     if (length != null) {
       in.skipNBytes(Long.parseLong(length));
