@@ -88,8 +88,8 @@
 #                     row's, live heap per tracked key (jcmd GC.class_histogram before and after);
 #                     BENCH_TABLE_SIZE (default 5000000, so every key stays live) sets both gateways'
 #                     table.size, e.g. 100000 (the shipped default: evicted entries become old garbage)
-#   gcip              the same for client addresses: BENCH_GC_KEYS distinct new IPv6 addresses of one /64
-#                     per round (2001:db8:0:0:ROUND:x:y:1) in X-Forwarded-For from 127.0.0.1, which is a
+#   gcip              the same for client addresses: BENCH_GC_KEYS distinct new IPv6 /64s per round
+#                     (2001:ROUND:x:y::1; one client each at ip.ipv6.prefix 64) in X-Forwarded-For from 127.0.0.1, which is a
 #                     trusted proxy in a run that asks for gcip (trusted.proxies=127.0.0.1/32, every row
 #                     then reads the header), and the admit row's 1,000 keys, so only the client_ips table
 #                     grows: at ip.table.size BENCH_IP_TABLE_SIZE (default 200000, the shipped default) it
@@ -926,7 +926,7 @@ gc_row() {
       line=$(BENCH_KEYS=$GC_KEYS BENCH_KEY_PREFIX=AKIANEW$i BENCH_SEQUENTIAL=1 \
         wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" "$(variant_pids "$v")")
     else
-      line=$(BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_XFF_PREFIX="2001:db8:0:0:$(printf %x "$i"):" \
+      line=$(BENCH_KEYS=1000 BENCH_KEY_PREFIX=AKIAHIGH BENCH_XFF_PREFIX="2001:$(printf %x "$i"):" \
         BENCH_XFF_COUNT=$GC_KEYS wrk_once "$(variant_url "$v")" "$CONNECTIONS" "${BENCH_GC_SECONDS:-$DURATION}" \
         "$(variant_pids "$v")")
     fi

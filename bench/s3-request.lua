@@ -6,9 +6,10 @@
 -- BENCH_METHOD=PUT with BENCH_BODY_FILE sends that file as the body of every request; the
 -- request is built once (for key 0), so wrk does not copy a multi-MiB string per request.
 -- BENCH_THINK_MS > 0 makes each connection wait that long after an answer before its next request.
--- BENCH_XFF_PREFIX (e.g. "2001:db8:0:0:1:") adds X-Forwarded-For: PREFIX .. x .. ":" .. y .. ":1", the
+-- BENCH_XFF_PREFIX (e.g. "2001:1:") adds X-Forwarded-For: PREFIX .. x .. ":" .. y .. "::1", the
 -- BENCH_XFF_COUNT (default 1000000) addresses x:y counted from 0:0 in order, each request the next one,
--- so a run of N requests comes from N distinct client addresses of one IPv6 /64 (row gcip).
+-- so a run of N requests comes from N distinct IPv6 /64s (row gcip: the gateway counts an IPv6 client
+-- per ip.ipv6.prefix network, so addresses of one /64 would all be one client).
 local count = tonumber(os.getenv("BENCH_KEYS") or "1000")
 local prefix = os.getenv("BENCH_KEY_PREFIX") or "AKIAHIGH"
 local path = os.getenv("BENCH_URL_PATH") or "/bench/obj1k"
@@ -30,7 +31,7 @@ local function headers(n)
   end
   if xff_prefix then
     xff = (xff + 1) % xff_count
-    h["X-Forwarded-For"] = xff_prefix .. string.format("%x:%x:1", math.floor(xff / 65536), xff % 65536)
+    h["X-Forwarded-For"] = xff_prefix .. string.format("%x:%x::1", math.floor(xff / 65536), xff % 65536)
   end
   return h
 end

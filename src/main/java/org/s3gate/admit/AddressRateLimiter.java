@@ -8,7 +8,8 @@ import org.s3gate.policy.PolicySnapshot;
  * The client address's budget for keys nobody gave it: a request under a key that
  * {@code api_key_groups.map} does not list (or under {@code unknown}) is charged to its key and,
  * here, to its client's address ({@code anonymous@ADDRESS}, the counter anonymous requests of that
- * address use too), with the limits of {@code anonymous.group}. An access key ID needs no
+ * address use too; an IPv6 client's network, {@link ClientNetwork}), with the limits of
+ * {@code anonymous.group}. An access key ID needs no
  * credentials to send, so without this each invented key would bring a fresh budget: rotating
  * keys (or dropping the key) would buy a client nothing but the one per-address budget.
  *

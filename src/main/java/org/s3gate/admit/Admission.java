@@ -193,10 +193,12 @@ public final class Admission {
       return Outcome.EXEMPT;
     }
     String clientAddress = ClientAddress.of(request, settings.trustedProxies());
+    String clientNetwork = ClientNetwork.of(clientAddress, settings.clientIps().ipv6PrefixBits());
     boolean allowlisted = policy.isAllowlisted(clientAddress);
     RequestScreen.Rejection rejection = RequestScreen.check(request);
     if (rejection != null) {
-      return Outcome.rejected(new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress, allowlisted),
+      return Outcome.rejected(
+          new Caller(CallerIdentity.UNKNOWN, policy.policyForKey(null), clientAddress, clientNetwork, allowlisted),
           rejection);
     }
     CallerIdentity identity = AccessKeyExtractor.identify(request.header("Authorization"), request.rawQuery(),
@@ -205,7 +207,7 @@ public final class Admission {
       identity = request.formIdentity();
     }
     if (identity.refused()) {
-      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress, allowlisted),
+      return Outcome.rejected(new Caller(identity, policy.policyForKey(null), clientAddress, clientNetwork, allowlisted),
           new RequestScreen.Rejection(400, identity.refusal().errorCode(), identity.refusal().message()));
     }
     GroupPolicy group = identity.anonymous() ? policy.anonymousPolicy() : policy.policyForKey(identity.accessKey());
@@ -214,15 +216,15 @@ public final class Admission {
     // address's, so it goes too; a key's limits go only with allowlist.skip_key_limits
     if (!settings.isLimited(request.method())
         || (allowlisted && (identity.anonymous() || settings.enforcement().allowlistSkipKeyLimits()))) {
-      Caller unlimited = new Caller(identity, group, clientAddress, allowlisted);
+      Caller unlimited = new Caller(identity, group, clientAddress, clientNetwork, allowlisted);
       return Outcome.admitted(unlimited, peek(unlimited, nowNanos));
     }
     RequestScreen.Rejection tooLarge = BandwidthLimiter.oversize(request, group);
     if (tooLarge != null) { // could never fit its group's bandwidth: not worth a retry
-      return Outcome.rejected(new Caller(identity, group, clientAddress, allowlisted), tooLarge);
+      return Outcome.rejected(new Caller(identity, group, clientAddress, clientNetwork, allowlisted), tooLarge);
     }
     // the bucket whose limit the request is charged to, if any (not read at all without bucket limits)
-    Caller caller = new Caller(identity, group, clientAddress, allowlisted,
+    Caller caller = new Caller(identity, group, clientAddress, clientNetwork, allowlisted,
         BucketRateLimiter.limitedBucket(request, policy));
     IpDecision ip = null;
     if (clientIps != null && !allowlisted) { // allow-listed clients are never tracked per IP

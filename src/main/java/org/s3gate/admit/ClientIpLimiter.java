@@ -21,9 +21,10 @@ import org.s3gate.policy.PolicySnapshot;
  * but it keeps the same contract: check and charge in one atomic step, and {@link #refund} when a
  * later budget of the same decision denies the request.
  *
- * <p>IPv6 addresses are counted in one canonical text form ({@code 0:0:0:0:0:0:0:1} for
- * {@code ::1} and {@code [::1]}), so a client cannot get a second budget by spelling its address
- * differently in a trusted proxy's header.
+ * <p>A client is counted as its {@link ClientNetwork}: an IPv4 address, or an IPv6 address's
+ * {@code ip.ipv6.prefix} network in one canonical text, so a client can neither spell its address
+ * differently in a trusted proxy's header nor move to another address of its /64 to get a second
+ * budget.
  *
  * <p>Thread-safe: stateless besides the thread-safe table.
  */
@@ -35,38 +36,20 @@ final class ClientIpLimiter {
     this.table = table;
   }
 
-  /** The counter of a client address: the address, IPv6 in its canonical form. */
-  static String counterOf(Caller caller) {
-    String address = caller.clientAddress();
-    if (address.indexOf(':') < 0) {
-      return address; // IPv4: the container's and ClientAddress's form is canonical already
-    }
-    String literal = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
-        : address;
-    if (!Cidr.isLiteral(literal)) {
-      return address;
-    }
-    try {
-      return java.net.InetAddress.getByName(literal).getHostAddress(); // a literal: no name lookup
-    } catch (java.net.UnknownHostException notALiteral) {
-      return address;
-    }
-  }
-
   IpDecision tryAcquire(Caller caller, PolicySnapshot policy, long nowNanos) {
     ClientIpSettings rules = policy.settings().clientIps();
-    return table.tryAcquire(counterOf(caller), rules.limitRequests(), rules.tarpitRequests(), rules.tarpitErrors(),
+    return table.tryAcquire(caller.clientNetwork(), rules.limitRequests(), rules.tarpitRequests(), rules.tarpitErrors(),
         policy.settings().countDenied(), nowNanos);
   }
 
   void refund(Caller caller, long chargedNanos) {
-    table.refund(counterOf(caller), chargedNanos);
+    table.refund(caller.clientNetwork(), chargedNanos);
   }
 
   /** Counts a backend answer with {@code status} as the IP's error when {@code ip.error.statuses} has it. */
   void backendAnswered(Caller caller, PolicySnapshot policy, int status, long nowNanos) {
     if (policy.settings().clientIps().isError(status)) {
-      table.recordError(counterOf(caller), nowNanos);
+      table.recordError(caller.clientNetwork(), nowNanos);
     }
   }
 
@@ -76,7 +59,7 @@ final class ClientIpLimiter {
    */
   void forged(Caller caller, PolicySnapshot policy, long nowNanos) {
     if (!policy.settings().clientIps().isError(403)) {
-      table.recordError(counterOf(caller), nowNanos);
+      table.recordError(caller.clientNetwork(), nowNanos);
     }
   }
 

@@ -74,8 +74,9 @@ public final class ConnectionLimiterBridge {
     try {
       mbeans.invoke(name, "configure",
           new Object[] {enforcement.ipLimitConnections(), policy.settings().ipWindow().toMillis(), enforcement.shadow(),
-              allowlist},
-          new String[] {int.class.getName(), long.class.getName(), boolean.class.getName(), String[].class.getName()});
+              allowlist, policy.settings().clientIps().ipv6PrefixBits()},
+          new String[] {int.class.getName(), long.class.getName(), boolean.class.getName(), String[].class.getName(),
+              int.class.getName()});
     } catch (JMException | RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "cannot configure the connection-rate component "
           + OBJECT_NAME + "; it keeps its previous settings", e);

@@ -216,7 +216,7 @@ final class ConnectionCounts {
   }
 
   /** Every tracked IP with a non-zero rate, as text, with its rate: what {@code connectionRates()} shows. */
-  Map<String, Integer> rates(long nowNanos) {
+  Map<String, Integer> rates(long nowNanos, java.util.function.Function<InetAddress, String> nameOf) {
     long slot = Math.floorDiv(nowNanos, slotNanos);
     Map<String, Integer> rates = new LinkedHashMap<>();
     entries.forEach((ip, entry) -> {
@@ -225,7 +225,7 @@ final class ConnectionCounts {
         rate = entry.rate(slot);
       }
       if (rate > 0) {
-        rates.put(ip.getHostAddress(), rate);
+        rates.put(nameOf.apply(ip), rate);
       }
     });
     return rates;

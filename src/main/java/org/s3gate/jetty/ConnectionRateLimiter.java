@@ -2,6 +2,7 @@ package org.s3gate.jetty;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -66,10 +67,11 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
 
   private static final System.Logger LOG = System.getLogger(ConnectionRateLimiter.class.getName());
   private static final long MIN_WINDOW_MILLIS = 100;
+  private static final int IPV6_BITS = 128;
 
   /** One consistent set of settings and the counts kept for them. Immutable but for the counts. */
   private record Config(int limit, long windowMillis, boolean shadow, List<String> allowlistText,
-      InetAddressSet allowlist, ConnectionCounts counts) {}
+      InetAddressSet allowlist, int ipv6PrefixBits, ConnectionCounts counts) {}
 
   private final Server server;
   private final int maxTrackedIps;
@@ -86,7 +88,7 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     }
     this.server = server;
     this.maxTrackedIps = maxTrackedIps;
-    this.config = new Config(0, 10_000, false, List.of(), new InetAddressSet(),
+    this.config = new Config(0, 10_000, false, List.of(), new InetAddressSet(), IPV6_BITS,
         new ConnectionCounts(maxTrackedIps, TimeUnit.MILLISECONDS.toNanos(10_000)));
   }
 
@@ -162,7 +164,7 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     if (ip == null || c.allowlist().test(ip)) {
       return;
     }
-    if (c.counts().tryAcquire(ip, c.limit(), System.nanoTime())) {
+    if (c.counts().tryAcquire(countedAs(ip, c.ipv6PrefixBits()), c.limit(), System.nanoTime())) {
       return;
     }
     if (c.shadow()) {
@@ -177,6 +179,32 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     }
   }
 
+  /**
+   * The address {@code ip}'s connections are counted under: an IPv6 address's network of
+   * {@code ipv6PrefixBits} (its host bits cleared), as the webapp's per-IP rules count it, so a
+   * client cannot open its connections from fresh addresses of its /64; IPv4 as it is.
+   */
+  static InetAddress countedAs(InetAddress ip, int ipv6PrefixBits) {
+    if (!(ip instanceof Inet6Address) || ipv6PrefixBits >= IPV6_BITS) {
+      return ip;
+    }
+    byte[] bytes = ip.getAddress();
+    for (int bit = ipv6PrefixBits; bit < IPV6_BITS; bit++) {
+      bytes[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+    }
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (java.net.UnknownHostException impossible) {
+      throw new IllegalStateException(impossible); // 16 bytes are always an address
+    }
+  }
+
+  /** How {@link #connectionRates} names a counted address: an IPv6 network with its {@code /BITS}. */
+  private static String nameOf(InetAddress counted, int ipv6PrefixBits) {
+    String text = counted.getHostAddress();
+    return counted instanceof Inet6Address && ipv6PrefixBits < IPV6_BITS ? text + "/" + ipv6PrefixBits : text;
+  }
+
   private static InetAddress remoteIp(SocketChannel socket) {
     try {
       SocketAddress remote = socket.getRemoteAddress();
@@ -187,10 +215,10 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
   }
 
   @Override
-  public void configure(int limit, long windowMillis, boolean shadow, String[] allowlist) {
-    if (limit < 0 || windowMillis < MIN_WINDOW_MILLIS) {
-      throw new IllegalArgumentException("limit must be >= 0 and windowMillis >= " + MIN_WINDOW_MILLIS + ": "
-          + limit + ", " + windowMillis);
+  public void configure(int limit, long windowMillis, boolean shadow, String[] allowlist, int ipv6PrefixBits) {
+    if (limit < 0 || windowMillis < MIN_WINDOW_MILLIS || ipv6PrefixBits < 1 || ipv6PrefixBits > IPV6_BITS) {
+      throw new IllegalArgumentException("limit must be >= 0, windowMillis >= " + MIN_WINDOW_MILLIS
+          + " and ipv6PrefixBits 1..128: " + limit + ", " + windowMillis + ", " + ipv6PrefixBits);
     }
     List<String> blocks = allowlist == null ? List.of() : List.of(allowlist);
     InetAddressSet set = new InetAddressSet();
@@ -199,12 +227,13 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     }
     Config old = config;
     if (old.limit() == limit && old.windowMillis() == windowMillis && old.shadow() == shadow
-        && old.allowlistText().equals(blocks)) {
+        && old.allowlistText().equals(blocks) && old.ipv6PrefixBits() == ipv6PrefixBits) {
       return;
     }
-    ConnectionCounts counts = old.windowMillis() == windowMillis ? old.counts()
-        : new ConnectionCounts(maxTrackedIps, TimeUnit.MILLISECONDS.toNanos(windowMillis));
-    config = new Config(limit, windowMillis, shadow, blocks, set, counts);
+    // counts taken per other networks or another window mean nothing under the new ones
+    ConnectionCounts counts = old.windowMillis() == windowMillis && old.ipv6PrefixBits() == ipv6PrefixBits
+        ? old.counts() : new ConnectionCounts(maxTrackedIps, TimeUnit.MILLISECONDS.toNanos(windowMillis));
+    config = new Config(limit, windowMillis, shadow, blocks, set, ipv6PrefixBits, counts);
     LOG.log(System.Logger.Level.INFO, "connection-rate rule: {0} new connections per {1} ms and client IP{2}{3}",
         limit == 0 ? "off (0)" : String.valueOf(limit), windowMillis, shadow ? ", shadow mode (counted, never closed)" : "",
         blocks.isEmpty() ? "" : ", " + blocks.size() + " allow-listed blocks");
@@ -257,7 +286,8 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
 
   @Override
   public Map<String, Integer> connectionRates() {
-    return config.counts().rates(System.nanoTime());
+    Config c = config;
+    return c.counts().rates(System.nanoTime(), ip -> nameOf(ip, c.ipv6PrefixBits()));
   }
 
   @Override
@@ -273,12 +303,16 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
   @Override
   public boolean clearIp(String ip) {
     try {
+      // an address, or a network as connectionRates names it (ADDRESS/BITS: its counted form)
+      String address = ip == null ? null : ip.replaceFirst("/[0-9]{1,3}$", "");
       // literals only, so getByName never asks DNS: IPv4 digits and dots, or IPv6 (with a ':')
-      boolean literal = ip != null && (ip.matches("[0-9.]+") || (ip.indexOf(':') >= 0 && ip.matches("[0-9A-Fa-f:.]+")));
+      boolean literal = address != null
+          && (address.matches("[0-9.]+") || (address.indexOf(':') >= 0 && address.matches("[0-9A-Fa-f:.]+")));
       if (!literal) {
         return false;
       }
-      return config.counts().clear(InetAddress.getByName(ip));
+      Config c = config;
+      return c.counts().clear(countedAs(InetAddress.getByName(address), c.ipv6PrefixBits()));
     } catch (IOException e) {
       return false;
     }
@@ -311,14 +345,15 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
         Map.entry("connectionRates", "Each tracked client IP's new connections in the current window"),
         Map.entry("clearIp", "Forgets one client IP's connection counts; true if it was tracked"));
     private static final Map<String, String[]> PARAMETERS = Map.of(
-        "configure", new String[] {"limit", "windowMillis", "shadow", "allowlist"},
+        "configure", new String[] {"limit", "windowMillis", "shadow", "allowlist", "ipv6PrefixBits"},
         "clearIp", new String[] {"ip"});
     private static final Map<String, String> PARAMETER_DESCRIPTIONS = Map.of(
         "limit", "New connections per window and client IP, 0 = off",
         "windowMillis", "The window in milliseconds, at least 100",
         "shadow", "true: count over-limit connections instead of closing them",
         "allowlist", "IP literals or CIDR blocks never limited",
-        "ip", "A client IP literal, e.g. 192.0.2.7 or 2001:db8::1");
+        "ipv6PrefixBits", "IPv6 clients are counted per network of this many bits, 1..128 (ip.ipv6.prefix)",
+        "ip", "A client IP literal, e.g. 192.0.2.7 or 2001:db8::1, or a network as connectionRates shows it");
 
     /** The MXBean with descriptions and parameter names, as JConsole shows them. */
     static javax.management.StandardMBean described(ConnectionRateLimiter limiter) {
@@ -401,8 +436,8 @@ public final class ConnectionRateLimiter extends AbstractLifeCycle
     }
 
     @Override
-    public void configure(int limit, long windowMillis, boolean shadow, String[] allowlist) {
-      limiter.configure(limit, windowMillis, shadow, allowlist);
+    public void configure(int limit, long windowMillis, boolean shadow, String[] allowlist, int ipv6PrefixBits) {
+      limiter.configure(limit, windowMillis, shadow, allowlist, ipv6PrefixBits);
     }
 
     @Override

@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * {@code s3gate:type=ConnectionLimiter}: the connection-rate rule of {@link ConnectionRateLimiter}.
  * The webapp sets its settings from each published configuration ({@code ip.limit.connections},
- * {@code ip.window}, {@code mode}, {@code allowlist.lst}) with {@link #configure}, and reads its
+ * {@code ip.window}, {@code mode}, {@code allowlist.lst}, {@code ip.ipv6.prefix}) with {@link #configure}, and reads its
  * totals when the metrics are scraped; an operator can read everything here in JConsole.
  *
  * <p>Implementations are thread-safe.
@@ -47,13 +47,18 @@ public interface ConnectionRateLimiterMXBean {
    * @param windowMillis the window, >= 100 ms
    * @param shadow count over-limit connections instead of closing them
    * @param allowlist IP literals or CIDR blocks whose connections are never limited
+   * @param ipv6PrefixBits IPv6 clients are counted per network of this many bits, 1..128
+   *     ({@code ip.ipv6.prefix}; 128 = each address alone); a changed value restarts the counts
    */
-  void configure(int limit, long windowMillis, boolean shadow, String[] allowlist);
+  void configure(int limit, long windowMillis, boolean shadow, String[] allowlist, int ipv6PrefixBits);
 
-  /** Each tracked IP's new connections in the current window (non-zero ones only). */
+  /**
+   * Each tracked IP's new connections in the current window (non-zero ones only), an IPv6 network
+   * as {@code 2001:db8:1:2:0:0:0:0/64} (the form of the {@code client_ips} table).
+   */
   Map<String, Integer> connectionRates();
 
-  /** Forgets one IP's counts; returns whether it was tracked. */
+  /** Forgets the counts of one IP (or of its IPv6 network: an address of it or its {@code ADDRESS/BITS} form); whether it was tracked. */
   boolean clearIp(String ip);
 
   /** Forgets every IP's counts (and the shared overflow budget); returns how many IPs were tracked. */

@@ -3,10 +3,12 @@ package org.s3gate.management;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
+import org.s3gate.admit.ClientNetwork;
 import org.s3gate.admit.ConnectionLimiterBridge;
 import org.s3gate.limit.ClientIpTable;
 import org.s3gate.limit.ClientIpUsage;
@@ -19,6 +21,7 @@ import org.s3gate.limit.ClientIpUsage;
  * # table: client_ips, size: 1, capacity: 200000, window_millis: 10000, shown: 1
  * key=127.0.0.2 http_req_rate=231 http_err_rate=57 conn_rate=0 admitted_total=240 denied_total=812 idle_millis=4
  * </pre>
+ * An IPv6 client is one line per {@code ip.ipv6.prefix} network ({@code key=2001:db8:1:2:0:0:0:0/64}).
  * {@code http_req_rate} and {@code http_err_rate} are the requests and backend errors counted in the
  * IP's sliding {@code ip.window} now; {@code conn_rate} the connections accepted from it in that
  * window, as the connection-rate component counts them (0 where none is installed, e.g. on
@@ -32,15 +35,20 @@ final class ClientIpTableControl implements TableMXBean {
   private final ClientIpTable table;
   private final LongSupplier nanoClock;
   private final ConnectionLimiterBridge connections;
+  private final IntSupplier ipv6PrefixBits;
 
   /**
    * @param connections the Jetty connection-rate component, cleared with the table: an operator who
    *     clears an address expects it admitted again, connections included (a no-op without it)
+   * @param ipv6PrefixBits the {@code ip.ipv6.prefix} in force: an IPv6 address given to
+   *     {@link #clearKey} clears the network it is counted in
    */
-  ClientIpTableControl(ClientIpTable table, LongSupplier nanoClock, ConnectionLimiterBridge connections) {
+  ClientIpTableControl(ClientIpTable table, LongSupplier nanoClock, ConnectionLimiterBridge connections,
+      IntSupplier ipv6PrefixBits) {
     this.table = table;
     this.nanoClock = nanoClock;
     this.connections = connections;
+    this.ipv6PrefixBits = ipv6PrefixBits;
   }
 
   /** One IP's counts as {@code show} prints them, the connection rate read from the table's view. */
@@ -103,7 +111,8 @@ final class ClientIpTableControl implements TableMXBean {
       throw new IllegalArgumentException("clearKey: the client IP must not be empty");
     }
     String ip = key.strip();
-    boolean requests = table.clearKey(ip);
+    // any spelling of an address (::1, [::1]) or of its network as show prints it
+    boolean requests = table.clearKey(ClientNetwork.of(ip, ipv6PrefixBits.getAsInt()));
     boolean accepted = connections.clearIp(ip); // both, whichever held it
     return requests || accepted;
   }

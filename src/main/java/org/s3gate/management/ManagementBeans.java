@@ -57,8 +57,8 @@ public final class ManagementBeans implements AutoCloseable {
     beans.put(ObjectNames.table(ObjectNames.BUCKETS), registration.new Owned<>(new TableControl(ObjectNames.BUCKETS,
         gateway.buckets(), gateway, System::nanoTime, "limit", ManagementBeans::bucketLimitEntry), TableMXBean.class));
     beans.put(ObjectNames.table(ObjectNames.CLIENT_IPS), registration.new Owned<>(
-        new ClientIpTableControl(gateway.clientIps(), System::nanoTime,
-            new ConnectionLimiterBridge()), TableMXBean.class));
+        new ClientIpTableControl(gateway.clientIps(), System::nanoTime, new ConnectionLimiterBridge(),
+            () -> gateway.policy().settings().clientIps().ipv6PrefixBits()), TableMXBean.class));
     beans.put(ObjectNames.COUNTER_STORE, registration.new Owned<>(
         new CounterStoreControl(gateway), CounterStoreMXBean.class));
     for (MapFile map : MapFile.values()) {

@@ -134,8 +134,11 @@ public final class Cidr {
     return masked;
   }
 
-  /** Literal IPv4/IPv6 to bytes (4 for IPv4 and IPv4-mapped IPv6, else 16), or null. */
-  static byte[] parseLiteral(String text) {
+  /**
+   * Literal IPv4/IPv6 to bytes (4 for IPv4 and IPv4-mapped IPv6, else 16; brackets and a
+   * {@code %zone} dropped), or null for anything else. Never resolves a name; a new array per call.
+   */
+  public static byte[] parseLiteral(String text) {
     if (text == null) {
       return null;
     }

@@ -23,6 +23,7 @@ public final class ClientIpSettings {
   private final Duration tarpitDelay;
   private final int tarpitMax;
   private final Duration tableExpire;
+  private final int ipv6PrefixBits;
   private final boolean[] errorStatus = new boolean[MAX_STATUS + 1];
 
   /**
@@ -33,9 +34,14 @@ public final class ClientIpSettings {
    * @param tarpitMax {@code tarpit.max}: most requests held at once; beyond, an immediate 429
    * @param tableExpire {@code ip.table.expire}: an IP idle this long is forgotten
    * @param errorStatuses {@code ip.error.statuses}: backend statuses counted as the IP's errors (400..599)
+   * @param ipv6PrefixBits {@code ip.ipv6.prefix}: IPv6 clients are counted per network of this many bits (1..128)
    */
   public ClientIpSettings(int limitRequests, int tarpitRequests, int tarpitErrors, Duration tarpitDelay, int tarpitMax,
-      Duration tableExpire, Set<Integer> errorStatuses) {
+      Duration tableExpire, Set<Integer> errorStatuses, int ipv6PrefixBits) {
+    if (ipv6PrefixBits < 1 || ipv6PrefixBits > 128) {
+      throw new IllegalArgumentException("not an IPv6 prefix length 1..128: " + ipv6PrefixBits);
+    }
+    this.ipv6PrefixBits = ipv6PrefixBits;
     this.limitRequests = limitRequests;
     this.tarpitRequests = tarpitRequests;
     this.tarpitErrors = tarpitErrors;
@@ -77,6 +83,11 @@ public final class ClientIpSettings {
 
   public Duration tableExpire() {
     return tableExpire;
+  }
+
+  /** {@code ip.ipv6.prefix}: the bits of an IPv6 client address that name its client (128 = the whole address). */
+  public int ipv6PrefixBits() {
+    return ipv6PrefixBits;
   }
 
   /** Whether a backend answer with {@code status} counts as an error of its client IP (an array read). */

@@ -47,12 +47,17 @@ final class ClientIpSettingsParser {
     }
     Duration tableExpire = reader.duration(SettingKeys.IP_TABLE_EXPIRE, Duration.ofMillis(1));
     Set<Integer> errorStatuses = errorStatuses();
+    Integer ipv6Prefix = reader.limit(SettingKeys.IP_IPV6_PREFIX);
+    if (ipv6Prefix != null && (ipv6Prefix < 1 || ipv6Prefix > 128)) {
+      reader.bad(SettingKeys.IP_IPV6_PREFIX, String.valueOf(ipv6Prefix), "must be a prefix length 1..128");
+      ipv6Prefix = null;
+    }
     if (limitRequests == null || tarpitRequests == null || tarpitErrors == null || tarpitDelay == null
-        || tarpitMax == null || tableExpire == null || errorStatuses == null) {
+        || tarpitMax == null || tableExpire == null || errorStatuses == null || ipv6Prefix == null) {
       return null;
     }
     return new ClientIpSettings(limitRequests, tarpitRequests, tarpitErrors, tarpitDelay, tarpitMax, tableExpire,
-        errorStatuses);
+        errorStatuses, ipv6Prefix);
   }
 
   /** {@code ip.table.size} (restart): at least 1. */

@@ -25,7 +25,7 @@ class EnforcementAdmissionTest {
   @TempDir
   Path dir;
 
-  /** A signed request from {@code address} under {@code key}. */
+  /** A signed request from {@code address} under {@code key} (null: an unsigned request). */
   record Request(String method, String address, String key) implements RequestFacts {
     @Override
     public String rawPath() {
@@ -44,7 +44,7 @@ class EnforcementAdmissionTest {
 
     @Override
     public String header(String name) {
-      return name.equalsIgnoreCase("Authorization") ? "AWS4-HMAC-SHA256 Credential=" + key
+      return name.equalsIgnoreCase("Authorization") && key != null ? "AWS4-HMAC-SHA256 Credential=" + key
           + "/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc" : null;
     }
 
@@ -175,5 +175,54 @@ class EnforcementAdmissionTest {
     }
     assertThat(other.subList(0, 2)).allMatch(Outcome::forwarded);
     assertThat(other.get(2).rule()).as("an unlisted client is limited per IP").isEqualTo(DenialRule.IP_REQUESTS);
+  }
+
+  /** One request from each address, a nanosecond apart in the first second. */
+  private static List<Outcome> fromEach(Admission admission, PolicySnapshot policy, String key, String... addresses) {
+    List<Outcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < addresses.length; i++) {
+      String invented = key == null || !key.startsWith("INVENTED") ? key : key + i;
+      outcomes.add(admission.decide(new Request("GET", addresses[i], invented), policy, SECOND + i));
+    }
+    return outcomes;
+  }
+
+  private static final String[] ONE_SLASH_64 = {"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3",
+      "2001:db8:1:2:abcd:1234:5678:9"};
+
+  @Test
+  void decide_ipv6AddressesOfOneSlash64_shareTheClientIpLimit_unlessThePrefixIs128() throws IOException {
+    PolicySnapshot per64 = load("ip.limit.requests=2\n", "");
+    ClientIpTable ips = new ClientIpTable(100, Duration.ofSeconds(10));
+    List<Outcome> outcomes = fromEach(new Admission(new CounterTable(100), ips), per64, LISTED_KEY,
+        ONE_SLASH_64[0], ONE_SLASH_64[1], ONE_SLASH_64[2]);
+    assertThat(outcomes.subList(0, 2)).allMatch(Outcome::forwarded);
+    assertThat(outcomes.get(2).rule()).as("a third address of the /64 is the same client")
+        .isEqualTo(DenialRule.IP_REQUESTS);
+    assertThat(ips.usage("2001:db8:1:2:0:0:0:0/64", SECOND + 3).requests()).isEqualTo(2);
+    assertThat(outcomes.get(2).clientAddress()).as("the log still names the address").isEqualTo(ONE_SLASH_64[2]);
+
+    PolicySnapshot perAddress = load("ip.limit.requests=2\nip.ipv6.prefix=128\n", "");
+    assertThat(fromEach(new Admission(new CounterTable(100), new ClientIpTable(100, Duration.ofSeconds(10))),
+        perAddress, LISTED_KEY, ONE_SLASH_64[0], ONE_SLASH_64[1], ONE_SLASH_64[2])).allMatch(Outcome::forwarded);
+  }
+
+  @Test
+  void decide_ipv6AddressesOfOneSlash64_shareOneAnonymousBudget_forInventedKeysAndUnsignedRequests()
+      throws IOException {
+    PolicySnapshot per64 = load("", ""); // unknown: 3 a second, the anonymous group's budget too
+    List<Outcome> invented = fromEach(new Admission(new CounterTable(100)), per64, "INVENTED", ONE_SLASH_64);
+    assertThat(invented.subList(0, 3)).allMatch(Outcome::forwarded);
+    assertThat(invented.get(3).rule()).as("a fresh address and a fresh key buy nothing")
+        .isEqualTo(DenialRule.ADDRESS_SECOND);
+    List<Outcome> unsigned = fromEach(new Admission(new CounterTable(100)), per64, null, ONE_SLASH_64);
+    assertThat(unsigned.subList(0, 3)).allMatch(Outcome::forwarded);
+    assertThat(unsigned.get(3).forwarded()).isFalse();
+    assertThat(fromEach(new Admission(new CounterTable(100)), per64, null, "2001:db8:1:2::1", "2001:db8:1:3::1",
+        "2001:db8:1:4::1", "2001:db8:1:5::1")).as("other /64s are other clients").allMatch(Outcome::forwarded);
+
+    PolicySnapshot perAddress = load("ip.ipv6.prefix=128\n", "");
+    assertThat(fromEach(new Admission(new CounterTable(100)), perAddress, "INVENTED", ONE_SLASH_64))
+        .allMatch(Outcome::forwarded);
   }
 }

@@ -174,4 +174,42 @@ class ClientIpLimitIT {
     }
     assertThat(get("127.0.0.7").status()).as("on again, the counts kept").isEqualTo(429);
   }
+
+  @Test
+  void ipv6Client_rotatingAddressesOfItsSlash64_isOneClient_shownAndClearedAsItsNetwork() throws Exception {
+    // behind the trusted proxy, a client hopping through its /64 (as privacy addresses do, or a forger on purpose)
+    for (int i = 0; i < LIMIT; i++) {
+      assertThat(get(PROXY, "X-Forwarded-For: 2001:db8:6:6::" + Integer.toHexString(i + 1)).status()).isEqualTo(200);
+    }
+    assertThat(get(PROXY, "X-Forwarded-For: 2001:db8:6:6:ffff:1:2:3").status()).as("a fresh address of the /64")
+        .isEqualTo(429);
+    assertThat(get(PROXY, "X-Forwarded-For: [2001:db8:6:7::1]").status()).as("the next /64").isEqualTo(200);
+
+    AdminProcess.Run shown = AdminProcess.admin(gateway.jmxPort, gateway.adminEnvironment(), "show-table", "--table",
+        ObjectNames.CLIENT_IPS, "--filter", "http_req_rate", "ge", String.valueOf(LIMIT));
+    assertThat(shown.exit()).as(shown.err()).isZero();
+    assertThat(shown.out()).contains("key=2001:db8:6:6:0:0:0:0/64 http_req_rate=3 ").doesNotContain("2001:db8:6:6::");
+
+    AdminProcess.Run cleared = AdminProcess.admin(gateway.jmxPort, gateway.adminEnvironment(), "clear-table", "--table",
+        ObjectNames.CLIENT_IPS, "2001:db8:6:6::42");
+    assertThat(cleared.exit()).as(cleared.err()).isZero();
+    assertThat(get(PROXY, "X-Forwarded-For: 2001:db8:6:6::1").status()).as("an address clears its /64").isEqualTo(200);
+
+    try (JMXConnector connector = jmx()) {
+      GatewayMXBean control = JMX.newMXBeanProxy(connector.getMBeanServerConnection(),
+          ObjectNames.of(ObjectNames.GATEWAY), GatewayMXBean.class);
+      Gateway.setSetting(gateway.confDir.resolve("gateway.properties"), "ip.ipv6.prefix", "128");
+      control.reloadAll();
+      try {
+        assertThat(get(PROXY, "X-Forwarded-For: 2001:db8:6:6::2").status()).as("ip.ipv6.prefix=128").isEqualTo(200);
+        assertThat(clientIps(connector).show()).as("counted per address")
+            .contains("key=2001:db8:6:6:0:0:0:2 http_req_rate=1 ");
+      } finally {
+        Gateway.setSetting(gateway.confDir.resolve("gateway.properties"), "ip.ipv6.prefix", "64");
+        control.reloadAll();
+      }
+      assertThat(clientIps(connector).show()).as("per /64 again, its counts kept")
+          .contains("key=2001:db8:6:6:0:0:0:0/64 http_req_rate=1 ");
+    }
+  }
 }

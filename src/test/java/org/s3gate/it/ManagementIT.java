@@ -130,7 +130,7 @@ class ManagementIT {
     assertThat(attribute(CONNECTION_LIMITER, "Limit")).isEqualTo(0);
     assertThat(attribute(CONNECTION_LIMITER, "WindowMillis")).isEqualTo(10_000L);
     assertThat(operations(CONNECTION_LIMITER)).contains("connectionRates()",
-        "configure(int,long,boolean,[Ljava.lang.String;)", "clearIp(java.lang.String)");
+        "configure(int,long,boolean,[Ljava.lang.String;,int)", "clearIp(java.lang.String)");
 
     assertThat((Long) attribute("s3gate:type=Gateway", "ConfigVersion")).isGreaterThanOrEqualTo(1L);
     assertThat((Long) attribute("s3gate:type=Gateway", "Requests")).isGreaterThanOrEqualTo(0L);

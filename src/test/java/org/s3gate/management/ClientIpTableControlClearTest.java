@@ -37,10 +37,10 @@ class ClientIpTableControlClearTest {
   void setUp() throws Exception {
     mbeans.registerMBean(new StandardMBean(limiter, ConnectionRateLimiterMXBean.class, true),
         new ObjectName(ConnectionRateLimiter.OBJECT_NAME));
-    limiter.configure(1, 60_000, false, new String[0]);
+    limiter.configure(1, 60_000, false, new String[0], 64);
     listener = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     control = new ClientIpTableControl(new ClientIpTable(100, Duration.ofSeconds(10)), System::nanoTime,
-        new ConnectionLimiterBridge(mbeans));
+        new ConnectionLimiterBridge(mbeans), () -> 64);
   }
 
   @AfterEach
@@ -50,8 +50,12 @@ class ClientIpTableControlClearTest {
 
   /** Connects once and hands the accepted socket to the limiter; returns whether it kept it open. */
   private boolean accept() throws Exception {
-    try (SocketChannel client = SocketChannel.open(listener.getLocalAddress());
-        SocketChannel accepted = listener.accept()) {
+    return accept(listener);
+  }
+
+  private boolean accept(ServerSocketChannel on) throws Exception {
+    try (SocketChannel client = SocketChannel.open(on.getLocalAddress());
+        SocketChannel accepted = on.accept()) {
       limiter.onAccepting(accepted);
       return accepted.isOpen();
     }
@@ -73,5 +77,27 @@ class ClientIpTableControlClearTest {
     control.clear();
     assertThat(limiter.getTrackedIps()).isZero();
     assertThat(accept()).as("cleared: admitted again").isTrue();
+  }
+
+  @Test
+  void clearKey_ipv6_clearsTheSlash64TheAddressIsCountedIn_givenAsAnAddressOrAsTheNetwork() throws Exception {
+    ServerSocketChannel v6;
+    try {
+      v6 = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+    } catch (java.io.IOException noIpv6) {
+      org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback on this machine: " + noIpv6);
+      return;
+    }
+    try (v6) {
+      assertThat(accept(v6)).isTrue();
+      assertThat(accept(v6)).isFalse();
+      assertThat(limiter.connectionRates()).as("named as the client_ips table names it")
+          .containsEntry("0:0:0:0:0:0:0:0/64", 1);
+      assertThat(control.clearKey("0:0:0:0:0:0:0:0/64")).isTrue();
+      assertThat(accept(v6)).as("cleared by the network's name").isTrue();
+      assertThat(accept(v6)).isFalse();
+      assertThat(control.clearKey("::2")).as("another address of the /64 clears it too").isTrue();
+      assertThat(accept(v6)).isTrue();
+    }
   }
 }

@@ -32,6 +32,21 @@ class ClientIpSettingsTest {
     assertThat(ip.tarpitOn()).isTrue();
     assertThat(ip.tarpitDelay()).isEqualTo(Duration.ofSeconds(5));
     assertThat(ip.tarpitMax()).isEqualTo(1000);
+    assertThat(ip.ipv6PrefixBits()).as("an IPv6 client is counted per /64").isEqualTo(64);
+  }
+
+  @Test
+  void compile_ipv6Prefix_isAPrefixLength1To128() {
+    assertThat(PolicyCompiler.compile(gateway("ip.ipv6.prefix 128"), 1, null).snapshot().settings().clientIps()
+        .ipv6PrefixBits()).isEqualTo(128);
+    assertThat(PolicyCompiler.compile(gateway("ip.ipv6.prefix 48"), 1, null).snapshot().settings().clientIps()
+        .ipv6PrefixBits()).isEqualTo(48);
+    for (String bad : new String[] {"0", "129", "abc", "/64"}) {
+      Compilation c = PolicyCompiler.compile(gateway("ip.ipv6.prefix " + bad), 1, null);
+      assertThat(c.snapshot()).as(bad).isNull();
+      assertThat(c.errors()).as(bad).singleElement().asString()
+          .startsWith("gateway.properties:1: ip.ipv6.prefix has value '" + bad + "': must be");
+    }
   }
 
   @Test

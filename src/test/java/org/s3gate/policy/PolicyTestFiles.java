@@ -72,6 +72,7 @@ final class PolicyTestFiles {
         "ip.limit.requests 0",
         "ip.tarpit.requests 200",
         "ip.tarpit.errors 50",
+        "ip.ipv6.prefix 64",
         "tarpit.delay 5s",
         "tarpit.max 1000",
 

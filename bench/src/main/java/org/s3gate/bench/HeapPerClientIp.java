@@ -18,8 +18,8 @@ import org.s3gate.limit.ClientIpTable;
  * (so what the table keeps of them, a map key {@code String} per IP or nothing, is counted in the
  * table's bytes: the honest "all included" for any table design). Addresses are IPv4 literals
  * {@code 10.x.y.z} (8 to 11 characters), as the container reports them, or with {@code v6}
- * {@code 2001:db8:0:0:x:y:0:1} in {@code InetAddress} form (up to 29 characters), as a flood
- * from one IPv6 /64 looks after {@code ClientIpLimiter}'s canonicalisation.
+ * networks {@code 2001:db8:x:y:0:0:0:0/64} (up to 30 characters), as {@code ClientNetwork} counts
+ * a flood of IPv6 clients from distinct /64s (addresses of one /64 are one entry).
  *
  * <h2>How to run</h2>
  * {@code make bench} runs it ({@code bench/run-client-ips.sh}); by hand:
@@ -43,7 +43,7 @@ public final class HeapPerClientIp {
     String[] addresses = new String[count];
     for (int i = 0; i < count; i++) {
       addresses[i] = v6
-          ? "2001:db8:0:0:" + Integer.toHexString(i >>> 16) + ":" + Integer.toHexString(i & 0xFFFF) + ":0:1"
+          ? "2001:db8:" + Integer.toHexString(i >>> 16) + ":" + Integer.toHexString(i & 0xFFFF) + ":0:0:0:0/64"
           : "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
     }
     Map<String, long[]> withAddresses = HeapPerKey.histogram();
