@@ -25,8 +25,8 @@ record SlotLayout(int ringInts, int keyBytes, boolean inFlight) {
   /**
    * {@link ClientIpTable}'s addresses: the requests and errors slot rings ({@link SlotRing}, 11
    * ints each), no in-flight count, addresses of up to 46 chars inline: every IPv4 literal and
-   * every IPv6 one in {@code InetAddress} form (at most 39 chars) and any other without a long
-   * {@code %zone}. 168 B per slot.
+   * every IPv6 network as {@code admit.ClientNetwork} writes it (at most 39 chars and a
+   * {@code /BITS}) and any other without a long {@code %zone}. 168 B per slot.
    */
   static final SlotLayout CLIENT_IPS = new SlotLayout(2 * (ClientIpTable.WINDOW_SLOTS + 1), 48, false);
 

@@ -30,7 +30,7 @@ final class RefusingBackend implements AutoCloseable {
       + "</Error>").getBytes(StandardCharsets.UTF_8);
 
   private final ServerSocket server;
-  private final CountDownLatch released = new CountDownLatch(1);
+  private volatile CountDownLatch released = new CountDownLatch(1);
   private final Semaphore held = new Semaphore(0);
 
   RefusingBackend() throws IOException {
@@ -53,7 +53,13 @@ final class RefusingBackend implements AutoCloseable {
     return arrived;
   }
 
-  /** Refuses the held forged requests, and every later one at once. */
+  /** Holds forged requests again (after a {@link #release}), the count of held ones back at 0. */
+  void hold() {
+    held.drainPermits();
+    released = new CountDownLatch(1);
+  }
+
+  /** Refuses the held forged requests, and every later one at once (until {@link #hold}). */
   void release() {
     released.countDown();
   }
@@ -84,8 +90,9 @@ final class RefusingBackend implements AutoCloseable {
         RecordingBackend.skipBody(in, request);
         String authorization = request.header("Authorization");
         if (authorization != null && authorization.contains("Signature=" + FORGED_SIGNATURE)) {
+          CountDownLatch until = released;
           held.release();
-          if (!released.await(30, TimeUnit.SECONDS)) {
+          if (!until.await(30, TimeUnit.SECONDS)) {
             return; // the test ended without releasing: drop the connection
           }
           out.write(("HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: " + REFUSAL.length
